@@ -1,0 +1,14 @@
+//! Pennydrop's domain: the types a bank-account verification service reasons about, the
+//! rules that validate them, the encryption that protects account numbers, and the clock.
+//!
+//! Nothing in this crate does IO or reads the wall clock directly.
+
+pub mod clock;
+pub mod crypto;
+pub mod directory;
+pub mod model;
+pub mod numbers;
+pub mod scope;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use numbers::{AccountNumber, RoutingNumber};
