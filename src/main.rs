@@ -1,1 +1,199 @@
-fn main(){}
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use pennydrop::app::{App, AppConfig};
+use pennydrop::config::StorageArgs;
+use pennydrop_api::keys::{add_key_to_tenant, create_tenant_key};
+use pennydrop_core::model::Mode;
+use pennydrop_core::{Clock, SystemClock};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// Pennydrop: self-hosted bank-account verification (micro-deposits and instant verification)
+/// behind a Moov-compatible API.
+#[derive(Debug, Parser)]
+#[command(name = "pennydrop", version)]
+struct Cli {
+    /// Log format.
+    #[arg(long, env = "PENNYDROP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "PENNYDROP_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// FedACH participant directory file (155-character lines). Without it a small bundled
+        /// sample names a few banks and unknown routing numbers get an empty bankName.
+        #[arg(long, env = "PENNYDROP_FEDACH_DIRECTORY")]
+        fedach_directory: Option<PathBuf>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Manage API keys.
+    #[command(name = "api-keys", subcommand)]
+    ApiKeys(ApiKeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeysCommand {
+    /// Create a key pair and print it once as JSON. Without --account, creates a new tenant.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Sandbox tenant: verifications never reach a rail.
+        #[arg(long)]
+        sandbox: bool,
+        /// Add the key to this existing tenant (facilitator account ID) instead.
+        #[arg(long, conflicts_with = "sandbox")]
+        account: Option<Uuid>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List key pairs (public keys only) as JSON lines.
+    List {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Revoke a key pair; its access tokens stop working at once.
+    Revoke {
+        public_key: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PENNYDROP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn open_store(storage: &StorageArgs) -> anyhow::Result<std::sync::Arc<dyn pennydrop_store::Store>> {
+    storage.ensure_data_dir()?;
+    let url = storage.database_url();
+    let store = pennydrop_store::connect(&url)
+        .await
+        .with_context(|| format!("opening database {}", pennydrop::app::redact_url(&url)))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve {
+            listen,
+            storage,
+            fedach_directory,
+        } => {
+            let mut config = AppConfig::new(storage);
+            config.fedach_directory = fedach_directory;
+            let app = App::build(config).await?;
+            if let Some(key) = &app.bootstrap_key {
+                // Printed once, to the console only (never to the log): the secret is not stored.
+                println!("First start: created a sandbox API key. Keep the secret; it is not shown again.");
+                println!("{}", serde_json::to_string(key)?);
+                println!(
+                    "Try: curl -u '{}:{}' http://{}/accounts/{}",
+                    key.public_key, key.secret_key, listen, key.account_id
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            tracing::info!(address = %listener.local_addr()?, "pennydrop listening");
+            app.serve(listener, shutdown_signal()).await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate { storage } => {
+            open_store(&storage).await?;
+            eprintln!("migrations applied to {}", pennydrop::app::redact_url(&storage.database_url()));
+        }
+        Command::ApiKeys(ApiKeysCommand::Create {
+            name,
+            sandbox,
+            account,
+            storage,
+        }) => {
+            let store = open_store(&storage).await?;
+            let created = match account {
+                Some(tenant) => add_key_to_tenant(store.as_ref(), &clock, &name, tenant).await?,
+                None => {
+                    let mode = if sandbox { Mode::Sandbox } else { Mode::Production };
+                    create_tenant_key(store.as_ref(), &clock, &name, mode).await?
+                }
+            };
+            println!("{}", serde_json::to_string(&created)?);
+        }
+        Command::ApiKeys(ApiKeysCommand::List { storage }) => {
+            let store = open_store(&storage).await?;
+            for key in store.list_api_keys().await? {
+                let line = serde_json::json!({
+                    "publicKey": key.public_key,
+                    "name": key.name,
+                    "accountID": key.account_id,
+                    "mode": key.mode,
+                    "createdOn": key.created_on.to_string(),
+                    "revokedOn": key.revoked_on.map(|t| t.to_string()),
+                });
+                println!("{line}");
+            }
+        }
+        Command::ApiKeys(ApiKeysCommand::Revoke { public_key, storage }) => {
+            let store = open_store(&storage).await?;
+            if store.revoke_api_key(&public_key, clock.now()).await? {
+                eprintln!("revoked {public_key}");
+            } else {
+                anyhow::bail!("no active API key {public_key}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::{LinkOutcome, Store, StoreError};
+use crate::{AccountFilter, LinkOutcome, Store, StoreError};
 
 fn t0() -> Timestamp {
     "2026-11-23T15:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH)
@@ -169,12 +169,20 @@ pub async fn accounts_are_tenant_scoped_and_paged(s: &dyn Store) {
         "another tenant's account is invisible"
     );
 
-    let all = s.list_accounts(a.account_id, 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    let all = s.list_accounts(a.account_id, &AccountFilter::default(), 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(all.iter().map(|x| x.account_id).collect::<Vec<_>>(), created);
-    let page = s.list_accounts(a.account_id, 2, 2).await.unwrap_or_else(|e| panic!("{e}"));
+    let page = s.list_accounts(a.account_id, &AccountFilter::default(), 2, 2).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.iter().map(|x| x.account_id).collect::<Vec<_>>(), created[2..4]);
-    let others = s.list_accounts(b.account_id, 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    let others = s.list_accounts(b.account_id, &AccountFilter::default(), 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(others.len(), 1, "tenant B sees only its facilitator account");
+
+    let by_foreign_id = AccountFilter { foreign_id: Some("user-1".into()), account_type: None };
+    let found = s.list_accounts(a.account_id, &by_foreign_id, 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found.len(), 6, "the facilitator and five accounts all carry foreignID user-1");
+    let none = AccountFilter { foreign_id: Some("nobody".into()), account_type: None };
+    assert!(s.list_accounts(a.account_id, &none, 0, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    let business = AccountFilter { foreign_id: None, account_type: Some(AccountType::Business) };
+    assert!(s.list_accounts(a.account_id, &business, 0, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
 }
 
 pub async fn linking_is_idempotent_per_fingerprint(s: &dyn Store) {

@@ -38,6 +38,13 @@ pub enum Backend {
     Postgres,
 }
 
+/// Optional narrowing of an account listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    pub foreign_id: Option<String>,
+    pub account_type: Option<pennydrop_core::model::AccountType>,
+}
+
 /// What linking a bank account did: made a new one, or found the identical active one.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkOutcome {
@@ -94,10 +101,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The account if it belongs to `tenant` (the facilitator itself included).
     async fn account(&self, tenant: Uuid, account_id: Uuid) -> Result<Option<Account>, StoreError>;
 
-    /// The tenant's accounts, oldest first.
+    /// The tenant's accounts matching `filter`, oldest first.
     async fn list_accounts(
         &self,
         tenant: Uuid,
+        filter: &AccountFilter,
         skip: i64,
         count: i64,
     ) -> Result<Vec<Account>, StoreError>;

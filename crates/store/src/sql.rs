@@ -16,7 +16,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::{Backend, LinkOutcome, Store, StoreError};
+use crate::{AccountFilter, Backend, LinkOutcome, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -285,15 +285,19 @@ macro_rules! sql_store {
             async fn list_accounts(
                 &self,
                 tenant: Uuid,
+                filter: &AccountFilter,
                 skip: i64,
                 count: i64,
             ) -> Result<Vec<Account>, StoreError> {
                 let sql = format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant_id = $1 \
-                     ORDER BY created_on, account_id LIMIT $2 OFFSET $3"
+                     AND ($2 IS NULL OR foreign_id = $2) AND ($3 IS NULL OR account_type = $3) \
+                     ORDER BY created_on, account_id LIMIT $4 OFFSET $5"
                 );
                 let rows = sqlx::query(&sql)
                     .bind(tenant.to_string())
+                    .bind(filter.foreign_id.as_deref())
+                    .bind(filter.account_type.map(|t| t.as_str()))
                     .bind(count)
                     .bind(skip)
                     .fetch_all(&self.pool)

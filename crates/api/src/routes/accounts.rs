@@ -1,0 +1,298 @@
+//! Moov accounts: a tenant creates accounts for its users and sees only its own.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use pennydrop_core::model::{Account, AccountType};
+use pennydrop_core::scope::Scope;
+use pennydrop_store::AccountFilter;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+use super::{path_id, rfc3339};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::json::BodyError;
+use crate::AppState;
+
+const MAX_NAME: usize = 64;
+const DEFAULT_COUNT: i64 = 20;
+const MAX_COUNT: i64 = 250;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateAccount {
+    account_type: Option<AccountType>,
+    profile: Option<CreateProfile>,
+    metadata: Option<BTreeMap<String, String>>,
+    #[serde(rename = "foreignID")]
+    foreign_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateProfile {
+    individual: Option<IndividualProfile>,
+    business: Option<BusinessProfile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IndividualProfile {
+    name: Option<IndividualName>,
+    email: Option<String>,
+    phone: Option<Phone>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IndividualName {
+    first_name: Option<String>,
+    middle_name: Option<String>,
+    last_name: Option<String>,
+    suffix: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Phone {
+    number: Option<String>,
+    country_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BusinessProfile {
+    legal_business_name: Option<String>,
+    doing_business_as: Option<String>,
+    email: Option<String>,
+    website: Option<String>,
+    phone: Option<Phone>,
+}
+
+/// A 422 in Moov's `{"error": CreateAccountError}` shape, nested along the field's path.
+fn field_error(path: &str, message: impl Into<String>) -> ApiError {
+    let mut value = Value::String(message.into());
+    for segment in path.rsplit('.') {
+        let mut m = Map::new();
+        m.insert(segment.to_string(), value);
+        value = Value::Object(m);
+    }
+    ApiError::Validation(json!({ "error": value }))
+}
+
+fn required_text(value: Option<String>, path: &str, max: usize) -> ApiResult<String> {
+    let text = value.map(|s| s.trim().to_string()).unwrap_or_default();
+    if text.is_empty() {
+        return Err(field_error(path, "is required"));
+    }
+    optional_text(Some(text), path, max).map(|t| t.unwrap_or_default())
+}
+
+fn optional_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Option<String>> {
+    match value.map(|s| s.trim().to_string()) {
+        Some(s) if s.chars().count() > max => {
+            Err(field_error(path, format!("must be at most {max} characters")))
+        }
+        Some(s) if s.chars().any(char::is_control) => {
+            Err(field_error(path, "must not contain control characters"))
+        }
+        Some(s) if s.is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
+    let email = optional_text(value, path, 255)?;
+    if let Some(e) = &email {
+        let valid = e
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !e.contains(' '));
+        if !valid {
+            return Err(field_error(path, format!("{e:?} is not an email address")));
+        }
+    }
+    Ok(email)
+}
+
+fn phone(value: Option<Phone>, path: &str) -> ApiResult<Option<Value>> {
+    let Some(p) = value else { return Ok(None) };
+    let number = optional_text(p.number, &format!("{path}.number"), 10)?;
+    if number.as_deref().is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(field_error(&format!("{path}.number"), "must be digits only"));
+    }
+    let country_code = optional_text(p.country_code, &format!("{path}.countryCode"), 1)?;
+    Ok(Some(json!({"number": number, "countryCode": country_code})))
+}
+
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Validates the profile against the account type; returns (profile JSON, display name).
+fn validate_profile(account_type: AccountType, profile: Option<CreateProfile>) -> ApiResult<(Value, String)> {
+    let profile = profile.ok_or_else(|| field_error("profile", "is required"))?;
+    match account_type {
+        AccountType::Individual => {
+            if profile.business.is_some() {
+                return Err(field_error("profile.business", "not allowed for an individual account"));
+            }
+            let individual = profile
+                .individual
+                .ok_or_else(|| field_error("profile.individual", "is required for an individual account"))?;
+            let name = individual
+                .name
+                .ok_or_else(|| field_error("profile.individual.name", "is required"))?;
+            let first = required_text(name.first_name, "profile.individual.name.firstName", MAX_NAME)?;
+            let middle = optional_text(name.middle_name, "profile.individual.name.middleName", MAX_NAME)?;
+            let last = required_text(name.last_name, "profile.individual.name.lastName", MAX_NAME)?;
+            let suffix = optional_text(name.suffix, "profile.individual.name.suffix", 20)?;
+            let email = email(individual.email, "profile.individual.email")?;
+            let phone = phone(individual.phone, "profile.individual.phone")?;
+            let display = format!("{first} {last}");
+            let value = json!({"individual": {
+                "name": {"firstName": first, "middleName": middle, "lastName": last, "suffix": suffix},
+                "email": email,
+                "phone": phone,
+            }});
+            Ok((strip_nulls(value), display))
+        }
+        AccountType::Business => {
+            if profile.individual.is_some() {
+                return Err(field_error("profile.individual", "not allowed for a business account"));
+            }
+            let business = profile
+                .business
+                .ok_or_else(|| field_error("profile.business", "is required for a business account"))?;
+            let legal = required_text(business.legal_business_name, "profile.business.legalBusinessName", MAX_NAME)?;
+            let dba = optional_text(business.doing_business_as, "profile.business.doingBusinessAs", MAX_NAME)?;
+            let email = email(business.email, "profile.business.email")?;
+            let website = optional_text(business.website, "profile.business.website", 100)?;
+            let phone = phone(business.phone, "profile.business.phone")?;
+            let display = dba.clone().unwrap_or_else(|| legal.clone());
+            let value = json!({"business": {
+                "legalBusinessName": legal,
+                "doingBusinessAs": dba,
+                "email": email,
+                "website": website,
+                "phone": phone,
+            }});
+            Ok((strip_nulls(value), display))
+        }
+    }
+}
+
+pub(crate) fn account_json(a: &Account) -> Value {
+    let mut v = json!({
+        "accountID": a.account_id,
+        "mode": a.mode,
+        "accountType": a.account_type,
+        "displayName": a.display_name,
+        "profile": a.profile,
+        "verification": {"verificationStatus": "unverified", "status": "unverified"},
+        "capabilities": [],
+        "createdOn": rfc3339(a.created_on),
+        "updatedOn": rfc3339(a.updated_on),
+    });
+    if !a.metadata.is_empty() {
+        v["metadata"] = json!(a.metadata);
+    }
+    if let Some(f) = &a.foreign_id {
+        v["foreignID"] = json!(f);
+    }
+    v
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    principal.require(Scope::AccountsWrite)?;
+    let request: CreateAccount = crate::json::parse(&body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        BodyError::Field { path, message } => field_error(&path, message),
+    })?;
+    let account_type = request
+        .account_type
+        .ok_or_else(|| field_error("accountType", format!("is required: one of {}", AccountType::expected())))?;
+    let (profile, display_name) = validate_profile(account_type, request.profile)?;
+    let foreign_id = optional_text(request.foreign_id, "foreignID", 64)?;
+    let metadata = request.metadata.unwrap_or_default();
+    if metadata.len() > 50 || metadata.iter().any(|(k, v)| k.len() > 64 || v.len() > 500) {
+        return Err(field_error("metadata", "at most 50 keys of up to 64 characters, values up to 500"));
+    }
+    let now = state.clock.now();
+    let account = Account {
+        account_id: Uuid::new_v4(),
+        tenant_id: principal.tenant,
+        // Accounts take their facilitator's mode; a `mode` in the body is ignored, as Moov does.
+        mode: principal.mode,
+        account_type,
+        display_name,
+        profile,
+        metadata,
+        foreign_id,
+        created_on: now,
+        updated_on: now,
+    };
+    state.store.insert_account(&account).await?;
+    tracing::info!(account_id = %account.account_id, "account created");
+    Ok(Json(account_json(&account)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(account_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let account_id = path_id(&account_id, "account")?;
+    principal.require(Scope::ProfileRead(account_id))?;
+    let account = state
+        .store
+        .account(principal.tenant, account_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("account {account_id} not found")))?;
+    Ok(Json(account_json(&account)))
+}
+
+fn query_int(query: &HashMap<String, String>, name: &str, default: i64, max: i64) -> ApiResult<i64> {
+    match query.get(name) {
+        None => Ok(default),
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (0..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::BadRequest(format!("{name} must be an integer from 0 to {max}, got {raw:?}"))),
+        },
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    principal.require(Scope::AccountsRead)?;
+    let count = query_int(&query, "count", DEFAULT_COUNT, MAX_COUNT)?;
+    let skip = query_int(&query, "skip", 0, i64::MAX)?;
+    let account_type = match query.get("type") {
+        None => None,
+        Some(t) => Some(AccountType::parse(t).ok_or_else(|| {
+            ApiError::BadRequest(format!("type must be one of {}, got {t:?}", AccountType::expected()))
+        })?),
+    };
+    let filter = AccountFilter {
+        foreign_id: query.get("foreignID").cloned(),
+        account_type,
+    };
+    let accounts = state.store.list_accounts(principal.tenant, &filter, skip, count).await?;
+    Ok(Json(Value::Array(accounts.iter().map(account_json).collect())))
+}

@@ -1,0 +1,29 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::auth::Principal;
+use crate::error::ApiResult;
+use crate::AppState;
+use pennydrop_core::scope::Scope;
+
+/// Moov's `GET /ping`: checks the caller's credentials.
+pub async fn ping(principal: Principal) -> ApiResult<Json<Value>> {
+    principal.require(Scope::PingRead)?;
+    Ok(Json(json!({"ping": "pong"})))
+}
+
+/// Readiness: answers 200 only when the database answers.
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match state.store.health().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok", "database": "ok"}))),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "database": "unreachable", "error": "database unreachable"})),
+            )
+        }
+    }
+}

@@ -1,0 +1,38 @@
+mod accounts;
+mod bank_accounts;
+mod health;
+mod oauth;
+
+use axum::routing::{get, post};
+use axum::Router;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ping", get(health::ping))
+        .route("/health", get(health::health))
+        .route("/oauth2/token", post(oauth::create_token))
+        .route("/accounts", post(accounts::create).get(accounts::list))
+        .route("/accounts/{account_id}", get(accounts::get))
+        .route(
+            "/accounts/{account_id}/bank-accounts",
+            post(bank_accounts::link).get(bank_accounts::list),
+        )
+        .route(
+            "/accounts/{account_id}/bank-accounts/{bank_account_id}",
+            get(bank_accounts::get).delete(bank_accounts::disable),
+        )
+}
+
+/// IDs in paths are UUIDs; anything else cannot name an existing resource, so it is a 404.
+pub(crate) fn path_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(format!("{what} {raw} not found")))
+}
+
+/// RFC 3339 with microseconds, as Moov's timestamps.
+pub(crate) fn rfc3339(t: jiff::Timestamp) -> String {
+    t.to_string()
+}

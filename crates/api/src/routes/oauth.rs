@@ -1,0 +1,154 @@
+//! `POST /oauth2/token`: the client-credentials grant, with credentials by HTTP Basic or in the
+//! body (JSON or form-encoded), returning a Bearer token limited to the requested scopes.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::Json;
+use jiff::SignedDuration;
+use pennydrop_core::crypto::{hash_secret, random_token};
+use pennydrop_core::model::AccessToken;
+use pennydrop_core::scope::Scope;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{parse_basic, verify_key_pair, KeyPair};
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    scope: Option<String>,
+}
+
+fn parse_request(headers: &HeaderMap, body: &Bytes) -> ApiResult<TokenRequest> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let mut request = TokenRequest::default();
+        for (k, v) in form_urlencoded_pairs(body) {
+            match k.as_str() {
+                "grant_type" => request.grant_type = Some(v),
+                "client_id" => request.client_id = Some(v),
+                "client_secret" => request.client_secret = Some(v),
+                "scope" => request.scope = Some(v),
+                _ => {}
+            }
+        }
+        return Ok(request);
+    }
+    crate::json::parse::<TokenRequest>(body).map_err(|e| ApiError::BadRequest(e.describe()))
+}
+
+fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let request = parse_request(&headers, &body)?;
+    match request.grant_type.as_deref() {
+        Some("client_credentials") => {}
+        Some("refresh_token") => {
+            return Err(ApiError::BadRequest(
+                "grant_type refresh_token is not supported: request a new token with client_credentials".into(),
+            ))
+        }
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "unsupported grant_type {other:?}: use client_credentials"
+            )))
+        }
+        None => return Err(ApiError::BadRequest("grant_type is required".into())),
+    }
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_basic);
+    let (public_key, secret_key) = match (basic, request.client_id, request.client_secret) {
+        (Some(pair), _, _) => pair,
+        (None, Some(id), Some(secret)) => (id, secret),
+        _ => {
+            return Err(ApiError::Unauthorized(
+                "client credentials missing: send HTTP Basic or client_id and client_secret".into(),
+            ))
+        }
+    };
+    let key = verify_key_pair(
+        &state,
+        KeyPair {
+            public_key: &public_key,
+            secret_key: &secret_key,
+        },
+    )
+    .await?;
+
+    let requested = request.scope.unwrap_or_default();
+    if requested.trim().is_empty() {
+        return Err(ApiError::validation(
+            "scope",
+            "scope is required: a space-separated list such as /accounts.read",
+        ));
+    }
+    let mut scopes: Vec<Scope> = Vec::new();
+    for raw in requested.split_whitespace() {
+        let scope = Scope::parse(raw)
+            .ok_or_else(|| ApiError::validation("scope", format!("unknown scope {raw}")))?;
+        if let Some(account_id) = scope.account_id() {
+            if state.store.account(key.account_id, account_id).await?.is_none() {
+                return Err(ApiError::validation(
+                    "scope",
+                    format!("scope {raw} names an account this key cannot access"),
+                ));
+            }
+        }
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+
+    let token = format!("pdat_{}", random_token(32));
+    let now = state.clock.now();
+    let ttl: SignedDuration = state.settings.token_ttl;
+    let rendered: Vec<String> = scopes.iter().map(Scope::render).collect();
+    state
+        .store
+        .insert_access_token(&AccessToken {
+            token_hash: hash_secret(&token),
+            public_key: key.public_key,
+            scopes: rendered.clone(),
+            created_on: now,
+            expires_on: now.saturating_add(ttl).unwrap_or(now),
+        })
+        .await?;
+    Ok(Json(json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        // RFC 6749 semantics: seconds until expiry (see docs/api.md on Moov's spec wording).
+        "expires_in": ttl.as_secs(),
+        // Refresh tokens are not issued; request a new token instead.
+        "refresh_token": "",
+        "scope": rendered.join(" "),
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_urlencoded_pairs;
+
+    #[test]
+    fn form_bodies_decode() {
+        let pairs = form_urlencoded_pairs(b"grant_type=client_credentials&scope=%2Faccounts.read+%2Fping.read&x");
+        assert_eq!(pairs[0], ("grant_type".into(), "client_credentials".into()));
+        assert_eq!(pairs[1], ("scope".into(), "/accounts.read /ping.read".into()));
+        assert_eq!(pairs[2], ("x".into(), "".into()));
+    }
+}

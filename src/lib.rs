@@ -1,0 +1,5 @@
+//! The `pennydrop` binary's library half: configuration and wiring of the service, so that
+//! integration tests start exactly what `pennydrop serve` starts.
+
+pub mod app;
+pub mod config;
