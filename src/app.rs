@@ -58,7 +58,15 @@ impl App {
             None => Directory::bundled(),
         };
         let bootstrap_key = if store.count_api_keys().await? == 0 {
-            Some(create_tenant_key(store.as_ref(), config.clock.as_ref(), "sandbox", Mode::Sandbox).await?)
+            Some(
+                create_tenant_key(
+                    store.as_ref(),
+                    config.clock.as_ref(),
+                    "sandbox",
+                    Mode::Sandbox,
+                )
+                .await?,
+            )
         } else {
             None
         };
@@ -69,7 +77,10 @@ impl App {
             clock: config.clock,
             settings: Arc::new(config.settings),
         };
-        Ok(Self { state, bootstrap_key })
+        Ok(Self {
+            state,
+            bootstrap_key,
+        })
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
@@ -106,7 +117,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
     }

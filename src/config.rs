@@ -45,8 +45,9 @@ pub fn load_vault(data_dir: &Path) -> anyhow::Result<Vault> {
     if let Ok(list) = std::env::var("PENNYDROP_PREVIOUS_ENCRYPTION_KEYS") {
         for (i, b64) in list.split(',').filter(|s| !s.trim().is_empty()).enumerate() {
             previous.push(
-                SecretKey::from_base64(b64)
-                    .with_context(|| format!("PENNYDROP_PREVIOUS_ENCRYPTION_KEYS entry {}", i + 1))?,
+                SecretKey::from_base64(b64).with_context(|| {
+                    format!("PENNYDROP_PREVIOUS_ENCRYPTION_KEYS entry {}", i + 1)
+                })?,
             );
         }
     }
@@ -85,7 +86,10 @@ fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let mut file = match options.open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            bail!("{} appeared while generating it; start again", path.display())
+            bail!(
+                "{} appeared while generating it; start again",
+                path.display()
+            )
         }
         Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
     };

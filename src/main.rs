@@ -83,14 +83,18 @@ enum ApiKeysCommand {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PENNYDROP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
 }
 
-async fn open_store(storage: &StorageArgs) -> anyhow::Result<std::sync::Arc<dyn pennydrop_store::Store>> {
+async fn open_store(
+    storage: &StorageArgs,
+) -> anyhow::Result<std::sync::Arc<dyn pennydrop_store::Store>> {
     storage.ensure_data_dir()?;
     let url = storage.database_url();
     let store = pennydrop_store::connect(&url)
@@ -148,13 +152,18 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, "pennydrop listening");
+            let address = listener.local_addr()?;
+            tracing::info!(%address, "pennydrop listening");
+            println!("listening on http://{address}");
             app.serve(listener, shutdown_signal()).await?;
             tracing::info!("stopped");
         }
         Command::Migrate { storage } => {
             open_store(&storage).await?;
-            eprintln!("migrations applied to {}", pennydrop::app::redact_url(&storage.database_url()));
+            eprintln!(
+                "migrations applied to {}",
+                pennydrop::app::redact_url(&storage.database_url())
+            );
         }
         Command::ApiKeys(ApiKeysCommand::Create {
             name,
@@ -166,7 +175,11 @@ async fn main() -> anyhow::Result<()> {
             let created = match account {
                 Some(tenant) => add_key_to_tenant(store.as_ref(), &clock, &name, tenant).await?,
                 None => {
-                    let mode = if sandbox { Mode::Sandbox } else { Mode::Production };
+                    let mode = if sandbox {
+                        Mode::Sandbox
+                    } else {
+                        Mode::Production
+                    };
                     create_tenant_key(store.as_ref(), &clock, &name, mode).await?
                 }
             };
@@ -186,7 +199,10 @@ async fn main() -> anyhow::Result<()> {
                 println!("{line}");
             }
         }
-        Command::ApiKeys(ApiKeysCommand::Revoke { public_key, storage }) => {
+        Command::ApiKeys(ApiKeysCommand::Revoke {
+            public_key,
+            storage,
+        }) => {
             let store = open_store(&storage).await?;
             if store.revoke_api_key(&public_key, clock.now()).await? {
                 eprintln!("revoked {public_key}");

@@ -2,8 +2,8 @@
 //! from `POST /oauth2/token` that carries only its scopes.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use pennydrop_core::crypto::{hash_secret, secrets_equal};
@@ -48,7 +48,9 @@ pub struct KeyPair<'a> {
 }
 
 pub fn parse_basic(value: &str) -> Option<(String, String)> {
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
     let decoded = B64.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, pass) = text.split_once(':')?;
@@ -59,7 +61,11 @@ pub fn parse_basic(value: &str) -> Option<(String, String)> {
 /// is wrong, so probing reveals nothing.
 pub async fn verify_key_pair(state: &AppState, pair: KeyPair<'_>) -> Result<ApiKey, ApiError> {
     let invalid = || ApiError::Unauthorized("invalid API key or secret".into());
-    let key = state.store.api_key(pair.public_key).await?.ok_or_else(invalid)?;
+    let key = state
+        .store
+        .api_key(pair.public_key)
+        .await?
+        .ok_or_else(invalid)?;
     if !secrets_equal(&hash_secret(pair.secret_key), &key.secret_hash) || key.revoked_on.is_some() {
         return Err(invalid());
     }
@@ -76,10 +82,14 @@ impl FromRequestParts<AppState> for Principal {
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
                 ApiError::Unauthorized(
-                    "missing credentials: use HTTP Basic with an API key pair or a Bearer token".into(),
+                    "missing credentials: use HTTP Basic with an API key pair or a Bearer token"
+                        .into(),
                 )
             })?;
-        if let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+        if let Some(token) = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+        {
             let invalid = || ApiError::Unauthorized("invalid or expired access token".into());
             let (token, key) = state
                 .store
@@ -89,7 +99,11 @@ impl FromRequestParts<AppState> for Principal {
             if key.revoked_on.is_some() || state.clock.now() >= token.expires_on {
                 return Err(invalid());
             }
-            let scopes = token.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
+            let scopes = token
+                .scopes
+                .iter()
+                .filter_map(|s| Scope::parse(s))
+                .collect();
             return Ok(Principal {
                 tenant: key.account_id,
                 mode: key.mode,
@@ -98,7 +112,9 @@ impl FromRequestParts<AppState> for Principal {
             });
         }
         let (public_key, secret_key) = parse_basic(value).ok_or_else(|| {
-            ApiError::Unauthorized("malformed Authorization header: expected Basic or Bearer".into())
+            ApiError::Unauthorized(
+                "malformed Authorization header: expected Basic or Bearer".into(),
+            )
         })?;
         let key = verify_key_pair(
             state,

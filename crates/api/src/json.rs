@@ -25,7 +25,9 @@ impl BodyError {
 
 pub fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, BodyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(BodyError::Malformed("request body is empty; send a JSON object".into()));
+        return Err(BodyError::Malformed(
+            "request body is empty; send a JSON object".into(),
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -38,7 +40,9 @@ pub fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, BodyError> {
                     path,
                     message: strip_position(&inner.to_string()),
                 }),
-                _ => Err(BodyError::Malformed(format!("malformed JSON body: {inner}"))),
+                _ => Err(BodyError::Malformed(format!(
+                    "malformed JSON body: {inner}"
+                ))),
             };
         }
     };
@@ -78,8 +82,14 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_malformed_and_data_errors_name_the_path() {
-        assert!(matches!(parse::<Outer>(&Bytes::from_static(b"{nope")), Err(BodyError::Malformed(_))));
-        assert!(matches!(parse::<Outer>(&Bytes::from_static(b"")), Err(BodyError::Malformed(_))));
+        assert!(matches!(
+            parse::<Outer>(&Bytes::from_static(b"{nope")),
+            Err(BodyError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse::<Outer>(&Bytes::from_static(b"")),
+            Err(BodyError::Malformed(_))
+        ));
         assert!(matches!(
             parse::<Outer>(&Bytes::from_static(b"{\"inner\":{\"kind\":\"a\"}} x")),
             Err(BodyError::Malformed(_))
@@ -87,7 +97,10 @@ mod tests {
         match parse::<Outer>(&Bytes::from_static(b"{\"inner\":{\"kind\":\"b\"}}")) {
             Err(e @ BodyError::Field { .. }) => {
                 let text = e.describe();
-                assert!(text.starts_with("inner.kind: unknown variant `b`"), "{text}");
+                assert!(
+                    text.starts_with("inner.kind: unknown variant `b`"),
+                    "{text}"
+                );
             }
             other => panic!("{other:?}"),
         }

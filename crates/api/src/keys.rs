@@ -28,7 +28,10 @@ pub enum KeyError {
 }
 
 fn new_pair() -> (String, String) {
-    (format!("pdpk_{}", random_token(15)), format!("pdsk_{}", random_token(32)))
+    (
+        format!("pdpk_{}", random_token(15)),
+        format!("pdsk_{}", random_token(32)),
+    )
 }
 
 /// Creates a new tenant (a facilitator account named `name`) with its first key pair.

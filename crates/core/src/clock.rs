@@ -64,7 +64,10 @@ mod tests {
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(SignedDuration::from_hours(24));
-        assert_eq!(clock.now(), "2026-07-04T12:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            clock.now(),
+            "2026-07-04T12:00:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 
     #[test]

@@ -89,7 +89,11 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     /// `fingerprint_key` defaults to a key derived from `current`; pin it explicitly before
     /// rotating the encryption key so fingerprints stay stable.
-    pub fn new(current: SecretKey, previous: Vec<SecretKey>, fingerprint_key: Option<SecretKey>) -> Self {
+    pub fn new(
+        current: SecretKey,
+        previous: Vec<SecretKey>,
+        fingerprint_key: Option<SecretKey>,
+    ) -> Self {
         let fingerprint_key = match fingerprint_key {
             Some(k) => k.0,
             None => {
@@ -200,10 +204,7 @@ mod tests {
     fn seal_then_open_round_trips_and_hides_the_plaintext() {
         let vault = Vault::new(SecretKey::generate(), vec![], None);
         let sealed = vault.seal(&number(), b"ba-1");
-        assert!(!sealed
-            .ciphertext
-            .windows(13)
-            .any(|w| w == b"0004321567000"));
+        assert!(!sealed.ciphertext.windows(13).any(|w| w == b"0004321567000"));
         assert_eq!(vault.open(&sealed, b"ba-1").unwrap(), number());
     }
 
@@ -211,7 +212,10 @@ mod tests {
     fn ciphertext_is_bound_to_its_row() {
         let vault = Vault::new(SecretKey::generate(), vec![], None);
         let sealed = vault.seal(&number(), b"ba-1");
-        assert!(matches!(vault.open(&sealed, b"ba-2"), Err(CryptoError::Authentication)));
+        assert!(matches!(
+            vault.open(&sealed, b"ba-2"),
+            Err(CryptoError::Authentication)
+        ));
     }
 
     #[test]
@@ -223,7 +227,10 @@ mod tests {
         assert_ne!(new_vault.current_key_id(), sealed.key_id);
         assert_eq!(new_vault.open(&sealed, b"x").unwrap(), number());
         let stranger = Vault::new(SecretKey::generate(), vec![], None);
-        assert!(matches!(stranger.open(&sealed, b"x"), Err(CryptoError::UnknownKeyId(_))));
+        assert!(matches!(
+            stranger.open(&sealed, b"x"),
+            Err(CryptoError::UnknownKeyId(_))
+        ));
     }
 
     #[test]

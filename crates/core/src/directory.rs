@@ -42,7 +42,8 @@ pub struct Directory {
 impl Directory {
     pub fn bundled() -> Self {
         // The bundled file is tested below; a parse failure here is a build defect.
-        let mut d = Self::parse(BUNDLED_SAMPLE).unwrap_or_else(|e| panic!("bundled FedACH sample: {e}"));
+        let mut d =
+            Self::parse(BUNDLED_SAMPLE).unwrap_or_else(|e| panic!("bundled FedACH sample: {e}"));
         d.authoritative = false;
         d
     }
@@ -118,9 +119,16 @@ mod tests {
         assert!(d.len() >= 10);
         assert!(!d.is_authoritative());
         for p in d.entries.values() {
-            assert!(RoutingNumber::parse(&p.routing_number).is_ok(), "{}", p.routing_number);
+            assert!(
+                RoutingNumber::parse(&p.routing_number).is_ok(),
+                "{}",
+                p.routing_number
+            );
         }
-        assert_eq!(d.lookup("021000021").unwrap().customer_name, "JPMORGAN CHASE BANK, NA");
+        assert_eq!(
+            d.lookup("021000021").unwrap().customer_name,
+            "JPMORGAN CHASE BANK, NA"
+        );
         assert!(d.lookup("999999999").is_none());
     }
 

@@ -175,7 +175,10 @@ mod tests {
             assert_eq!(StatusReason::parse(r.as_str()), Some(*r));
         }
         assert_eq!(BankAccountType::GeneralLedger.as_str(), "general-ledger");
-        assert_eq!(BankAccountStatus::VerificationFailed.as_str(), "verificationFailed");
+        assert_eq!(
+            BankAccountStatus::VerificationFailed.as_str(),
+            "verificationFailed"
+        );
         assert_eq!(HolderType::parse("robot"), None);
         assert_eq!(HolderType::expected(), "individual, business, guest");
     }

@@ -107,15 +107,28 @@ mod tests {
 
     #[test]
     fn real_routing_numbers_pass() {
-        for r in ["021000021", "011000015", "121000358", "026009593", "322271627", "123456780"] {
+        for r in [
+            "021000021",
+            "011000015",
+            "121000358",
+            "026009593",
+            "322271627",
+            "123456780",
+        ] {
             assert!(RoutingNumber::parse(r).is_ok(), "{r}");
         }
     }
 
     #[test]
     fn bad_routing_numbers_fail_with_the_reason() {
-        assert_eq!(RoutingNumber::parse("12345678"), Err(RoutingNumberError::Format));
-        assert_eq!(RoutingNumber::parse("12345678a"), Err(RoutingNumberError::Format));
+        assert_eq!(
+            RoutingNumber::parse("12345678"),
+            Err(RoutingNumberError::Format)
+        );
+        assert_eq!(
+            RoutingNumber::parse("12345678a"),
+            Err(RoutingNumberError::Format)
+        );
         assert_eq!(
             RoutingNumber::parse("123456789"),
             Err(RoutingNumberError::CheckDigit("123456789".into()))
@@ -137,7 +150,10 @@ mod tests {
             AccountNumber::parse("123456789012345678"),
             Err(AccountNumberError::Format)
         );
-        assert_eq!(AccountNumber::parse("12-34"), Err(AccountNumberError::Format));
+        assert_eq!(
+            AccountNumber::parse("12-34"),
+            Err(AccountNumberError::Format)
+        );
     }
 
     #[test]

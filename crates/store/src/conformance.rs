@@ -15,7 +15,9 @@ use uuid::Uuid;
 use crate::{AccountFilter, LinkOutcome, Store, StoreError};
 
 fn t0() -> Timestamp {
-    "2026-11-23T15:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH)
+    "2026-11-23T15:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 pub fn sample_account(tenant: Uuid, account_id: Uuid, created_on: Timestamp) -> Account {
@@ -96,30 +98,58 @@ pub async fn run_all(store: Arc<dyn Store>) {
 
 pub async fn health_and_idempotent_migrations(s: &dyn Store) {
     s.health().await.unwrap_or_else(|e| panic!("health: {e}"));
-    s.migrate().await.unwrap_or_else(|e| panic!("second migrate must be a no-op: {e}"));
+    s.migrate()
+        .await
+        .unwrap_or_else(|e| panic!("second migrate must be a no-op: {e}"));
 }
 
 pub async fn tenants_and_api_keys(s: &dyn Store) {
     let before = s.count_api_keys().await.unwrap_or_else(|e| panic!("{e}"));
     let facilitator = new_tenant(s).await;
     let pk = format!("pk_{}", facilitator.account_id.simple());
-    let key = s.api_key(&pk).await.unwrap_or_else(|e| panic!("{e}")).expect("key stored");
+    let key = s
+        .api_key(&pk)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("key stored");
     assert_eq!(key.account_id, facilitator.account_id);
     assert_eq!(key.revoked_on, None);
     assert_eq!(s.count_api_keys().await.unwrap_or_default(), before + 1);
-    assert!(s.list_api_keys().await.unwrap_or_default().iter().any(|k| k.public_key == pk));
+    assert!(s
+        .list_api_keys()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|k| k.public_key == pk));
 
     // A second key for the same tenant; a duplicate public key is a conflict.
     let second = sample_key(facilitator.account_id, &format!("{pk}_2"));
-    s.insert_api_key(&second).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(s.insert_api_key(&second).await, Err(StoreError::Conflict(_))));
+    s.insert_api_key(&second)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        s.insert_api_key(&second).await,
+        Err(StoreError::Conflict(_))
+    ));
 
     let at = t0() + SignedDuration::from_mins(5);
     assert!(s.revoke_api_key(&pk, at).await.unwrap_or(false));
-    assert!(!s.revoke_api_key(&pk, at).await.unwrap_or(true), "revoking twice reports false");
-    let revoked = s.api_key(&pk).await.ok().flatten().expect("key still readable");
+    assert!(
+        !s.revoke_api_key(&pk, at).await.unwrap_or(true),
+        "revoking twice reports false"
+    );
+    let revoked = s
+        .api_key(&pk)
+        .await
+        .ok()
+        .flatten()
+        .expect("key still readable");
     assert_eq!(revoked.revoked_on, Some(at));
-    assert!(s.api_key("pk_nope").await.unwrap_or_else(|e| panic!("{e}")).is_none());
+    assert!(s
+        .api_key("pk_nope")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
 }
 
 pub async fn access_tokens_join_their_key(s: &dyn Store) {
@@ -132,7 +162,9 @@ pub async fn access_tokens_join_their_key(s: &dyn Store) {
         created_on: t0(),
         expires_on: t0() + SignedDuration::from_hours(1),
     };
-    s.insert_access_token(&token).await.unwrap_or_else(|e| panic!("{e}"));
+    s.insert_access_token(&token)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (found, key) = s
         .access_token(&token.token_hash)
         .await
@@ -140,10 +172,24 @@ pub async fn access_tokens_join_their_key(s: &dyn Store) {
         .expect("token stored");
     assert_eq!(found, token);
     assert_eq!(key.public_key, pk);
-    s.revoke_api_key(&pk, t0()).await.unwrap_or_else(|e| panic!("{e}"));
-    let (_, key) = s.access_token(&token.token_hash).await.ok().flatten().expect("token");
-    assert!(key.revoked_on.is_some(), "a token's key shows its revocation");
-    assert!(s.access_token("missing").await.unwrap_or_else(|e| panic!("{e}")).is_none());
+    s.revoke_api_key(&pk, t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, key) = s
+        .access_token(&token.token_hash)
+        .await
+        .ok()
+        .flatten()
+        .expect("token");
+    assert!(
+        key.revoked_on.is_some(),
+        "a token's key shows its revocation"
+    );
+    assert!(s
+        .access_token("missing")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
 }
 
 pub async fn accounts_are_tenant_scoped_and_paged(s: &dyn Store) {
@@ -156,71 +202,148 @@ pub async fn accounts_are_tenant_scoped_and_paged(s: &dyn Store) {
             Uuid::new_v4(),
             t0() + SignedDuration::from_secs(i + 1),
         );
-        s.insert_account(&acct).await.unwrap_or_else(|e| panic!("{e}"));
+        s.insert_account(&acct)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         created.push(acct.account_id);
     }
-    let got = s.account(a.account_id, created[3]).await.unwrap_or_else(|e| panic!("{e}"));
+    let got = s
+        .account(a.account_id, created[3])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let got = got.expect("own account visible");
     assert_eq!(got.foreign_id.as_deref(), Some("user-1"));
     assert_eq!(got.metadata.get("k").map(String::as_str), Some("v"));
     assert_eq!(got.profile["individual"]["name"]["firstName"], "Jane");
     assert!(
-        s.account(b.account_id, created[3]).await.unwrap_or_else(|e| panic!("{e}")).is_none(),
+        s.account(b.account_id, created[3])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none(),
         "another tenant's account is invisible"
     );
 
-    let all = s.list_accounts(a.account_id, &AccountFilter::default(), 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(all.iter().map(|x| x.account_id).collect::<Vec<_>>(), created);
-    let page = s.list_accounts(a.account_id, &AccountFilter::default(), 2, 2).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(page.iter().map(|x| x.account_id).collect::<Vec<_>>(), created[2..4]);
-    let others = s.list_accounts(b.account_id, &AccountFilter::default(), 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(others.len(), 1, "tenant B sees only its facilitator account");
+    let all = s
+        .list_accounts(a.account_id, &AccountFilter::default(), 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        all.iter().map(|x| x.account_id).collect::<Vec<_>>(),
+        created
+    );
+    let page = s
+        .list_accounts(a.account_id, &AccountFilter::default(), 2, 2)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        page.iter().map(|x| x.account_id).collect::<Vec<_>>(),
+        created[2..4]
+    );
+    let others = s
+        .list_accounts(b.account_id, &AccountFilter::default(), 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        others.len(),
+        1,
+        "tenant B sees only its facilitator account"
+    );
 
-    let by_foreign_id = AccountFilter { foreign_id: Some("user-1".into()), account_type: None };
-    let found = s.list_accounts(a.account_id, &by_foreign_id, 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(found.len(), 6, "the facilitator and five accounts all carry foreignID user-1");
-    let none = AccountFilter { foreign_id: Some("nobody".into()), account_type: None };
-    assert!(s.list_accounts(a.account_id, &none, 0, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
-    let business = AccountFilter { foreign_id: None, account_type: Some(AccountType::Business) };
-    assert!(s.list_accounts(a.account_id, &business, 0, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    let by_foreign_id = AccountFilter {
+        foreign_id: Some("user-1".into()),
+        account_type: None,
+    };
+    let found = s
+        .list_accounts(a.account_id, &by_foreign_id, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        found.len(),
+        6,
+        "the facilitator and five accounts all carry foreignID user-1"
+    );
+    let none = AccountFilter {
+        foreign_id: Some("nobody".into()),
+        account_type: None,
+    };
+    assert!(s
+        .list_accounts(a.account_id, &none, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
+    let business = AccountFilter {
+        foreign_id: None,
+        account_type: Some(AccountType::Business),
+    };
+    assert!(s
+        .list_accounts(a.account_id, &business, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
 }
 
 pub async fn linking_is_idempotent_per_fingerprint(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let tenant = new_tenant(s).await;
     let acct = sample_account(tenant.account_id, Uuid::new_v4(), t0());
-    s.insert_account(&acct).await.unwrap_or_else(|e| panic!("{e}"));
+    s.insert_account(&acct)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let first = sample_bank_account(&vault, &acct, "0004321567000");
-    let LinkOutcome::Created(created) = s.link_bank_account(&first).await.unwrap_or_else(|e| panic!("{e}")) else {
+    let LinkOutcome::Created(created) = s
+        .link_bank_account(&first)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    else {
         panic!("first link must create");
     };
     assert_eq!(created, first);
 
     let again = sample_bank_account(&vault, &acct, "0004321567000");
-    match s.link_bank_account(&again).await.unwrap_or_else(|e| panic!("{e}")) {
+    match s
+        .link_bank_account(&again)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    {
         LinkOutcome::Existing(existing) => {
             assert_eq!(existing.bank_account_id, first.bank_account_id);
-            assert_eq!(existing.sealed, first.sealed, "ciphertext stored byte for byte");
+            assert_eq!(
+                existing.sealed, first.sealed,
+                "ciphertext stored byte for byte"
+            );
             let number = vault
                 .open(&existing.sealed, existing.bank_account_id.as_bytes())
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(number.expose(), "0004321567000");
         }
-        LinkOutcome::Created(_) => panic!("identical details must return the existing bank account"),
+        LinkOutcome::Created(_) => {
+            panic!("identical details must return the existing bank account")
+        }
     }
 
     let other = sample_bank_account(&vault, &acct, "99887766");
-    assert!(matches!(s.link_bank_account(&other).await, Ok(LinkOutcome::Created(_))));
+    assert!(matches!(
+        s.link_bank_account(&other).await,
+        Ok(LinkOutcome::Created(_))
+    ));
 
     // After disabling, the same details link as a new bank account.
     let at = t0() + SignedDuration::from_mins(1);
-    s.disable_bank_account(tenant.account_id, acct.account_id, first.bank_account_id, at)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .expect("disabled");
+    s.disable_bank_account(
+        tenant.account_id,
+        acct.account_id,
+        first.bank_account_id,
+        at,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .expect("disabled");
     let relinked = sample_bank_account(&vault, &acct, "0004321567000");
-    assert!(matches!(s.link_bank_account(&relinked).await, Ok(LinkOutcome::Created(_))));
+    assert!(matches!(
+        s.link_bank_account(&relinked).await,
+        Ok(LinkOutcome::Created(_))
+    ));
 }
 
 pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
@@ -228,19 +351,48 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
     let a = new_tenant(s).await;
     let b = new_tenant(s).await;
     let acct = sample_account(a.account_id, Uuid::new_v4(), t0());
-    s.insert_account(&acct).await.unwrap_or_else(|e| panic!("{e}"));
+    s.insert_account(&acct)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let ba = sample_bank_account(&vault, &acct, "123456789");
-    s.link_bank_account(&ba).await.unwrap_or_else(|e| panic!("{e}"));
+    s.link_bank_account(&ba)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let id = ba.bank_account_id;
 
-    let got = s.bank_account(a.account_id, acct.account_id, id).await.unwrap_or_else(|e| panic!("{e}"));
+    let got = s
+        .bank_account(a.account_id, acct.account_id, id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(got.as_ref(), Some(&ba));
-    assert!(s.bank_account(b.account_id, acct.account_id, id).await.unwrap_or_else(|e| panic!("{e}")).is_none());
-    assert!(s.bank_account(a.account_id, a.account_id, id).await.unwrap_or_else(|e| panic!("{e}")).is_none());
-    assert_eq!(s.list_bank_accounts(a.account_id, acct.account_id).await.unwrap_or_default().len(), 1);
-    assert!(s.list_bank_accounts(b.account_id, acct.account_id).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(s
+        .bank_account(b.account_id, acct.account_id, id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
+    assert!(s
+        .bank_account(a.account_id, a.account_id, id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
+    assert_eq!(
+        s.list_bank_accounts(a.account_id, acct.account_id)
+            .await
+            .unwrap_or_default()
+            .len(),
+        1
+    );
+    assert!(s
+        .list_bank_accounts(b.account_id, acct.account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
 
-    assert!(s.disable_bank_account(b.account_id, acct.account_id, id, t0()).await.unwrap_or_else(|e| panic!("{e}")).is_none());
+    assert!(s
+        .disable_bank_account(b.account_id, acct.account_id, id, t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
     let at = t0() + SignedDuration::from_mins(3);
     let disabled = s
         .disable_bank_account(a.account_id, acct.account_id, id, at)
@@ -248,28 +400,59 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
         .unwrap_or_else(|e| panic!("{e}"))
         .expect("disable");
     assert_eq!(disabled.disabled_on, Some(at));
-    assert!(s.disable_bank_account(a.account_id, acct.account_id, id, at).await.unwrap_or_else(|e| panic!("{e}")).is_none());
-    assert!(s.bank_account(a.account_id, acct.account_id, id).await.unwrap_or_else(|e| panic!("{e}")).is_none());
-    assert!(s.list_bank_accounts(a.account_id, acct.account_id).await.unwrap_or_default().is_empty());
+    assert!(s
+        .disable_bank_account(a.account_id, acct.account_id, id, at)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
+    assert!(s
+        .bank_account(a.account_id, acct.account_id, id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
+    assert!(s
+        .list_bank_accounts(a.account_id, acct.account_id)
+        .await
+        .unwrap_or_default()
+        .is_empty());
 }
 
 pub async fn concurrent_identical_links_make_one_bank_account(store: Arc<dyn Store>) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let tenant = new_tenant(store.as_ref()).await;
     let acct = sample_account(tenant.account_id, Uuid::new_v4(), t0());
-    store.insert_account(&acct).await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .insert_account(&acct)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let store = store.clone();
         let ba = sample_bank_account(&vault, &acct, "55554444");
-        tasks.push(tokio::spawn(async move { store.link_bank_account(&ba).await }));
+        tasks.push(tokio::spawn(
+            async move { store.link_bank_account(&ba).await },
+        ));
     }
     let mut ids = Vec::new();
     for t in tasks {
-        let outcome = t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+        let outcome = t
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
         ids.push(outcome.into_inner().bank_account_id);
     }
     ids.dedup();
-    assert_eq!(ids.len(), 1, "eight concurrent identical links yield one bank account");
-    assert_eq!(store.list_bank_accounts(tenant.account_id, acct.account_id).await.unwrap_or_default().len(), 1);
+    assert_eq!(
+        ids.len(),
+        1,
+        "eight concurrent identical links yield one bank account"
+    );
+    assert_eq!(
+        store
+            .list_bank_accounts(tenant.account_id, acct.account_id)
+            .await
+            .unwrap_or_default()
+            .len(),
+        1
+    );
 }

@@ -112,7 +112,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Inserts the bank account unless an active one with the same fingerprint exists on the same
     /// account, in which case that one is returned unchanged.
-    async fn link_bank_account(&self, bank_account: &BankAccount) -> Result<LinkOutcome, StoreError>;
+    async fn link_bank_account(
+        &self,
+        bank_account: &BankAccount,
+    ) -> Result<LinkOutcome, StoreError>;
 
     async fn bank_account(
         &self,

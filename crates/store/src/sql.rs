@@ -10,7 +10,9 @@ use pennydrop_core::model::{
     ExceptionDetails, HolderType, Mode, StatusReason,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::Row;
 use std::str::FromStr;
 use std::time::Duration;
@@ -451,7 +453,8 @@ macro_rules! insert_account_sql {
 macro_rules! insert_api_key_sql {
     ($exec:expr, $k:expr) => {{
         let k: &ApiKey = $k;
-        let sql = format!("INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+        let sql =
+            format!("INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
         sqlx::query(&sql)
             .bind(&k.public_key)
             .bind(&k.secret_hash)
@@ -472,5 +475,15 @@ macro_rules! insert_api_key_sql {
     }};
 }
 
-sql_store!(SqliteStore, sqlx::sqlite::SqliteRow, Backend::Sqlite, "./migrations/sqlite");
-sql_store!(PostgresStore, sqlx::postgres::PgRow, Backend::Postgres, "./migrations/postgres");
+sql_store!(
+    SqliteStore,
+    sqlx::sqlite::SqliteRow,
+    Backend::Sqlite,
+    "./migrations/sqlite"
+);
+sql_store!(
+    PostgresStore,
+    sqlx::postgres::PgRow,
+    Backend::Postgres,
+    "./migrations/postgres"
+);

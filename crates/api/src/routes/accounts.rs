@@ -92,9 +92,10 @@ fn required_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Str
 
 fn optional_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Option<String>> {
     match value.map(|s| s.trim().to_string()) {
-        Some(s) if s.chars().count() > max => {
-            Err(field_error(path, format!("must be at most {max} characters")))
-        }
+        Some(s) if s.chars().count() > max => Err(field_error(
+            path,
+            format!("must be at most {max} characters"),
+        )),
         Some(s) if s.chars().any(char::is_control) => {
             Err(field_error(path, "must not contain control characters"))
         }
@@ -106,9 +107,9 @@ fn optional_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Opt
 fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
     let email = optional_text(value, path, 255)?;
     if let Some(e) = &email {
-        let valid = e
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !e.contains(' '));
+        let valid = e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !e.contains(' ')
+        });
         if !valid {
             return Err(field_error(path, format!("{e:?} is not an email address")));
         }
@@ -119,8 +120,14 @@ fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
 fn phone(value: Option<Phone>, path: &str) -> ApiResult<Option<Value>> {
     let Some(p) = value else { return Ok(None) };
     let number = optional_text(p.number, &format!("{path}.number"), 10)?;
-    if number.as_deref().is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(field_error(&format!("{path}.number"), "must be digits only"));
+    if number
+        .as_deref()
+        .is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(field_error(
+            &format!("{path}.number"),
+            "must be digits only",
+        ));
     }
     let country_code = optional_text(p.country_code, &format!("{path}.countryCode"), 1)?;
     Ok(Some(json!({"number": number, "countryCode": country_code})))
@@ -139,21 +146,38 @@ fn strip_nulls(v: Value) -> Value {
 }
 
 /// Validates the profile against the account type; returns (profile JSON, display name).
-fn validate_profile(account_type: AccountType, profile: Option<CreateProfile>) -> ApiResult<(Value, String)> {
+fn validate_profile(
+    account_type: AccountType,
+    profile: Option<CreateProfile>,
+) -> ApiResult<(Value, String)> {
     let profile = profile.ok_or_else(|| field_error("profile", "is required"))?;
     match account_type {
         AccountType::Individual => {
             if profile.business.is_some() {
-                return Err(field_error("profile.business", "not allowed for an individual account"));
+                return Err(field_error(
+                    "profile.business",
+                    "not allowed for an individual account",
+                ));
             }
-            let individual = profile
-                .individual
-                .ok_or_else(|| field_error("profile.individual", "is required for an individual account"))?;
+            let individual = profile.individual.ok_or_else(|| {
+                field_error(
+                    "profile.individual",
+                    "is required for an individual account",
+                )
+            })?;
             let name = individual
                 .name
                 .ok_or_else(|| field_error("profile.individual.name", "is required"))?;
-            let first = required_text(name.first_name, "profile.individual.name.firstName", MAX_NAME)?;
-            let middle = optional_text(name.middle_name, "profile.individual.name.middleName", MAX_NAME)?;
+            let first = required_text(
+                name.first_name,
+                "profile.individual.name.firstName",
+                MAX_NAME,
+            )?;
+            let middle = optional_text(
+                name.middle_name,
+                "profile.individual.name.middleName",
+                MAX_NAME,
+            )?;
             let last = required_text(name.last_name, "profile.individual.name.lastName", MAX_NAME)?;
             let suffix = optional_text(name.suffix, "profile.individual.name.suffix", 20)?;
             let email = email(individual.email, "profile.individual.email")?;
@@ -168,13 +192,24 @@ fn validate_profile(account_type: AccountType, profile: Option<CreateProfile>) -
         }
         AccountType::Business => {
             if profile.individual.is_some() {
-                return Err(field_error("profile.individual", "not allowed for a business account"));
+                return Err(field_error(
+                    "profile.individual",
+                    "not allowed for a business account",
+                ));
             }
-            let business = profile
-                .business
-                .ok_or_else(|| field_error("profile.business", "is required for a business account"))?;
-            let legal = required_text(business.legal_business_name, "profile.business.legalBusinessName", MAX_NAME)?;
-            let dba = optional_text(business.doing_business_as, "profile.business.doingBusinessAs", MAX_NAME)?;
+            let business = profile.business.ok_or_else(|| {
+                field_error("profile.business", "is required for a business account")
+            })?;
+            let legal = required_text(
+                business.legal_business_name,
+                "profile.business.legalBusinessName",
+                MAX_NAME,
+            )?;
+            let dba = optional_text(
+                business.doing_business_as,
+                "profile.business.doingBusinessAs",
+                MAX_NAME,
+            )?;
             let email = email(business.email, "profile.business.email")?;
             let website = optional_text(business.website, "profile.business.website", 100)?;
             let phone = phone(business.phone, "profile.business.phone")?;
@@ -222,14 +257,20 @@ pub async fn create(
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         BodyError::Field { path, message } => field_error(&path, message),
     })?;
-    let account_type = request
-        .account_type
-        .ok_or_else(|| field_error("accountType", format!("is required: one of {}", AccountType::expected())))?;
+    let account_type = request.account_type.ok_or_else(|| {
+        field_error(
+            "accountType",
+            format!("is required: one of {}", AccountType::expected()),
+        )
+    })?;
     let (profile, display_name) = validate_profile(account_type, request.profile)?;
     let foreign_id = optional_text(request.foreign_id, "foreignID", 64)?;
     let metadata = request.metadata.unwrap_or_default();
     if metadata.len() > 50 || metadata.iter().any(|(k, v)| k.len() > 64 || v.len() > 500) {
-        return Err(field_error("metadata", "at most 50 keys of up to 64 characters, values up to 500"));
+        return Err(field_error(
+            "metadata",
+            "at most 50 keys of up to 64 characters, values up to 500",
+        ));
     }
     let now = state.clock.now();
     let account = Account {
@@ -265,12 +306,19 @@ pub async fn get(
     Ok(Json(account_json(&account)))
 }
 
-fn query_int(query: &HashMap<String, String>, name: &str, default: i64, max: i64) -> ApiResult<i64> {
+fn query_int(
+    query: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    max: i64,
+) -> ApiResult<i64> {
     match query.get(name) {
         None => Ok(default),
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if (0..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::BadRequest(format!("{name} must be an integer from 0 to {max}, got {raw:?}"))),
+            _ => Err(ApiError::BadRequest(format!(
+                "{name} must be an integer from 0 to {max}, got {raw:?}"
+            ))),
         },
     }
 }
@@ -286,13 +334,21 @@ pub async fn list(
     let account_type = match query.get("type") {
         None => None,
         Some(t) => Some(AccountType::parse(t).ok_or_else(|| {
-            ApiError::BadRequest(format!("type must be one of {}, got {t:?}", AccountType::expected()))
+            ApiError::BadRequest(format!(
+                "type must be one of {}, got {t:?}",
+                AccountType::expected()
+            ))
         })?),
     };
     let filter = AccountFilter {
         foreign_id: query.get("foreignID").cloned(),
         account_type,
     };
-    let accounts = state.store.list_accounts(principal.tenant, &filter, skip, count).await?;
-    Ok(Json(Value::Array(accounts.iter().map(account_json).collect())))
+    let accounts = state
+        .store
+        .list_accounts(principal.tenant, &filter, skip, count)
+        .await?;
+    Ok(Json(Value::Array(
+        accounts.iter().map(account_json).collect(),
+    )))
 }

@@ -4,7 +4,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use pennydrop_core::model::{BankAccount, BankAccountStatus, BankAccountType, HolderType, StatusReason};
+use pennydrop_core::model::{
+    BankAccount, BankAccountStatus, BankAccountType, HolderType, StatusReason,
+};
 use pennydrop_core::scope::Scope;
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use pennydrop_store::LinkOutcome;
@@ -75,31 +77,48 @@ fn invalid(message: String) -> ApiError {
 /// Collects every problem with the details so the caller can fix them in one go.
 fn validate(details: AccountDetails) -> ApiResult<NewBankAccount> {
     let mut problems = Vec::new();
-    let holder_name = details.holder_name.map(|s| s.trim().to_string()).unwrap_or_default();
+    let holder_name = details
+        .holder_name
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
     if holder_name.is_empty() {
         problems.push("holderName is required".to_string());
     } else if holder_name.chars().count() > MAX_HOLDER_NAME {
-        problems.push(format!("holderName must be at most {MAX_HOLDER_NAME} characters"));
+        problems.push(format!(
+            "holderName must be at most {MAX_HOLDER_NAME} characters"
+        ));
     } else if holder_name.chars().any(char::is_control) {
         problems.push("holderName must not contain control characters".to_string());
     }
     let holder_type = match details.holder_type.as_deref() {
         None => {
-            problems.push(format!("holderType is required: one of {}", HolderType::expected()));
+            problems.push(format!(
+                "holderType is required: one of {}",
+                HolderType::expected()
+            ));
             None
         }
         Some(t) => HolderType::parse(t).or_else(|| {
-            problems.push(format!("holderType {t:?} is not one of {}", HolderType::expected()));
+            problems.push(format!(
+                "holderType {t:?} is not one of {}",
+                HolderType::expected()
+            ));
             None
         }),
     };
     let bank_account_type = match details.bank_account_type.as_deref() {
         None => {
-            problems.push(format!("bankAccountType is required: one of {}", BankAccountType::expected()));
+            problems.push(format!(
+                "bankAccountType is required: one of {}",
+                BankAccountType::expected()
+            ));
             None
         }
         Some(t) => BankAccountType::parse(t).or_else(|| {
-            problems.push(format!("bankAccountType {t:?} is not one of {}", BankAccountType::expected()));
+            problems.push(format!(
+                "bankAccountType {t:?} is not one of {}",
+                BankAccountType::expected()
+            ));
             None
         }),
     };
@@ -123,7 +142,9 @@ fn validate(details: AccountDetails) -> ApiResult<NewBankAccount> {
             .ok(),
     };
     match (holder_type, bank_account_type, routing, number) {
-        (Some(holder_type), Some(bank_account_type), Some(routing), Some(number)) if problems.is_empty() => {
+        (Some(holder_type), Some(bank_account_type), Some(routing), Some(number))
+            if problems.is_empty() =>
+        {
             Ok(NewBankAccount {
                 holder_name,
                 holder_type,
@@ -141,7 +162,11 @@ fn parse_link_body(body: &Bytes) -> ApiResult<AccountDetails> {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         BodyError::Field { path, message } => {
             let field = path.split('.').next().unwrap_or("error");
-            let field = if ["account", "plaid", "plaidLink", "mx"].contains(&field) { field } else { "error" };
+            let field = if ["account", "plaid", "plaidLink", "mx"].contains(&field) {
+                field
+            } else {
+                "error"
+            };
             ApiError::validation(field, format!("{path}: {message}"))
         }
     })?;
@@ -168,10 +193,16 @@ fn parse_link_body(body: &Bytes) -> ApiResult<AccountDetails> {
     })
 }
 
-async fn require_account(state: &AppState, principal: &Principal, account_id: Uuid) -> ApiResult<()> {
+async fn require_account(
+    state: &AppState,
+    principal: &Principal,
+    account_id: Uuid,
+) -> ApiResult<()> {
     match state.store.account(principal.tenant, account_id).await? {
         Some(_) => Ok(()),
-        None => Err(ApiError::NotFound(format!("account {account_id} not found"))),
+        None => Err(ApiError::NotFound(format!(
+            "account {account_id} not found"
+        ))),
     }
 }
 
@@ -220,7 +251,9 @@ pub async fn link(
     };
     let outcome = match state.store.link_bank_account(&candidate).await {
         // A concurrent disable of the identical account raced us; once more settles it.
-        Err(pennydrop_store::StoreError::Conflict(_)) => state.store.link_bank_account(&candidate).await?,
+        Err(pennydrop_store::StoreError::Conflict(_)) => {
+            state.store.link_bank_account(&candidate).await?
+        }
         other => other?,
     };
     let bank_account = match outcome {
@@ -241,8 +274,13 @@ pub async fn list(
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::BankAccountsRead(account_id))?;
     require_account(&state, &principal, account_id).await?;
-    let list = state.store.list_bank_accounts(principal.tenant, account_id).await?;
-    Ok(Json(Value::Array(list.iter().map(bank_account_json).collect())))
+    let list = state
+        .store
+        .list_bank_accounts(principal.tenant, account_id)
+        .await?;
+    Ok(Json(Value::Array(
+        list.iter().map(bank_account_json).collect(),
+    )))
 }
 
 pub async fn get(
@@ -271,7 +309,12 @@ pub async fn disable(
     let bank_account_id = path_id(&bank_account_id, "bank account")?;
     state
         .store
-        .disable_bank_account(principal.tenant, account_id, bank_account_id, state.clock.now())
+        .disable_bank_account(
+            principal.tenant,
+            account_id,
+            bank_account_id,
+            state.clock.now(),
+        )
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("bank account {bank_account_id} not found")))?;
     tracing::info!(%bank_account_id, "bank account disabled");

@@ -17,12 +17,17 @@ pub async fn ping(principal: Principal) -> ApiResult<Json<Value>> {
 /// Readiness: answers 200 only when the database answers.
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.health().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok", "database": "ok"}))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({"status": "ok", "database": "ok"})),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": "unreachable", "error": "database unreachable"})),
+                Json(
+                    json!({"status": "unavailable", "database": "unreachable", "error": "database unreachable"}),
+                ),
             )
         }
     }

@@ -103,7 +103,12 @@ pub async fn create_token(
         let scope = Scope::parse(raw)
             .ok_or_else(|| ApiError::validation("scope", format!("unknown scope {raw}")))?;
         if let Some(account_id) = scope.account_id() {
-            if state.store.account(key.account_id, account_id).await?.is_none() {
+            if state
+                .store
+                .account(key.account_id, account_id)
+                .await?
+                .is_none()
+            {
                 return Err(ApiError::validation(
                     "scope",
                     format!("scope {raw} names an account this key cannot access"),
@@ -146,9 +151,14 @@ mod tests {
 
     #[test]
     fn form_bodies_decode() {
-        let pairs = form_urlencoded_pairs(b"grant_type=client_credentials&scope=%2Faccounts.read+%2Fping.read&x");
+        let pairs = form_urlencoded_pairs(
+            b"grant_type=client_credentials&scope=%2Faccounts.read+%2Fping.read&x",
+        );
         assert_eq!(pairs[0], ("grant_type".into(), "client_credentials".into()));
-        assert_eq!(pairs[1], ("scope".into(), "/accounts.read /ping.read".into()));
+        assert_eq!(
+            pairs[1],
+            ("scope".into(), "/accounts.read /ping.read".into())
+        );
         assert_eq!(pairs[2], ("x".into(), "".into()));
     }
 }

@@ -1,0 +1,308 @@
+//! The `pennydrop` binary as a newcomer meets it: `api-keys`, `serve` (first start, graceful
+//! shutdown), the official Moov Python SDK against it, and no plaintext account numbers in the
+//! database or the log.
+
+mod common;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pennydrop");
+
+fn pennydrop(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("PENNYDROP_DATABASE_URL")
+        .env_remove("PENNYDROP_ENCRYPTION_KEY")
+        .output()
+        .expect("run pennydrop")
+}
+
+fn create_key(data_dir: &Path, name: &str, sandbox: bool) -> Value {
+    let mut args = vec!["api-keys", "create", "--name", name];
+    if sandbox {
+        args.push("--sandbox");
+    }
+    let out = pennydrop(data_dir, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf8");
+    assert_eq!(stdout.lines().count(), 1, "exactly one line: {stdout}");
+    serde_json::from_str(stdout.trim()).expect("one JSON object")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    first_lines: Vec<String>,
+}
+
+/// Starts `pennydrop serve` on an ephemeral port and waits for its "listening on" line.
+fn serve(data_dir: &Path, log: &Path) -> Server {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("PENNYDROP_DATABASE_URL")
+        .env_remove("PENNYDROP_ENCRYPTION_KEY")
+        .env("PENNYDROP_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("spawn serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut first_lines = Vec::new();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("line");
+        if let Some(url) = line.strip_prefix("listening on ") {
+            break url.to_string();
+        }
+        first_lines.push(line);
+    };
+    Server {
+        child,
+        base,
+        first_lines,
+    }
+}
+
+impl Server {
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let ok = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::new()
+}
+
+#[test]
+fn api_keys_create_list_and_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let production = create_key(dir.path(), "acme", false);
+    let obj = production.as_object().unwrap();
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["accountID", "mode", "publicKey", "secretKey"]);
+    assert_eq!(production["mode"], "production");
+    assert_eq!(create_key(dir.path(), "play", true)["mode"], "sandbox");
+
+    let list = pennydrop(dir.path(), &["api-keys", "list"]);
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    assert!(text.contains(production["publicKey"].as_str().unwrap()));
+    assert!(
+        !text.contains(production["secretKey"].as_str().unwrap()),
+        "secrets are never listed"
+    );
+
+    let pk = production["publicKey"].as_str().unwrap();
+    assert!(pennydrop(dir.path(), &["api-keys", "revoke", pk])
+        .status
+        .success());
+    let again = pennydrop(dir.path(), &["api-keys", "revoke", pk]);
+    assert!(!again.status.success(), "revoking a revoked key fails");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no active API key"));
+}
+
+#[test]
+fn first_start_prints_a_working_sandbox_key_once_and_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let server = serve(dir.path(), &log);
+    let key_line = server
+        .first_lines
+        .iter()
+        .find(|l| l.starts_with('{'))
+        .expect("the first start prints the sandbox key");
+    let key: Value = serde_json::from_str(key_line).unwrap();
+    assert_eq!(key["mode"], "sandbox");
+    let r = http()
+        .get(format!(
+            "{}/accounts/{}",
+            server.base,
+            key["accountID"].as_str().unwrap()
+        ))
+        .basic_auth(
+            key["publicKey"].as_str().unwrap(),
+            key["secretKey"].as_str(),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let status = server.terminate();
+    assert!(status.success(), "SIGTERM is a clean shutdown: {status:?}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !logged.contains(key["secretKey"].as_str().unwrap()),
+        "the secret is never logged"
+    );
+
+    // The second start finds keys and prints none.
+    let server = serve(dir.path(), &log);
+    assert!(server.first_lines.iter().all(|l| !l.starts_with('{')));
+    server.terminate();
+    let key_file = dir.path().join("encryption.key");
+    assert!(key_file.exists());
+}
+
+fn sqlite_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for name in ["pennydrop.db", "pennydrop.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn moov_python_sdk_end_to_end_and_nothing_leaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = create_key(dir.path(), "sdk-e2e", false);
+    let log = dir.path().join("serve.log");
+    let server = serve(dir.path(), &log);
+
+    let root = env!("CARGO_MANIFEST_DIR");
+    let venv = Path::new(root).join("target").join("sdk-venv");
+    let out = Command::new(Path::new(root).join("tests/sdk/run.sh"))
+        .arg("foundation")
+        .current_dir(root)
+        .env("SDK_VENV", &venv)
+        .env("PENNYDROP_BASE_URL", &server.base)
+        .env("PENNYDROP_PUBLIC_KEY", key["publicKey"].as_str().unwrap())
+        .env("PENNYDROP_SECRET_KEY", key["secretKey"].as_str().unwrap())
+        .output()
+        .expect("run tests/sdk/run.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "SDK flow failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("PASS foundation"), "{stdout}");
+
+    // Link a known number through the API, then look for it everywhere it must not be.
+    let secret_number = "987654321012345";
+    let auth = (
+        key["publicKey"].as_str().unwrap(),
+        key["secretKey"].as_str().unwrap(),
+    );
+    let account: Value = http()
+        .post(format!("{}/accounts", server.base))
+        .basic_auth(auth.0, Some(auth.1))
+        .header("content-type", "application/json")
+        .body(r#"{"accountType":"business","profile":{"business":{"legalBusinessName":"Acme"}}}"#)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let linked = http()
+        .post(format!("{}/accounts/{}/bank-accounts", server.base, account["accountID"].as_str().unwrap()))
+        .basic_auth(auth.0, Some(auth.1))
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"account":{{"holderName":"Acme","holderType":"business","accountNumber":"{secret_number}","bankAccountType":"checking","routingNumber":"021000021"}}}}"#
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(linked.status(), 200);
+    let body = linked.text().unwrap();
+    assert!(
+        !body.contains(secret_number),
+        "responses carry only the last four"
+    );
+    let status = server.terminate();
+    assert!(status.success());
+
+    let logged = std::fs::read(&log).unwrap();
+    assert!(!logged.is_empty(), "debug logging was on");
+    assert!(
+        !contains(&logged, secret_number),
+        "account number found in the log"
+    );
+    let db = sqlite_bytes(dir.path());
+    assert!(db.len() > 4096);
+    assert!(
+        !contains(&db, secret_number),
+        "plaintext account number in the SQLite files"
+    );
+    assert!(
+        contains(&db, "2345"),
+        "sanity: the last four are stored in clear"
+    );
+}
+
+#[tokio::test]
+async fn postgres_tables_hold_no_plaintext_account_number() {
+    let Some(app) =
+        common::TestApp::postgres("postgres_tables_hold_no_plaintext_account_number").await
+    else {
+        return;
+    };
+    let key = app.tenant(pennydrop_core::model::Mode::Production).await;
+    let caller = common::Caller {
+        app: &app,
+        key: &key,
+    };
+    let account = caller.create_account().await;
+    for number in ["11112222333344", "55556666777788"] {
+        assert_eq!(caller.link(&account, number).await.status, 200);
+    }
+    let db_url = app.postgres_url().expect("postgres app");
+    let dump = Command::new("pg_dump")
+        .args(["--data-only", "--dbname", &db_url])
+        .output()
+        .expect("pg_dump is installed with PostgreSQL");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let text = String::from_utf8_lossy(&dump.stdout);
+    assert!(
+        text.contains("bank_accounts"),
+        "the dump has the bank_accounts table"
+    );
+    assert!(
+        text.contains("3344") && text.contains("7788"),
+        "sanity: last four present"
+    );
+    for number in ["11112222333344", "55556666777788"] {
+        assert!(!text.contains(number), "plaintext {number} in pg_dump");
+    }
+    app.stop().await;
+}

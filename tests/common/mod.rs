@@ -1,0 +1,213 @@
+//! Test harness: the real app on an ephemeral port, with a manual clock and a throwaway
+//! database (SQLite by default, PostgreSQL on request).
+
+#![allow(dead_code)]
+
+use jiff::Timestamp;
+use pennydrop::app::{App, AppConfig};
+use pennydrop::config::StorageArgs;
+use pennydrop_api::keys::{create_tenant_key, CreatedKey};
+use pennydrop_api::AppState;
+use pennydrop_core::model::Mode;
+use pennydrop_core::ManualClock;
+use pennydrop_store::testing::TestPostgres;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub data_dir: tempfile::TempDir,
+    pub client: reqwest::Client,
+    postgres: Option<TestPostgres>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub fn start_time() -> Timestamp {
+    "2026-11-23T15:00:00Z".parse().expect("timestamp")
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        Self::start(None, |_| {}).await
+    }
+
+    /// SQLite, with the configuration adjusted before start.
+    pub async fn sqlite_with(adjust: impl FnOnce(&mut AppConfig)) -> Self {
+        Self::start(None, adjust).await
+    }
+
+    /// None (after a loud SKIPPED line) when PostgreSQL is unreachable and not required.
+    pub async fn postgres(test_name: &str) -> Option<Self> {
+        let db = TestPostgres::create(test_name).await?;
+        Some(Self::start(Some(db), |_| {}).await)
+    }
+
+    async fn start(postgres: Option<TestPostgres>, adjust: impl FnOnce(&mut AppConfig)) -> Self {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let storage = StorageArgs {
+            data_dir: data_dir.path().to_path_buf(),
+            database_url: postgres.as_ref().map(|p| p.url.clone()),
+        };
+        let mut config = AppConfig::new(storage);
+        config.clock = clock.clone();
+        adjust(&mut config);
+        let app = App::build(config).await.expect("app builds");
+        let state = app.state.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.serve(listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        Self {
+            base,
+            state,
+            clock,
+            data_dir,
+            client: reqwest::Client::new(),
+            postgres,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub async fn tenant(&self, mode: Mode) -> CreatedKey {
+        create_tenant_key(
+            self.state.store.as_ref(),
+            self.clock.as_ref(),
+            "tenant",
+            mode,
+        )
+        .await
+        .expect("tenant")
+    }
+
+    pub fn postgres_url(&self) -> Option<String> {
+        self.postgres.as_ref().map(|p| p.url.clone())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        if let Some(db) = self.postgres.take() {
+            db.drop_database().await;
+        }
+    }
+}
+
+/// A response reduced to what tests assert on.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub body: Value,
+}
+
+pub async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Reply {
+        status,
+        request_id,
+        body,
+    }
+}
+
+/// Basic-auth helpers around one key pair.
+pub struct Caller<'a> {
+    pub app: &'a TestApp,
+    pub key: &'a CreatedKey,
+}
+
+impl Caller<'_> {
+    pub async fn get(&self, path: &str) -> Reply {
+        reply(
+            self.app
+                .client
+                .get(self.app.url(path))
+                .basic_auth(&self.key.public_key, Some(&self.key.secret_key))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: &str) -> Reply {
+        reply(
+            self.app
+                .client
+                .post(self.app.url(path))
+                .basic_auth(&self.key.public_key, Some(&self.key.secret_key))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        reply(
+            self.app
+                .client
+                .delete(self.app.url(path))
+                .basic_auth(&self.key.public_key, Some(&self.key.secret_key))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+    }
+
+    pub async fn create_account(&self) -> String {
+        let r = self
+            .post(
+                "/accounts",
+                r#"{"accountType":"individual","profile":{"individual":{"name":{"firstName":"Jane","lastName":"Doe"},"email":"jane@example.com"}},"foreignID":"u-1"}"#,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["accountID"].as_str().expect("accountID").to_string()
+    }
+
+    pub async fn link(&self, account_id: &str, account_number: &str) -> Reply {
+        let body = serde_json::json!({"account": {
+            "holderName": "Jane Doe", "holderType": "individual", "accountNumber": account_number,
+            "bankAccountType": "checking", "routingNumber": "021000021"}});
+        self.post(
+            &format!("/accounts/{account_id}/bank-accounts"),
+            &body.to_string(),
+        )
+        .await
+    }
+}
