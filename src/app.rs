@@ -7,9 +7,13 @@ use pennydrop_api::{AppState, Settings};
 use pennydrop_core::directory::Directory;
 use pennydrop_core::model::Mode;
 use pennydrop_core::{Clock, SystemClock};
+use pennydrop_engine::rail::{InstantRail, NoInstantRail};
+use pennydrop_engine::{Engine, EngineConfig};
+use pennydrop_rails::SimulatedBank;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::config::{load_vault, StorageArgs};
@@ -20,6 +24,13 @@ pub struct AppConfig {
     pub fedach_directory: Option<PathBuf>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    pub engine: EngineConfig,
+    /// Run the simulated bank network (the instant rail and statements).
+    pub simulator: bool,
+    /// Routing numbers the simulated network reaches instantly; None keeps its defaults.
+    pub instant_routing_numbers: Option<Vec<String>>,
+    /// How often the background sweeper expires verifications.
+    pub sweep_every: Duration,
 }
 
 impl AppConfig {
@@ -29,6 +40,10 @@ impl AppConfig {
             fedach_directory: None,
             clock: Arc::new(SystemClock),
             settings: Settings::default(),
+            engine: EngineConfig::default(),
+            simulator: true,
+            instant_routing_numbers: None,
+            sweep_every: Duration::from_secs(60),
         }
     }
 }
@@ -37,6 +52,7 @@ pub struct App {
     pub state: AppState,
     /// The sandbox key created on the very first start, if this was it.
     pub bootstrap_key: Option<CreatedKey>,
+    sweep_every: Duration,
 }
 
 impl App {
@@ -70,16 +86,39 @@ impl App {
         } else {
             None
         };
+        let vault = Arc::new(vault);
+        let simulator = config.simulator.then(|| {
+            let bank = SimulatedBank::new(store.clone(), vault.clone(), config.clock.clone());
+            let bank = match &config.instant_routing_numbers {
+                Some(list) => bank.with_instant_routing(list.iter().cloned()),
+                None => bank,
+            };
+            Arc::new(bank)
+        });
+        let instant: Arc<dyn InstantRail> = match &simulator {
+            Some(bank) => bank.clone(),
+            None => Arc::new(NoInstantRail),
+        };
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            vault.clone(),
+            config.clock.clone(),
+            instant,
+            config.engine.clone(),
+        ));
         let state = AppState {
             store,
-            vault: Arc::new(vault),
+            engine,
+            simulator,
+            vault,
             directory: Arc::new(directory),
-            clock: config.clock,
-            settings: Arc::new(config.settings),
+            clock: config.clock.clone(),
+            settings: Arc::new(config.settings.clone()),
         };
         Ok(Self {
             state,
             bootstrap_key,
+            sweep_every: config.sweep_every,
         })
     }
 
@@ -89,11 +128,21 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let (stop_background, background_stopped) = tokio::sync::oneshot::channel::<()>();
+        let background = tokio::spawn(self.state.engine.clone().run_background(
+            self.sweep_every,
+            async {
+                let _ = background_stopped.await;
+            },
+        ));
         let router = pennydrop_api::router(self.state);
-        axum::serve(listener, router)
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await
-            .context("HTTP server")
+            .context("HTTP server");
+        let _ = stop_background.send(());
+        let _ = background.await;
+        served
     }
 }
 

@@ -3,8 +3,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pennydrop::app::{App, AppConfig};
 use pennydrop::config::StorageArgs;
 use pennydrop_api::keys::{add_key_to_tenant, create_tenant_key};
+use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::model::Mode;
-use pennydrop_core::{Clock, SystemClock};
+use pennydrop_core::{AccountNumber, Clock, RoutingNumber, SystemClock};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -41,7 +42,30 @@ enum Command {
         /// sample names a few banks and unknown routing numbers get an empty bankName.
         #[arg(long, env = "PENNYDROP_FEDACH_DIRECTORY")]
         fedach_directory: Option<PathBuf>,
+        /// Run the simulated bank network (instant rail and statements).
+        #[arg(long, env = "PENNYDROP_SIMULATOR", default_value_t = true, action = clap::ArgAction::Set)]
+        simulator: bool,
+        /// ACH cutoff windows, wall-clock times in America/New_York on banking days.
+        #[arg(
+            long,
+            env = "PENNYDROP_CUTOFF_WINDOWS",
+            default_value = "10:00,14:15,16:15"
+        )]
+        cutoff_windows: String,
+        /// Company name on the holder's statement (RTP debtor name, ACH company name).
+        #[arg(long, env = "PENNYDROP_COMPANY_NAME", default_value = "PENNYDROP")]
+        company_name: String,
+        /// Comma-separated routing numbers the simulated network reaches over RTP (default: the
+        /// simulated bank and a few large banks).
+        #[arg(long, env = "PENNYDROP_INSTANT_ROUTING_NUMBERS", value_delimiter = ',')]
+        instant_routing_numbers: Option<Vec<String>>,
+        /// Seconds between background expiry sweeps.
+        #[arg(long, env = "PENNYDROP_EXPIRY_SWEEP_SECONDS", default_value_t = 60)]
+        expiry_sweep_seconds: u64,
     },
+    /// The simulated bank network.
+    #[command(subcommand)]
+    Simulator(SimulatorCommand),
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -50,6 +74,19 @@ enum Command {
     /// Manage API keys.
     #[command(name = "api-keys", subcommand)]
     ApiKeys(ApiKeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SimulatorCommand {
+    /// Print a simulated account's statement (what the holder would see) as JSON lines.
+    Statement {
+        #[arg(long)]
+        routing: String,
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,9 +173,26 @@ async fn main() -> anyhow::Result<()> {
             listen,
             storage,
             fedach_directory,
+            simulator,
+            cutoff_windows,
+            company_name,
+            instant_routing_numbers,
+            expiry_sweep_seconds,
         } => {
             let mut config = AppConfig::new(storage);
             config.fedach_directory = fedach_directory;
+            config.simulator = simulator;
+            config.engine.schedule =
+                CutoffSchedule::parse(&cutoff_windows).context("--cutoff-windows")?;
+            config.engine.company_name = company_name;
+            if let Some(list) = &instant_routing_numbers {
+                for r in list {
+                    RoutingNumber::parse(r)
+                        .with_context(|| format!("--instant-routing-numbers: {r}"))?;
+                }
+            }
+            config.instant_routing_numbers = instant_routing_numbers;
+            config.sweep_every = std::time::Duration::from_secs(expiry_sweep_seconds.max(1));
             let app = App::build(config).await?;
             if let Some(key) = &app.bootstrap_key {
                 // Printed once, to the console only (never to the log): the secret is not stored.
@@ -157,6 +211,22 @@ async fn main() -> anyhow::Result<()> {
             println!("listening on http://{address}");
             app.serve(listener, shutdown_signal()).await?;
             tracing::info!("stopped");
+        }
+        Command::Simulator(SimulatorCommand::Statement {
+            routing,
+            account,
+            storage,
+        }) => {
+            let store = open_store(&storage).await?;
+            let vault = pennydrop::config::load_vault(&storage.data_dir)?;
+            let routing = RoutingNumber::parse(&routing).context("--routing")?;
+            let account = AccountNumber::parse(&account).context("--account")?;
+            for line in store
+                .simulator_statement(&vault.fingerprint(&routing, &account))
+                .await?
+            {
+                println!("{}", serde_json::to_string(&line)?);
+            }
         }
         Command::Migrate { storage } => {
             open_store(&storage).await?;

@@ -55,6 +55,20 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<pennydrop_engine::EngineError> for ApiError {
+    fn from(e: pennydrop_engine::EngineError) -> Self {
+        use pennydrop_engine::EngineError;
+        match e {
+            EngineError::NotFound(m) => ApiError::NotFound(m),
+            EngineError::Refused(r) if r.is_not_found() => ApiError::NotFound(r.to_string()),
+            EngineError::Refused(r) => ApiError::Conflict(r.to_string()),
+            EngineError::Busy => ApiError::Conflict(EngineError::Busy.to_string()),
+            EngineError::Store(s) => ApiError::from(s),
+            EngineError::Crypto(c) => ApiError::Internal(c.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

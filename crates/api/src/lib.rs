@@ -13,6 +13,8 @@ use jiff::SignedDuration;
 use pennydrop_core::crypto::Vault;
 use pennydrop_core::directory::Directory;
 use pennydrop_core::Clock;
+use pennydrop_engine::Engine;
+use pennydrop_rails::SimulatedBank;
 use pennydrop_store::Store;
 use std::sync::Arc;
 
@@ -22,6 +24,9 @@ use crate::error::ApiError;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub engine: Arc<Engine>,
+    /// The simulated bank network, when it is on.
+    pub simulator: Option<Arc<SimulatedBank>>,
     pub vault: Arc<Vault>,
     pub directory: Arc<Directory>,
     pub clock: Arc<dyn Clock>,

@@ -1,6 +1,6 @@
 //! `x-request-id` on every response: the caller's if it sent a UUID, otherwise a new one.
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -19,11 +19,18 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         .and_then(|s| Uuid::parse_str(s.trim()).ok())
         .unwrap_or_else(Uuid::new_v4);
     request.extensions_mut().insert(RequestId(id));
+    // The route template, never the raw path: paths can carry account numbers (the simulator's
+    // statement route) and IDs that would make every line unique.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "(no route)".to_string());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
         method = %request.method(),
-        path = %request.uri().path(),
+        route = %route,
     );
     let started = std::time::Instant::now();
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;

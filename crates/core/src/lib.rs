@@ -3,9 +3,11 @@
 //!
 //! Nothing in this crate does IO or reads the wall clock directly.
 
+pub mod change;
 pub mod clock;
 pub mod crypto;
 pub mod directory;
+pub mod events;
 pub mod model;
 pub mod numbers;
 pub mod scope;

@@ -159,6 +159,191 @@ pub struct BankAccount {
     pub created_on: Timestamp,
     pub updated_on: Timestamp,
     pub disabled_on: Option<Timestamp>,
+    /// Optimistic-concurrency version, bumped by every status change.
+    pub version: i64,
+}
+
+wire_enum!(
+    /// Moov's verification statuses; micro-deposit rounds use the same vocabulary internally.
+    VerificationStatus {
+        New = "new",
+        SentCredit = "sent-credit",
+        Successful = "successful",
+        Failed = "failed",
+        Expired = "expired",
+        MaxAttemptsExceeded = "max-attempts-exceeded",
+    }
+);
+
+impl VerificationStatus {
+    /// A verification in this status can still change (be sent, completed or expire).
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            VerificationStatus::New | VerificationStatus::SentCredit
+        )
+    }
+}
+
+wire_enum!(
+    /// How a verification proves ownership: two micro-deposits, or one coded credit sent
+    /// instantly (RTP/FedNow) or by same-day ACH.
+    VerificationKind {
+        MicroDeposits = "micro-deposits",
+        Instant = "instant",
+        InstantAch = "ach",
+    }
+);
+
+/// One verification round of a bank account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub verification_id: Uuid,
+    pub bank_account_id: Uuid,
+    pub account_id: Uuid,
+    pub tenant_id: Uuid,
+    pub kind: VerificationKind,
+    pub status: VerificationStatus,
+    /// The secret the holder must repeat: two amounts in cents, or the 4-digit code.
+    pub secret: VerificationSecret,
+    pub failed_attempts: u32,
+    pub exception_details: Option<ExceptionDetails>,
+    pub created_on: Timestamp,
+    pub expires_on: Timestamp,
+    pub sent_on: Option<Timestamp>,
+    pub updated_on: Timestamp,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum VerificationSecret {
+    Amounts([i64; 2]),
+    Code(String),
+}
+
+impl std::fmt::Debug for VerificationSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VerificationSecret::Amounts(_) => f.write_str("Amounts(**)"),
+            VerificationSecret::Code(_) => f.write_str("Code(****)"),
+        }
+    }
+}
+
+impl VerificationSecret {
+    /// Storage form: `"12,34"` or `"1234"`.
+    pub fn encode(&self) -> String {
+        match self {
+            VerificationSecret::Amounts([a, b]) => format!("{a},{b}"),
+            VerificationSecret::Code(c) => c.clone(),
+        }
+    }
+
+    pub fn decode(kind: VerificationKind, s: &str) -> Option<Self> {
+        match kind {
+            VerificationKind::MicroDeposits => {
+                let (a, b) = s.split_once(',')?;
+                Some(VerificationSecret::Amounts([
+                    a.parse().ok()?,
+                    b.parse().ok()?,
+                ]))
+            }
+            VerificationKind::Instant | VerificationKind::InstantAch => {
+                Some(VerificationSecret::Code(s.to_string()))
+            }
+        }
+    }
+}
+
+wire_enum!(
+    /// Why an ACH entry exists.
+    EntryPurpose {
+        MicroDepositCredit = "micro-deposit-credit",
+        MicroDepositDebit = "micro-deposit-debit",
+        VerificationCredit = "verification-credit",
+    }
+);
+
+wire_enum!(EntryStatus { Pending = "pending", Batched = "batched", Cancelled = "cancelled" });
+
+/// A money movement waiting for (or placed in) a NACHA file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AchEntry {
+    pub entry_id: Uuid,
+    pub tenant_id: Uuid,
+    pub bank_account_id: Uuid,
+    pub verification_id: Uuid,
+    pub purpose: EntryPurpose,
+    pub amount_cents: i64,
+    pub is_credit: bool,
+    /// Free text for an addenda 05 record (e.g. the `MV1234` code), if any.
+    pub addenda: Option<String>,
+    /// The cutoff window this entry is due for.
+    pub due_at: Timestamp,
+    pub status: EntryStatus,
+    pub created_on: Timestamp,
+}
+
+wire_enum!(InstantCreditStatus {
+    Pending = "pending",
+    Submitted = "submitted",
+    Accepted = "accepted",
+    Rejected = "rejected",
+});
+
+/// A credit waiting for (or sent over) the instant rail. `credit_id` is the end-to-end ID: the
+/// rail de-duplicates on it, so a resubmission after a crash cannot pay twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstantCredit {
+    pub credit_id: Uuid,
+    pub tenant_id: Uuid,
+    pub bank_account_id: Uuid,
+    pub verification_id: Uuid,
+    pub amount_cents: i64,
+    pub remittance: String,
+    pub status: InstantCreditStatus,
+    pub reason_code: Option<String>,
+    pub created_on: Timestamp,
+    pub updated_on: Timestamp,
+}
+
+/// One line of a simulated bank account's statement: what the holder would read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatementLine {
+    /// Unique per posting (the rail's reference: end-to-end ID or trace number), so a redelivery
+    /// never posts twice.
+    pub reference: String,
+    #[serde(skip)]
+    pub fingerprint: String,
+    pub routing_number: String,
+    pub last_four_account_number: String,
+    #[serde(with = "timestamp_rfc3339")]
+    pub posted_on: Timestamp,
+    pub amount_cents: i64,
+    /// `credit` or `debit`.
+    pub direction: &'static str,
+    pub rail: String,
+    pub company_name: String,
+    pub description: String,
+    /// The text on the holder's statement, e.g. `ACME ACCTVERIFY MV1234`.
+    pub statement_text: String,
+}
+
+mod timestamp_rfc3339 {
+    use jiff::Timestamp;
+    pub fn serialize<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_string())
+    }
+}
+
+/// A webhook event waiting in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub event_id: Uuid,
+    pub tenant_id: Uuid,
+    pub event_type: String,
+    pub data: serde_json::Value,
+    pub created_on: Timestamp,
 }
 
 #[cfg(test)]

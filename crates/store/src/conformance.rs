@@ -2,10 +2,15 @@
 //! runs this suite against SQLite and PostgreSQL; a new backend must pass it unchanged.
 
 use jiff::{SignedDuration, Timestamp};
+use pennydrop_core::change::{Change, Snapshot, StatusChange};
 use pennydrop_core::crypto::{SecretKey, Vault};
+use pennydrop_core::events;
+use pennydrop_core::model::Event;
 use pennydrop_core::model::{
-    AccessToken, Account, AccountType, ApiKey, BankAccount, BankAccountStatus, BankAccountType,
-    HolderType, Mode, StatusReason,
+    AccessToken, Account, AccountType, AchEntry, ApiKey, BankAccount, BankAccountStatus,
+    BankAccountType, EntryPurpose, EntryStatus, ExceptionDetails, HolderType, InstantCredit,
+    InstantCreditStatus, Mode, StatementLine, StatusReason, Verification, VerificationKind,
+    VerificationSecret, VerificationStatus,
 };
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use std::collections::BTreeMap;
@@ -69,7 +74,16 @@ pub fn sample_bank_account(vault: &Vault, account: &Account, number: &str) -> Ba
         created_on: t0(),
         updated_on: t0(),
         disabled_on: None,
+        version: 0,
     }
+}
+
+pub fn created_event(b: &BankAccount) -> Event {
+    events::bank_account_created(b, Uuid::new_v4(), b.created_on)
+}
+
+pub fn deleted_event(b: &BankAccount) -> Event {
+    events::bank_account_deleted(b, Uuid::new_v4(), b.created_on)
 }
 
 /// Creates a tenant with one key; returns the facilitator account.
@@ -94,6 +108,368 @@ pub async fn run_all(store: Arc<dyn Store>) {
     linking_is_idempotent_per_fingerprint(s).await;
     bank_accounts_are_tenant_scoped_and_disable_once(s).await;
     concurrent_identical_links_make_one_bank_account(store.clone()).await;
+    link_and_disable_write_events_and_disable_cancels_money(s).await;
+    apply_is_atomic_and_guarded_by_the_version(s).await;
+    instant_credits_are_claimed_once(s).await;
+    simulator_statements_post_each_reference_once(s).await;
+}
+
+async fn linked(s: &dyn Store, vault: &Vault, number: &str) -> (Account, BankAccount) {
+    let tenant = new_tenant(s).await;
+    let acct = sample_account(tenant.account_id, Uuid::new_v4(), t0());
+    s.insert_account(&acct)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ba = sample_bank_account(vault, &acct, number);
+    s.link_bank_account(&ba, &created_event(&ba))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (acct, ba)
+}
+
+fn verification(
+    ba: &BankAccount,
+    kind: VerificationKind,
+    status: VerificationStatus,
+) -> Verification {
+    Verification {
+        verification_id: Uuid::new_v4(),
+        bank_account_id: ba.bank_account_id,
+        account_id: ba.account_id,
+        tenant_id: ba.tenant_id,
+        kind,
+        status,
+        secret: match kind {
+            VerificationKind::MicroDeposits => VerificationSecret::Amounts([12, 34]),
+            _ => VerificationSecret::Code("0421".into()),
+        },
+        failed_attempts: 0,
+        exception_details: None,
+        created_on: t0(),
+        expires_on: t0() + SignedDuration::from_hours(24 * 14),
+        sent_on: None,
+        updated_on: t0(),
+    }
+}
+
+fn entry(v: &Verification, purpose: EntryPurpose, amount: i64, credit: bool) -> AchEntry {
+    AchEntry {
+        entry_id: Uuid::new_v4(),
+        tenant_id: v.tenant_id,
+        bank_account_id: v.bank_account_id,
+        verification_id: v.verification_id,
+        purpose,
+        amount_cents: amount,
+        is_credit: credit,
+        addenda: None,
+        due_at: t0() + SignedDuration::from_hours(1),
+        status: EntryStatus::Pending,
+        created_on: t0(),
+    }
+}
+
+pub async fn link_and_disable_write_events_and_disable_cancels_money(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let (acct, ba) = linked(s, &vault, "11223344").await;
+    // Relinking identical details writes no second event.
+    let again = sample_bank_account(&vault, &acct, "11223344");
+    s.link_bank_account(&again, &created_event(&again))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v = verification(
+        &ba,
+        VerificationKind::MicroDeposits,
+        VerificationStatus::New,
+    );
+    let mut change = Change::new(
+        &Snapshot {
+            bank_account: ba.clone(),
+            verifications: vec![],
+        },
+        t0(),
+    );
+    change.insert_verification = Some(v.clone());
+    change.ach_entries = vec![entry(&v, EntryPurpose::MicroDepositCredit, 12, true)];
+    s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let disabled = s
+        .disable_bank_account(
+            ba.tenant_id,
+            ba.account_id,
+            ba.bank_account_id,
+            t0(),
+            &deleted_event(&ba),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(disabled.is_some());
+    let entries = s
+        .ach_entries_for(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0].status,
+        EntryStatus::Cancelled,
+        "disabling cancels unsent entries"
+    );
+    let types: Vec<String> = s
+        .events(ba.tenant_id, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(_, e)| e.event_type)
+        .collect();
+    assert_eq!(types, ["bankAccount.created", "bankAccount.deleted"]);
+}
+
+pub async fn apply_is_atomic_and_guarded_by_the_version(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let (acct, ba) = linked(s, &vault, "99990000").await;
+    let snap = s
+        .snapshot(ba.tenant_id, acct.account_id, ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snapshot");
+    assert_eq!(snap.bank_account.version, 0);
+    assert!(snap.verifications.is_empty());
+
+    let v = verification(
+        &ba,
+        VerificationKind::MicroDeposits,
+        VerificationStatus::New,
+    );
+    let at = t0() + SignedDuration::from_mins(1);
+    let mut change = Change::new(&snap, at);
+    change.status = Some(StatusChange {
+        status: BankAccountStatus::Pending,
+        reason: StatusReason::VerificationInitiated,
+        exception_details: None,
+    });
+    change.insert_verification = Some(v.clone());
+    change.ach_entries = vec![
+        entry(&v, EntryPurpose::MicroDepositCredit, 12, true),
+        entry(&v, EntryPurpose::MicroDepositCredit, 34, true),
+        entry(&v, EntryPurpose::MicroDepositDebit, 46, false),
+    ];
+    change.events = vec![events::bank_account_updated(
+        &ba,
+        BankAccountStatus::Pending,
+        StatusReason::VerificationInitiated,
+        None,
+        Uuid::new_v4(),
+        at,
+    )];
+    s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
+    // The same decision again is stale: the version moved.
+    assert!(matches!(s.apply(&change).await, Err(StoreError::Stale)));
+
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    assert_eq!(snap.bank_account.version, 1);
+    assert_eq!(snap.bank_account.status, BankAccountStatus::Pending);
+    assert_eq!(
+        snap.bank_account.status_reason,
+        StatusReason::VerificationInitiated
+    );
+    assert_eq!(snap.bank_account.updated_on, at);
+    assert_eq!(snap.verifications, vec![v.clone()]);
+    let entries = s
+        .ach_entries_for(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(entries.iter().map(|e| e.amount_cents).sum::<i64>(), 92);
+    assert_eq!(entries.iter().filter(|e| !e.is_credit).count(), 1);
+
+    // A failing statement inside apply leaves nothing behind: a duplicate verification ID.
+    let mut bad = Change::new(&snap, at);
+    bad.status = Some(StatusChange {
+        status: BankAccountStatus::Verified,
+        reason: StatusReason::VerificationSuccessful,
+        exception_details: None,
+    });
+    bad.insert_verification = Some(v.clone());
+    assert!(s.apply(&bad).await.is_err());
+    let after = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    assert_eq!(
+        after.bank_account.status,
+        BankAccountStatus::Pending,
+        "rolled back"
+    );
+    assert_eq!(after.bank_account.version, 1);
+
+    // Update + cancel + expiry listing.
+    let mut updated = v.clone();
+    updated.status = VerificationStatus::Expired;
+    updated.failed_attempts = 2;
+    updated.exception_details = Some(ExceptionDetails {
+        description: "x".into(),
+        ..Default::default()
+    });
+    updated.updated_on = at;
+    let due = s
+        .due_expirations(t0() + SignedDuration::from_hours(24 * 14), 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(due.contains(&ba.bank_account_id));
+    let mut expire = Change::new(&after, at);
+    expire.update_verification = Some(updated.clone());
+    expire.cancel_pending_of = Some(v.verification_id);
+    s.apply(&expire).await.unwrap_or_else(|e| panic!("{e}"));
+    let after = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    assert_eq!(after.verifications, vec![updated]);
+    assert_eq!(after.bank_account.version, 2);
+    assert!(s
+        .ach_entries_for(ba.bank_account_id)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .all(|e| e.status == EntryStatus::Cancelled));
+    let due = s
+        .due_expirations(t0() + SignedDuration::from_hours(24 * 14), 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!due.contains(&ba.bank_account_id));
+    let events = s
+        .events(ba.tenant_id, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(events.len(), 2);
+    assert!(events[0].0 < events[1].0);
+    assert_eq!(events[1].1.data["statusReason"], "verification-initiated");
+}
+
+pub async fn instant_credits_are_claimed_once(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let (_, ba) = linked(s, &vault, "77778888").await;
+    let v = verification(&ba, VerificationKind::Instant, VerificationStatus::New);
+    let credit = InstantCredit {
+        credit_id: Uuid::new_v4(),
+        tenant_id: ba.tenant_id,
+        bank_account_id: ba.bank_account_id,
+        verification_id: v.verification_id,
+        amount_cents: 1,
+        remittance: "MV0421".into(),
+        status: InstantCreditStatus::Pending,
+        reason_code: None,
+        created_on: t0(),
+        updated_on: t0(),
+    };
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    let mut change = Change::new(&snap, t0());
+    change.insert_verification = Some(v);
+    change.instant_credits = vec![credit.clone()];
+    s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let open = s
+        .open_instant_credits(t0(), 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(open.iter().any(|c| c.credit_id == credit.credit_id));
+    let now = t0() + SignedDuration::from_secs(1);
+    let stale = now - SignedDuration::from_secs(30);
+    assert!(s
+        .claim_instant_credit(credit.credit_id, now, stale)
+        .await
+        .unwrap_or(false));
+    assert!(
+        !s.claim_instant_credit(credit.credit_id, now, stale)
+            .await
+            .unwrap_or(true),
+        "claimed once"
+    );
+    assert!(!s
+        .open_instant_credits(stale, 100)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.credit_id == credit.credit_id));
+    // A claim left unanswered for long is open again (the worker may have died).
+    let later = now + SignedDuration::from_secs(60);
+    let later_stale = later - SignedDuration::from_secs(30);
+    assert!(s
+        .open_instant_credits(later_stale, 100)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.credit_id == credit.credit_id));
+    assert!(s
+        .claim_instant_credit(credit.credit_id, later, later_stale)
+        .await
+        .unwrap_or(false));
+
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    let mut result = Change::new(&snap, later);
+    result.credit_result = Some((
+        credit.credit_id,
+        InstantCreditStatus::Rejected,
+        Some("AC03".into()),
+    ));
+    s.apply(&result).await.unwrap_or_else(|e| panic!("{e}"));
+    let stored = s
+        .instant_credit(credit.credit_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("credit");
+    assert_eq!(stored.status, InstantCreditStatus::Rejected);
+    assert_eq!(stored.reason_code.as_deref(), Some("AC03"));
+}
+
+pub async fn simulator_statements_post_each_reference_once(s: &dyn Store) {
+    let fingerprint = format!("fp-{}", Uuid::new_v4());
+    let line = StatementLine {
+        reference: format!("ref-{}", Uuid::new_v4()),
+        fingerprint: fingerprint.clone(),
+        routing_number: "021000021".into(),
+        last_four_account_number: "4321".into(),
+        posted_on: t0(),
+        amount_cents: 1,
+        direction: "credit",
+        rail: "rtp".into(),
+        company_name: "ACME".into(),
+        description: "ACCTVERIFY".into(),
+        statement_text: "ACME ACCTVERIFY MV0421".into(),
+    };
+    assert!(s.simulator_post(&line).await.unwrap_or(false));
+    assert!(
+        !s.simulator_post(&line).await.unwrap_or(true),
+        "a redelivery does not post twice"
+    );
+    let mut debit = line.clone();
+    debit.reference = format!("ref-{}", Uuid::new_v4());
+    debit.direction = "debit";
+    s.simulator_post(&debit)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let statement = s
+        .simulator_statement(&fingerprint)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(statement, vec![line, debit]);
+    assert!(s
+        .simulator_statement("nobody")
+        .await
+        .unwrap_or_default()
+        .is_empty());
 }
 
 pub async fn health_and_idempotent_migrations(s: &dyn Store) {
@@ -292,7 +668,7 @@ pub async fn linking_is_idempotent_per_fingerprint(s: &dyn Store) {
 
     let first = sample_bank_account(&vault, &acct, "0004321567000");
     let LinkOutcome::Created(created) = s
-        .link_bank_account(&first)
+        .link_bank_account(&first, &created_event(&first))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
     else {
@@ -302,7 +678,7 @@ pub async fn linking_is_idempotent_per_fingerprint(s: &dyn Store) {
 
     let again = sample_bank_account(&vault, &acct, "0004321567000");
     match s
-        .link_bank_account(&again)
+        .link_bank_account(&again, &created_event(&again))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
     {
@@ -324,7 +700,7 @@ pub async fn linking_is_idempotent_per_fingerprint(s: &dyn Store) {
 
     let other = sample_bank_account(&vault, &acct, "99887766");
     assert!(matches!(
-        s.link_bank_account(&other).await,
+        s.link_bank_account(&other, &created_event(&other)).await,
         Ok(LinkOutcome::Created(_))
     ));
 
@@ -335,13 +711,15 @@ pub async fn linking_is_idempotent_per_fingerprint(s: &dyn Store) {
         acct.account_id,
         first.bank_account_id,
         at,
+        &deleted_event(&first),
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"))
     .expect("disabled");
     let relinked = sample_bank_account(&vault, &acct, "0004321567000");
     assert!(matches!(
-        s.link_bank_account(&relinked).await,
+        s.link_bank_account(&relinked, &created_event(&relinked))
+            .await,
         Ok(LinkOutcome::Created(_))
     ));
 }
@@ -355,7 +733,7 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let ba = sample_bank_account(&vault, &acct, "123456789");
-    s.link_bank_account(&ba)
+    s.link_bank_account(&ba, &created_event(&ba))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let id = ba.bank_account_id;
@@ -389,19 +767,19 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
         .is_empty());
 
     assert!(s
-        .disable_bank_account(b.account_id, acct.account_id, id, t0())
+        .disable_bank_account(b.account_id, acct.account_id, id, t0(), &deleted_event(&ba))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .is_none());
     let at = t0() + SignedDuration::from_mins(3);
     let disabled = s
-        .disable_bank_account(a.account_id, acct.account_id, id, at)
+        .disable_bank_account(a.account_id, acct.account_id, id, at, &deleted_event(&ba))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .expect("disable");
     assert_eq!(disabled.disabled_on, Some(at));
     assert!(s
-        .disable_bank_account(a.account_id, acct.account_id, id, at)
+        .disable_bank_account(a.account_id, acct.account_id, id, at, &deleted_event(&ba))
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .is_none());
@@ -429,9 +807,9 @@ pub async fn concurrent_identical_links_make_one_bank_account(store: Arc<dyn Sto
     for _ in 0..8 {
         let store = store.clone();
         let ba = sample_bank_account(&vault, &acct, "55554444");
-        tasks.push(tokio::spawn(
-            async move { store.link_bank_account(&ba).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            store.link_bank_account(&ba, &created_event(&ba)).await
+        }));
     }
     let mut ids = Vec::new();
     for t in tasks {

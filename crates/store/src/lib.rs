@@ -11,7 +11,10 @@ pub mod testing;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use pennydrop_core::model::{AccessToken, Account, ApiKey, BankAccount};
+use pennydrop_core::change::{Change, Snapshot};
+use pennydrop_core::model::{
+    AccessToken, Account, AchEntry, ApiKey, BankAccount, Event, InstantCredit, StatementLine,
+};
 use std::sync::Arc;
 use thiserror::Error;
 use uuid::Uuid;
@@ -30,6 +33,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("{0} already exists")]
     Conflict(String),
+    /// The bank account changed since it was read; re-read and decide again.
+    #[error("the bank account changed concurrently")]
+    Stale,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +116,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         count: i64,
     ) -> Result<Vec<Account>, StoreError>;
 
-    /// Inserts the bank account unless an active one with the same fingerprint exists on the same
-    /// account, in which case that one is returned unchanged.
+    /// Inserts the bank account (with its `bankAccount.created` event) unless an active one with
+    /// the same fingerprint exists on the same account, in which case that one is returned
+    /// unchanged and no event is written.
     async fn link_bank_account(
         &self,
         bank_account: &BankAccount,
+        created_event: &Event,
     ) -> Result<LinkOutcome, StoreError>;
 
     async fn bank_account(
@@ -131,14 +139,71 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         account_id: Uuid,
     ) -> Result<Vec<BankAccount>, StoreError>;
 
-    /// Disables an active bank account. None if there was no such active bank account.
+    /// Disables an active bank account, cancels its unsent money movements and records a
+    /// `bankAccount.deleted` event. None if there was no such active bank account.
     async fn disable_bank_account(
         &self,
         tenant: Uuid,
         account_id: Uuid,
         bank_account_id: Uuid,
         at: Timestamp,
+        event: &Event,
     ) -> Result<Option<BankAccount>, StoreError>;
+
+    /// An active bank account of the tenant with all its verification rounds.
+    async fn snapshot(
+        &self,
+        tenant: Uuid,
+        account_id: Uuid,
+        bank_account_id: Uuid,
+    ) -> Result<Option<Snapshot>, StoreError>;
+
+    /// The same, by bank account ID alone (for background work).
+    async fn snapshot_by_id(&self, bank_account_id: Uuid) -> Result<Option<Snapshot>, StoreError>;
+
+    /// Applies a decision atomically. `StoreError::Stale` if the bank account's version moved.
+    async fn apply(&self, change: &Change) -> Result<(), StoreError>;
+
+    /// Bank accounts with an active verification whose expiry is at or before `now`.
+    async fn due_expirations(&self, now: Timestamp, limit: i64) -> Result<Vec<Uuid>, StoreError>;
+
+    /// Instant credits still to send: pending ones, and submitted ones not answered since
+    /// `stale_before` (their rail call may have been cut off by a crash).
+    async fn open_instant_credits(
+        &self,
+        stale_before: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<InstantCredit>, StoreError>;
+
+    /// Marks a credit submitted unless another worker holds a fresh claim. True if claimed.
+    async fn claim_instant_credit(
+        &self,
+        credit_id: Uuid,
+        now: Timestamp,
+        stale_before: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    async fn instant_credit(&self, credit_id: Uuid) -> Result<Option<InstantCredit>, StoreError>;
+
+    /// ACH entries of a bank account, oldest first.
+    async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError>;
+
+    /// The tenant's outbox events after sequence number `after`, oldest first.
+    async fn events(
+        &self,
+        tenant: Uuid,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Event)>, StoreError>;
+
+    /// Posts a line to a simulated account's statement; false if its reference was already posted.
+    async fn simulator_post(&self, line: &StatementLine) -> Result<bool, StoreError>;
+
+    /// A simulated account's statement, oldest first.
+    async fn simulator_statement(
+        &self,
+        fingerprint: &str,
+    ) -> Result<Vec<StatementLine>, StoreError>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file

@@ -3,11 +3,14 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::clock::{from_micros, to_micros};
 use pennydrop_core::crypto::Sealed;
 use pennydrop_core::model::{
-    AccessToken, Account, AccountType, ApiKey, BankAccount, BankAccountStatus, BankAccountType,
-    ExceptionDetails, HolderType, Mode, StatusReason,
+    AccessToken, Account, AccountType, AchEntry, ApiKey, BankAccount, BankAccountStatus,
+    BankAccountType, EntryPurpose, EntryStatus, Event, ExceptionDetails, HolderType, InstantCredit,
+    InstantCreditStatus, Mode, StatementLine, StatusReason, Verification, VerificationKind,
+    VerificationSecret, VerificationStatus,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -90,7 +93,28 @@ const API_KEY_COLUMNS: &str =
 const BANK_ACCOUNT_COLUMNS: &str = "bank_account_id, account_id, tenant_id, fingerprint, status, \
      status_reason, exception_details, holder_name, holder_type, bank_name, bank_account_type, \
      routing_number, last_four, account_number_key_id, account_number_ciphertext, created_on, \
-     updated_on, disabled_on";
+     updated_on, disabled_on, version";
+const VERIFICATION_COLUMNS: &str = "verification_id, bank_account_id, account_id, tenant_id, kind, \
+     status, secret, failed_attempts, exception_details, created_on, expires_on, sent_on, updated_on";
+const ACH_ENTRY_COLUMNS: &str = "entry_id, tenant_id, bank_account_id, verification_id, purpose, \
+     amount_cents, is_credit, addenda, due_at, status, created_on";
+const INSTANT_CREDIT_COLUMNS: &str = "credit_id, tenant_id, bank_account_id, verification_id, \
+     amount_cents, remittance, status, reason_code, created_on, updated_on";
+const STATEMENT_COLUMNS: &str = "reference, fingerprint, routing_number, last_four, posted_on, \
+     amount_cents, is_credit, rail, company_name, description, statement_text";
+
+fn details_json(d: Option<&ExceptionDetails>) -> Option<String> {
+    d.and_then(|d| serde_json::to_string(d).ok())
+}
+
+fn parse_details(d: Option<String>) -> Result<Option<ExceptionDetails>, StoreError> {
+    match d {
+        Some(d) => serde_json::from_str(&d)
+            .map(Some)
+            .map_err(|_| corrupt("exception details", &d)),
+        None => Ok(None),
+    }
+}
 
 macro_rules! sql_store {
     ($store:ident, $row:ty, $backend:expr, $migrations:literal) => {
@@ -133,14 +157,7 @@ macro_rules! sql_store {
                 let reason: String = row.try_get("status_reason")?;
                 let holder_type: String = row.try_get("holder_type")?;
                 let account_type: String = row.try_get("bank_account_type")?;
-                let details: Option<String> = row.try_get("exception_details")?;
-                let exception_details = match details {
-                    Some(d) => Some(
-                        serde_json::from_str::<ExceptionDetails>(&d)
-                            .map_err(|_| corrupt("exception details", &d))?,
-                    ),
-                    None => None,
-                };
+                let exception_details = parse_details(row.try_get("exception_details")?)?;
                 Ok(BankAccount {
                     bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
                     account_id: uuid(&row.try_get::<String, _>("account_id")?)?,
@@ -166,7 +183,95 @@ macro_rules! sql_store {
                     created_on: from_micros(row.try_get("created_on")?),
                     updated_on: from_micros(row.try_get("updated_on")?),
                     disabled_on: row.try_get::<Option<i64>, _>("disabled_on")?.map(from_micros),
+                    version: row.try_get("version")?,
                 })
+            }
+
+            fn verification_from_row(row: &$row) -> Result<Verification, StoreError> {
+                let kind: String = row.try_get("kind")?;
+                let kind = enum_value(VerificationKind::parse, "verification kind", &kind)?;
+                let status: String = row.try_get("status")?;
+                let secret: String = row.try_get("secret")?;
+                let attempts: i64 = row.try_get("failed_attempts")?;
+                Ok(Verification {
+                    verification_id: uuid(&row.try_get::<String, _>("verification_id")?)?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
+                    account_id: uuid(&row.try_get::<String, _>("account_id")?)?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
+                    kind,
+                    status: enum_value(VerificationStatus::parse, "verification status", &status)?,
+                    secret: VerificationSecret::decode(kind, &secret)
+                        .ok_or_else(|| StoreError::Corrupt("verification secret".into()))?,
+                    failed_attempts: u32::try_from(attempts).map_err(|_| corrupt("attempts", &attempts.to_string()))?,
+                    exception_details: parse_details(row.try_get("exception_details")?)?,
+                    created_on: from_micros(row.try_get("created_on")?),
+                    expires_on: from_micros(row.try_get("expires_on")?),
+                    sent_on: row.try_get::<Option<i64>, _>("sent_on")?.map(from_micros),
+                    updated_on: from_micros(row.try_get("updated_on")?),
+                })
+            }
+
+            fn ach_entry_from_row(row: &$row) -> Result<AchEntry, StoreError> {
+                let purpose: String = row.try_get("purpose")?;
+                let status: String = row.try_get("status")?;
+                Ok(AchEntry {
+                    entry_id: uuid(&row.try_get::<String, _>("entry_id")?)?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
+                    verification_id: uuid(&row.try_get::<String, _>("verification_id")?)?,
+                    purpose: enum_value(EntryPurpose::parse, "entry purpose", &purpose)?,
+                    amount_cents: row.try_get("amount_cents")?,
+                    is_credit: row.try_get("is_credit")?,
+                    addenda: row.try_get("addenda")?,
+                    due_at: from_micros(row.try_get("due_at")?),
+                    status: enum_value(EntryStatus::parse, "entry status", &status)?,
+                    created_on: from_micros(row.try_get("created_on")?),
+                })
+            }
+
+            fn instant_credit_from_row(row: &$row) -> Result<InstantCredit, StoreError> {
+                let status: String = row.try_get("status")?;
+                Ok(InstantCredit {
+                    credit_id: uuid(&row.try_get::<String, _>("credit_id")?)?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
+                    verification_id: uuid(&row.try_get::<String, _>("verification_id")?)?,
+                    amount_cents: row.try_get("amount_cents")?,
+                    remittance: row.try_get("remittance")?,
+                    status: enum_value(InstantCreditStatus::parse, "credit status", &status)?,
+                    reason_code: row.try_get("reason_code")?,
+                    created_on: from_micros(row.try_get("created_on")?),
+                    updated_on: from_micros(row.try_get("updated_on")?),
+                })
+            }
+
+            fn statement_line_from_row(row: &$row) -> Result<StatementLine, StoreError> {
+                let is_credit: bool = row.try_get("is_credit")?;
+                Ok(StatementLine {
+                    reference: row.try_get("reference")?,
+                    fingerprint: row.try_get("fingerprint")?,
+                    routing_number: row.try_get("routing_number")?,
+                    last_four_account_number: row.try_get("last_four")?,
+                    posted_on: from_micros(row.try_get("posted_on")?),
+                    amount_cents: row.try_get("amount_cents")?,
+                    direction: if is_credit { "credit" } else { "debit" },
+                    rail: row.try_get("rail")?,
+                    company_name: row.try_get("company_name")?,
+                    description: row.try_get("description")?,
+                    statement_text: row.try_get("statement_text")?,
+                })
+            }
+
+            async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
+                let sql = format!(
+                    "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 \
+                     ORDER BY created_on, verification_id"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(bank_account_id.to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::verification_from_row).collect()
             }
         }
 
@@ -307,16 +412,13 @@ macro_rules! sql_store {
                 rows.iter().map(Self::account_from_row).collect()
             }
 
-            async fn link_bank_account(&self, b: &BankAccount) -> Result<LinkOutcome, StoreError> {
-                let details = b
-                    .exception_details
-                    .as_ref()
-                    .map(|d| serde_json::to_string(d).unwrap_or_default());
+            async fn link_bank_account(&self, b: &BankAccount, created: &Event) -> Result<LinkOutcome, StoreError> {
                 let sql = format!(
                     "INSERT INTO bank_accounts ({BANK_ACCOUNT_COLUMNS}) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
                      ON CONFLICT (account_id, fingerprint) WHERE disabled_on IS NULL DO NOTHING"
                 );
+                let mut tx = self.pool.begin().await?;
                 let inserted = sqlx::query(&sql)
                     .bind(b.bank_account_id.to_string())
                     .bind(b.account_id.to_string())
@@ -324,7 +426,7 @@ macro_rules! sql_store {
                     .bind(&b.fingerprint)
                     .bind(b.status.as_str())
                     .bind(b.status_reason.as_str())
-                    .bind(details)
+                    .bind(details_json(b.exception_details.as_ref()))
                     .bind(&b.holder_name)
                     .bind(b.holder_type.as_str())
                     .bind(&b.bank_name)
@@ -336,11 +438,15 @@ macro_rules! sql_store {
                     .bind(to_micros(b.created_on))
                     .bind(to_micros(b.updated_on))
                     .bind(b.disabled_on.map(to_micros))
-                    .execute(&self.pool)
+                    .bind(b.version)
+                    .execute(&mut *tx)
                     .await?;
                 if inserted.rows_affected() == 1 {
+                    insert_event_sql!(&mut *tx, created)?;
+                    tx.commit().await?;
                     return Ok(LinkOutcome::Created(b.clone()));
                 }
+                tx.rollback().await?;
                 let sql = format!(
                     "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
                      WHERE account_id = $1 AND fingerprint = $2 AND disabled_on IS NULL"
@@ -402,23 +508,348 @@ macro_rules! sql_store {
                 account_id: Uuid,
                 bank_account_id: Uuid,
                 at: Timestamp,
+                event: &Event,
             ) -> Result<Option<BankAccount>, StoreError> {
                 let sql = format!(
-                    "UPDATE bank_accounts SET disabled_on = $1, updated_on = $1 \
+                    "UPDATE bank_accounts SET disabled_on = $1, updated_on = $1, version = version + 1 \
                      WHERE bank_account_id = $2 AND account_id = $3 AND tenant_id = $4 \
                      AND disabled_on IS NULL RETURNING {BANK_ACCOUNT_COLUMNS}"
                 );
+                let mut tx = self.pool.begin().await?;
                 let row = sqlx::query(&sql)
                     .bind(to_micros(at))
                     .bind(bank_account_id.to_string())
                     .bind(account_id.to_string())
                     .bind(tenant.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = row else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let disabled = Self::bank_account_from_row(&row)?;
+                sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE bank_account_id = $1 AND status = 'pending'")
+                    .bind(bank_account_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = $1 \
+                     WHERE bank_account_id = $2 AND status = 'pending'",
+                )
+                .bind(to_micros(at))
+                .bind(bank_account_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                insert_event_sql!(&mut *tx, event)?;
+                tx.commit().await?;
+                Ok(Some(disabled))
+            }
+
+            async fn snapshot(
+                &self,
+                tenant: Uuid,
+                account_id: Uuid,
+                bank_account_id: Uuid,
+            ) -> Result<Option<Snapshot>, StoreError> {
+                let Some(bank_account) = self.bank_account(tenant, account_id, bank_account_id).await? else {
+                    return Ok(None);
+                };
+                let verifications = self.verifications_of(bank_account_id).await?;
+                Ok(Some(Snapshot { bank_account, verifications }))
+            }
+
+            async fn snapshot_by_id(&self, bank_account_id: Uuid) -> Result<Option<Snapshot>, StoreError> {
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
+                     WHERE bank_account_id = $1 AND disabled_on IS NULL"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(bank_account_id.to_string())
                     .fetch_optional(&self.pool)
                     .await?;
-                row.as_ref().map(Self::bank_account_from_row).transpose()
+                let Some(row) = row else { return Ok(None) };
+                let bank_account = Self::bank_account_from_row(&row)?;
+                let verifications = self.verifications_of(bank_account_id).await?;
+                Ok(Some(Snapshot { bank_account, verifications }))
+            }
+
+            async fn apply(&self, c: &Change) -> Result<(), StoreError> {
+                let at = to_micros(c.at.unwrap_or(Timestamp::UNIX_EPOCH));
+                let mut tx = self.pool.begin().await?;
+                // The compare-and-set on the aggregate root comes first: it takes the write lock.
+                let updated = match &c.status {
+                    Some(s) => sqlx::query(
+                        "UPDATE bank_accounts SET status = $1, status_reason = $2, exception_details = $3, \
+                         updated_on = $4, version = version + 1 \
+                         WHERE bank_account_id = $5 AND version = $6 AND disabled_on IS NULL",
+                    )
+                    .bind(s.status.as_str())
+                    .bind(s.reason.as_str())
+                    .bind(details_json(s.exception_details.as_ref()))
+                    .bind(at)
+                    .bind(c.bank_account_id.to_string())
+                    .bind(c.expected_version)
+                    .execute(&mut *tx)
+                    .await?,
+                    None => sqlx::query(
+                        "UPDATE bank_accounts SET version = version + 1 \
+                         WHERE bank_account_id = $1 AND version = $2 AND disabled_on IS NULL",
+                    )
+                    .bind(c.bank_account_id.to_string())
+                    .bind(c.expected_version)
+                    .execute(&mut *tx)
+                    .await?,
+                };
+                if updated.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    return Err(StoreError::Stale);
+                }
+                if let Some(v) = &c.insert_verification {
+                    let sql = format!(
+                        "INSERT INTO verifications ({VERIFICATION_COLUMNS}) VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    );
+                    sqlx::query(&sql)
+                        .bind(v.verification_id.to_string())
+                        .bind(v.bank_account_id.to_string())
+                        .bind(v.account_id.to_string())
+                        .bind(v.tenant_id.to_string())
+                        .bind(v.kind.as_str())
+                        .bind(v.status.as_str())
+                        .bind(v.secret.encode())
+                        .bind(i64::from(v.failed_attempts))
+                        .bind(details_json(v.exception_details.as_ref()))
+                        .bind(to_micros(v.created_on))
+                        .bind(to_micros(v.expires_on))
+                        .bind(v.sent_on.map(to_micros))
+                        .bind(to_micros(v.updated_on))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(v) = &c.update_verification {
+                    sqlx::query(
+                        "UPDATE verifications SET status = $1, failed_attempts = $2, exception_details = $3, \
+                         sent_on = $4, updated_on = $5 WHERE verification_id = $6",
+                    )
+                    .bind(v.status.as_str())
+                    .bind(i64::from(v.failed_attempts))
+                    .bind(details_json(v.exception_details.as_ref()))
+                    .bind(v.sent_on.map(to_micros))
+                    .bind(to_micros(v.updated_on))
+                    .bind(v.verification_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for e in &c.ach_entries {
+                    let sql = format!(
+                        "INSERT INTO ach_entries ({ACH_ENTRY_COLUMNS}) VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    );
+                    sqlx::query(&sql)
+                        .bind(e.entry_id.to_string())
+                        .bind(e.tenant_id.to_string())
+                        .bind(e.bank_account_id.to_string())
+                        .bind(e.verification_id.to_string())
+                        .bind(e.purpose.as_str())
+                        .bind(e.amount_cents)
+                        .bind(e.is_credit)
+                        .bind(&e.addenda)
+                        .bind(to_micros(e.due_at))
+                        .bind(e.status.as_str())
+                        .bind(to_micros(e.created_on))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for credit in &c.instant_credits {
+                    let sql = format!(
+                        "INSERT INTO instant_credits ({INSTANT_CREDIT_COLUMNS}) VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                    );
+                    sqlx::query(&sql)
+                        .bind(credit.credit_id.to_string())
+                        .bind(credit.tenant_id.to_string())
+                        .bind(credit.bank_account_id.to_string())
+                        .bind(credit.verification_id.to_string())
+                        .bind(credit.amount_cents)
+                        .bind(&credit.remittance)
+                        .bind(credit.status.as_str())
+                        .bind(&credit.reason_code)
+                        .bind(to_micros(credit.created_on))
+                        .bind(to_micros(credit.updated_on))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(vid) = c.cancel_pending_of {
+                    sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE verification_id = $1 AND status = 'pending'")
+                        .bind(vid.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = $1 \
+                         WHERE verification_id = $2 AND status = 'pending'",
+                    )
+                    .bind(at)
+                    .bind(vid.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some((credit_id, status, reason)) = &c.credit_result {
+                    sqlx::query("UPDATE instant_credits SET status = $1, reason_code = $2, updated_on = $3 WHERE credit_id = $4")
+                        .bind(status.as_str())
+                        .bind(reason)
+                        .bind(at)
+                        .bind(credit_id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for event in &c.events {
+                    insert_event_sql!(&mut *tx, event)?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn due_expirations(&self, now: Timestamp, limit: i64) -> Result<Vec<Uuid>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT DISTINCT v.bank_account_id FROM verifications v \
+                     JOIN bank_accounts b ON b.bank_account_id = v.bank_account_id \
+                     WHERE v.status IN ('new', 'sent-credit') AND v.expires_on <= $1 AND b.disabled_on IS NULL \
+                     LIMIT $2",
+                )
+                .bind(to_micros(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| uuid(&r.try_get::<String, _>("bank_account_id")?))
+                    .collect()
+            }
+
+            async fn open_instant_credits(
+                &self,
+                stale_before: Timestamp,
+                limit: i64,
+            ) -> Result<Vec<InstantCredit>, StoreError> {
+                let sql = format!(
+                    "SELECT {INSTANT_CREDIT_COLUMNS} FROM instant_credits \
+                     WHERE status = 'pending' OR (status = 'submitted' AND updated_on < $1) \
+                     ORDER BY created_on LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(to_micros(stale_before))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::instant_credit_from_row).collect()
+            }
+
+            async fn claim_instant_credit(
+                &self,
+                credit_id: Uuid,
+                now: Timestamp,
+                stale_before: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE instant_credits SET status = 'submitted', updated_on = $1 WHERE credit_id = $2 \
+                     AND (status = 'pending' OR (status = 'submitted' AND updated_on < $3))",
+                )
+                .bind(to_micros(now))
+                .bind(credit_id.to_string())
+                .bind(to_micros(stale_before))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn instant_credit(&self, credit_id: Uuid) -> Result<Option<InstantCredit>, StoreError> {
+                let sql = format!("SELECT {INSTANT_CREDIT_COLUMNS} FROM instant_credits WHERE credit_id = $1");
+                let row = sqlx::query(&sql).bind(credit_id.to_string()).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::instant_credit_from_row).transpose()
+            }
+
+            async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError> {
+                let sql = format!(
+                    "SELECT {ACH_ENTRY_COLUMNS} FROM ach_entries WHERE bank_account_id = $1 \
+                     ORDER BY created_on, purpose, entry_id"
+                );
+                let rows = sqlx::query(&sql).bind(bank_account_id.to_string()).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::ach_entry_from_row).collect()
+            }
+
+            async fn events(&self, tenant: Uuid, after: i64, limit: i64) -> Result<Vec<(i64, Event)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, event_id, tenant_id, event_type, data, created_on FROM events \
+                     WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(tenant.to_string())
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let data: String = row.try_get("data")?;
+                        Ok((
+                            row.try_get("seq")?,
+                            Event {
+                                event_id: uuid(&row.try_get::<String, _>("event_id")?)?,
+                                tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
+                                event_type: row.try_get("event_type")?,
+                                data: serde_json::from_str(&data).map_err(|_| corrupt("event data", &data))?,
+                                created_on: from_micros(row.try_get("created_on")?),
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn simulator_post(&self, l: &StatementLine) -> Result<bool, StoreError> {
+                let sql = format!(
+                    "INSERT INTO simulator_transactions ({STATEMENT_COLUMNS}) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (reference) DO NOTHING"
+                );
+                let done = sqlx::query(&sql)
+                    .bind(&l.reference)
+                    .bind(&l.fingerprint)
+                    .bind(&l.routing_number)
+                    .bind(&l.last_four_account_number)
+                    .bind(to_micros(l.posted_on))
+                    .bind(l.amount_cents)
+                    .bind(l.direction == "credit")
+                    .bind(&l.rail)
+                    .bind(&l.company_name)
+                    .bind(&l.description)
+                    .bind(&l.statement_text)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn simulator_statement(&self, fingerprint: &str) -> Result<Vec<StatementLine>, StoreError> {
+                let sql = format!(
+                    "SELECT {STATEMENT_COLUMNS} FROM simulator_transactions WHERE fingerprint = $1 ORDER BY seq"
+                );
+                let rows = sqlx::query(&sql).bind(fingerprint).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::statement_line_from_row).collect()
             }
         }
     };
+}
+
+macro_rules! insert_event_sql {
+    ($exec:expr, $e:expr) => {{
+        let e: &Event = $e;
+        sqlx::query(
+            "INSERT INTO events (event_id, tenant_id, event_type, data, created_on) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(e.event_id.to_string())
+        .bind(e.tenant_id.to_string())
+        .bind(&e.event_type)
+        .bind(e.data.to_string())
+        .bind(to_micros(e.created_on))
+        .execute($exec)
+        .await
+    }};
 }
 
 macro_rules! insert_account_sql {

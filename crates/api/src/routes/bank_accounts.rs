@@ -2,18 +2,21 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use pennydrop_core::events;
 use pennydrop_core::model::{
     BankAccount, BankAccountStatus, BankAccountType, HolderType, StatusReason,
 };
 use pennydrop_core::scope::Scope;
 use pennydrop_core::{AccountNumber, RoutingNumber};
+use pennydrop_engine::payment_methods::payment_methods;
 use pennydrop_store::LinkOutcome;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::payment_methods::basic_json;
 use super::{path_id, rfc3339};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -210,6 +213,7 @@ pub async fn link(
     State(state): State<AppState>,
     principal: Principal,
     Path(account_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let account_id = path_id(&account_id, "account")?;
@@ -248,11 +252,13 @@ pub async fn link(
         created_on: now,
         updated_on: now,
         disabled_on: None,
+        version: 0,
     };
-    let outcome = match state.store.link_bank_account(&candidate).await {
+    let created = events::bank_account_created(&candidate, Uuid::new_v4(), now);
+    let outcome = match state.store.link_bank_account(&candidate, &created).await {
         // A concurrent disable of the identical account raced us; once more settles it.
         Err(pennydrop_store::StoreError::Conflict(_)) => {
-            state.store.link_bank_account(&candidate).await?
+            state.store.link_bank_account(&candidate, &created).await?
         }
         other => other?,
     };
@@ -263,7 +269,23 @@ pub async fn link(
         }
         LinkOutcome::Existing(b) => b,
     };
-    Ok(Json(bank_account_json(&bank_account)))
+    let mut body = bank_account_json(&bank_account);
+    if wants_payment_methods(&headers) {
+        let capable = state.engine.instant_capable(&bank_account.routing_number);
+        body["paymentMethods"] = basic_json(&payment_methods(&bank_account, capable));
+    }
+    Ok(Json(body))
+}
+
+fn wants_payment_methods(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("x-wait-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|w| w.trim().eq_ignore_ascii_case("payment-method"))
+        })
 }
 
 pub async fn list(
@@ -307,16 +329,19 @@ pub async fn disable(
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::BankAccountsWrite(account_id))?;
     let bank_account_id = path_id(&bank_account_id, "bank account")?;
+    let not_found = || ApiError::NotFound(format!("bank account {bank_account_id} not found"));
+    let current = state
+        .store
+        .bank_account(principal.tenant, account_id, bank_account_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let now = state.clock.now();
+    let deleted = events::bank_account_deleted(&current, Uuid::new_v4(), now);
     state
         .store
-        .disable_bank_account(
-            principal.tenant,
-            account_id,
-            bank_account_id,
-            state.clock.now(),
-        )
+        .disable_bank_account(principal.tenant, account_id, bank_account_id, now, &deleted)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("bank account {bank_account_id} not found")))?;
+        .ok_or_else(not_found)?;
     tracing::info!(%bank_account_id, "bank account disabled");
     Ok(StatusCode::NO_CONTENT)
 }

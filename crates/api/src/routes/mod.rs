@@ -2,6 +2,9 @@ mod accounts;
 mod bank_accounts;
 mod health;
 mod oauth;
+mod payment_methods;
+mod simulator;
+mod verification;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -24,6 +27,28 @@ pub fn router() -> Router<AppState> {
         .route(
             "/accounts/{account_id}/bank-accounts/{bank_account_id}",
             get(bank_accounts::get).delete(bank_accounts::disable),
+        )
+        .route(
+            "/accounts/{account_id}/bank-accounts/{bank_account_id}/micro-deposits",
+            post(verification::initiate_micro_deposits).put(verification::complete_micro_deposits),
+        )
+        .route(
+            "/accounts/{account_id}/bank-accounts/{bank_account_id}/verify",
+            get(verification::get_instant)
+                .post(verification::initiate_instant)
+                .put(verification::complete_instant),
+        )
+        .route(
+            "/accounts/{account_id}/payment-methods",
+            get(payment_methods::list),
+        )
+        .route(
+            "/accounts/{account_id}/payment-methods/{payment_method_id}",
+            get(payment_methods::get),
+        )
+        .route(
+            "/simulator/accounts/{routing_number}/{account_number}/transactions",
+            get(simulator::transactions),
         )
 }
 

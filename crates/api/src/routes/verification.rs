@@ -1,0 +1,215 @@
+//! Micro-deposits and instant verification, Moov's way.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use pennydrop_core::model::{Verification, VerificationKind};
+use pennydrop_core::scope::Scope;
+use pennydrop_engine::{rules, Target};
+use serde_json::{json, Value};
+
+use super::path_id;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::json::BodyError;
+use crate::AppState;
+
+fn target(
+    principal: &Principal,
+    account_id: &str,
+    bank_account_id: &str,
+    scope: fn(uuid::Uuid) -> Scope,
+) -> ApiResult<Target> {
+    let account_id = path_id(account_id, "account")?;
+    principal.require(scope(account_id))?;
+    let bank_account_id = path_id(bank_account_id, "bank account")?;
+    Ok(Target {
+        tenant: principal.tenant,
+        mode: principal.mode,
+        account_id,
+        bank_account_id,
+    })
+}
+
+pub async fn initiate_micro_deposits(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((account_id, bank_account_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let t = target(
+        &principal,
+        &account_id,
+        &bank_account_id,
+        Scope::BankAccountsWrite,
+    )?;
+    state.engine.initiate_micro_deposits(&t).await?;
+    tracing::info!(bank_account_id = %t.bank_account_id, "micro-deposits initiated");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{"amounts": [a, b]}`: exactly two whole numbers of cents from 0 to 99.
+fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
+    let value: Value = crate::json::parse(body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        other => ApiError::validation("amounts", other.describe()),
+    })?;
+    let invalid = |m: &str| ApiError::validation("amounts", m.to_string());
+    let list = value
+        .get("amounts")
+        .ok_or_else(|| invalid("amounts is required: two integers in cents, e.g. [18, 21]"))?
+        .as_array()
+        .ok_or_else(|| invalid("amounts must be an array of two integers in cents"))?;
+    if list.len() != 2 {
+        return Err(invalid(&format!(
+            "amounts must hold exactly two integers in cents, got {}",
+            list.len()
+        )));
+    }
+    let mut out = [0i64; 2];
+    for (slot, item) in out.iter_mut().zip(list) {
+        let n = item.as_i64().ok_or_else(|| {
+            invalid("each amount must be a whole number of cents, e.g. 18 for $0.18")
+        })?;
+        if !(0..=99).contains(&n) {
+            return Err(invalid("each amount must be from 0 to 99 cents"));
+        }
+        *slot = n;
+    }
+    Ok(out)
+}
+
+pub async fn complete_micro_deposits(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((account_id, bank_account_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let t = target(
+        &principal,
+        &account_id,
+        &bank_account_id,
+        Scope::BankAccountsWrite,
+    )?;
+    let amounts = parse_amounts(&body)?;
+    state.engine.complete_micro_deposits(&t, amounts).await?;
+    Ok(Json(json!({"status": "verified"})))
+}
+
+fn method(v: &Verification) -> &'static str {
+    match v.kind {
+        VerificationKind::InstantAch => "ach",
+        VerificationKind::Instant | VerificationKind::MicroDeposits => "instant",
+    }
+}
+
+fn verification_json(v: &Verification) -> Value {
+    let mut out = json!({"verificationMethod": method(v), "status": v.status});
+    if let Some(d) = &v.exception_details {
+        out["exceptionDetails"] = json!(d);
+    }
+    out
+}
+
+pub async fn initiate_instant(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((account_id, bank_account_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let t = target(
+        &principal,
+        &account_id,
+        &bank_account_id,
+        Scope::BankAccountsWrite,
+    )?;
+    let wait = headers
+        .get_all("x-wait-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|w| w.trim().eq_ignore_ascii_case("rail-response"))
+        });
+    let v = state.engine.initiate_instant(&t, wait).await?;
+    tracing::info!(bank_account_id = %t.bank_account_id, method = method(&v), "instant verification initiated");
+    Ok(Json(verification_json(&v)))
+}
+
+pub async fn get_instant(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((account_id, bank_account_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let t = target(
+        &principal,
+        &account_id,
+        &bank_account_id,
+        Scope::BankAccountsRead,
+    )?;
+    let v = state.engine.instant_verification(&t).await?;
+    Ok(Json(verification_json(&v)))
+}
+
+pub async fn complete_instant(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((account_id, bank_account_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let t = target(
+        &principal,
+        &account_id,
+        &bank_account_id,
+        Scope::BankAccountsWrite,
+    )?;
+    let value: Value = crate::json::parse(&body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        other => ApiError::validation("error", other.describe()),
+    })?;
+    let raw = value.get("code").and_then(Value::as_str).ok_or_else(|| {
+        ApiError::validation(
+            "error",
+            "code is required: the 4 digits after MV on the statement, e.g. \"MV1234\"",
+        )
+    })?;
+    let code = rules::parse_code(raw).ok_or_else(|| {
+        ApiError::validation(
+            "error",
+            "code must be 4 digits, optionally prefixed with MV (MV1234, mv1234 or 1234)",
+        )
+    })?;
+    let v = state.engine.complete_instant(&t, &code).await?;
+    Ok(Json(verification_json(&v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amounts(s: &str) -> ApiResult<[i64; 2]> {
+        parse_amounts(&Bytes::from(s.to_string()))
+    }
+
+    #[test]
+    fn amounts_are_two_cent_values() {
+        assert_eq!(amounts(r#"{"amounts":[18,21]}"#).unwrap(), [18, 21]);
+        assert_eq!(amounts(r#"{"amounts":[0,0]}"#).unwrap(), [0, 0]);
+        for bad in [
+            r#"{"amounts":[18]}"#,
+            r#"{"amounts":[18,21,3]}"#,
+            r#"{"amounts":[18.5,21]}"#,
+            r#"{"amounts":["18",21]}"#,
+            r#"{"amounts":[-1,21]}"#,
+            r#"{"amounts":[100,21]}"#,
+            r#"{"amounts":"18,21"}"#,
+            r#"{}"#,
+        ] {
+            match amounts(bad) {
+                Err(ApiError::Validation(v)) => assert!(v["amounts"].is_string(), "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(matches!(amounts("{"), Err(ApiError::BadRequest(_))));
+    }
+}

@@ -1,0 +1,736 @@
+//! The verification rules, pure: a [`Snapshot`] and the time go in, a [`Change`] (or a
+//! [`Refusal`]) comes out. No IO, no wall clock; randomness comes from the caller's CSPRNG.
+//!
+//! `docs/verification-states.md` lists every transition these functions make; the table-driven
+//! tests at the bottom mirror it row by row.
+
+use jiff::{SignedDuration, Timestamp};
+use pennydrop_core::change::{Change, Snapshot, StatusChange};
+use pennydrop_core::events;
+use pennydrop_core::model::{
+    AchEntry, BankAccount, BankAccountStatus, BankAccountType, EntryPurpose, EntryStatus,
+    ExceptionDetails, InstantCredit, InstantCreditStatus, Mode, StatusReason, Verification,
+    VerificationKind, VerificationSecret, VerificationStatus,
+};
+use rand::{Rng, RngCore};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+/// Wrong amount pairs allowed per micro-deposit round.
+pub const MICRO_DEPOSIT_ATTEMPTS: u32 = 3;
+/// Wrong codes allowed per instant verification.
+pub const INSTANT_ATTEMPTS: u32 = 5;
+/// Micro-deposit rounds a bank account gets (a new round may follow an expired or failed one).
+pub const MAX_MICRO_DEPOSIT_ROUNDS: usize = 3;
+/// Instant verifications a bank account gets (Moov's limit).
+pub const MAX_INSTANT_VERIFICATIONS: usize = 3;
+/// Largest micro-deposit, in cents.
+pub const MICRO_DEPOSIT_MAX_CENTS: i64 = 49;
+/// The instant verification credit, in cents.
+pub const VERIFICATION_CREDIT_CENTS: i64 = 1;
+/// Sandbox secrets, as in Moov's SDK examples.
+pub const SANDBOX_AMOUNTS: [i64; 2] = [0, 0];
+pub const SANDBOX_CODE: &str = "0001";
+
+/// How long a verification can be completed.
+pub fn lifetime() -> SignedDuration {
+    SignedDuration::from_hours(24 * 14)
+}
+
+/// Why a request was refused. `NoMicroDeposits` and `NoInstantVerification` are 404s; the rest
+/// are 409s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the bank account is already verified")]
+    AlreadyVerified,
+    #[error("the bank account is {status} ({reason}) and cannot be verified; link it again with corrected details")]
+    Unusable {
+        status: BankAccountStatus,
+        reason: StatusReason,
+    },
+    #[error("a {kind} verification is already in progress; complete it or wait until it expires")]
+    InProgress { kind: VerificationKind },
+    #[error("this bank account has used all {MAX_MICRO_DEPOSIT_ROUNDS} micro-deposit rounds")]
+    MicroDepositRoundsExhausted,
+    #[error("this bank account has used all {MAX_INSTANT_VERIFICATIONS} instant verifications")]
+    InstantVerificationsExhausted,
+    #[error("no micro-deposits were initiated for this bank account")]
+    NoMicroDeposits,
+    #[error("no instant verification was initiated for this bank account")]
+    NoInstantVerification,
+    #[error("the micro-deposits have not been sent yet; they leave at the next ACH cutoff window, try again once they appear on the statement (this did not count as an attempt)")]
+    MicroDepositsNotSent,
+    #[error("the verification credit has not been sent yet; try again once it appears on the statement (this did not count as an attempt)")]
+    CreditNotSent,
+    #[error("the amounts provided are incorrect; {attempts_left} attempt(s) left")]
+    WrongAmounts { attempts_left: u32 },
+    #[error("the amounts provided are incorrect; all {MICRO_DEPOSIT_ATTEMPTS} attempts are used and the micro-deposits failed (micro-deposit-attempts-exceeded)")]
+    AmountAttemptsExhausted,
+    #[error("the code provided is incorrect; {attempts_left} attempt(s) left")]
+    WrongCode { attempts_left: u32 },
+    #[error("the code provided is incorrect; all {INSTANT_ATTEMPTS} attempts are used (max-attempts-exceeded)")]
+    CodeAttemptsExhausted,
+    #[error("this verification has ended with status {status}; initiate a new one")]
+    Ended { status: VerificationStatus },
+}
+
+impl Refusal {
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Refusal::NoMicroDeposits | Refusal::NoInstantVerification
+        )
+    }
+}
+
+/// A decision that may write something even when it refuses (a wrong guess counts).
+#[derive(Debug)]
+pub struct Decision<T> {
+    pub change: Option<Change>,
+    pub result: Result<T, Refusal>,
+}
+
+impl<T> Decision<T> {
+    fn refuse(refusal: Refusal) -> Self {
+        Self {
+            change: None,
+            result: Err(refusal),
+        }
+    }
+}
+
+/// Which way an instant verification's credit travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditRoute {
+    /// RTP or FedNow: the receiving bank is reachable instantly.
+    Instant,
+    /// Same-day ACH at the next cutoff window.
+    Ach { due_at: Timestamp },
+}
+
+/// The instant rail's answer for one credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RailOutcome {
+    Accepted,
+    Rejected {
+        network: InstantNetwork,
+        code: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstantNetwork {
+    Rtp,
+    FedNow,
+}
+
+fn random_uuid(rng: &mut dyn RngCore) -> Uuid {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// Sets the bank account's status and records the `bankAccount.updated` event.
+fn set_status(
+    change: &mut Change,
+    b: &BankAccount,
+    status: BankAccountStatus,
+    reason: StatusReason,
+    details: Option<ExceptionDetails>,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) {
+    change.events.push(events::bank_account_updated(
+        b,
+        status,
+        reason,
+        details.as_ref(),
+        random_uuid(rng),
+        now,
+    ));
+    change.status = Some(StatusChange {
+        status,
+        reason,
+        exception_details: details,
+    });
+}
+
+fn rounds(snap: &Snapshot, kinds: &[VerificationKind]) -> usize {
+    snap.verifications
+        .iter()
+        .filter(|v| kinds.contains(&v.kind))
+        .count()
+}
+
+const MICRO: &[VerificationKind] = &[VerificationKind::MicroDeposits];
+const INSTANT: &[VerificationKind] = &[VerificationKind::Instant, VerificationKind::InstantAch];
+
+/// Checks shared by both ways of starting a verification.
+fn may_start(snap: &Snapshot) -> Result<(), Refusal> {
+    let b = &snap.bank_account;
+    match b.status {
+        BankAccountStatus::Verified => return Err(Refusal::AlreadyVerified),
+        BankAccountStatus::Errored => {
+            return Err(Refusal::Unusable {
+                status: b.status,
+                reason: b.status_reason,
+            })
+        }
+        _ => {}
+    }
+    if let Some(active) = snap.active() {
+        return Err(Refusal::InProgress { kind: active.kind });
+    }
+    Ok(())
+}
+
+fn new_verification(
+    b: &BankAccount,
+    kind: VerificationKind,
+    secret: VerificationSecret,
+    sent: bool,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Verification {
+    Verification {
+        verification_id: random_uuid(rng),
+        bank_account_id: b.bank_account_id,
+        account_id: b.account_id,
+        tenant_id: b.tenant_id,
+        kind,
+        status: if sent {
+            VerificationStatus::SentCredit
+        } else {
+            VerificationStatus::New
+        },
+        secret,
+        failed_attempts: 0,
+        exception_details: None,
+        created_on: now,
+        expires_on: now.saturating_add(lifetime()).unwrap_or(now),
+        sent_on: sent.then_some(now),
+        updated_on: now,
+    }
+}
+
+/// An ACH entry for verification `v`, created when `v` was.
+fn ach_entry(
+    v: &Verification,
+    purpose: EntryPurpose,
+    amount_cents: i64,
+    is_credit: bool,
+    addenda: Option<String>,
+    due_at: Timestamp,
+    rng: &mut dyn RngCore,
+) -> AchEntry {
+    AchEntry {
+        entry_id: random_uuid(rng),
+        tenant_id: v.tenant_id,
+        bank_account_id: v.bank_account_id,
+        verification_id: v.verification_id,
+        purpose,
+        amount_cents,
+        is_credit,
+        addenda,
+        due_at,
+        status: EntryStatus::Pending,
+        created_on: v.created_on,
+    }
+}
+
+/// Starts a micro-deposit round. In production two CSPRNG amounts of 1–49¢ and a recoup debit
+/// of their sum wait for the cutoff window `due_at`; in the sandbox the amounts are 0/0 and
+/// can be completed at once.
+pub fn initiate_micro_deposits(
+    snap: &Snapshot,
+    mode: Mode,
+    due_at: Timestamp,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Result<Change, Refusal> {
+    may_start(snap)?;
+    if rounds(snap, MICRO) >= MAX_MICRO_DEPOSIT_ROUNDS {
+        return Err(Refusal::MicroDepositRoundsExhausted);
+    }
+    let b = &snap.bank_account;
+    let mut change = Change::new(snap, now);
+    let verification = match mode {
+        Mode::Sandbox => new_verification(
+            b,
+            VerificationKind::MicroDeposits,
+            VerificationSecret::Amounts(SANDBOX_AMOUNTS),
+            true,
+            now,
+            rng,
+        ),
+        Mode::Production => {
+            let a = rng.gen_range(1..=MICRO_DEPOSIT_MAX_CENTS);
+            let c = rng.gen_range(1..=MICRO_DEPOSIT_MAX_CENTS);
+            let v = new_verification(
+                b,
+                VerificationKind::MicroDeposits,
+                VerificationSecret::Amounts([a, c]),
+                false,
+                now,
+                rng,
+            );
+            for amount in [a, c] {
+                let e = ach_entry(
+                    &v,
+                    EntryPurpose::MicroDepositCredit,
+                    amount,
+                    true,
+                    None,
+                    due_at,
+                    rng,
+                );
+                change.ach_entries.push(e);
+            }
+            // Loan accounts take no debits (code 55 is for reversals only): the credits stand.
+            if b.bank_account_type != BankAccountType::Loan {
+                let e = ach_entry(
+                    &v,
+                    EntryPurpose::MicroDepositDebit,
+                    a + c,
+                    false,
+                    None,
+                    due_at,
+                    rng,
+                );
+                change.ach_entries.push(e);
+            }
+            v
+        }
+    };
+    set_status(
+        &mut change,
+        b,
+        BankAccountStatus::Pending,
+        StatusReason::VerificationInitiated,
+        None,
+        now,
+        rng,
+    );
+    change.insert_verification = Some(verification);
+    Ok(change)
+}
+
+fn amounts_match(expected: [i64; 2], given: [i64; 2]) -> bool {
+    let mut e = expected;
+    let mut g = given;
+    e.sort_unstable();
+    g.sort_unstable();
+    let e_bytes: Vec<u8> = e.iter().flat_map(|x| x.to_be_bytes()).collect();
+    let g_bytes: Vec<u8> = g.iter().flat_map(|x| x.to_be_bytes()).collect();
+    bool::from(e_bytes.ct_eq(&g_bytes))
+}
+
+fn codes_match(expected: &str, given: &str) -> bool {
+    expected.len() == given.len() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+}
+
+/// Marks the verification successful and the bank account verified; enables debits.
+fn succeed(
+    change: &mut Change,
+    snap: &Snapshot,
+    v: &Verification,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) {
+    let b = &snap.bank_account;
+    let mut done = v.clone();
+    done.status = VerificationStatus::Successful;
+    done.updated_on = now;
+    change.update_verification = Some(done);
+    set_status(
+        change,
+        b,
+        BankAccountStatus::Verified,
+        StatusReason::VerificationSuccessful,
+        None,
+        now,
+        rng,
+    );
+    for pm in crate::payment_methods::debit_methods(b) {
+        change.events.push(events::payment_method(
+            b,
+            true,
+            pm.payment_method_id,
+            random_uuid(rng),
+            now,
+        ));
+    }
+}
+
+/// Completes the latest micro-deposit round with two amounts (order does not matter).
+pub fn complete_micro_deposits(
+    snap: &Snapshot,
+    amounts: [i64; 2],
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Decision<()> {
+    let Some(v) = snap.latest(|v| v.kind == VerificationKind::MicroDeposits) else {
+        return Decision::refuse(Refusal::NoMicroDeposits);
+    };
+    let VerificationSecret::Amounts(expected) = v.secret else {
+        return Decision::refuse(Refusal::NoMicroDeposits);
+    };
+    match v.status {
+        VerificationStatus::New => return Decision::refuse(Refusal::MicroDepositsNotSent),
+        VerificationStatus::Successful => {
+            // Repeating the right answer is idempotent; anything else is a conflict.
+            return if amounts_match(expected, amounts) {
+                Decision {
+                    change: None,
+                    result: Ok(()),
+                }
+            } else {
+                Decision::refuse(Refusal::AlreadyVerified)
+            };
+        }
+        VerificationStatus::SentCredit => {}
+        status => return Decision::refuse(Refusal::Ended { status }),
+    }
+    let mut change = Change::new(snap, now);
+    if amounts_match(expected, amounts) {
+        succeed(&mut change, snap, v, now, rng);
+        return Decision {
+            change: Some(change),
+            result: Ok(()),
+        };
+    }
+    let mut failed = v.clone();
+    failed.failed_attempts += 1;
+    failed.updated_on = now;
+    let refusal = if failed.failed_attempts >= MICRO_DEPOSIT_ATTEMPTS {
+        failed.status = VerificationStatus::MaxAttemptsExceeded;
+        let (status, reason) = if rounds(snap, MICRO) >= MAX_MICRO_DEPOSIT_ROUNDS {
+            (
+                BankAccountStatus::Errored,
+                StatusReason::MaxVerificationFailures,
+            )
+        } else {
+            (
+                BankAccountStatus::VerificationFailed,
+                StatusReason::MicroDepositAttemptsExceeded,
+            )
+        };
+        set_status(
+            &mut change,
+            &snap.bank_account,
+            status,
+            reason,
+            None,
+            now,
+            rng,
+        );
+        Refusal::AmountAttemptsExhausted
+    } else {
+        Refusal::WrongAmounts {
+            attempts_left: MICRO_DEPOSIT_ATTEMPTS - failed.failed_attempts,
+        }
+    };
+    change.update_verification = Some(failed);
+    Decision {
+        change: Some(change),
+        result: Err(refusal),
+    }
+}
+
+/// Starts an instant verification: a 4-digit CSPRNG code (`MV1234`) on one $0.01 credit.
+pub fn initiate_instant(
+    snap: &Snapshot,
+    mode: Mode,
+    route: CreditRoute,
+    company_name: &str,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Result<(Change, Verification), Refusal> {
+    may_start(snap)?;
+    if rounds(snap, INSTANT) >= MAX_INSTANT_VERIFICATIONS {
+        return Err(Refusal::InstantVerificationsExhausted);
+    }
+    let b = &snap.bank_account;
+    let mut change = Change::new(snap, now);
+    let verification = match mode {
+        Mode::Sandbox => new_verification(
+            b,
+            VerificationKind::Instant,
+            VerificationSecret::Code(SANDBOX_CODE.into()),
+            true,
+            now,
+            rng,
+        ),
+        Mode::Production => {
+            let code = format!("{:04}", rng.gen_range(0..10_000));
+            let remittance = format!("MV{code}");
+            match route {
+                CreditRoute::Instant => {
+                    let v = new_verification(
+                        b,
+                        VerificationKind::Instant,
+                        VerificationSecret::Code(code),
+                        false,
+                        now,
+                        rng,
+                    );
+                    change.instant_credits.push(InstantCredit {
+                        credit_id: random_uuid(rng),
+                        tenant_id: b.tenant_id,
+                        bank_account_id: b.bank_account_id,
+                        verification_id: v.verification_id,
+                        amount_cents: VERIFICATION_CREDIT_CENTS,
+                        remittance: format!("{company_name} {remittance}"),
+                        status: InstantCreditStatus::Pending,
+                        reason_code: None,
+                        created_on: now,
+                        updated_on: now,
+                    });
+                    v
+                }
+                CreditRoute::Ach { due_at } => {
+                    let v = new_verification(
+                        b,
+                        VerificationKind::InstantAch,
+                        VerificationSecret::Code(code),
+                        false,
+                        now,
+                        rng,
+                    );
+                    let e = ach_entry(
+                        &v,
+                        EntryPurpose::VerificationCredit,
+                        VERIFICATION_CREDIT_CENTS,
+                        true,
+                        Some(remittance),
+                        due_at,
+                        rng,
+                    );
+                    change.ach_entries.push(e);
+                    v
+                }
+            }
+        }
+    };
+    set_status(
+        &mut change,
+        b,
+        BankAccountStatus::Pending,
+        StatusReason::VerificationInitiated,
+        None,
+        now,
+        rng,
+    );
+    change.insert_verification = Some(verification.clone());
+    Ok((change, verification))
+}
+
+/// Accepts `MV1234`, `mv1234` or `1234`; returns the four digits.
+pub fn parse_code(input: &str) -> Option<String> {
+    let s = input.trim();
+    let digits = s
+        .strip_prefix("MV")
+        .or_else(|| s.strip_prefix("mv"))
+        .or_else(|| s.strip_prefix("Mv"))
+        .or_else(|| s.strip_prefix("mV"))
+        .unwrap_or(s);
+    (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_string())
+}
+
+/// Completes the latest instant verification with the holder's code (already parsed).
+pub fn complete_instant(
+    snap: &Snapshot,
+    code: &str,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Decision<Verification> {
+    let Some(v) = snap.latest(|v| INSTANT.contains(&v.kind)) else {
+        return Decision::refuse(Refusal::NoInstantVerification);
+    };
+    let VerificationSecret::Code(expected) = &v.secret else {
+        return Decision::refuse(Refusal::NoInstantVerification);
+    };
+    match v.status {
+        VerificationStatus::New => return Decision::refuse(Refusal::CreditNotSent),
+        VerificationStatus::Successful => {
+            return if codes_match(expected, code) {
+                Decision {
+                    change: None,
+                    result: Ok(v.clone()),
+                }
+            } else {
+                Decision::refuse(Refusal::AlreadyVerified)
+            };
+        }
+        VerificationStatus::SentCredit => {}
+        status => return Decision::refuse(Refusal::Ended { status }),
+    }
+    let mut change = Change::new(snap, now);
+    if codes_match(expected, code) {
+        succeed(&mut change, snap, v, now, rng);
+        let done = change
+            .update_verification
+            .clone()
+            .unwrap_or_else(|| v.clone());
+        return Decision {
+            change: Some(change),
+            result: Ok(done),
+        };
+    }
+    let mut failed = v.clone();
+    failed.failed_attempts += 1;
+    failed.updated_on = now;
+    let refusal = if failed.failed_attempts >= INSTANT_ATTEMPTS {
+        failed.status = VerificationStatus::MaxAttemptsExceeded;
+        let (status, reason) = if rounds(snap, INSTANT) >= MAX_INSTANT_VERIFICATIONS {
+            (
+                BankAccountStatus::Errored,
+                StatusReason::MaxVerificationFailures,
+            )
+        } else {
+            (
+                BankAccountStatus::VerificationFailed,
+                StatusReason::VerificationAttemptsExceeded,
+            )
+        };
+        set_status(
+            &mut change,
+            &snap.bank_account,
+            status,
+            reason,
+            None,
+            now,
+            rng,
+        );
+        Refusal::CodeAttemptsExhausted
+    } else {
+        Refusal::WrongCode {
+            attempts_left: INSTANT_ATTEMPTS - failed.failed_attempts,
+        }
+    };
+    change.update_verification = Some(failed);
+    Decision {
+        change: Some(change),
+        result: Err(refusal),
+    }
+}
+
+/// Applies the instant rail's answer for a credit of verification `verification_id`.
+/// Returns a change that at least records the answer on the credit.
+pub fn credit_answered(
+    snap: &Snapshot,
+    verification_id: Uuid,
+    credit_id: Uuid,
+    outcome: &RailOutcome,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Change {
+    let mut change = Change::new(snap, now);
+    change.credit_result = Some(match outcome {
+        RailOutcome::Accepted => (credit_id, InstantCreditStatus::Accepted, None),
+        RailOutcome::Rejected { code, .. } => {
+            (credit_id, InstantCreditStatus::Rejected, Some(code.clone()))
+        }
+    });
+    let Some(v) = snap
+        .verifications
+        .iter()
+        .find(|v| v.verification_id == verification_id)
+    else {
+        return change;
+    };
+    // Only a verification still waiting for its credit moves; an expired one stays expired.
+    if v.status != VerificationStatus::New {
+        return change;
+    }
+    let mut next = v.clone();
+    next.updated_on = now;
+    match outcome {
+        RailOutcome::Accepted => {
+            next.status = VerificationStatus::SentCredit;
+            next.sent_on = Some(now);
+        }
+        RailOutcome::Rejected { network, code } => {
+            let (details, reason) = rejection_details(*network, code);
+            next.status = VerificationStatus::Failed;
+            next.exception_details = Some(details.clone());
+            set_status(
+                &mut change,
+                &snap.bank_account,
+                BankAccountStatus::Errored,
+                reason,
+                Some(details),
+                now,
+                rng,
+            );
+        }
+    }
+    change.update_verification = Some(next);
+    change
+}
+
+/// What an instant rail rejection code means, for `exceptionDetails.description`.
+pub fn rejection_details(network: InstantNetwork, code: &str) -> (ExceptionDetails, StatusReason) {
+    let meaning = match code {
+        "AC02" => "invalid debtor account number",
+        "AC03" => "invalid creditor account number",
+        "AC04" => "account closed",
+        "AC06" => "account blocked",
+        "AC07" => "creditor account closed",
+        "AC14" => "creditor account type invalid",
+        "AG01" => "transactions forbidden on this account",
+        "AG03" => "transaction type not supported",
+        "MD07" => "account holder deceased",
+        "DUPL" => "duplicate payment",
+        "NOAT" => "receiving bank does not support this transaction",
+        _ => "credit rejected by the receiving bank",
+    };
+    match network {
+        InstantNetwork::Rtp => (
+            ExceptionDetails {
+                description: format!("RTP credit rejected: {meaning} ({code})"),
+                rtp_rejection_code: Some(code.to_string()),
+                ..Default::default()
+            },
+            StatusReason::RtpCreditFailure,
+        ),
+        InstantNetwork::FedNow => (
+            ExceptionDetails {
+                description: format!("FedNow credit rejected: {meaning} ({code})"),
+                fednow_rejection_code: Some(code.to_string()),
+                ..Default::default()
+            },
+            StatusReason::FednowCreditFailure,
+        ),
+    }
+}
+
+/// Expires the active verification if its 14 days are up.
+pub fn expire(snap: &Snapshot, now: Timestamp, rng: &mut dyn RngCore) -> Option<Change> {
+    let v = snap.active()?;
+    if v.expires_on > now {
+        return None;
+    }
+    let mut change = Change::new(snap, now);
+    let mut expired = v.clone();
+    expired.status = VerificationStatus::Expired;
+    expired.updated_on = now;
+    let reason = match v.kind {
+        VerificationKind::MicroDeposits => StatusReason::MicroDepositExpired,
+        VerificationKind::Instant | VerificationKind::InstantAch => {
+            StatusReason::VerificationExpired
+        }
+    };
+    set_status(
+        &mut change,
+        &snap.bank_account,
+        BankAccountStatus::VerificationFailed,
+        reason,
+        None,
+        now,
+        rng,
+    );
+    change.cancel_pending_of = Some(v.verification_id);
+    change.update_verification = Some(expired);
+    Some(change)
+}

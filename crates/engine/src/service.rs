@@ -1,0 +1,382 @@
+//! Use cases. Each one reads a snapshot, lets the pure rules decide, and applies the decision
+//! with a compare-and-set on the bank account's version, retrying on a concurrent change.
+
+use jiff::{SignedDuration, Timestamp};
+use pennydrop_calendar::CutoffSchedule;
+use pennydrop_core::change::{Change, Snapshot};
+use pennydrop_core::crypto::Vault;
+use pennydrop_core::model::{InstantCredit, InstantCreditStatus, Mode, Verification};
+use pennydrop_core::Clock;
+use pennydrop_store::{Store, StoreError};
+use rand::rngs::OsRng;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::rail::{InstantRail, OutgoingCredit};
+use crate::rules::{self, CreditRoute, Decision, Refusal};
+
+/// How many times a decision is retried when the bank account changes underneath it.
+const MAX_RETRIES: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("too much concurrent activity on this bank account; retry")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored account number cannot be decrypted: {0}")]
+    Crypto(#[from] pennydrop_core::crypto::CryptoError),
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The ODFI company name that appears on statements.
+    pub company_name: String,
+    pub schedule: CutoffSchedule,
+    /// How long `x-wait-for: rail-response` waits for the instant rail.
+    pub rail_wait: Duration,
+    /// A submitted instant credit with no answer for this long is asked about again.
+    pub resubmit_after: SignedDuration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            company_name: "PENNYDROP".into(),
+            schedule: CutoffSchedule::default_windows(),
+            rail_wait: Duration::from_secs(10),
+            resubmit_after: SignedDuration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    vault: Arc<Vault>,
+    clock: Arc<dyn Clock>,
+    instant: Arc<dyn InstantRail>,
+    config: EngineConfig,
+    wake: Notify,
+}
+
+/// Which bank account a call is about, as seen by a tenant.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub tenant: Uuid,
+    pub mode: Mode,
+    pub account_id: Uuid,
+    pub bank_account_id: Uuid,
+}
+
+impl Engine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        vault: Arc<Vault>,
+        clock: Arc<dyn Clock>,
+        instant: Arc<dyn InstantRail>,
+        config: EngineConfig,
+    ) -> Self {
+        Self {
+            store,
+            vault,
+            clock,
+            instant,
+            config,
+            wake: Notify::new(),
+        }
+    }
+
+    pub fn instant_capable(&self, routing_number: &str) -> bool {
+        self.instant.reaches(routing_number)
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    fn not_found(t: &Target) -> EngineError {
+        EngineError::NotFound(format!("bank account {} not found", t.bank_account_id))
+    }
+
+    /// The current snapshot, with any due expiry applied first (lazy expiry).
+    pub async fn snapshot(&self, t: &Target) -> Result<Snapshot, EngineError> {
+        for _ in 0..MAX_RETRIES {
+            let snap = self
+                .store
+                .snapshot(t.tenant, t.account_id, t.bank_account_id)
+                .await?
+                .ok_or_else(|| Self::not_found(t))?;
+            match rules::expire(&snap, self.clock.now(), &mut OsRng) {
+                None => return Ok(snap),
+                Some(change) => match self.store.apply(&change).await {
+                    Ok(()) | Err(StoreError::Stale) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+            }
+        }
+        Err(EngineError::Busy)
+    }
+
+    /// Runs `decide` against fresh snapshots until its change applies cleanly.
+    async fn decide<T>(
+        &self,
+        t: &Target,
+        mut decide: impl FnMut(&Snapshot, Timestamp) -> Decision<T>,
+    ) -> Result<T, EngineError> {
+        for _ in 0..MAX_RETRIES {
+            let snap = self.snapshot(t).await?;
+            let decision = decide(&snap, self.clock.now());
+            if let Some(change) = &decision.change {
+                match self.store.apply(change).await {
+                    Ok(()) => {}
+                    Err(StoreError::Stale) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            return decision.result.map_err(EngineError::from);
+        }
+        Err(EngineError::Busy)
+    }
+
+    pub async fn initiate_micro_deposits(&self, t: &Target) -> Result<(), EngineError> {
+        let due_at = self.config.schedule.next_window(self.clock.now()).at;
+        self.decide(t, |snap, now| {
+            match rules::initiate_micro_deposits(snap, t.mode, due_at, now, &mut OsRng) {
+                Ok(change) => Decision {
+                    change: Some(change),
+                    result: Ok(()),
+                },
+                Err(r) => Decision {
+                    change: None,
+                    result: Err(r),
+                },
+            }
+        })
+        .await
+    }
+
+    pub async fn complete_micro_deposits(
+        &self,
+        t: &Target,
+        amounts: [i64; 2],
+    ) -> Result<(), EngineError> {
+        self.decide(t, |snap, now| {
+            rules::complete_micro_deposits(snap, amounts, now, &mut OsRng)
+        })
+        .await
+    }
+
+    /// Starts an instant verification. With `wait`, waits (bounded) for the instant rail's
+    /// answer before returning the verification.
+    pub async fn initiate_instant(
+        &self,
+        t: &Target,
+        wait: bool,
+    ) -> Result<Verification, EngineError> {
+        let now = self.clock.now();
+        let snap = self.snapshot(t).await?;
+        let route = if self.instant.reaches(&snap.bank_account.routing_number) {
+            CreditRoute::Instant
+        } else {
+            CreditRoute::Ach {
+                due_at: self.config.schedule.next_window(now).at,
+            }
+        };
+        let company = self.config.company_name.clone();
+        let mut credits: Vec<InstantCredit> = Vec::new();
+        let verification = self
+            .decide(t, |snap, now| {
+                match rules::initiate_instant(snap, t.mode, route, &company, now, &mut OsRng) {
+                    Ok((change, v)) => {
+                        credits = change.instant_credits.clone();
+                        Decision {
+                            change: Some(change),
+                            result: Ok(v),
+                        }
+                    }
+                    Err(r) => Decision {
+                        change: None,
+                        result: Err(r),
+                    },
+                }
+            })
+            .await?;
+        if credits.is_empty() {
+            return Ok(verification);
+        }
+        if wait {
+            let send = async {
+                for credit in &credits {
+                    if let Err(e) = self.dispatch_credit(credit).await {
+                        tracing::warn!(error = %e, credit_id = %credit.credit_id, "instant credit dispatch failed");
+                    }
+                }
+            };
+            if tokio::time::timeout(self.config.rail_wait, send)
+                .await
+                .is_err()
+            {
+                tracing::warn!("instant rail did not answer within the x-wait-for bound");
+            }
+            return self.instant_verification(t).await;
+        }
+        self.wake.notify_one();
+        Ok(verification)
+    }
+
+    /// The latest instant verification of the bank account.
+    pub async fn instant_verification(&self, t: &Target) -> Result<Verification, EngineError> {
+        let snap = self.snapshot(t).await?;
+        snap.latest(|v| v.kind != pennydrop_core::model::VerificationKind::MicroDeposits)
+            .cloned()
+            .ok_or(EngineError::Refused(Refusal::NoInstantVerification))
+    }
+
+    pub async fn complete_instant(
+        &self,
+        t: &Target,
+        code: &str,
+    ) -> Result<Verification, EngineError> {
+        self.decide(t, |snap, now| {
+            rules::complete_instant(snap, code, now, &mut OsRng)
+        })
+        .await
+    }
+
+    /// Sends one instant credit unless another worker holds it, and applies the answer.
+    pub async fn dispatch_credit(&self, credit: &InstantCredit) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        let stale_before = now - self.config.resubmit_after;
+        if !self
+            .store
+            .claim_instant_credit(credit.credit_id, now, stale_before)
+            .await?
+        {
+            return Ok(());
+        }
+        let Some(snap) = self.store.snapshot_by_id(credit.bank_account_id).await? else {
+            return Ok(()); // disabled meanwhile: the disable cancelled what was still pending
+        };
+        let b = &snap.bank_account;
+        let outgoing = OutgoingCredit {
+            credit_id: credit.credit_id,
+            routing_number: b.routing_number.clone(),
+            account_number: self.vault.open(&b.sealed, b.bank_account_id.as_bytes())?,
+            creditor_name: b.holder_name.clone(),
+            debtor_name: self.config.company_name.clone(),
+            amount_cents: credit.amount_cents,
+            remittance: credit.remittance.clone(),
+        };
+        let outcome = match self.instant.send_credit(&outgoing).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // Left submitted: after `resubmit_after` it is asked about again with the same
+                // end-to-end ID, which the rail treats as the same payment.
+                tracing::warn!(error = %e, credit_id = %credit.credit_id, "instant rail unavailable");
+                return Ok(());
+            }
+        };
+        for _ in 0..MAX_RETRIES {
+            let Some(snap) = self.store.snapshot_by_id(credit.bank_account_id).await? else {
+                return Ok(());
+            };
+            let change: Change = rules::credit_answered(
+                &snap,
+                credit.verification_id,
+                credit.credit_id,
+                &outcome,
+                self.clock.now(),
+                &mut OsRng,
+            );
+            match self.store.apply(&change).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Stale) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Busy)
+    }
+
+    /// Sends every open instant credit; returns how many were attempted.
+    pub async fn dispatch_open_credits(&self) -> Result<usize, EngineError> {
+        let now = self.clock.now();
+        let open = self
+            .store
+            .open_instant_credits(now - self.config.resubmit_after, 100)
+            .await?;
+        for credit in &open {
+            if credit.status == InstantCreditStatus::Pending
+                || credit.status == InstantCreditStatus::Submitted
+            {
+                self.dispatch_credit(credit).await?;
+            }
+        }
+        Ok(open.len())
+    }
+
+    /// Expires every verification whose time is up, so statuses and events are right even for
+    /// bank accounts nobody reads. Returns how many bank accounts changed.
+    pub async fn expire_due(&self) -> Result<usize, EngineError> {
+        let mut total = 0;
+        loop {
+            let due = self.store.due_expirations(self.clock.now(), 500).await?;
+            if due.is_empty() {
+                return Ok(total);
+            }
+            let mut progressed = 0;
+            for id in due {
+                let Some(snap) = self.store.snapshot_by_id(id).await? else {
+                    continue;
+                };
+                if let Some(change) = rules::expire(&snap, self.clock.now(), &mut OsRng) {
+                    match self.store.apply(&change).await {
+                        Ok(()) => progressed += 1,
+                        Err(StoreError::Stale) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            total += progressed;
+            if progressed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Background work until `shutdown` resolves: sends instant credits as soon as they are
+    /// queued (or left behind by a crash) and sweeps expiries every `sweep_every`.
+    pub async fn run_background(
+        self: Arc<Self>,
+        sweep_every: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        let mut sweep = tokio::time::interval(sweep_every);
+        let mut poll = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = self.wake.notified() => {}
+                _ = poll.tick() => {}
+                _ = sweep.tick() => {
+                    match self.expire_due().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(expired = n, "expired verifications"),
+                        Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                    }
+                    continue;
+                }
+            }
+            if let Err(e) = self.dispatch_open_credits().await {
+                tracing::warn!(error = %e, "instant credit dispatch failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,716 @@
+//! Every row of `docs/verification-states.md`, as a table: a starting snapshot, an action, and
+//! the verification status, bank-account status/reason, exception details and events the rules
+//! must produce. Expiry is exercised by moving time, never by sleeping.
+
+use jiff::{SignedDuration, Timestamp};
+use pennydrop_core::change::{Change, Snapshot};
+use pennydrop_core::crypto::{SecretKey, Vault};
+use pennydrop_core::model::{
+    BankAccount, BankAccountStatus as BA, BankAccountType, HolderType, Mode, StatusReason as R,
+    Verification, VerificationKind, VerificationSecret, VerificationStatus as V,
+};
+use pennydrop_core::{AccountNumber, RoutingNumber};
+use pennydrop_engine::rules::{self, CreditRoute, InstantNetwork, RailOutcome, Refusal};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use uuid::Uuid;
+
+fn t0() -> Timestamp {
+    "2026-11-23T15:00:00Z".parse().unwrap()
+}
+
+fn later(days: i64) -> Timestamp {
+    t0() + SignedDuration::from_hours(24 * days)
+}
+
+fn rng() -> StdRng {
+    StdRng::seed_from_u64(7)
+}
+
+fn bank_account(status: BA, reason: R, kind: BankAccountType) -> BankAccount {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let id = Uuid::new_v4();
+    let number = AccountNumber::parse("12345678").unwrap();
+    BankAccount {
+        bank_account_id: id,
+        account_id: Uuid::new_v4(),
+        tenant_id: Uuid::new_v4(),
+        fingerprint: vault.fingerprint(&RoutingNumber::parse("021000021").unwrap(), &number),
+        status,
+        status_reason: reason,
+        exception_details: None,
+        holder_name: "Jane Doe".into(),
+        holder_type: HolderType::Individual,
+        bank_name: "X".into(),
+        bank_account_type: kind,
+        routing_number: "021000021".into(),
+        last_four: "5678".into(),
+        sealed: vault.seal(&number, id.as_bytes()),
+        created_on: t0(),
+        updated_on: t0(),
+        disabled_on: None,
+        version: 4,
+    }
+}
+
+fn fresh() -> Snapshot {
+    Snapshot {
+        bank_account: bank_account(BA::New, R::BankAccountCreated, BankAccountType::Checking),
+        verifications: vec![],
+    }
+}
+
+fn round(snap: &Snapshot, kind: VerificationKind, status: V, attempts: u32) -> Verification {
+    let b = &snap.bank_account;
+    Verification {
+        verification_id: Uuid::new_v4(),
+        bank_account_id: b.bank_account_id,
+        account_id: b.account_id,
+        tenant_id: b.tenant_id,
+        kind,
+        status,
+        secret: match kind {
+            VerificationKind::MicroDeposits => VerificationSecret::Amounts([12, 34]),
+            _ => VerificationSecret::Code("4321".into()),
+        },
+        failed_attempts: attempts,
+        exception_details: None,
+        created_on: t0(),
+        expires_on: later(14),
+        sent_on: (status != V::New).then_some(t0()),
+        updated_on: t0(),
+    }
+}
+
+/// A pending bank account whose latest round is `kind` in `status`, after `earlier` ended rounds.
+fn with_round(kind: VerificationKind, status: V, attempts: u32, earlier: usize) -> Snapshot {
+    let mut snap = fresh();
+    snap.bank_account.status = BA::Pending;
+    snap.bank_account.status_reason = R::VerificationInitiated;
+    for _ in 0..earlier {
+        let v = round(&snap, kind, V::Expired, 0);
+        snap.verifications.push(v);
+    }
+    let v = round(&snap, kind, status, attempts);
+    snap.verifications.push(v);
+    snap
+}
+
+fn due() -> Timestamp {
+    t0() + SignedDuration::from_hours(1)
+}
+
+struct Row {
+    name: &'static str,
+    snapshot: Snapshot,
+    act: fn(&Snapshot) -> Result<Change, Refusal>,
+    verification: Option<V>,
+    bank_account: Option<(BA, R)>,
+    events: &'static [&'static str],
+}
+
+fn micro_initiate_production(s: &Snapshot) -> Result<Change, Refusal> {
+    rules::initiate_micro_deposits(s, Mode::Production, due(), t0(), &mut rng())
+}
+fn micro_initiate_sandbox(s: &Snapshot) -> Result<Change, Refusal> {
+    rules::initiate_micro_deposits(s, Mode::Sandbox, due(), t0(), &mut rng())
+}
+fn decision(d: rules::Decision<impl std::fmt::Debug>) -> Result<Change, Refusal> {
+    match (d.change, d.result) {
+        (Some(c), _) => Ok(c),
+        (None, Err(r)) => Err(r),
+        (None, Ok(v)) => panic!("no change but success: {v:?}"),
+    }
+}
+fn micro_right(s: &Snapshot) -> Result<Change, Refusal> {
+    decision(rules::complete_micro_deposits(
+        s,
+        [34, 12],
+        t0(),
+        &mut rng(),
+    ))
+}
+fn micro_wrong(s: &Snapshot) -> Result<Change, Refusal> {
+    decision(rules::complete_micro_deposits(
+        s,
+        [12, 35],
+        t0(),
+        &mut rng(),
+    ))
+}
+fn expire_at_14_days(s: &Snapshot) -> Result<Change, Refusal> {
+    assert!(
+        rules::expire(s, later(14) - SignedDuration::from_secs(1), &mut rng()).is_none(),
+        "not a second early"
+    );
+    Ok(rules::expire(s, later(14), &mut rng()).expect("due"))
+}
+fn instant_initiate_rtp(s: &Snapshot) -> Result<Change, Refusal> {
+    rules::initiate_instant(
+        s,
+        Mode::Production,
+        CreditRoute::Instant,
+        "ACME",
+        t0(),
+        &mut rng(),
+    )
+    .map(|(c, _)| c)
+}
+fn instant_initiate_ach(s: &Snapshot) -> Result<Change, Refusal> {
+    rules::initiate_instant(
+        s,
+        Mode::Production,
+        CreditRoute::Ach { due_at: due() },
+        "ACME",
+        t0(),
+        &mut rng(),
+    )
+    .map(|(c, _)| c)
+}
+fn instant_initiate_sandbox(s: &Snapshot) -> Result<Change, Refusal> {
+    rules::initiate_instant(
+        s,
+        Mode::Sandbox,
+        CreditRoute::Instant,
+        "ACME",
+        t0(),
+        &mut rng(),
+    )
+    .map(|(c, _)| c)
+}
+fn latest_id(s: &Snapshot) -> Uuid {
+    s.verifications.last().unwrap().verification_id
+}
+fn rail_accepts(s: &Snapshot) -> Result<Change, Refusal> {
+    Ok(rules::credit_answered(
+        s,
+        latest_id(s),
+        Uuid::new_v4(),
+        &RailOutcome::Accepted,
+        t0(),
+        &mut rng(),
+    ))
+}
+fn rtp_rejects(s: &Snapshot) -> Result<Change, Refusal> {
+    let outcome = RailOutcome::Rejected {
+        network: InstantNetwork::Rtp,
+        code: "AC04".into(),
+    };
+    Ok(rules::credit_answered(
+        s,
+        latest_id(s),
+        Uuid::new_v4(),
+        &outcome,
+        t0(),
+        &mut rng(),
+    ))
+}
+fn fednow_rejects(s: &Snapshot) -> Result<Change, Refusal> {
+    let outcome = RailOutcome::Rejected {
+        network: InstantNetwork::FedNow,
+        code: "AC03".into(),
+    };
+    Ok(rules::credit_answered(
+        s,
+        latest_id(s),
+        Uuid::new_v4(),
+        &outcome,
+        t0(),
+        &mut rng(),
+    ))
+}
+fn code_right(s: &Snapshot) -> Result<Change, Refusal> {
+    decision(rules::complete_instant(s, "4321", t0(), &mut rng()))
+}
+fn code_wrong(s: &Snapshot) -> Result<Change, Refusal> {
+    decision(rules::complete_instant(s, "4322", t0(), &mut rng()))
+}
+
+const UPDATED: &str = "bankAccount.updated";
+const PM: &str = "paymentMethod.enabled";
+
+fn rows() -> Vec<Row> {
+    use VerificationKind::{Instant, InstantAch, MicroDeposits as Micro};
+    let mut verification_failed = fresh();
+    verification_failed.bank_account.status = BA::VerificationFailed;
+    verification_failed.bank_account.status_reason = R::MicroDepositExpired;
+    let expired = round(&verification_failed, Micro, V::Expired, 0);
+    verification_failed.verifications.push(expired);
+    vec![
+        Row {
+            name: "2 initiate micro-deposits (production)",
+            snapshot: fresh(),
+            act: micro_initiate_production,
+            verification: Some(V::New),
+            bank_account: Some((BA::Pending, R::VerificationInitiated)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "2b initiate again after an expired round",
+            snapshot: verification_failed,
+            act: micro_initiate_production,
+            verification: Some(V::New),
+            bank_account: Some((BA::Pending, R::VerificationInitiated)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "3 initiate micro-deposits (sandbox)",
+            snapshot: fresh(),
+            act: micro_initiate_sandbox,
+            verification: Some(V::SentCredit),
+            bank_account: Some((BA::Pending, R::VerificationInitiated)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "5 right amounts, any order",
+            snapshot: with_round(Micro, V::SentCredit, 2, 0),
+            act: micro_right,
+            verification: Some(V::Successful),
+            bank_account: Some((BA::Verified, R::VerificationSuccessful)),
+            events: &[UPDATED, PM, PM],
+        },
+        Row {
+            name: "6 wrong amounts with attempts left",
+            snapshot: with_round(Micro, V::SentCredit, 1, 0),
+            act: micro_wrong,
+            verification: Some(V::SentCredit),
+            bank_account: None,
+            events: &[],
+        },
+        Row {
+            name: "7 third wrong amounts",
+            snapshot: with_round(Micro, V::SentCredit, 2, 0),
+            act: micro_wrong,
+            verification: Some(V::MaxAttemptsExceeded),
+            bank_account: Some((BA::VerificationFailed, R::MicroDepositAttemptsExceeded)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "8 third wrong amounts in the last round",
+            snapshot: with_round(Micro, V::SentCredit, 2, 2),
+            act: micro_wrong,
+            verification: Some(V::MaxAttemptsExceeded),
+            bank_account: Some((BA::Errored, R::MaxVerificationFailures)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "9 micro-deposits expire after 14 days (sent)",
+            snapshot: with_round(Micro, V::SentCredit, 1, 0),
+            act: expire_at_14_days,
+            verification: Some(V::Expired),
+            bank_account: Some((BA::VerificationFailed, R::MicroDepositExpired)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "9b micro-deposits expire after 14 days (unsent)",
+            snapshot: with_round(Micro, V::New, 0, 0),
+            act: expire_at_14_days,
+            verification: Some(V::Expired),
+            bank_account: Some((BA::VerificationFailed, R::MicroDepositExpired)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "10 initiate instant, bank reachable instantly",
+            snapshot: fresh(),
+            act: instant_initiate_rtp,
+            verification: Some(V::New),
+            bank_account: Some((BA::Pending, R::VerificationInitiated)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "11 initiate instant, ACH fallback",
+            snapshot: fresh(),
+            act: instant_initiate_ach,
+            verification: Some(V::New),
+            bank_account: Some((BA::Pending, R::VerificationInitiated)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "12 initiate instant (sandbox)",
+            snapshot: fresh(),
+            act: instant_initiate_sandbox,
+            verification: Some(V::SentCredit),
+            bank_account: Some((BA::Pending, R::VerificationInitiated)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "13 rail accepts the credit",
+            snapshot: with_round(Instant, V::New, 0, 0),
+            act: rail_accepts,
+            verification: Some(V::SentCredit),
+            bank_account: None,
+            events: &[],
+        },
+        Row {
+            name: "14 RTP rejects the credit",
+            snapshot: with_round(Instant, V::New, 0, 0),
+            act: rtp_rejects,
+            verification: Some(V::Failed),
+            bank_account: Some((BA::Errored, R::RtpCreditFailure)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "15 FedNow rejects the credit",
+            snapshot: with_round(Instant, V::New, 0, 0),
+            act: fednow_rejects,
+            verification: Some(V::Failed),
+            bank_account: Some((BA::Errored, R::FednowCreditFailure)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "16 right code",
+            snapshot: with_round(Instant, V::SentCredit, 4, 0),
+            act: code_right,
+            verification: Some(V::Successful),
+            bank_account: Some((BA::Verified, R::VerificationSuccessful)),
+            events: &[UPDATED, PM, PM],
+        },
+        Row {
+            name: "16b right code on the ACH fallback",
+            snapshot: with_round(InstantAch, V::SentCredit, 0, 0),
+            act: code_right,
+            verification: Some(V::Successful),
+            bank_account: Some((BA::Verified, R::VerificationSuccessful)),
+            events: &[UPDATED, PM, PM],
+        },
+        Row {
+            name: "17 wrong code with attempts left",
+            snapshot: with_round(Instant, V::SentCredit, 3, 0),
+            act: code_wrong,
+            verification: Some(V::SentCredit),
+            bank_account: None,
+            events: &[],
+        },
+        Row {
+            name: "18 fifth wrong code",
+            snapshot: with_round(Instant, V::SentCredit, 4, 0),
+            act: code_wrong,
+            verification: Some(V::MaxAttemptsExceeded),
+            bank_account: Some((BA::VerificationFailed, R::VerificationAttemptsExceeded)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "19 fifth wrong code in the third verification",
+            snapshot: with_round(Instant, V::SentCredit, 4, 2),
+            act: code_wrong,
+            verification: Some(V::MaxAttemptsExceeded),
+            bank_account: Some((BA::Errored, R::MaxVerificationFailures)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "20 instant verification expires after 14 days",
+            snapshot: with_round(Instant, V::SentCredit, 0, 0),
+            act: expire_at_14_days,
+            verification: Some(V::Expired),
+            bank_account: Some((BA::VerificationFailed, R::VerificationExpired)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "20b unsent instant verification expires",
+            snapshot: with_round(Instant, V::New, 0, 0),
+            act: expire_at_14_days,
+            verification: Some(V::Expired),
+            bank_account: Some((BA::VerificationFailed, R::VerificationExpired)),
+            events: &[UPDATED],
+        },
+    ]
+}
+
+#[test]
+fn every_row_of_the_transition_table() {
+    for row in rows() {
+        let change =
+            (row.act)(&row.snapshot).unwrap_or_else(|r| panic!("{}: refused: {r}", row.name));
+        assert_eq!(
+            change.expected_version, row.snapshot.bank_account.version,
+            "{}: CAS on the read version",
+            row.name
+        );
+        let v = change
+            .insert_verification
+            .as_ref()
+            .or(change.update_verification.as_ref());
+        assert_eq!(
+            v.map(|v| v.status),
+            row.verification,
+            "{}: verification status",
+            row.name
+        );
+        assert_eq!(
+            change.status.as_ref().map(|s| (s.status, s.reason)),
+            row.bank_account,
+            "{}: bank account status",
+            row.name
+        );
+        let types: Vec<&str> = change
+            .events
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect();
+        assert_eq!(types, row.events, "{}: events", row.name);
+        // Every bankAccount.updated event carries the new status, as moov.md describes it.
+        for e in change.events.iter().filter(|e| e.event_type == UPDATED) {
+            let s = change
+                .status
+                .as_ref()
+                .expect("an update event comes with a status change");
+            assert_eq!(e.data["status"], s.status.as_str(), "{}", row.name);
+            assert_eq!(e.data["statusReason"], s.reason.as_str(), "{}", row.name);
+            assert_eq!(
+                e.data["bankAccountID"],
+                row.snapshot.bank_account.bank_account_id.to_string()
+            );
+        }
+    }
+}
+
+#[test]
+fn rejections_carry_exception_details_on_both_records() {
+    let snap = with_round(VerificationKind::Instant, V::New, 0, 0);
+    let change = rtp_rejects(&snap).unwrap();
+    let details = change
+        .status
+        .as_ref()
+        .unwrap()
+        .exception_details
+        .clone()
+        .unwrap();
+    assert_eq!(details.rtp_rejection_code.as_deref(), Some("AC04"));
+    assert!(details.description.contains("closed"));
+    assert_eq!(
+        change.update_verification.unwrap().exception_details,
+        Some(details.clone())
+    );
+    assert_eq!(
+        change.events[0].data["exceptionDetails"]["rtpRejectionCode"],
+        "AC04"
+    );
+    let change = fednow_rejects(&snap).unwrap();
+    let details = change.status.unwrap().exception_details.unwrap();
+    assert_eq!(details.fednow_rejection_code.as_deref(), Some("AC03"));
+    assert_eq!(details.rtp_rejection_code, None);
+}
+
+#[test]
+fn production_micro_deposits_queue_two_credits_and_a_recoup_debit() {
+    for _ in 0..200 {
+        let change = rules::initiate_micro_deposits(
+            &fresh(),
+            Mode::Production,
+            due(),
+            t0(),
+            &mut rand::rngs::OsRng,
+        )
+        .unwrap();
+        let entries = &change.ach_entries;
+        assert_eq!(entries.len(), 3);
+        let credits: Vec<i64> = entries
+            .iter()
+            .filter(|e| e.is_credit)
+            .map(|e| e.amount_cents)
+            .collect();
+        let debits: Vec<i64> = entries
+            .iter()
+            .filter(|e| !e.is_credit)
+            .map(|e| e.amount_cents)
+            .collect();
+        assert_eq!(credits.len(), 2);
+        assert!(credits.iter().all(|c| (1..=49).contains(c)), "{credits:?}");
+        assert_eq!(
+            debits,
+            vec![credits[0] + credits[1]],
+            "the debit recoups exactly the credits"
+        );
+        assert!(entries.iter().all(|e| e.due_at == due()));
+        let Some(VerificationSecret::Amounts(secret)) =
+            change.insert_verification.map(|v| v.secret)
+        else {
+            panic!()
+        };
+        let mut sorted = credits.clone();
+        sorted.sort();
+        let mut s = secret.to_vec();
+        s.sort();
+        assert_eq!(s, sorted);
+    }
+    // Loan accounts take no debit.
+    let mut loan = fresh();
+    loan.bank_account.bank_account_type = BankAccountType::Loan;
+    let change = micro_initiate_production(&loan).unwrap();
+    assert!(change.ach_entries.iter().all(|e| e.is_credit));
+}
+
+#[test]
+fn sandbox_never_reaches_a_rail() {
+    let change = micro_initiate_sandbox(&fresh()).unwrap();
+    assert!(change.ach_entries.is_empty() && change.instant_credits.is_empty());
+    let v = change.insert_verification.unwrap();
+    assert_eq!(v.secret, VerificationSecret::Amounts([0, 0]));
+    let (change, v) = rules::initiate_instant(
+        &fresh(),
+        Mode::Sandbox,
+        CreditRoute::Ach { due_at: due() },
+        "X",
+        t0(),
+        &mut rng(),
+    )
+    .unwrap();
+    assert!(change.ach_entries.is_empty() && change.instant_credits.is_empty());
+    assert_eq!(v.secret, VerificationSecret::Code("0001".into()));
+}
+
+#[test]
+fn instant_routes_put_the_code_on_the_right_rail() {
+    let change = instant_initiate_rtp(&fresh()).unwrap();
+    assert_eq!(change.instant_credits.len(), 1);
+    assert!(change.ach_entries.is_empty());
+    let credit = &change.instant_credits[0];
+    assert_eq!(credit.amount_cents, 1);
+    let Some(VerificationSecret::Code(code)) = change
+        .insert_verification
+        .as_ref()
+        .map(|v| v.secret.clone())
+    else {
+        panic!()
+    };
+    assert_eq!(credit.remittance, format!("ACME MV{code}"));
+    let change = instant_initiate_ach(&fresh()).unwrap();
+    assert_eq!(
+        change.insert_verification.as_ref().unwrap().kind,
+        VerificationKind::InstantAch
+    );
+    assert_eq!(change.ach_entries.len(), 1);
+    assert_eq!(change.ach_entries[0].amount_cents, 1);
+    assert!(change.ach_entries[0]
+        .addenda
+        .as_deref()
+        .unwrap()
+        .starts_with("MV"));
+}
+
+#[test]
+fn refusals_change_nothing() {
+    use VerificationKind::{Instant, MicroDeposits as Micro};
+    let mut verified = fresh();
+    verified.bank_account.status = BA::Verified;
+    assert_eq!(
+        micro_initiate_production(&verified).unwrap_err(),
+        Refusal::AlreadyVerified
+    );
+    let mut errored = fresh();
+    errored.bank_account.status = BA::Errored;
+    errored.bank_account.status_reason = R::RtpCreditFailure;
+    assert!(matches!(
+        instant_initiate_rtp(&errored).unwrap_err(),
+        Refusal::Unusable { .. }
+    ));
+    let active = with_round(Micro, V::SentCredit, 0, 0);
+    assert_eq!(
+        instant_initiate_rtp(&active).unwrap_err(),
+        Refusal::InProgress { kind: Micro }
+    );
+    assert_eq!(
+        micro_initiate_production(&active).unwrap_err(),
+        Refusal::InProgress { kind: Micro }
+    );
+    let mut exhausted = with_round(Micro, V::Expired, 0, 2);
+    exhausted.bank_account.status = BA::VerificationFailed;
+    assert_eq!(
+        micro_initiate_production(&exhausted).unwrap_err(),
+        Refusal::MicroDepositRoundsExhausted
+    );
+    let mut exhausted = with_round(Instant, V::Expired, 0, 2);
+    exhausted.bank_account.status = BA::VerificationFailed;
+    assert_eq!(
+        instant_initiate_rtp(&exhausted).unwrap_err(),
+        Refusal::InstantVerificationsExhausted
+    );
+
+    // Completing before the credits are sent does not count as an attempt.
+    let unsent = with_round(Micro, V::New, 0, 0);
+    let d = rules::complete_micro_deposits(&unsent, [12, 34], t0(), &mut rng());
+    assert!(d.change.is_none());
+    assert_eq!(d.result.unwrap_err(), Refusal::MicroDepositsNotSent);
+    let d = rules::complete_instant(&with_round(Instant, V::New, 0, 0), "4321", t0(), &mut rng());
+    assert!(d.change.is_none());
+    assert_eq!(d.result.unwrap_err(), Refusal::CreditNotSent);
+    // Nothing to complete.
+    assert_eq!(
+        rules::complete_micro_deposits(&fresh(), [1, 2], t0(), &mut rng())
+            .result
+            .unwrap_err(),
+        Refusal::NoMicroDeposits
+    );
+    assert_eq!(
+        rules::complete_instant(&fresh(), "0001", t0(), &mut rng())
+            .result
+            .unwrap_err(),
+        Refusal::NoInstantVerification
+    );
+    // Ended rounds refuse even the right answer.
+    for status in [V::Expired, V::MaxAttemptsExceeded, V::Failed] {
+        let d = rules::complete_micro_deposits(
+            &with_round(Micro, status, 3, 0),
+            [12, 34],
+            t0(),
+            &mut rng(),
+        );
+        assert!(d.change.is_none());
+        assert_eq!(d.result.unwrap_err(), Refusal::Ended { status });
+    }
+    // A repeated right answer after success is idempotent; a wrong one is a conflict.
+    let done = with_round(Micro, V::Successful, 0, 0);
+    assert!(
+        rules::complete_micro_deposits(&done, [12, 34], t0(), &mut rng())
+            .result
+            .is_ok()
+    );
+    assert_eq!(
+        rules::complete_micro_deposits(&done, [1, 2], t0(), &mut rng())
+            .result
+            .unwrap_err(),
+        Refusal::AlreadyVerified
+    );
+    // A late rail answer does not revive an expired verification.
+    let expired = with_round(Instant, V::Expired, 0, 0);
+    let change = rail_accepts(&expired).unwrap();
+    assert!(change.update_verification.is_none() && change.status.is_none());
+    assert!(
+        change.credit_result.is_some(),
+        "the answer is still recorded on the credit"
+    );
+}
+
+#[test]
+fn wrong_answers_count_down() {
+    let d = rules::complete_micro_deposits(
+        &with_round(VerificationKind::MicroDeposits, V::SentCredit, 0, 0),
+        [1, 2],
+        t0(),
+        &mut rng(),
+    );
+    assert_eq!(
+        d.result.unwrap_err(),
+        Refusal::WrongAmounts { attempts_left: 2 }
+    );
+    let d = rules::complete_instant(
+        &with_round(VerificationKind::Instant, V::SentCredit, 0, 0),
+        "0000",
+        t0(),
+        &mut rng(),
+    );
+    assert_eq!(
+        d.result.unwrap_err(),
+        Refusal::WrongCode { attempts_left: 4 }
+    );
+}
+
+#[test]
+fn codes_parse_in_every_documented_form() {
+    for ok in ["MV1234", "mv1234", "1234", " MV1234 "] {
+        assert_eq!(rules::parse_code(ok).as_deref(), Some("1234"), "{ok}");
+    }
+    for bad in ["MV123", "12345", "MVabcd", "", "MV 1234", "XY1234"] {
+        assert_eq!(rules::parse_code(bad), None, "{bad}");
+    }
+}
