@@ -176,6 +176,47 @@ impl Caller<'_> {
         .await
     }
 
+    pub async fn put(&self, path: &str, body: &str) -> Reply {
+        reply(
+            self.app
+                .client
+                .put(self.app.url(path))
+                .basic_auth(&self.key.public_key, Some(&self.key.secret_key))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+    }
+
+    pub async fn post_with(&self, path: &str, header: (&str, &str)) -> Reply {
+        reply(
+            self.app
+                .client
+                .post(self.app.url(path))
+                .basic_auth(&self.key.public_key, Some(&self.key.secret_key))
+                .header(header.0, header.1)
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+    }
+
+    /// Creates an account and links `account_number` at `routing`; returns (accountID, bankAccountID).
+    pub async fn account_with_bank(&self, routing: &str, account_number: &str) -> (String, String) {
+        let account = self.create_account().await;
+        let body = serde_json::json!({"account": {
+            "holderName": "Jane Doe", "holderType": "individual", "accountNumber": account_number,
+            "bankAccountType": "checking", "routingNumber": routing}});
+        let r = self.post(&format!("/accounts/{account}/bank-accounts"), &body.to_string()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let bank = r.body["bankAccountID"].as_str().expect("bankAccountID").to_string();
+        (account, bank)
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         reply(
             self.app

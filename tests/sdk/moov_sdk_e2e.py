@@ -1,32 +1,48 @@
 #!/usr/bin/env python3
 """End-to-end check of Pennydrop against the official Moov Python SDK (moovio-sdk).
 
-Only the SDK's typed API is used; nothing here speaks raw HTTP. If the server returns a
-shape the SDK cannot parse, the SDK raises ResponseValidationError and this script fails.
+Only the SDK's typed API is used, with one exception: the simulated bank's statement
+(GET /simulator/accounts/{routingNumber}/{accountNumber}/transactions) is not part of Moov's
+API, so the production flows read it with httpx to learn the verification code, the way an
+account holder would read it in their banking app. If the server returns a shape the SDK
+cannot parse, the SDK raises ResponseValidationError and this script fails.
 
 Environment:
-  PENNYDROP_BASE_URL     e.g. http://127.0.0.1:8080   (required)
-  PENNYDROP_PUBLIC_KEY   HTTP Basic username          (required)
-  PENNYDROP_SECRET_KEY   HTTP Basic password          (required)
-  PENNYDROP_ROUTING      routing number to link       (default 021000021, valid ABA check digit)
-  PENNYDROP_MICRO_AMOUNTS  amounts for `micro-deposits`, cents, comma-separated (default "0,0")
-  PENNYDROP_VERIFY_CODE  code for `instant-verification` (default MV0001)
-  PENNYDROP_SDK_DEBUG=1  log every request/response the SDK makes
+  PENNYDROP_BASE_URL       e.g. http://127.0.0.1:8080   (required)
+  PENNYDROP_PUBLIC_KEY     HTTP Basic username          (required)
+  PENNYDROP_SECRET_KEY     HTTP Basic password          (required)
+  PENNYDROP_ROUTING        routing number to link (default 021000021, valid ABA check digit; the
+                           production flows need one the simulated network reaches over RTP)
+  PENNYDROP_INSTANT_CAPABLE  1/0: whether PENNYDROP_ROUTING gets rtp-credit (default 1 for
+                           021000021, otherwise unchecked)
+  PENNYDROP_COMPANY_NAME   company name expected on the statement (default PENNYDROP)
+  PENNYDROP_SDK_DEBUG=1    log every request/response the SDK makes
 
 Usage:
-  moov_sdk_e2e.py foundation              accounts + bank-account link/get/list/disable
-  moov_sdk_e2e.py ping                    GET /ping
-  moov_sdk_e2e.py micro-deposits          initiate + complete classic micro-deposits
-  moov_sdk_e2e.py instant-verification    initiate / get / complete instant verification
-  moov_sdk_e2e.py payment-methods         payment methods of an unverified bank account
-  moov_sdk_e2e.py access-token            POST /oauth2/token (client credentials)
-  moov_sdk_e2e.py all                     every flow above, in order
-Several flows may be given; they run in order. Exit status 0 only if every step passed.
+  moov_sdk_e2e.py foundation                       accounts + bank-account link/get/list/disable
+  moov_sdk_e2e.py ping                             GET /ping
+  moov_sdk_e2e.py sandbox-micro-deposits           sandbox key: initiate, complete with [0,0],
+                                                   bank account verified, debit methods appear
+  moov_sdk_e2e.py sandbox-instant                  sandbox key: instant verification with MV0001
+  moov_sdk_e2e.py payment-methods                  payment methods of an unverified bank account,
+                                                   link with x-wait-for: payment-method
+  moov_sdk_e2e.py access-token                     POST /oauth2/token (client credentials)
+  moov_sdk_e2e.py production-instant               production key: RTP credit on the simulated
+                                                   network, code read from the statement
+  moov_sdk_e2e.py production-instant-max-attempts  production key: five wrong codes exhaust
+                                                   the verification
+Groups:
+  sandbox-all      foundation ping sandbox-micro-deposits sandbox-instant payment-methods access-token
+  production-all   production-instant production-instant-max-attempts
+  all              same as sandbox-all
+Aliases: micro-deposits = sandbox-micro-deposits, instant-verification = sandbox-instant.
 
-The `micro-deposits`, `instant-verification`, `payment-methods` and `access-token` flows
-encode Moov's documented sandbox behaviour (amounts [0,0], code MV0001, ...). They are
-provisional until the server's own decisions are written down; adjust them with the env
-vars above or by editing the flow.
+Several flows or groups may be given; they run in order. Exit status 0 only if every step
+passed. The sandbox flows need a sandbox key (`pennydrop serve` prints one on first start);
+the production flows need a production key (`pennydrop api-keys create --name NAME`) and the
+simulated bank network (`serve --simulator true`, the default).
+
+Sandbox secrets are fixed: micro-deposit amounts [0, 0] and instant code MV0001.
 """
 
 from __future__ import annotations
@@ -37,13 +53,20 @@ import re
 import sys
 import traceback
 import uuid
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import httpx
 from moovio_sdk import Moov
 from moovio_sdk.models import components, errors
 
 SDK_VERSION_EXPECTED = "26.8.6"
+
+SANDBOX_AMOUNTS = [0, 0]
+SANDBOX_CODE = "MV0001"
+INSTANT_ATTEMPTS = 5
+
+CREDIT_METHODS = {"ach-credit-standard", "ach-credit-same-day"}
+DEBIT_METHODS = {"ach-debit-fund", "ach-debit-collect"}
 
 
 class StepFailed(Exception):
@@ -66,10 +89,14 @@ def check(cond: bool, msg: str) -> None:
         raise StepFailed(msg)
 
 
+def val(x):
+    """Open enums: the SDK gives an Enum member for known values and a plain str for unknown ones."""
+    return getattr(x, "value", x)
+
+
 def eq(actual, expected, what: str) -> None:
-    # Open enums: the SDK gives an Enum member for known values and a plain str for unknown ones.
-    a = getattr(actual, "value", actual)
-    e = getattr(expected, "value", expected)
+    a = val(actual)
+    e = val(expected)
     if a != e:
         raise StepFailed(f"{what}: expected {e!r}, got {a!r}")
 
@@ -90,6 +117,12 @@ def expect_status(fn: Callable[[], object], status: int, exc_type, what: str):
     raise StepFailed(f"{what}: expected HTTP {status} ({exc_type.__name__}), call succeeded")
 
 
+def generic_error_text(e: errors.GenericError, what: str) -> str:
+    msg = e.data.error
+    check(isinstance(msg, str) and msg != "", f"{what}: GenericError without an error message: {e.body!r}")
+    return msg
+
+
 def env(name: str, default: str | None = None) -> str:
     v = os.environ.get(name, default)
     if v is None or v == "":
@@ -106,7 +139,8 @@ def aba_valid(routing: str) -> bool:
 
 
 def random_account_number() -> str:
-    # 12 digits, unique per run so relink/dedup checks are meaningful.
+    # 12 digits, unique per run so relink/dedup checks are meaningful and a fresh simulated
+    # statement holds only this run's credits. Never one of the simulator's 10-digit magic numbers.
     return str(uuid.uuid4().int)[:12]
 
 
@@ -134,11 +168,17 @@ class Ctx:
         self.moov = moov
         self.routing = env("PENNYDROP_ROUTING", "021000021")
         check(aba_valid(self.routing), f"PENNYDROP_ROUTING {self.routing} fails the ABA check digit")
+        capable = os.environ.get("PENNYDROP_INSTANT_CAPABLE")
+        if capable is not None and capable != "":
+            self.instant_capable: Optional[bool] = capable not in ("0", "false", "no")
+        else:
+            self.instant_capable = True if self.routing == "021000021" else None
+        self.company_name = env("PENNYDROP_COMPANY_NAME", "PENNYDROP")
 
     # Building blocks reused by several flows -------------------------------------
 
     def create_individual_account(self, tag: str) -> components.Account:
-        foreign_id = f"pennydrop-e2e-{tag}-{uuid.uuid4()}"
+        foreign_id = f"e2e-{tag[:24]}-{uuid.uuid4().hex}"  # foreignID is at most 64 characters
         email = f"e2e+{uuid.uuid4().hex[:12]}@example.com"
         res = self.moov.accounts.create(
             account_type=components.CreateAccountType.INDIVIDUAL,
@@ -163,7 +203,8 @@ class Ctx:
         check(bool(acct.display_name), "account.displayName is empty")
         return acct
 
-    def link_checking(self, account_id: str, account_number: str) -> components.BankAccount:
+    def link_checking(self, account_id: str, account_number: str,
+                      wait_for: Optional[components.BankAccountWaitFor] = None) -> components.BankAccount:
         res = self.moov.bank_accounts.link(
             account_id=account_id,
             link_bank_account=components.BankAccountPayload(
@@ -175,6 +216,7 @@ class Ctx:
                     routing_number=self.routing,
                 )
             ),
+            x_wait_for=wait_for,
         )
         return res.result
 
@@ -191,12 +233,77 @@ class Ctx:
         eq(ba.holder_name, "Jane Doe", f"{what}.holderName")
         check(bool(ba.bank_name), f"{what}.bankName is empty")
 
-    def new_account_with_bank(self, tag: str):
+    def new_account_with_bank(self, tag: str, wait_for: Optional[components.BankAccountWaitFor] = None):
         acct = self.create_individual_account(tag)
         number = random_account_number()
-        ba = self.link_checking(acct.account_id, number)
+        ba = self.link_checking(acct.account_id, number, wait_for)
         self.check_new_bank_account(ba, number, "bankAccount")
         return acct, ba, number
+
+    def expected_unverified_methods(self) -> Optional[set]:
+        """The exact set for an unverified bank account, or None when rtp-credit is unknown."""
+        if self.instant_capable is None:
+            return None
+        return CREDIT_METHODS | ({"rtp-credit"} if self.instant_capable else set())
+
+    def check_method_types(self, types: List[str], verified: bool, what: str) -> None:
+        check(len(types) == len(set(types)), f"{what}: duplicate payment method types {types}")
+        got = set(types)
+        base = self.expected_unverified_methods()
+        if base is None:
+            base = CREDIT_METHODS | (got & {"rtp-credit"})
+        expected = base | (DEBIT_METHODS if verified else set())
+        check(got == expected, f"{what}: payment methods {sorted(got)}, expected {sorted(expected)}")
+
+    def list_methods(self, aid: str, bid: str, verified: bool, what: str) -> Dict[str, str]:
+        """payment_methods.list(sourceID=bid), checked; returns {type: paymentMethodID}."""
+        pms = self.moov.payment_methods.list(account_id=aid, source_id=bid).result
+        types = [val(p.payment_method_type) for p in pms]
+        self.check_method_types(types, verified, what)
+        for p in pms:
+            eq(p.bank_account.bank_account_id, bid, f"{what}: paymentMethod.bankAccount.bankAccountID")
+            eq(p.bank_account.status, "verified" if verified else p.bank_account.status,
+               f"{what}: paymentMethod.bankAccount.status")
+            check(bool(p.payment_method_id), f"{what}: empty paymentMethodID")
+        ids = {val(p.payment_method_type): p.payment_method_id for p in pms}
+        check(len(set(ids.values())) == len(ids), f"{what}: duplicate paymentMethodIDs {ids}")
+        return ids
+
+    def bank_account(self, aid: str, bid: str) -> components.BankAccount:
+        return self.moov.bank_accounts.get(account_id=aid, bank_account_id=bid).result
+
+    def check_bank_status(self, aid: str, bid: str, status: str, reason: str, what: str) -> None:
+        got = self.bank_account(aid, bid)
+        eq(got.status, status, f"{what}: bankAccount.status")
+        eq(got.status_reason, reason, f"{what}: bankAccount.statusReason")
+
+    def statement_code(self, account_number: str) -> str:
+        """Reads the simulated bank statement (raw HTTP: not a Moov API) and returns the 4 digits
+        of the single verification credit on it."""
+        base = env("PENNYDROP_BASE_URL").rstrip("/")
+        url = f"{base}/simulator/accounts/{self.routing}/{account_number}/transactions"
+        r = httpx.get(url, auth=(env("PENNYDROP_PUBLIC_KEY"), env("PENNYDROP_SECRET_KEY")), timeout=30)
+        check(r.status_code == 200,
+              f"GET /simulator/accounts/{self.routing}/****{account_number[-4:]}/transactions: "
+              f"HTTP {r.status_code} {r.text[:500]!r}")
+        body = r.json()
+        eq(body.get("routingNumber"), self.routing, "statement.routingNumber")
+        eq(body.get("lastFourAccountNumber"), account_number[-4:], "statement.lastFourAccountNumber")
+        txs = body.get("transactions")
+        check(isinstance(txs, list), f"statement.transactions is not a list: {body!r}")
+        credits = [t for t in txs if t.get("description") == "ACCTVERIFY"]
+        check(credits != [], f"no ACCTVERIFY line on the simulated statement ({txs!r}); is this a "
+                             f"production key? sandbox verifications never reach the simulated network")
+        check(len(credits) == 1, f"expected exactly one ACCTVERIFY line on a fresh statement, got {txs!r}")
+        t = credits[0]
+        eq(t.get("amountCents"), 1, "statement line amountCents")
+        eq(t.get("direction"), "credit", "statement line direction")
+        eq(t.get("rail"), "rtp", "statement line rail")
+        eq(t.get("companyName"), self.company_name, "statement line companyName")
+        text = t.get("statementText") or ""
+        m = re.fullmatch(re.escape(self.company_name) + r" MV(\d{4})", text)
+        check(m is not None, f"statement line statementText {text!r} is not '{self.company_name} MV####'")
+        return m.group(1)
 
 
 # --------------------------------------------------------------------------- flows
@@ -275,38 +382,55 @@ def flow_foundation(ctx: Ctx) -> None:
     step("bank_accounts.list after disable: not listed")
 
 
-def flow_micro_deposits(ctx: Ctx) -> None:
+def flow_sandbox_micro_deposits(ctx: Ctx) -> None:
     moov = ctx.moov
-    acct, ba, _ = ctx.new_account_with_bank("micro-deposits")
+    acct, ba, _ = ctx.new_account_with_bank("sandbox-micro-deposits")
     aid, bid = acct.account_id, ba.bank_account_id
     step(f"setup: account {aid}, bank account {bid}")
+
+    before = ctx.list_methods(aid, bid, verified=False, what="payment methods before verification")
+    step(f"payment_methods.list before verification: {sorted(before)}")
 
     moov.bank_accounts.initiate_micro_deposits(account_id=aid, bank_account_id=bid)
     step("bank_accounts.initiate_micro_deposits: 204")
 
-    got = moov.bank_accounts.get(account_id=aid, bank_account_id=bid).result
-    eq(got.status, "pending", "status after initiating micro-deposits")
-    eq(got.status_reason, "verification-initiated", "statusReason after initiating micro-deposits")
+    ctx.check_bank_status(aid, bid, "pending", "verification-initiated", "after initiating micro-deposits")
     step("bank_accounts.get: status=pending reason=verification-initiated")
 
-    amounts = [int(x) for x in env("PENNYDROP_MICRO_AMOUNTS", "0,0").split(",")]
-    res = moov.bank_accounts.complete_micro_deposits(account_id=aid, bank_account_id=bid, amounts=amounts)
-    eq(res.result.status, "verified", "complete_micro_deposits status")
-    step(f"bank_accounts.complete_micro_deposits({amounts}): status=verified")
+    e = expect_status(
+        lambda: moov.bank_accounts.initiate_micro_deposits(account_id=aid, bank_account_id=bid),
+        409, errors.GenericError, "initiate_micro_deposits while a round is in progress")
+    step(f"initiate_micro_deposits again while pending: GenericError 409 "
+         f"error={generic_error_text(e, 'initiate_micro_deposits in progress')!r}")
 
-    got = moov.bank_accounts.get(account_id=aid, bank_account_id=bid).result
-    eq(got.status, "verified", "bank account status after micro-deposits")
-    step("bank_accounts.get: status=verified")
+    res = moov.bank_accounts.complete_micro_deposits(account_id=aid, bank_account_id=bid,
+                                                     amounts=SANDBOX_AMOUNTS).result
+    eq(res.status, "verified", "complete_micro_deposits status")
+    step(f"bank_accounts.complete_micro_deposits({SANDBOX_AMOUNTS}): status=verified")
+
+    ctx.check_bank_status(aid, bid, "verified", "verification-successful", "after micro-deposits")
+    step("bank_accounts.get: status=verified reason=verification-successful")
+
+    after = ctx.list_methods(aid, bid, verified=True, what="payment methods after micro-deposits")
+    for t, pid in before.items():
+        eq(after.get(t), pid, f"paymentMethodID of {t} after verification")
+    step(f"payment_methods.list after verification: {sorted(after)} (credit method IDs unchanged)")
+
+    res = moov.bank_accounts.complete_micro_deposits(account_id=aid, bank_account_id=bid,
+                                                     amounts=SANDBOX_AMOUNTS).result
+    eq(res.status, "verified", "complete_micro_deposits repeated status")
+    step(f"bank_accounts.complete_micro_deposits({SANDBOX_AMOUNTS}) again: idempotent status=verified")
 
     e = expect_status(
         lambda: moov.bank_accounts.initiate_micro_deposits(account_id=aid, bank_account_id=bid),
         409, errors.GenericError, "initiate_micro_deposits on verified account")
-    step(f"initiate_micro_deposits on verified account: GenericError 409 error={e.data.error!r}")
+    step(f"initiate_micro_deposits on verified account: GenericError 409 "
+         f"error={generic_error_text(e, 'initiate_micro_deposits verified')!r}")
 
 
-def flow_instant_verification(ctx: Ctx) -> None:
+def flow_sandbox_instant(ctx: Ctx) -> None:
     moov = ctx.moov
-    acct, ba, _ = ctx.new_account_with_bank("instant-verification")
+    acct, ba, _ = ctx.new_account_with_bank("sandbox-instant")
     aid, bid = acct.account_id, ba.bank_account_id
     step(f"setup: account {aid}, bank account {bid}")
 
@@ -318,90 +442,301 @@ def flow_instant_verification(ctx: Ctx) -> None:
         account_id=aid, bank_account_id=bid,
         x_wait_for=components.BankAccountWaitFor.RAIL_RESPONSE,
     ).result
-    check(getattr(created.status, "value", created.status) in ("new", "sent-credit"),
-          f"initiate_verification status {created.status!r}")
-    check(getattr(created.verification_method, "value", created.verification_method) in ("instant", "ach"),
-          f"initiate_verification verificationMethod {created.verification_method!r}")
-    step(f"bank_accounts.initiate_verification: status={getattr(created.status, 'value', created.status)} "
-         f"method={getattr(created.verification_method, 'value', created.verification_method)}")
+    eq(created.verification_method, "instant", "initiate_verification verificationMethod")
+    eq(created.status, "sent-credit", "initiate_verification status")
+    step("bank_accounts.initiate_verification(x-wait-for: rail-response): method=instant status=sent-credit")
 
     v = moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid).result
-    check(bool(v.status), "get_verification status empty")
-    step(f"bank_accounts.get_verification: status={getattr(v.status, 'value', v.status)}")
+    eq(v.verification_method, "instant", "get_verification verificationMethod")
+    eq(v.status, "sent-credit", "get_verification status")
+    step("bank_accounts.get_verification: method=instant status=sent-credit")
 
-    code = env("PENNYDROP_VERIFY_CODE", "MV0001")
-    wrong = "MV9998" if code.upper().endswith("9999") else "MV9999"
+    ctx.check_bank_status(aid, bid, "pending", "verification-initiated", "after initiating instant verification")
+    step("bank_accounts.get: status=pending reason=verification-initiated")
+
+    e = expect_status(
+        lambda: moov.bank_accounts.initiate_verification(account_id=aid, bank_account_id=bid),
+        409, errors.GenericError, "initiate_verification while one is in progress")
+    step(f"initiate_verification again while in progress: GenericError 409 "
+         f"error={generic_error_text(e, 'initiate_verification in progress')!r}")
+
+    wrong = "MV9999"
     e = expect_status(
         lambda: moov.bank_accounts.complete_verification(account_id=aid, bank_account_id=bid, code=wrong),
         409, errors.GenericError, "complete_verification wrong code")
-    step(f"bank_accounts.complete_verification({wrong}) wrong code: GenericError 409 error={e.data.error!r}")
+    msg = generic_error_text(e, "complete_verification wrong code")
+    eq(msg, f"the code provided is incorrect; {INSTANT_ATTEMPTS - 1} attempt(s) left",
+       "complete_verification wrong code error")
+    step(f"bank_accounts.complete_verification({wrong}) wrong code: GenericError 409 error={msg!r}")
 
-    done = moov.bank_accounts.complete_verification(account_id=aid, bank_account_id=bid, code=code).result
+    done = moov.bank_accounts.complete_verification(account_id=aid, bank_account_id=bid,
+                                                    code=SANDBOX_CODE).result
     eq(done.status, "successful", "complete_verification status")
-    step(f"bank_accounts.complete_verification({code}): status=successful")
+    eq(done.verification_method, "instant", "complete_verification verificationMethod")
+    step(f"bank_accounts.complete_verification({SANDBOX_CODE}): status=successful")
 
-    got = moov.bank_accounts.get(account_id=aid, bank_account_id=bid).result
-    eq(got.status, "verified", "bank account status after instant verification")
-    eq(got.status_reason, "verification-successful", "statusReason after instant verification")
+    v = moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid).result
+    eq(v.status, "successful", "get_verification status after completion")
+    step("bank_accounts.get_verification: status=successful")
+
+    ctx.check_bank_status(aid, bid, "verified", "verification-successful", "after instant verification")
     step("bank_accounts.get: status=verified reason=verification-successful")
+
+    after = ctx.list_methods(aid, bid, verified=True, what="payment methods after instant verification")
+    step(f"payment_methods.list after verification: {sorted(after)}")
 
 
 def flow_payment_methods(ctx: Ctx) -> None:
     moov = ctx.moov
-    acct, ba, _ = ctx.new_account_with_bank("payment-methods")
+    acct, ba, number = ctx.new_account_with_bank("payment-methods",
+                                                 wait_for=components.BankAccountWaitFor.PAYMENT_METHOD)
     aid, bid = acct.account_id, ba.bank_account_id
-    step(f"setup: account {aid}, bank account {bid}")
+    step(f"setup: account {aid}, bank account {bid} linked with x-wait-for: payment-method")
 
-    pms = moov.payment_methods.list(account_id=aid, source_id=bid).result
-    types = sorted(getattr(p.payment_method_type, "value", p.payment_method_type) for p in pms)
-    check("ach-credit-standard" in types and "ach-credit-same-day" in types,
-          f"unverified bank account payment methods {types}")
-    check("ach-debit-fund" not in types and "ach-debit-collect" not in types,
-          f"unverified bank account must not have debit methods: {types}")
-    for p in pms:
-        eq(p.bank_account.bank_account_id, bid, "paymentMethod.bankAccount.bankAccountID")
-    step(f"payment_methods.list(sourceID): {types}")
+    check(ba.payment_methods is not None, "link with x-wait-for: payment-method returned no paymentMethods")
+    linked = {val(p.payment_method_type): p.payment_method_id for p in ba.payment_methods}
+    ctx.check_method_types([val(p.payment_method_type) for p in ba.payment_methods], False,
+                           "link response paymentMethods")
+    step(f"bank_accounts.link response paymentMethods: {sorted(linked)}")
+
+    ids = ctx.list_methods(aid, bid, verified=False, what="payment_methods.list(sourceID)")
+    eq(ids, linked, "payment_methods.list {type: paymentMethodID} vs link response")
+    step(f"payment_methods.list(sourceID): {sorted(ids)}, same IDs as the link response")
+
+    all_pms = moov.payment_methods.list(account_id=aid).result
+    check({p.payment_method_id for p in all_pms} == set(ids.values()),
+          f"payment_methods.list without sourceID differs: {[p.payment_method_id for p in all_pms]}")
+    step("payment_methods.list (no filter): same methods")
+
+    only = moov.payment_methods.list(account_id=aid, source_id=bid,
+                                     payment_method_type=components.PaymentMethodType.ACH_CREDIT_SAME_DAY).result
+    eq([val(p.payment_method_type) for p in only], ["ach-credit-same-day"], "paymentMethodType filter")
+    step("payment_methods.list(paymentMethodType=ach-credit-same-day): exactly that one")
+
+    t, pid = sorted(ids.items())[0]
+    got = moov.payment_methods.get(account_id=aid, payment_method_id=pid).result
+    eq(got.payment_method_id, pid, "payment_methods.get paymentMethodID")
+    eq(got.payment_method_type, t, "payment_methods.get paymentMethodType")
+    step(f"payment_methods.get({t}): same method")
+
+    expect_status(lambda: moov.payment_methods.get(account_id=aid, payment_method_id=str(uuid.uuid4())),
+                  404, errors.APIError, "payment_methods.get unknown id")
+    step("payment_methods.get unknown id: APIError 404")
+
+    again = ctx.link_checking(aid, number, components.BankAccountWaitFor.PAYMENT_METHOD)
+    eq(again.bank_account_id, bid, "relink bankAccountID")
+    check(again.payment_methods is not None, "relink with x-wait-for: payment-method returned no paymentMethods")
+    eq({val(p.payment_method_type): p.payment_method_id for p in again.payment_methods}, linked,
+       "relink paymentMethods")
+    step("bank_accounts.link again with x-wait-for: same bank account, same paymentMethods")
 
 
 def flow_access_token(ctx: Ctx) -> None:
     moov = ctx.moov
-    tok = moov.authentication.create_access_token(
-        grant_type=components.GrantType.CLIENT_CREDENTIALS,
-        client_id=env("PENNYDROP_PUBLIC_KEY"),
-        client_secret=env("PENNYDROP_SECRET_KEY"),
-        scope="/accounts.write",
-    ).result
-    eq(tok.token_type, "Bearer", "token_type")
-    check(bool(tok.access_token), "access_token empty")
-    check(tok.expires_in > 0, f"expires_in {tok.expires_in}")
+
+    def token(scope: str) -> components.AuthToken:
+        tok = moov.authentication.create_access_token(
+            grant_type=components.GrantType.CLIENT_CREDENTIALS,
+            client_id=env("PENNYDROP_PUBLIC_KEY"),
+            client_secret=env("PENNYDROP_SECRET_KEY"),
+            scope=scope,
+        ).result
+        eq(tok.token_type, "Bearer", "token_type")
+        check(bool(tok.access_token), "access_token empty")
+        check(tok.expires_in > 0, f"expires_in {tok.expires_in}")
+        return tok
+
+    tok = token("/accounts.read /accounts.write")
     step(f"authentication.create_access_token: Bearer, expires_in={tok.expires_in}, scope={tok.scope!r}")
 
     # The SDK only models Basic auth; a bearer token is sent by overriding the header per call.
     acct = ctx.create_individual_account("access-token-probe")
     got = moov.accounts.list(http_headers={"Authorization": f"Bearer {tok.access_token}"},
                              foreign_id=acct.foreign_id).result
-    check(isinstance(got, list), "accounts.list with bearer token did not return a list")
-    step("accounts.list with Authorization: Bearer <token>: 200")
+    check([a.account_id for a in got] == [acct.account_id],
+          f"accounts.list with bearer token: expected [{acct.account_id}], got {[a.account_id for a in got]}")
+    step("accounts.list with Authorization: Bearer <token> (/accounts.read): 200, the probe account")
+
+    write_only = token("/accounts.write")
+    expect_status(lambda: moov.accounts.list(http_headers={"Authorization": f"Bearer {write_only.access_token}"},
+                                             foreign_id=acct.foreign_id),
+                  403, errors.APIError, "accounts.list with a /accounts.write-only token")
+    step("accounts.list with a /accounts.write-only token: APIError 403 (write does not imply read)")
+
+
+def start_production_instant(ctx: Ctx, tag: str):
+    """Fresh account + bank account at an instant-capable routing number, verification initiated
+    with x-wait-for: rail-response; returns (aid, bid, code digits from the statement)."""
+    moov = ctx.moov
+    acct, ba, number = ctx.new_account_with_bank(tag, wait_for=components.BankAccountWaitFor.PAYMENT_METHOD)
+    aid, bid = acct.account_id, ba.bank_account_id
+    step(f"setup: account {aid}, bank account {bid} at {ctx.routing}")
+
+    check(ba.payment_methods is not None, "link with x-wait-for: payment-method returned no paymentMethods")
+    types = sorted(val(p.payment_method_type) for p in ba.payment_methods)
+    check("rtp-credit" in types,
+          f"routing {ctx.routing} is not instant-capable here (no rtp-credit in {types}); "
+          f"the production flows need an RTP-reachable routing number")
+    ctx.check_method_types(types, False, "link response paymentMethods")
+    step(f"bank_accounts.link(x-wait-for: payment-method): paymentMethods {types}")
+
+    expect_status(lambda: moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid),
+                  404, errors.APIError, "get_verification before initiate")
+    step("bank_accounts.get_verification before initiate: APIError 404")
+
+    created = moov.bank_accounts.initiate_verification(
+        account_id=aid, bank_account_id=bid,
+        x_wait_for=components.BankAccountWaitFor.RAIL_RESPONSE,
+    ).result
+    eq(created.verification_method, "instant", "initiate_verification verificationMethod")
+    eq(created.status, "sent-credit", "initiate_verification status")
+    step("bank_accounts.initiate_verification(x-wait-for: rail-response): method=instant status=sent-credit")
+
+    v = moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid).result
+    eq(v.verification_method, "instant", "get_verification verificationMethod")
+    eq(v.status, "sent-credit", "get_verification status")
+    step("bank_accounts.get_verification: method=instant status=sent-credit")
+
+    ctx.check_bank_status(aid, bid, "pending", "verification-initiated", "after initiating instant verification")
+    step("bank_accounts.get: status=pending reason=verification-initiated")
+
+    digits = ctx.statement_code(number)
+    step(f"simulator statement: one $0.01 RTP credit from {ctx.company_name}, "
+         f"statementText '{ctx.company_name} MV{digits}'")
+    return aid, bid, digits
+
+
+def flow_production_instant(ctx: Ctx) -> None:
+    moov = ctx.moov
+    aid, bid, digits = start_production_instant(ctx, "production-instant")
+
+    code = f"MV{digits}"
+    done = moov.bank_accounts.complete_verification(account_id=aid, bank_account_id=bid, code=code).result
+    eq(done.status, "successful", "complete_verification status")
+    eq(done.verification_method, "instant", "complete_verification verificationMethod")
+    step(f"bank_accounts.complete_verification({code}): status=successful method=instant")
+
+    v = moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid).result
+    eq(v.status, "successful", "get_verification status after completion")
+    step("bank_accounts.get_verification: status=successful")
+
+    ctx.check_bank_status(aid, bid, "verified", "verification-successful", "after instant verification")
+    step("bank_accounts.get: status=verified reason=verification-successful")
+
+    methods = ctx.list_methods(aid, bid, verified=True, what="payment methods after instant verification")
+    step(f"payment_methods.list after verification: {sorted(methods)}")
+
+    lower = f"mv{digits}"
+    again = moov.bank_accounts.complete_verification(account_id=aid, bank_account_id=bid, code=lower).result
+    eq(again.status, "successful", "complete_verification (lowercase, repeated) status")
+    step(f"bank_accounts.complete_verification({lower}) again: idempotent status=successful")
+
+    ctx.check_bank_status(aid, bid, "verified", "verification-successful", "after repeated completion")
+    step("bank_accounts.get: still status=verified reason=verification-successful")
+
+    e = expect_status(
+        lambda: moov.bank_accounts.initiate_verification(account_id=aid, bank_account_id=bid),
+        409, errors.GenericError, "initiate_verification on verified account")
+    step(f"initiate_verification on verified account: GenericError 409 "
+         f"error={generic_error_text(e, 'initiate_verification verified')!r}")
+
+
+def flow_production_instant_max_attempts(ctx: Ctx) -> None:
+    moov = ctx.moov
+    aid, bid, digits = start_production_instant(ctx, "production-instant-max-attempts")
+
+    # Five codes that are certainly wrong: the real one is known from the statement.
+    wrong = [f"MV{(int(digits) + i) % 10000:04d}" for i in range(1, INSTANT_ATTEMPTS + 1)]
+    check(f"MV{digits}" not in wrong and len(set(wrong)) == INSTANT_ATTEMPTS, f"bad wrong codes {wrong}")
+
+    for n, code in enumerate(wrong, start=1):
+        e = expect_status(
+            lambda: moov.bank_accounts.complete_verification(account_id=aid, bank_account_id=bid, code=code),
+            409, errors.GenericError, f"complete_verification wrong code #{n}")
+        msg = generic_error_text(e, f"wrong code #{n}")
+        left = INSTANT_ATTEMPTS - n
+        if left > 0:
+            eq(msg, f"the code provided is incorrect; {left} attempt(s) left", f"wrong code #{n} error")
+            v = moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid).result
+            eq(v.status, "sent-credit", f"get_verification status after wrong code #{n}")
+        else:
+            check("incorrect" in msg, f"wrong code #{n} error {msg!r} does not say the code is incorrect")
+        step(f"bank_accounts.complete_verification({code}) wrong code #{n}: GenericError 409 error={msg!r}")
+
+    v = moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid).result
+    eq(v.status, "max-attempts-exceeded", "get_verification status after five wrong codes")
+    eq(v.verification_method, "instant", "get_verification verificationMethod after five wrong codes")
+    step("bank_accounts.get_verification: status=max-attempts-exceeded")
+
+    ctx.check_bank_status(aid, bid, "verificationFailed", "verification-attempts-exceeded",
+                          "after five wrong codes")
+    step("bank_accounts.get: status=verificationFailed reason=verification-attempts-exceeded")
+
+    methods = ctx.list_methods(aid, bid, verified=False, what="payment methods after failed verification")
+    step(f"payment_methods.list after failed verification: {sorted(methods)} (no debits)")
+
+    right = f"MV{digits}"
+    e = expect_status(
+        lambda: moov.bank_accounts.complete_verification(account_id=aid, bank_account_id=bid, code=right),
+        409, errors.GenericError, "complete_verification with the right code after max attempts")
+    step(f"bank_accounts.complete_verification({right}) after max attempts: GenericError 409 "
+         f"error={generic_error_text(e, 'right code after max attempts')!r}")
+
+    v = moov.bank_accounts.get_verification(account_id=aid, bank_account_id=bid).result
+    eq(v.status, "max-attempts-exceeded", "get_verification status after the late right code")
+    ctx.check_bank_status(aid, bid, "verificationFailed", "verification-attempts-exceeded",
+                          "after the late right code")
+    step("late right code changed nothing: still max-attempts-exceeded / verificationFailed")
 
 
 FLOWS: Dict[str, Callable[[Ctx], None]] = {
     "foundation": flow_foundation,
     "ping": flow_ping,
-    "micro-deposits": flow_micro_deposits,
-    "instant-verification": flow_instant_verification,
+    "sandbox-micro-deposits": flow_sandbox_micro_deposits,
+    "sandbox-instant": flow_sandbox_instant,
     "payment-methods": flow_payment_methods,
     "access-token": flow_access_token,
+    "production-instant": flow_production_instant,
+    "production-instant-max-attempts": flow_production_instant_max_attempts,
 }
+
+ALIASES: Dict[str, str] = {
+    "micro-deposits": "sandbox-micro-deposits",
+    "instant-verification": "sandbox-instant",
+}
+
+GROUPS: Dict[str, List[str]] = {
+    "sandbox-all": ["foundation", "ping", "sandbox-micro-deposits", "sandbox-instant",
+                    "payment-methods", "access-token"],
+    "production-all": ["production-instant", "production-instant-max-attempts"],
+}
+GROUPS["all"] = GROUPS["sandbox-all"]
+
+
+def expand(names: List[str]) -> Optional[List[str]]:
+    out: List[str] = []
+    for n in names:
+        if n in GROUPS:
+            out.extend(GROUPS[n])
+        elif n in ALIASES:
+            out.append(ALIASES[n])
+        elif n in FLOWS:
+            out.append(n)
+        else:
+            return None
+    return out
 
 
 def main(argv: List[str]) -> int:
-    names = argv[1:] or ["foundation"]
-    if names == ["all"]:
-        names = list(FLOWS)
-    unknown = [n for n in names if n not in FLOWS]
-    if unknown or any(n in ("-h", "--help") for n in names):
+    args = argv[1:] or ["foundation"]
+    if any(n in ("-h", "--help") for n in args):
         print(__doc__)
-        return 2 if unknown else 0
+        return 0
+    names = expand(args)
+    if names is None:
+        unknown = [n for n in args if n not in FLOWS and n not in GROUPS and n not in ALIASES]
+        print(f"unknown flow(s): {' '.join(unknown)}\n{__doc__}", file=sys.stderr)
+        return 2
 
     try:
         import importlib.metadata as md
@@ -439,7 +774,7 @@ def main(argv: List[str]) -> int:
         traceback.print_exc()
         print(f"FAIL [{current}] {type(e).__name__}: {e}", file=sys.stderr, flush=True)
         return 1
-    print(f"PASS {' '.join(names)} ({_step_no} steps)", flush=True)
+    print(f"PASS {' '.join(args)}: {' '.join(names)} ({_step_no} steps)", flush=True)
     return 0
 
 

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Run the Moov-SDK end-to-end checks against a running Pennydrop server.
 #
+#   # with the sandbox key `pennydrop serve` prints on first start:
 #   PENNYDROP_BASE_URL=http://127.0.0.1:8080 PENNYDROP_PUBLIC_KEY=pk PENNYDROP_SECRET_KEY=sk \
-#     tests/sdk/run.sh foundation
+#     tests/sdk/run.sh sandbox-all
+#   # with a production key from `pennydrop api-keys create --name NAME` (simulator on):
+#   PENNYDROP_BASE_URL=http://127.0.0.1:8080 PENNYDROP_PUBLIC_KEY=pk PENNYDROP_SECRET_KEY=sk \
+#     tests/sdk/run.sh production-all
 #
+# Flows and groups are listed by `tests/sdk/run.sh --help`.
 # Creates a virtualenv (default ./target/sdk-venv, override with SDK_VENV) on first use and
 # installs the pinned official SDK into it. PYTHON selects the interpreter (default python3).
 set -euo pipefail

@@ -124,6 +124,36 @@ impl Engine {
         Err(EngineError::Busy)
     }
 
+    /// A bank account as it is now (any due expiry applied first).
+    pub async fn bank_account(&self, t: &Target) -> Result<pennydrop_core::model::BankAccount, EngineError> {
+        Ok(self.snapshot(t).await?.bank_account)
+    }
+
+    /// An account's active bank accounts as they are now (due expiries applied first).
+    pub async fn bank_accounts(
+        &self,
+        tenant: Uuid,
+        mode: Mode,
+        account_id: Uuid,
+    ) -> Result<Vec<pennydrop_core::model::BankAccount>, EngineError> {
+        let listed = self.store.list_bank_accounts(tenant, account_id).await?;
+        let mut out = Vec::with_capacity(listed.len());
+        for b in listed {
+            // Only bank accounts whose status can still move by time need a second look.
+            if b.status != pennydrop_core::model::BankAccountStatus::Pending {
+                out.push(b);
+                continue;
+            }
+            let t = Target { tenant, mode, account_id, bank_account_id: b.bank_account_id };
+            match self.snapshot(&t).await {
+                Ok(snap) => out.push(snap.bank_account),
+                Err(EngineError::NotFound(_)) => {} // disabled meanwhile
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs `decide` against fresh snapshots until its change applies cleanly.
     async fn decide<T>(
         &self,

@@ -264,8 +264,7 @@ macro_rules! sql_store {
 
             async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
                 let sql = format!(
-                    "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 \
-                     ORDER BY created_on, verification_id"
+                    "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 ORDER BY seq"
                 );
                 let rows = sqlx::query(&sql)
                     .bind(bank_account_id.to_string())

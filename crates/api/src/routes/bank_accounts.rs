@@ -313,11 +313,13 @@ pub async fn get(
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::BankAccountsRead(account_id))?;
     let bank_account_id = path_id(&bank_account_id, "bank account")?;
-    let bank_account = state
-        .store
-        .bank_account(principal.tenant, account_id, bank_account_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("bank account {bank_account_id} not found")))?;
+    let target = pennydrop_engine::Target {
+        tenant: principal.tenant,
+        mode: principal.mode,
+        account_id,
+        bank_account_id,
+    };
+    let bank_account = state.engine.bank_account(&target).await?;
     Ok(Json(bank_account_json(&bank_account)))
 }
 

@@ -3,7 +3,9 @@ ALTER TABLE bank_accounts ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 
 -- Verification rounds: micro-deposits and instant (or ACH-fallback) coded credits.
 CREATE TABLE verifications (
-    verification_id   TEXT PRIMARY KEY,
+    -- Rounds are ordered by seq: several can share a timestamp.
+    seq               BIGSERIAL PRIMARY KEY,
+    verification_id   TEXT NOT NULL UNIQUE,
     bank_account_id   TEXT NOT NULL REFERENCES bank_accounts (bank_account_id),
     account_id        TEXT NOT NULL,
     tenant_id         TEXT NOT NULL,
@@ -17,7 +19,7 @@ CREATE TABLE verifications (
     sent_on           BIGINT,
     updated_on        BIGINT NOT NULL
 );
-CREATE INDEX verifications_by_bank_account ON verifications (bank_account_id, created_on);
+CREATE INDEX verifications_by_bank_account ON verifications (bank_account_id, seq);
 CREATE INDEX verifications_active_expiry ON verifications (expires_on) WHERE status IN ('new', 'sent-credit');
 
 -- Money movements waiting for a NACHA file (the ACH rail picks them up at each cutoff).
