@@ -189,17 +189,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-#[test]
-fn moov_python_sdk_end_to_end_and_nothing_leaks() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = create_key(dir.path(), "sdk-e2e", false);
-    let log = dir.path().join("serve.log");
-    let server = serve(dir.path(), &log);
-
+fn run_sdk(server: &Server, key: &Value, flows: &str) {
     let root = env!("CARGO_MANIFEST_DIR");
     let venv = Path::new(root).join("target").join("sdk-venv");
     let out = Command::new(Path::new(root).join("tests/sdk/run.sh"))
-        .arg("foundation")
+        .arg(flows)
         .current_dir(root)
         .env("SDK_VENV", &venv)
         .env("PENNYDROP_BASE_URL", &server.base)
@@ -210,16 +204,35 @@ fn moov_python_sdk_end_to_end_and_nothing_leaks() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "SDK flow failed:\n{stdout}\n{}",
+        "SDK flow {flows} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("PASS foundation"), "{stdout}");
+    assert!(stdout.contains(&format!("PASS {flows}:")), "{stdout}");
+    let steps = stdout.lines().filter(|l| l.contains(" ok ")).count();
+    assert!(steps >= 10, "the flow ran its steps: {stdout}");
+}
 
-    // Link a known number through the API, then look for it everywhere it must not be.
+#[test]
+fn moov_python_sdk_end_to_end_and_nothing_leaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let production = create_key(dir.path(), "sdk-production", false);
+    let sandbox = create_key(dir.path(), "sdk-sandbox", true);
+    let log = dir.path().join("serve.log");
+    let server = serve(dir.path(), &log);
+
+    // Foundation, sandbox micro-deposits ([0,0]) and instant (MV0001), payment methods, tokens.
+    run_sdk(&server, &sandbox, "sandbox-all");
+    // Production instant verification on the simulated network, with the code read from the
+    // simulator statement, and five wrong codes ending in max-attempts-exceeded.
+    run_sdk(&server, &production, "production-all");
+    run_sdk(&server, &production, "foundation");
+
+    // Link a known number through the API, verify it instantly, read its statement by HTTP and
+    // by CLI, then look for the number everywhere it must not be.
     let secret_number = "987654321012345";
     let auth = (
-        key["publicKey"].as_str().unwrap(),
-        key["secretKey"].as_str().unwrap(),
+        production["publicKey"].as_str().unwrap(),
+        production["secretKey"].as_str().unwrap(),
     );
     let account: Value = http()
         .post(format!("{}/accounts", server.base))
@@ -230,26 +243,80 @@ fn moov_python_sdk_end_to_end_and_nothing_leaks() {
         .unwrap()
         .json()
         .unwrap();
-    let linked = http()
-        .post(format!("{}/accounts/{}/bank-accounts", server.base, account["accountID"].as_str().unwrap()))
+    let account_id = account["accountID"].as_str().unwrap();
+    let linked: Value = http()
+        .post(format!("{}/accounts/{account_id}/bank-accounts", server.base))
         .basic_auth(auth.0, Some(auth.1))
         .header("content-type", "application/json")
         .body(format!(
             r#"{{"account":{{"holderName":"Acme","holderType":"business","accountNumber":"{secret_number}","bankAccountType":"checking","routingNumber":"021000021"}}}}"#
         ))
         .send()
+        .unwrap()
+        .json()
         .unwrap();
-    assert_eq!(linked.status(), 200);
-    let body = linked.text().unwrap();
     assert!(
-        !body.contains(secret_number),
+        !linked.to_string().contains(secret_number),
         "responses carry only the last four"
     );
+    let bank_id = linked["bankAccountID"].as_str().unwrap();
+    let verify: Value = http()
+        .post(format!(
+            "{}/accounts/{account_id}/bank-accounts/{bank_id}/verify",
+            server.base
+        ))
+        .basic_auth(auth.0, Some(auth.1))
+        .header("x-wait-for", "rail-response")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(verify["status"], "sent-credit");
+    let statement = http()
+        .get(format!(
+            "{}/simulator/accounts/021000021/{secret_number}/transactions",
+            server.base
+        ))
+        .basic_auth(auth.0, Some(auth.1))
+        .send()
+        .unwrap();
+    assert_eq!(statement.status(), 200);
+    let cli = pennydrop(
+        dir.path(),
+        &[
+            "simulator",
+            "statement",
+            "--routing",
+            "021000021",
+            "--account",
+            secret_number,
+        ],
+    );
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let cli_out = String::from_utf8(cli.stdout).unwrap();
+    assert_eq!(cli_out.lines().count(), 1, "{cli_out}");
+    let line: Value = serde_json::from_str(cli_out.trim()).unwrap();
+    assert!(line["statementText"]
+        .as_str()
+        .unwrap()
+        .starts_with("PENNYDROP MV"));
+    assert_eq!(line["amountCents"], 1);
     let status = server.terminate();
     assert!(status.success());
 
     let logged = std::fs::read(&log).unwrap();
     assert!(!logged.is_empty(), "debug logging was on");
+    assert!(
+        contains(
+            &logged,
+            "/simulator/accounts/{routing_number}/{account_number}/transactions"
+        ),
+        "routes are logged as templates"
+    );
     assert!(
         !contains(&logged, secret_number),
         "account number found in the log"

@@ -12,7 +12,11 @@ use std::sync::Arc;
 
 fn paths(account: &str, bank: &str) -> (String, String, String) {
     let base = format!("/accounts/{account}/bank-accounts/{bank}");
-    (base.clone(), format!("{base}/micro-deposits"), format!("{base}/verify"))
+    (
+        base.clone(),
+        format!("{base}/micro-deposits"),
+        format!("{base}/verify"),
+    )
 }
 
 async fn event_types(app: &TestApp, tenant: uuid::Uuid) -> Vec<(String, Value)> {
@@ -30,7 +34,10 @@ async fn event_types(app: &TestApp, tenant: uuid::Uuid) -> Vec<(String, Value)> 
 async fn sandbox_micro_deposits_complete_with_zeros_and_write_events() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Sandbox).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("021000021", "12345678").await;
     let (ba, micro, _) = paths(&account, &bank);
 
@@ -39,7 +46,11 @@ async fn sandbox_micro_deposits_complete_with_zeros_and_write_events() {
     let got = c.get(&ba).await;
     assert_eq!(got.body["status"], "pending");
     assert_eq!(got.body["statusReason"], "verification-initiated");
-    assert_eq!(c.post(&micro, "").await.status, 409, "one active round at a time");
+    assert_eq!(
+        c.post(&micro, "").await.status,
+        409,
+        "one active round at a time"
+    );
 
     let r = c.put(&micro, r#"{"amounts":[0,0]}"#).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -49,27 +60,63 @@ async fn sandbox_micro_deposits_complete_with_zeros_and_write_events() {
     assert_eq!(got.body["statusReason"], "verification-successful");
 
     let bank_id: uuid::Uuid = bank.parse().unwrap();
-    assert!(app.state.store.ach_entries_for(bank_id).await.unwrap().is_empty(), "sandbox reaches no rail");
+    assert!(
+        app.state
+            .store
+            .ach_entries_for(bank_id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "sandbox reaches no rail"
+    );
     let events = event_types(&app, key.account_id).await;
     let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
     assert_eq!(
         types,
-        ["bankAccount.created", "bankAccount.updated", "bankAccount.updated", "paymentMethod.enabled", "paymentMethod.enabled"]
+        [
+            "bankAccount.created",
+            "bankAccount.updated",
+            "bankAccount.updated",
+            "paymentMethod.enabled",
+            "paymentMethod.enabled"
+        ]
     );
     assert_eq!(events[1].1["statusReason"], "verification-initiated");
     assert_eq!(events[2].1["status"], "verified");
     assert_eq!(events[3].1["sourceID"], bank);
 
     // Verified accounts add the debit payment methods.
-    let methods = c.get(&format!("/accounts/{account}/payment-methods?sourceID={bank}")).await;
-    let kinds: Vec<&str> = methods.body.as_array().unwrap().iter().map(|m| m["paymentMethodType"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["ach-credit-standard", "ach-credit-same-day", "rtp-credit", "ach-debit-fund", "ach-debit-collect"]);
+    let methods = c
+        .get(&format!(
+            "/accounts/{account}/payment-methods?sourceID={bank}"
+        ))
+        .await;
+    let kinds: Vec<&str> = methods
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["paymentMethodType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ach-credit-standard",
+            "ach-credit-same-day",
+            "rtp-credit",
+            "ach-debit-fund",
+            "ach-debit-collect"
+        ]
+    );
     app.stop().await;
 }
 
 async fn fifty_concurrent_wrong_guesses(app: TestApp) {
     let key = app.tenant(Mode::Sandbox).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("021000021", "12345678").await;
     let (ba, micro, _) = paths(&account, &bank);
     assert_eq!(c.post(&micro, "").await.status, 204);
@@ -103,10 +150,19 @@ async fn fifty_concurrent_wrong_guesses(app: TestApp) {
         }
     }
     assert_eq!(counted, 3, "exactly three wrong attempts count");
-    let snap = app.state.store.snapshot_by_id(bank.parse().unwrap()).await.unwrap().unwrap();
+    let snap = app
+        .state
+        .store
+        .snapshot_by_id(bank.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(snap.verifications[0].failed_attempts, 3);
     let r = c.put(&micro, r#"{"amounts":[0,0]}"#).await;
-    assert_eq!(r.status, 409, "the right amounts are refused after three failures");
+    assert_eq!(
+        r.status, 409,
+        "the right amounts are refused after three failures"
+    );
     let got = c.get(&ba).await;
     assert_eq!(got.body["status"], "verificationFailed");
     assert_eq!(got.body["statusReason"], "micro-deposit-attempts-exceeded");
@@ -120,7 +176,9 @@ async fn fifty_concurrent_wrong_guesses_count_three_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_wrong_guesses_count_three_on_postgres() {
-    if let Some(app) = TestApp::postgres("fifty_concurrent_wrong_guesses_count_three_on_postgres").await {
+    if let Some(app) =
+        TestApp::postgres("fifty_concurrent_wrong_guesses_count_three_on_postgres").await
+    {
         fifty_concurrent_wrong_guesses(app).await;
     }
 }
@@ -129,24 +187,59 @@ async fn fifty_concurrent_wrong_guesses_count_three_on_postgres() {
 async fn production_micro_deposits_wait_for_the_cutoff() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Production).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("231380104", "12345678").await;
     let (_, micro, _) = paths(&account, &bank);
     // Monday 2026-11-23 10:00 ET is 15:00Z: the clock sits exactly on a window, so the next
     // window is 14:15 ET the same day.
     assert_eq!(c.post(&micro, "").await.status, 204);
-    let entries = app.state.store.ach_entries_for(bank.parse().unwrap()).await.unwrap();
+    let entries = app
+        .state
+        .store
+        .ach_entries_for(bank.parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(entries.len(), 3);
-    let credits: Vec<i64> = entries.iter().filter(|e| e.purpose == EntryPurpose::MicroDepositCredit).map(|e| e.amount_cents).collect();
-    let debit = entries.iter().find(|e| e.purpose == EntryPurpose::MicroDepositDebit).unwrap();
+    let credits: Vec<i64> = entries
+        .iter()
+        .filter(|e| e.purpose == EntryPurpose::MicroDepositCredit)
+        .map(|e| e.amount_cents)
+        .collect();
+    let debit = entries
+        .iter()
+        .find(|e| e.purpose == EntryPurpose::MicroDepositDebit)
+        .unwrap();
     assert_eq!(debit.amount_cents, credits.iter().sum::<i64>());
-    assert!(entries.iter().all(|e| e.due_at.to_string() == "2026-11-23T19:15:00Z"), "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.due_at.to_string() == "2026-11-23T19:15:00Z"),
+        "{entries:?}"
+    );
 
     // Before the ACH rail has sent them: 409, and no attempt is used.
-    let r = c.put(&micro, &format!(r#"{{"amounts":[{},{}]}}"#, credits[0], credits[1])).await;
+    let r = c
+        .put(
+            &micro,
+            &format!(r#"{{"amounts":[{},{}]}}"#, credits[0], credits[1]),
+        )
+        .await;
     assert_eq!(r.status, 409);
-    assert!(r.body["error"].as_str().unwrap().contains("not been sent"), "{:?}", r.body);
-    let snap = app.state.store.snapshot_by_id(bank.parse().unwrap()).await.unwrap().unwrap();
+    assert!(
+        r.body["error"].as_str().unwrap().contains("not been sent"),
+        "{:?}",
+        r.body
+    );
+    let snap = app
+        .state
+        .store
+        .snapshot_by_id(bank.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(snap.verifications[0].failed_attempts, 0);
 
     // Malformed amounts are a 422 naming `amounts`; malformed JSON a 400.
@@ -161,7 +254,10 @@ async fn production_micro_deposits_wait_for_the_cutoff() {
 async fn production_instant_verification_on_the_simulated_network() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Production).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("021000021", "99887766").await;
     let (ba, _, verify) = paths(&account, &bank);
 
@@ -170,7 +266,9 @@ async fn production_instant_verification_on_the_simulated_network() {
     assert_eq!(r.body["verificationMethod"], "instant");
     assert_eq!(r.body["status"], "sent-credit");
 
-    let statement = c.get("/simulator/accounts/021000021/99887766/transactions").await;
+    let statement = c
+        .get("/simulator/accounts/021000021/99887766/transactions")
+        .await;
     assert_eq!(statement.status, 200);
     let lines = statement.body["transactions"].as_array().unwrap();
     assert_eq!(lines.len(), 1);
@@ -182,7 +280,10 @@ async fn production_instant_verification_on_the_simulated_network() {
     let wrong = if code == "0000" { "1111" } else { "0000" };
     let r = c.put(&verify, &format!(r#"{{"code":"MV{wrong}"}}"#)).await;
     assert_eq!(r.status, 409);
-    assert!(r.body["error"].as_str().unwrap().contains("4 attempt(s) left"));
+    assert!(r.body["error"]
+        .as_str()
+        .unwrap()
+        .contains("4 attempt(s) left"));
     let r = c.put(&verify, r#"{"code":"12"}"#).await;
     assert_eq!(r.status, 422, "a malformed code is not an attempt");
     let r = c.put(&verify, &format!(r#"{{"code":"mv{code}"}}"#)).await;
@@ -198,7 +299,10 @@ async fn production_instant_verification_on_the_simulated_network() {
 async fn without_waiting_the_background_worker_sends_the_credit() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Production).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("021000021", "55554444").await;
     let (_, _, verify) = paths(&account, &bank);
     let r = c.post(&verify, "").await;
@@ -215,8 +319,14 @@ async fn without_waiting_the_background_worker_sends_the_credit() {
     assert_eq!(status, "sent-credit");
     // A second pass finds nothing to send.
     assert_eq!(app.state.engine.dispatch_open_credits().await.unwrap(), 0);
-    let statement = c.get("/simulator/accounts/021000021/55554444/transactions").await;
-    assert_eq!(statement.body["transactions"].as_array().unwrap().len(), 1, "sent exactly once");
+    let statement = c
+        .get("/simulator/accounts/021000021/55554444/transactions")
+        .await;
+    assert_eq!(
+        statement.body["transactions"].as_array().unwrap().len(),
+        1,
+        "sent exactly once"
+    );
     app.stop().await;
 }
 
@@ -224,8 +334,15 @@ async fn without_waiting_the_background_worker_sends_the_credit() {
 async fn rail_rejections_fail_the_verification_with_exception_details() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Production).await;
-    let c = Caller { app: &app, key: &key };
-    for (number, code) in [("4000000003", "AC03"), ("4000000004", "AC04"), ("4000000006", "AC06")] {
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    for (number, code) in [
+        ("4000000003", "AC03"),
+        ("4000000004", "AC04"),
+        ("4000000006", "AC06"),
+    ] {
         let (account, bank) = c.account_with_bank("021000021", number).await;
         let (ba, _, verify) = paths(&account, &bank);
         let r = c.post_with(&verify, ("x-wait-for", "rail-response")).await;
@@ -235,13 +352,29 @@ async fn rail_rejections_fail_the_verification_with_exception_details() {
         assert_eq!(got.body["status"], "errored");
         assert_eq!(got.body["statusReason"], "rtp-credit-failure");
         assert_eq!(got.body["exceptionDetails"]["rtpRejectionCode"], code);
-        assert!(got.body["exceptionDetails"]["description"].as_str().unwrap().contains(code));
-        let statement = c.get(&format!("/simulator/accounts/021000021/{number}/transactions")).await;
-        assert!(statement.body["transactions"].as_array().unwrap().is_empty(), "nothing posted");
+        assert!(got.body["exceptionDetails"]["description"]
+            .as_str()
+            .unwrap()
+            .contains(code));
+        let statement = c
+            .get(&format!(
+                "/simulator/accounts/021000021/{number}/transactions"
+            ))
+            .await;
+        assert!(
+            statement.body["transactions"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "nothing posted"
+        );
         // An errored bank account cannot start another verification.
         assert_eq!(c.post(&verify, "").await.status, 409);
         let methods = c.get(&format!("/accounts/{account}/payment-methods")).await;
-        assert!(methods.body.as_array().unwrap().is_empty(), "errored accounts have no payment methods");
+        assert!(
+            methods.body.as_array().unwrap().is_empty(),
+            "errored accounts have no payment methods"
+        );
     }
     app.stop().await;
 }
@@ -250,14 +383,22 @@ async fn rail_rejections_fail_the_verification_with_exception_details() {
 async fn banks_off_the_instant_network_get_a_same_day_ach_credit() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Production).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("231380104", "12345678").await;
     let (_, _, verify) = paths(&account, &bank);
     let r = c.post_with(&verify, ("x-wait-for", "rail-response")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["verificationMethod"], "ach");
     assert_eq!(r.body["status"], "new");
-    let entries = app.state.store.ach_entries_for(bank.parse().unwrap()).await.unwrap();
+    let entries = app
+        .state
+        .store
+        .ach_entries_for(bank.parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].amount_cents, 1);
     assert!(entries[0].is_credit);
@@ -267,8 +408,18 @@ async fn banks_off_the_instant_network_get_a_same_day_ach_credit() {
     assert_eq!(r.status, 409);
     assert!(r.body["error"].as_str().unwrap().contains("not been sent"));
     let methods = c.get(&format!("/accounts/{account}/payment-methods")).await;
-    let kinds: Vec<&str> = methods.body.as_array().unwrap().iter().map(|m| m["paymentMethodType"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["ach-credit-standard", "ach-credit-same-day"], "no rtp-credit off the instant network");
+    let kinds: Vec<&str> = methods
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["paymentMethodType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ach-credit-standard", "ach-credit-same-day"],
+        "no rtp-credit off the instant network"
+    );
     app.stop().await;
 }
 
@@ -276,7 +427,10 @@ async fn banks_off_the_instant_network_get_a_same_day_ach_credit() {
 async fn five_wrong_codes_then_limits_on_verifications() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Sandbox).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("021000021", "12345678").await;
     let (ba, _, verify) = paths(&account, &bank);
     for round in 1..=3 {
@@ -288,7 +442,11 @@ async fn five_wrong_codes_then_limits_on_verifications() {
             assert_eq!(r.status, 409, "round {round} attempt {attempt}");
         }
         assert_eq!(c.get(&verify).await.body["status"], "max-attempts-exceeded");
-        assert_eq!(c.put(&verify, r#"{"code":"MV0001"}"#).await.status, 409, "too late for the right code");
+        assert_eq!(
+            c.put(&verify, r#"{"code":"MV0001"}"#).await.status,
+            409,
+            "too late for the right code"
+        );
         let got = c.get(&ba).await;
         if round < 3 {
             assert_eq!(got.body["status"], "verificationFailed");
@@ -299,7 +457,10 @@ async fn five_wrong_codes_then_limits_on_verifications() {
         }
     }
     let r = c.post(&verify, "").await;
-    assert_eq!(r.status, 409, "at most three verifications per bank account");
+    assert_eq!(
+        r.status, 409,
+        "at most three verifications per bank account"
+    );
     app.stop().await;
 }
 
@@ -307,7 +468,10 @@ async fn five_wrong_codes_then_limits_on_verifications() {
 async fn expiry_happens_on_access_and_in_the_sweeper() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Sandbox).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account_a, bank_a) = c.account_with_bank("021000021", "11112222").await;
     let (account_b, bank_b) = c.account_with_bank("021000021", "33334444").await;
     let (ba_a, micro_a, _) = paths(&account_a, &bank_a);
@@ -315,8 +479,13 @@ async fn expiry_happens_on_access_and_in_the_sweeper() {
     assert_eq!(c.post(&micro_a, "").await.status, 204);
     assert_eq!(c.post(&verify_b, "").await.status, 200);
 
-    app.clock.advance(SignedDuration::from_hours(24 * 14) - SignedDuration::from_secs(1));
-    assert_eq!(c.get(&ba_a).await.body["status"], "pending", "not a second early");
+    app.clock
+        .advance(SignedDuration::from_hours(24 * 14) - SignedDuration::from_secs(1));
+    assert_eq!(
+        c.get(&ba_a).await.body["status"],
+        "pending",
+        "not a second early"
+    );
     app.clock.advance(SignedDuration::from_secs(1));
 
     // A: read through the API, expired lazily.
@@ -327,8 +496,17 @@ async fn expiry_happens_on_access_and_in_the_sweeper() {
     // B: nobody reads it; the sweeper expires it and writes the event.
     let swept = app.state.engine.expire_due().await.unwrap();
     assert_eq!(swept, 1);
-    let snap = app.state.store.snapshot_by_id(bank_b.parse().unwrap()).await.unwrap().unwrap();
-    assert_eq!(snap.bank_account.status_reason.as_str(), "verification-expired");
+    let snap = app
+        .state
+        .store
+        .snapshot_by_id(bank_b.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        snap.bank_account.status_reason.as_str(),
+        "verification-expired"
+    );
     let events = event_types(&app, key.account_id).await;
     let expired: Vec<&Value> = events
         .iter()
@@ -336,7 +514,11 @@ async fn expiry_happens_on_access_and_in_the_sweeper() {
         .map(|(_, d)| d)
         .collect();
     assert_eq!(expired.len(), 2);
-    assert_eq!(app.state.engine.expire_due().await.unwrap(), 0, "nothing left to expire");
+    assert_eq!(
+        app.state.engine.expire_due().await.unwrap(),
+        0,
+        "nothing left to expire"
+    );
     // A new round may start after expiry.
     assert_eq!(c.post(&micro_a, "").await.status, 204);
     let _ = app.clock.now();
@@ -347,7 +529,10 @@ async fn expiry_happens_on_access_and_in_the_sweeper() {
 async fn payment_methods_come_with_the_link_when_asked() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Production).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let account = c.create_account().await;
     let body = r#"{"account":{"holderName":"Jane","holderType":"individual","accountNumber":"12345678","bankAccountType":"checking","routingNumber":"021000021"}}"#;
     let r = common::reply(
@@ -362,18 +547,42 @@ async fn payment_methods_come_with_the_link_when_asked() {
     )
     .await;
     let methods = r.body["paymentMethods"].as_array().unwrap();
-    let kinds: Vec<&str> = methods.iter().map(|m| m["paymentMethodType"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["ach-credit-standard", "ach-credit-same-day", "rtp-credit"]);
+    let kinds: Vec<&str> = methods
+        .iter()
+        .map(|m| m["paymentMethodType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ach-credit-standard", "ach-credit-same-day", "rtp-credit"]
+    );
     // IDs are stable across calls.
     let listed = c.get(&format!("/accounts/{account}/payment-methods")).await;
-    assert_eq!(listed.body[0]["paymentMethodID"], methods[0]["paymentMethodID"]);
-    assert_eq!(listed.body[0]["bankAccount"]["bankAccountID"], r.body["bankAccountID"]);
-    let one = c.get(&format!("/accounts/{account}/payment-methods/{}", methods[2]["paymentMethodID"].as_str().unwrap())).await;
+    assert_eq!(
+        listed.body[0]["paymentMethodID"],
+        methods[0]["paymentMethodID"]
+    );
+    assert_eq!(
+        listed.body[0]["bankAccount"]["bankAccountID"],
+        r.body["bankAccountID"]
+    );
+    let one = c
+        .get(&format!(
+            "/accounts/{account}/payment-methods/{}",
+            methods[2]["paymentMethodID"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(one.body["paymentMethodType"], "rtp-credit");
-    let none = c.get(&format!("/accounts/{account}/payment-methods?sourceID={}", uuid::Uuid::new_v4())).await;
+    let none = c
+        .get(&format!(
+            "/accounts/{account}/payment-methods?sourceID={}",
+            uuid::Uuid::new_v4()
+        ))
+        .await;
     assert!(none.body.as_array().unwrap().is_empty());
     // Without the header, no paymentMethods field.
-    let again = c.post(&format!("/accounts/{account}/bank-accounts"), body).await;
+    let again = c
+        .post(&format!("/accounts/{account}/bank-accounts"), body)
+        .await;
     assert!(again.body.get("paymentMethods").is_none());
     app.stop().await;
 }
@@ -382,12 +591,23 @@ async fn payment_methods_come_with_the_link_when_asked() {
 async fn the_simulator_can_be_turned_off() {
     let app = TestApp::sqlite_with(|c| c.simulator = false).await;
     let key = app.tenant(Mode::Production).await;
-    let c = Caller { app: &app, key: &key };
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
     let (account, bank) = c.account_with_bank("021000021", "12345678").await;
     let (_, _, verify) = paths(&account, &bank);
     let r = c.post_with(&verify, ("x-wait-for", "rail-response")).await;
-    assert_eq!(r.body["verificationMethod"], "ach", "no instant rail: ACH fallback");
-    assert_eq!(c.get("/simulator/accounts/021000021/12345678/transactions").await.status, 404);
+    assert_eq!(
+        r.body["verificationMethod"], "ach",
+        "no instant rail: ACH fallback"
+    );
+    assert_eq!(
+        c.get("/simulator/accounts/021000021/12345678/transactions")
+            .await
+            .status,
+        404
+    );
     let _: Arc<()> = Arc::new(());
     app.stop().await;
 }

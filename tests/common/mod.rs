@@ -211,9 +211,17 @@ impl Caller<'_> {
         let body = serde_json::json!({"account": {
             "holderName": "Jane Doe", "holderType": "individual", "accountNumber": account_number,
             "bankAccountType": "checking", "routingNumber": routing}});
-        let r = self.post(&format!("/accounts/{account}/bank-accounts"), &body.to_string()).await;
+        let r = self
+            .post(
+                &format!("/accounts/{account}/bank-accounts"),
+                &body.to_string(),
+            )
+            .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-        let bank = r.body["bankAccountID"].as_str().expect("bankAccountID").to_string();
+        let bank = r.body["bankAccountID"]
+            .as_str()
+            .expect("bankAccountID")
+            .to_string();
         (account, bank)
     }
 

@@ -125,7 +125,10 @@ impl Engine {
     }
 
     /// A bank account as it is now (any due expiry applied first).
-    pub async fn bank_account(&self, t: &Target) -> Result<pennydrop_core::model::BankAccount, EngineError> {
+    pub async fn bank_account(
+        &self,
+        t: &Target,
+    ) -> Result<pennydrop_core::model::BankAccount, EngineError> {
         Ok(self.snapshot(t).await?.bank_account)
     }
 
@@ -144,7 +147,12 @@ impl Engine {
                 out.push(b);
                 continue;
             }
-            let t = Target { tenant, mode, account_id, bank_account_id: b.bank_account_id };
+            let t = Target {
+                tenant,
+                mode,
+                account_id,
+                bank_account_id: b.bank_account_id,
+            };
             match self.snapshot(&t).await {
                 Ok(snap) => out.push(snap.bank_account),
                 Err(EngineError::NotFound(_)) => {} // disabled meanwhile
