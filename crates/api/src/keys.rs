@@ -64,6 +64,7 @@ pub async fn create_tenant_key(
         mode,
         created_on: now,
         revoked_on: None,
+        operator: false,
     };
     store.create_tenant(&facilitator, &key).await?;
     Ok(CreatedKey {
@@ -95,6 +96,7 @@ pub async fn add_key_to_tenant(
         mode: facilitator.mode,
         created_on: clock.now(),
         revoked_on: None,
+        operator: false,
     };
     store.insert_api_key(&key).await?;
     Ok(CreatedKey {

@@ -4,9 +4,10 @@
 use jiff::Timestamp;
 use uuid::Uuid;
 
+use crate::crypto::Sealed;
 use crate::model::{
-    AchEntry, BankAccount, BankAccountStatus, Event, ExceptionDetails, InstantCredit,
-    InstantCreditStatus, StatusReason, Verification,
+    AchEntry, BankAccount, BankAccountStatus, BankAccountType, Event, ExceptionDetails,
+    InstantCredit, InstantCreditStatus, NocRecord, StatusReason, Verification,
 };
 
 /// A bank account and every verification round it has had, oldest first.
@@ -51,6 +52,24 @@ pub struct Change {
     /// Record the rail's answer for an instant credit.
     pub credit_result: Option<(Uuid, InstantCreditStatus, Option<String>)>,
     pub events: Vec<Event>,
+    /// Mark ACH entries returned: (entry ID, return reason code).
+    pub entry_returns: Vec<(Uuid, String)>,
+    /// Corrections from a notification of change.
+    pub correction: Option<Correction>,
+    pub nocs: Vec<NocRecord>,
+}
+
+/// New bank-account details from a notification of change. The account number arrives
+/// re-encrypted, with its new fingerprint and last four.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Correction {
+    pub routing_number: Option<String>,
+    pub sealed: Option<Sealed>,
+    pub last_four: Option<String>,
+    pub fingerprint: Option<String>,
+    pub holder_name: Option<String>,
+    pub bank_account_type: Option<BankAccountType>,
+    pub bank_name: Option<String>,
 }
 
 impl Change {

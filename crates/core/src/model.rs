@@ -99,6 +99,8 @@ pub struct ApiKey {
     pub public_key: String,
     pub secret_hash: String,
     pub name: String,
+    /// Operator keys may use the admin API (ACH files, cutoffs, monitoring).
+    pub operator: bool,
     /// The facilitator account (the tenant) this key acts for.
     pub account_id: Uuid,
     pub mode: Mode,
@@ -304,6 +306,77 @@ pub struct InstantCredit {
     pub reason_code: Option<String>,
     pub created_on: Timestamp,
     pub updated_on: Timestamp,
+}
+
+wire_enum!(
+    /// An originated file's progress: assembled in the database, written to the outbox,
+    /// delivered to the bank (SFTP) when delivery is configured.
+    AchFileStatus { Assembled = "assembled", Written = "written", Delivered = "delivered" }
+);
+
+/// A NACHA file Pennydrop originated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AchFile {
+    pub file_id: Uuid,
+    pub file_name: String,
+    pub created_on: Timestamp,
+    pub window_at: Option<Timestamp>,
+    pub effective_date: jiff::civil::Date,
+    pub file_id_modifier: char,
+    pub entry_count: i64,
+    pub total_credit_cents: i64,
+    pub total_debit_cents: i64,
+    pub status: AchFileStatus,
+    pub written_on: Option<Timestamp>,
+    pub delivered_on: Option<Timestamp>,
+    pub delivery_error: Option<String>,
+}
+
+/// An entry placed in a file, with what the file needs to know about its bank account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    pub entry: AchEntry,
+    pub trace_seq: i64,
+    pub routing_number: String,
+    pub sealed: Sealed,
+    pub holder_name: String,
+    pub holder_type: HolderType,
+    pub bank_account_type: BankAccountType,
+}
+
+wire_enum!(InboundStatus { Applied = "applied", Quarantined = "quarantined" });
+
+/// A file received from the bank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundFile {
+    pub inbound_id: Uuid,
+    pub file_name: String,
+    pub sha256: String,
+    pub received_on: Timestamp,
+    pub status: InboundStatus,
+    pub error: Option<String>,
+    pub returns: i64,
+    pub nocs: i64,
+}
+
+/// A returned or corrected entry, found by its trace number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginatedEntry {
+    pub entry: AchEntry,
+    pub trace_number: String,
+    pub return_code: Option<String>,
+}
+
+/// A notification of change as recorded (never the corrected data itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NocRecord {
+    pub noc_id: Uuid,
+    pub tenant_id: Uuid,
+    pub bank_account_id: Uuid,
+    pub entry_id: Uuid,
+    pub change_code: String,
+    pub changed_fields: Vec<String>,
+    pub received_on: Timestamp,
 }
 
 /// One line of a simulated bank account's statement: what the holder would read.

@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::model::{
-    AccessToken, Account, AchEntry, ApiKey, BankAccount, Event, InstantCredit, StatementLine,
+    AccessToken, Account, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount, Event,
+    FileEntry, InboundFile, InstantCredit, NocRecord, StatementLine,
 };
 use std::sync::Arc;
 use thiserror::Error;
@@ -204,6 +205,84 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         &self,
         fingerprint: &str,
     ) -> Result<Vec<StatementLine>, StoreError>;
+
+    /// Records that the simulated bank read an outbox file; false if it already had.
+    async fn simulator_mark_file_read(&self, file_name: &str, at: Timestamp) -> Result<bool, StoreError>;
+
+    /// The cutoff's one transaction: serialized against every other cutoff (in any process),
+    /// it puts every pending entry due by `claim.due_by` into a new file with fresh trace
+    /// sequences, marks their verifications sent, and remembers the window. None if nothing
+    /// was due (the window is still remembered).
+    async fn claim_cutoff(&self, claim: &CutoffClaim) -> Result<Option<AchFile>, StoreError>;
+
+    /// The last scheduled window a cutoff ran for.
+    async fn last_window_at(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// A file's entries with their bank-account details, in trace order.
+    async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError>;
+
+    /// Stores a file's NACHA text unless it already has one; returns the stored text.
+    async fn set_file_content(&self, file_id: Uuid, content: &str) -> Result<String, StoreError>;
+
+    async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError>;
+
+    async fn mark_file(&self, file_id: Uuid, status: AchFileStatus, at: Timestamp) -> Result<(), StoreError>;
+
+    async fn set_delivery_error(&self, file_id: Uuid, error: Option<&str>) -> Result<(), StoreError>;
+
+    /// Files in a status, oldest first.
+    async fn files_in_status(&self, status: AchFileStatus) -> Result<Vec<AchFile>, StoreError>;
+
+    /// The newest files first.
+    async fn list_files(&self, limit: i64) -> Result<Vec<AchFile>, StoreError>;
+
+    async fn ach_file(&self, file_id: Uuid) -> Result<Option<AchFile>, StoreError>;
+
+    /// The most recent entry whose trace sequence ends in `seq7` (the trace number's last 7
+    /// digits), with its full trace sequence.
+    async fn entry_by_trace(&self, seq7: i64) -> Result<Option<(AchEntry, i64)>, StoreError>;
+
+    async fn inbound_seen(&self, sha256: &str) -> Result<bool, StoreError>;
+
+    async fn record_inbound(&self, file: &InboundFile) -> Result<(), StoreError>;
+
+    /// The newest inbound files first.
+    async fn list_inbound(&self, limit: i64) -> Result<Vec<InboundFile>, StoreError>;
+
+    async fn nocs_for(&self, bank_account_id: Uuid) -> Result<Vec<NocRecord>, StoreError>;
+
+    /// Forward and returned micro-entries per tenant (Nacha's phase-2 monitoring).
+    async fn micro_entry_counts(&self) -> Result<Vec<MicroEntryCounts>, StoreError>;
+
+    /// Marks a key as an operator key (admin API). False if there is no such key.
+    async fn set_operator(&self, public_key: &str, operator: bool) -> Result<bool, StoreError>;
+}
+
+/// What a cutoff claims.
+#[derive(Debug, Clone)]
+pub struct CutoffClaim {
+    pub file_id: Uuid,
+    pub now: Timestamp,
+    /// The scheduled window this cutoff is for (None for a manual cutoff).
+    pub window_at: Option<Timestamp>,
+    /// Entries due at or before this instant go into the file.
+    pub due_by: Timestamp,
+    pub effective_date: jiff::civil::Date,
+    /// Start and end of the creation day, for the rotating file ID modifier.
+    pub day_start: Timestamp,
+    pub day_end: Timestamp,
+    /// The file name starts with this; the modifier and a short ID follow.
+    pub file_name_prefix: String,
+}
+
+/// Nacha phase-2 monitoring figures for one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MicroEntryCounts {
+    pub tenant_id: Uuid,
+    pub forward: i64,
+    pub returned: i64,
+    pub forward_credits: i64,
+    pub forward_debits: i64,
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file

@@ -7,10 +7,11 @@ use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::clock::{from_micros, to_micros};
 use pennydrop_core::crypto::Sealed;
 use pennydrop_core::model::{
-    AccessToken, Account, AccountType, AchEntry, ApiKey, BankAccount, BankAccountStatus,
-    BankAccountType, EntryPurpose, EntryStatus, Event, ExceptionDetails, HolderType, InstantCredit,
-    InstantCreditStatus, Mode, StatementLine, StatusReason, Verification, VerificationKind,
-    VerificationSecret, VerificationStatus,
+    AccessToken, Account, AccountType, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount,
+    BankAccountStatus, BankAccountType, EntryPurpose, EntryStatus, Event, ExceptionDetails,
+    FileEntry, HolderType, InboundFile, InboundStatus, InstantCredit, InstantCreditStatus, Mode,
+    NocRecord, StatementLine, StatusReason, Verification, VerificationKind, VerificationSecret,
+    VerificationStatus,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -21,7 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::{AccountFilter, Backend, LinkOutcome, Store, StoreError};
+use crate::{AccountFilter, Backend, CutoffClaim, LinkOutcome, MicroEntryCounts, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -89,7 +90,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 const ACCOUNT_COLUMNS: &str = "account_id, tenant_id, mode, account_type, display_name, profile, \
      metadata, foreign_id, created_on, updated_on";
 const API_KEY_COLUMNS: &str =
-    "public_key, secret_hash, name, account_id, mode, created_on, revoked_on";
+    "public_key, secret_hash, name, account_id, mode, created_on, revoked_on, operator";
 const BANK_ACCOUNT_COLUMNS: &str = "bank_account_id, account_id, tenant_id, fingerprint, status, \
      status_reason, exception_details, holder_name, holder_type, bank_name, bank_account_type, \
      routing_number, last_four, account_number_key_id, account_number_ciphertext, created_on, \
@@ -100,6 +101,11 @@ const ACH_ENTRY_COLUMNS: &str = "entry_id, tenant_id, bank_account_id, verificat
      amount_cents, is_credit, addenda, due_at, status, created_on";
 const INSTANT_CREDIT_COLUMNS: &str = "credit_id, tenant_id, bank_account_id, verification_id, \
      amount_cents, remittance, status, reason_code, created_on, updated_on";
+const ACH_FILE_COLUMNS: &str = "file_id, file_name, created_on, window_at, effective_date, \
+     file_id_modifier, entry_count, total_credit_cents, total_debit_cents, status, written_on, \
+     delivered_on, delivery_error";
+const INBOUND_COLUMNS: &str =
+    "inbound_id, file_name, sha256, received_on, status, error, returns, nocs";
 const STATEMENT_COLUMNS: &str = "reference, fingerprint, routing_number, last_four, posted_on, \
      amount_cents, is_credit, rail, company_name, description, statement_text";
 
@@ -149,6 +155,7 @@ macro_rules! sql_store {
                     mode: enum_value(Mode::parse, "mode", &mode)?,
                     created_on: from_micros(row.try_get("created_on")?),
                     revoked_on: row.try_get::<Option<i64>, _>("revoked_on")?.map(from_micros),
+                    operator: row.try_get("operator")?,
                 })
             }
 
@@ -262,6 +269,41 @@ macro_rules! sql_store {
                 })
             }
 
+            fn ach_file_from_row(row: &$row) -> Result<AchFile, StoreError> {
+                let status: String = row.try_get("status")?;
+                let date: String = row.try_get("effective_date")?;
+                let modifier: String = row.try_get("file_id_modifier")?;
+                Ok(AchFile {
+                    file_id: uuid(&row.try_get::<String, _>("file_id")?)?,
+                    file_name: row.try_get("file_name")?,
+                    created_on: from_micros(row.try_get("created_on")?),
+                    window_at: row.try_get::<Option<i64>, _>("window_at")?.map(from_micros),
+                    effective_date: date.parse().map_err(|_| corrupt("effective date", &date))?,
+                    file_id_modifier: modifier.chars().next().ok_or_else(|| corrupt("file ID modifier", &modifier))?,
+                    entry_count: row.try_get("entry_count")?,
+                    total_credit_cents: row.try_get("total_credit_cents")?,
+                    total_debit_cents: row.try_get("total_debit_cents")?,
+                    status: enum_value(AchFileStatus::parse, "file status", &status)?,
+                    written_on: row.try_get::<Option<i64>, _>("written_on")?.map(from_micros),
+                    delivered_on: row.try_get::<Option<i64>, _>("delivered_on")?.map(from_micros),
+                    delivery_error: row.try_get("delivery_error")?,
+                })
+            }
+
+            fn inbound_from_row(row: &$row) -> Result<InboundFile, StoreError> {
+                let status: String = row.try_get("status")?;
+                Ok(InboundFile {
+                    inbound_id: uuid(&row.try_get::<String, _>("inbound_id")?)?,
+                    file_name: row.try_get("file_name")?,
+                    sha256: row.try_get("sha256")?,
+                    received_on: from_micros(row.try_get("received_on")?),
+                    status: enum_value(InboundStatus::parse, "inbound status", &status)?,
+                    error: row.try_get("error")?,
+                    returns: row.try_get("returns")?,
+                    nocs: row.try_get("nocs")?,
+                })
+            }
+
             async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
                 let sql = format!(
                     "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 ORDER BY seq"
@@ -352,7 +394,7 @@ macro_rules! sql_store {
             ) -> Result<Option<(AccessToken, ApiKey)>, StoreError> {
                 let sql = format!(
                     "SELECT t.token_hash, t.scopes, t.created_on AS t_created, t.expires_on, \
-                     k.public_key, k.secret_hash, k.name, k.account_id, k.mode, k.created_on, k.revoked_on \
+                     k.public_key, k.secret_hash, k.name, k.account_id, k.mode, k.created_on, k.revoked_on, k.operator \
                      FROM access_tokens t JOIN api_keys k ON k.public_key = t.public_key \
                      WHERE t.token_hash = $1"
                 );
@@ -701,6 +743,53 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                for (entry_id, code) in &c.entry_returns {
+                    sqlx::query("UPDATE ach_entries SET return_code = $1, returned_on = $2 WHERE entry_id = $3")
+                        .bind(code)
+                        .bind(at)
+                        .bind(entry_id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(fix) = &c.correction {
+                    sqlx::query(
+                        "UPDATE bank_accounts SET \
+                         routing_number = COALESCE($1, routing_number), \
+                         account_number_key_id = COALESCE($2, account_number_key_id), \
+                         account_number_ciphertext = COALESCE($3, account_number_ciphertext), \
+                         last_four = COALESCE($4, last_four), fingerprint = COALESCE($5, fingerprint), \
+                         holder_name = COALESCE($6, holder_name), bank_account_type = COALESCE($7, bank_account_type), \
+                         bank_name = COALESCE($8, bank_name), updated_on = $9 \
+                         WHERE bank_account_id = $10",
+                    )
+                    .bind(&fix.routing_number)
+                    .bind(fix.sealed.as_ref().map(|s| s.key_id.clone()))
+                    .bind(fix.sealed.as_ref().map(|s| s.ciphertext.clone()))
+                    .bind(&fix.last_four)
+                    .bind(&fix.fingerprint)
+                    .bind(&fix.holder_name)
+                    .bind(fix.bank_account_type.map(|t| t.as_str()))
+                    .bind(&fix.bank_name)
+                    .bind(at)
+                    .bind(c.bank_account_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for noc in &c.nocs {
+                    sqlx::query(
+                        "INSERT INTO ach_notifications (noc_id, tenant_id, bank_account_id, entry_id, change_code, \
+                         changed_fields, received_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(noc.noc_id.to_string())
+                    .bind(noc.tenant_id.to_string())
+                    .bind(noc.bank_account_id.to_string())
+                    .bind(noc.entry_id.to_string())
+                    .bind(&noc.change_code)
+                    .bind(noc.changed_fields.join(","))
+                    .bind(to_micros(noc.received_on))
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 for event in &c.events {
                     insert_event_sql!(&mut *tx, event)?;
                 }
@@ -831,6 +920,326 @@ macro_rules! sql_store {
                 let rows = sqlx::query(&sql).bind(fingerprint).fetch_all(&self.pool).await?;
                 rows.iter().map(Self::statement_line_from_row).collect()
             }
+
+            async fn simulator_mark_file_read(&self, file_name: &str, at: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO simulator_ach_files (file_name, read_on) VALUES ($1, $2) ON CONFLICT (file_name) DO NOTHING",
+                )
+                .bind(file_name)
+                .bind(to_micros(at))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_cutoff(&self, claim: &CutoffClaim) -> Result<Option<AchFile>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                // Taking this row's write lock first serializes cutoffs across processes.
+                let row = sqlx::query(
+                    "UPDATE ach_origination_state SET last_window_at = COALESCE($1, last_window_at) \
+                     WHERE id = 1 RETURNING next_trace_seq",
+                )
+                .bind(claim.window_at.map(to_micros))
+                .fetch_one(&mut *tx)
+                .await?;
+                let next_seq: i64 = row.try_get("next_trace_seq")?;
+                let due = sqlx::query(
+                    "SELECT COUNT(*) AS n, \
+                     CAST(COALESCE(SUM(CASE WHEN is_credit THEN amount_cents ELSE 0 END), 0) AS BIGINT) AS credits, \
+                     CAST(COALESCE(SUM(CASE WHEN is_credit THEN 0 ELSE amount_cents END), 0) AS BIGINT) AS debits \
+                     FROM ach_entries WHERE status = 'pending' AND due_at <= $1",
+                )
+                .bind(to_micros(claim.due_by))
+                .fetch_one(&mut *tx)
+                .await?;
+                let count: i64 = due.try_get("n")?;
+                if count == 0 {
+                    tx.commit().await?;
+                    return Ok(None);
+                }
+                let today = sqlx::query("SELECT COUNT(*) AS n FROM ach_files WHERE created_on >= $1 AND created_on < $2")
+                    .bind(to_micros(claim.day_start))
+                    .bind(to_micros(claim.day_end))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let files_today: i64 = today.try_get("n")?;
+                const MODIFIERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+                let modifier = char::from(MODIFIERS[usize::try_from(files_today).unwrap_or(0) % MODIFIERS.len()]);
+                let file = AchFile {
+                    file_id: claim.file_id,
+                    file_name: format!("{}-{modifier}-{}.ach", claim.file_name_prefix, &claim.file_id.simple().to_string()[..8]),
+                    created_on: claim.now,
+                    window_at: claim.window_at,
+                    effective_date: claim.effective_date,
+                    file_id_modifier: modifier,
+                    entry_count: count,
+                    total_credit_cents: due.try_get("credits")?,
+                    total_debit_cents: due.try_get("debits")?,
+                    status: AchFileStatus::Assembled,
+                    written_on: None,
+                    delivered_on: None,
+                    delivery_error: None,
+                };
+                let sql = format!(
+                    "INSERT INTO ach_files ({ACH_FILE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, NULL)"
+                );
+                sqlx::query(&sql)
+                    .bind(file.file_id.to_string())
+                    .bind(&file.file_name)
+                    .bind(to_micros(file.created_on))
+                    .bind(file.window_at.map(to_micros))
+                    .bind(file.effective_date.to_string())
+                    .bind(file.file_id_modifier.to_string())
+                    .bind(file.entry_count)
+                    .bind(file.total_credit_cents)
+                    .bind(file.total_debit_cents)
+                    .bind(file.status.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                let claimed = sqlx::query(
+                    "UPDATE ach_entries SET status = 'batched', file_id = $1, trace_seq = $2 + r.rn - 1 \
+                     FROM (SELECT entry_id AS rid, ROW_NUMBER() OVER (ORDER BY created_on, entry_id) AS rn \
+                           FROM ach_entries WHERE status = 'pending' AND due_at <= $3) r \
+                     WHERE ach_entries.entry_id = r.rid",
+                )
+                .bind(file.file_id.to_string())
+                .bind(next_seq)
+                .bind(to_micros(claim.due_by))
+                .execute(&mut *tx)
+                .await?;
+                if i64::try_from(claimed.rows_affected()).unwrap_or(-1) != count {
+                    return Err(StoreError::Corrupt(format!(
+                        "cutoff counted {count} due entries but claimed {}",
+                        claimed.rows_affected()
+                    )));
+                }
+                sqlx::query("UPDATE ach_origination_state SET next_trace_seq = next_trace_seq + $1 WHERE id = 1")
+                    .bind(count)
+                    .execute(&mut *tx)
+                    .await?;
+                // The money is on its way: the verifications can now be completed.
+                sqlx::query(
+                    "UPDATE verifications SET status = 'sent-credit', sent_on = $1, updated_on = $1 \
+                     WHERE status = 'new' AND verification_id IN (SELECT verification_id FROM ach_entries WHERE file_id = $2)",
+                )
+                .bind(to_micros(claim.now))
+                .bind(file.file_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE bank_accounts SET version = version + 1 \
+                     WHERE bank_account_id IN (SELECT bank_account_id FROM ach_entries WHERE file_id = $1)",
+                )
+                .bind(file.file_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(file))
+            }
+
+            async fn last_window_at(&self) -> Result<Option<Timestamp>, StoreError> {
+                let row = sqlx::query("SELECT last_window_at FROM ach_origination_state WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get::<Option<i64>, _>("last_window_at")?.map(from_micros))
+            }
+
+            async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError> {
+                let columns: Vec<String> = ACH_ENTRY_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect();
+                let sql = format!(
+                    "SELECT {}, e.trace_seq, b.routing_number, b.account_number_key_id, b.account_number_ciphertext, \
+                     b.holder_name, b.holder_type, b.bank_account_type \
+                     FROM ach_entries e JOIN bank_accounts b ON b.bank_account_id = e.bank_account_id \
+                     WHERE e.file_id = $1 ORDER BY e.trace_seq",
+                    columns.join(", ")
+                );
+                let rows = sqlx::query(&sql).bind(file_id.to_string()).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        let holder_type: String = row.try_get("holder_type")?;
+                        let account_type: String = row.try_get("bank_account_type")?;
+                        Ok(FileEntry {
+                            entry: Self::ach_entry_from_row(row)?,
+                            trace_seq: row.try_get("trace_seq")?,
+                            routing_number: row.try_get("routing_number")?,
+                            sealed: Sealed {
+                                key_id: row.try_get("account_number_key_id")?,
+                                ciphertext: row.try_get("account_number_ciphertext")?,
+                            },
+                            holder_name: row.try_get("holder_name")?,
+                            holder_type: enum_value(HolderType::parse, "holder type", &holder_type)?,
+                            bank_account_type: enum_value(BankAccountType::parse, "bank account type", &account_type)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_file_content(&self, file_id: Uuid, content: &str) -> Result<String, StoreError> {
+                sqlx::query("UPDATE ach_files SET content = $1 WHERE file_id = $2 AND content IS NULL")
+                    .bind(content)
+                    .bind(file_id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                self.file_content(file_id)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("file {file_id} has no content after storing it")))
+            }
+
+            async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query("SELECT content FROM ach_files WHERE file_id = $1")
+                    .bind(file_id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(row) => Ok(row.try_get("content")?),
+                    None => Ok(None),
+                }
+            }
+
+            async fn mark_file(&self, file_id: Uuid, status: AchFileStatus, at: Timestamp) -> Result<(), StoreError> {
+                let sql = match status {
+                    AchFileStatus::Assembled => "UPDATE ach_files SET status = 'assembled' WHERE file_id = $2 AND $1 = $1",
+                    AchFileStatus::Written => "UPDATE ach_files SET status = 'written', written_on = COALESCE(written_on, $1) \
+                                               WHERE file_id = $2 AND status = 'assembled'",
+                    AchFileStatus::Delivered => "UPDATE ach_files SET status = 'delivered', delivered_on = $1, delivery_error = NULL \
+                                                 WHERE file_id = $2",
+                };
+                sqlx::query(sql).bind(to_micros(at)).bind(file_id.to_string()).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn set_delivery_error(&self, file_id: Uuid, error: Option<&str>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE ach_files SET delivery_error = $1 WHERE file_id = $2")
+                    .bind(error)
+                    .bind(file_id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn files_in_status(&self, status: AchFileStatus) -> Result<Vec<AchFile>, StoreError> {
+                let sql = format!("SELECT {ACH_FILE_COLUMNS} FROM ach_files WHERE status = $1 ORDER BY created_on, file_id");
+                let rows = sqlx::query(&sql).bind(status.as_str()).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::ach_file_from_row).collect()
+            }
+
+            async fn list_files(&self, limit: i64) -> Result<Vec<AchFile>, StoreError> {
+                let sql = format!("SELECT {ACH_FILE_COLUMNS} FROM ach_files ORDER BY created_on DESC, file_id LIMIT $1");
+                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::ach_file_from_row).collect()
+            }
+
+            async fn ach_file(&self, file_id: Uuid) -> Result<Option<AchFile>, StoreError> {
+                let sql = format!("SELECT {ACH_FILE_COLUMNS} FROM ach_files WHERE file_id = $1");
+                let row = sqlx::query(&sql).bind(file_id.to_string()).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::ach_file_from_row).transpose()
+            }
+
+            async fn entry_by_trace(&self, seq7: i64) -> Result<Option<(AchEntry, i64)>, StoreError> {
+                let row = sqlx::query("SELECT next_trace_seq FROM ach_origination_state WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                let next: i64 = row.try_get("next_trace_seq")?;
+                // Trace numbers carry 7 digits of the sequence; try every wrap, newest first.
+                let mut candidate = seq7 + (next / 10_000_000) * 10_000_000;
+                while candidate >= 0 {
+                    let sql = format!("SELECT {ACH_ENTRY_COLUMNS}, trace_seq FROM ach_entries WHERE trace_seq = $1");
+                    if let Some(row) = sqlx::query(&sql).bind(candidate).fetch_optional(&self.pool).await? {
+                        return Ok(Some((Self::ach_entry_from_row(&row)?, row.try_get("trace_seq")?)));
+                    }
+                    candidate -= 10_000_000;
+                }
+                Ok(None)
+            }
+
+            async fn inbound_seen(&self, sha256: &str) -> Result<bool, StoreError> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM ach_inbound_files WHERE sha256 = $1")
+                    .bind(sha256)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get::<i64, _>("n")? > 0)
+            }
+
+            async fn record_inbound(&self, f: &InboundFile) -> Result<(), StoreError> {
+                let sql = format!(
+                    "INSERT INTO ach_inbound_files ({INBOUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (sha256) DO NOTHING"
+                );
+                sqlx::query(&sql)
+                    .bind(f.inbound_id.to_string())
+                    .bind(&f.file_name)
+                    .bind(&f.sha256)
+                    .bind(to_micros(f.received_on))
+                    .bind(f.status.as_str())
+                    .bind(&f.error)
+                    .bind(f.returns)
+                    .bind(f.nocs)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn list_inbound(&self, limit: i64) -> Result<Vec<InboundFile>, StoreError> {
+                let sql = format!("SELECT {INBOUND_COLUMNS} FROM ach_inbound_files ORDER BY received_on DESC, inbound_id LIMIT $1");
+                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::inbound_from_row).collect()
+            }
+
+            async fn nocs_for(&self, bank_account_id: Uuid) -> Result<Vec<NocRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT noc_id, tenant_id, bank_account_id, entry_id, change_code, changed_fields, received_on \
+                     FROM ach_notifications WHERE bank_account_id = $1 ORDER BY received_on, noc_id",
+                )
+                .bind(bank_account_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let fields: String = row.try_get("changed_fields")?;
+                        Ok(NocRecord {
+                            noc_id: uuid(&row.try_get::<String, _>("noc_id")?)?,
+                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
+                            bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
+                            entry_id: uuid(&row.try_get::<String, _>("entry_id")?)?,
+                            change_code: row.try_get("change_code")?,
+                            changed_fields: fields.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect(),
+                            received_on: from_micros(row.try_get("received_on")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn micro_entry_counts(&self) -> Result<Vec<MicroEntryCounts>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT tenant_id, COUNT(*) AS forward, \
+                     CAST(COALESCE(SUM(CASE WHEN return_code IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) AS returned, \
+                     CAST(COALESCE(SUM(CASE WHEN is_credit THEN 1 ELSE 0 END), 0) AS BIGINT) AS credits, \
+                     CAST(COALESCE(SUM(CASE WHEN is_credit THEN 0 ELSE 1 END), 0) AS BIGINT) AS debits \
+                     FROM ach_entries WHERE status = 'batched' GROUP BY tenant_id ORDER BY tenant_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(MicroEntryCounts {
+                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
+                            forward: row.try_get("forward")?,
+                            returned: row.try_get("returned")?,
+                            forward_credits: row.try_get("credits")?,
+                            forward_debits: row.try_get("debits")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_operator(&self, public_key: &str, operator: bool) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE api_keys SET operator = $1 WHERE public_key = $2")
+                    .bind(operator)
+                    .bind(public_key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
         }
     };
 }
@@ -884,7 +1293,7 @@ macro_rules! insert_api_key_sql {
     ($exec:expr, $k:expr) => {{
         let k: &ApiKey = $k;
         let sql =
-            format!("INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+            format!("INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
         sqlx::query(&sql)
             .bind(&k.public_key)
             .bind(&k.secret_hash)
@@ -893,6 +1302,7 @@ macro_rules! insert_api_key_sql {
             .bind(k.mode.as_str())
             .bind(to_micros(k.created_on))
             .bind(k.revoked_on.map(to_micros))
+            .bind(k.operator)
             .execute($exec)
             .await
             .map_err(|e| {
