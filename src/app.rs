@@ -9,6 +9,8 @@ use pennydrop_core::model::Mode;
 use pennydrop_core::{Clock, SystemClock};
 use pennydrop_engine::rail::{InstantRail, NoInstantRail};
 use pennydrop_engine::{Engine, EngineConfig};
+use pennydrop_rails::ach::sftp::SftpConfig;
+use pennydrop_rails::ach::{AchConfig, AchDirs, AchRail, OdfiConfig};
 use pennydrop_rails::SimulatedBank;
 use std::future::Future;
 use std::path::PathBuf;
@@ -31,6 +33,13 @@ pub struct AppConfig {
     pub instant_routing_numbers: Option<Vec<String>>,
     /// How often the background sweeper expires verifications.
     pub sweep_every: Duration,
+    /// The ODFI; None uses the simulated ODFI named after the engine's company name.
+    pub odfi: Option<OdfiConfig>,
+    /// How long the simulated bank waits before reading an outbox file.
+    pub settlement_delay: jiff::SignedDuration,
+    pub sftp: Option<SftpConfig>,
+    /// How often the ACH rail checks windows, the outbox and the inbox.
+    pub ach_every: Duration,
 }
 
 impl AppConfig {
@@ -44,6 +53,10 @@ impl AppConfig {
             simulator: true,
             instant_routing_numbers: None,
             sweep_every: Duration::from_secs(60),
+            odfi: None,
+            settlement_delay: jiff::SignedDuration::ZERO,
+            sftp: None,
+            ach_every: Duration::from_secs(1),
         }
     }
 }
@@ -53,6 +66,7 @@ pub struct App {
     /// The sandbox key created on the very first start, if this was it.
     pub bootstrap_key: Option<CreatedKey>,
     sweep_every: Duration,
+    ach_every: Duration,
 }
 
 impl App {
@@ -106,9 +120,31 @@ impl App {
             instant,
             config.engine.clone(),
         ));
+        let odfi = config
+            .odfi
+            .clone()
+            .unwrap_or_else(|| OdfiConfig::simulated(&config.engine.company_name));
+        let ach = Arc::new(
+            AchRail::new(
+                store.clone(),
+                vault.clone(),
+                config.clock.clone(),
+                engine.clone(),
+                AchConfig {
+                    odfi,
+                    schedule: config.engine.schedule.clone(),
+                    settlement_delay: config.settlement_delay,
+                    sftp: config.sftp.clone(),
+                },
+                AchDirs::under(&config.storage.data_dir),
+                simulator.clone(),
+            )
+            .context("preparing the ACH directories")?,
+        );
         let state = AppState {
             store,
             engine,
+            ach: Some(ach),
             simulator,
             vault,
             directory: Arc::new(directory),
@@ -119,6 +155,7 @@ impl App {
             state,
             bootstrap_key,
             sweep_every: config.sweep_every,
+            ach_every: config.ach_every,
         })
     }
 
@@ -135,13 +172,23 @@ impl App {
                 let _ = background_stopped.await;
             },
         ));
+        let (stop_ach, ach_stopped) = tokio::sync::oneshot::channel::<()>();
+        let ach = self.state.ach.clone().map(|rail| {
+            tokio::spawn(rail.run_background(self.ach_every, async {
+                let _ = ach_stopped.await;
+            }))
+        });
         let router = pennydrop_api::router(self.state);
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await
             .context("HTTP server");
         let _ = stop_background.send(());
+        let _ = stop_ach.send(());
         let _ = background.await;
+        if let Some(ach) = ach {
+            let _ = ach.await;
+        }
         served
     }
 }

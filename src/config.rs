@@ -3,6 +3,9 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use pennydrop_core::crypto::{SecretKey, Vault};
+use pennydrop_core::RoutingNumber;
+use pennydrop_rails::ach::sftp::SftpConfig;
+use pennydrop_rails::ach::OdfiConfig;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Args)]
@@ -115,5 +118,100 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+}
+
+/// The originating bank, the file delivery and the simulated bank's settlement delay.
+#[derive(Debug, Clone, Args)]
+pub struct AchArgs {
+    /// The ODFI's routing number; every trace number starts with its first 8 digits.
+    /// Without it, files go to the simulated ODFI (110000000).
+    #[arg(long, env = "PENNYDROP_ODFI_ROUTING")]
+    pub odfi_routing: Option<String>,
+    /// The ODFI's name (immediate destination name in the file header).
+    #[arg(long, env = "PENNYDROP_ODFI_NAME", default_value = "ODFI")]
+    pub odfi_name: String,
+    /// Immediate destination routing number (defaults to the ODFI's).
+    #[arg(long, env = "PENNYDROP_IMMEDIATE_DESTINATION")]
+    pub immediate_destination: Option<String>,
+    /// Immediate origin (10 characters, e.g. `1` + EIN or a routing number).
+    #[arg(long, env = "PENNYDROP_IMMEDIATE_ORIGIN", default_value = "1234567890")]
+    pub immediate_origin: String,
+    /// Company identification in batch headers (10 characters, usually `1` + EIN).
+    #[arg(long, env = "PENNYDROP_COMPANY_ID", default_value = "1234567890")]
+    pub company_id: String,
+    /// Send entries for individuals as WEB instead of PPD.
+    #[arg(long, env = "PENNYDROP_SEC_WEB", default_value_t = false)]
+    pub web: bool,
+    /// Seconds the simulated bank waits before reading an outbox file.
+    #[arg(long, env = "PENNYDROP_SETTLEMENT_DELAY_SECONDS", default_value_t = 0)]
+    pub settlement_delay_seconds: i64,
+    /// SFTP server for delivery: HOST:PORT. Needs the user, key and pinned host key too.
+    #[arg(long, env = "PENNYDROP_SFTP_ADDRESS")]
+    pub sftp_address: Option<String>,
+    #[arg(long, env = "PENNYDROP_SFTP_USER")]
+    pub sftp_user: Option<String>,
+    /// Private key file for SFTP key authentication.
+    #[arg(long, env = "PENNYDROP_SFTP_KEY")]
+    pub sftp_key: Option<PathBuf>,
+    /// The server's host key (`ssh-ed25519 AAAA...`); any other key is refused.
+    #[arg(long, env = "PENNYDROP_SFTP_HOST_KEY")]
+    pub sftp_host_key: Option<String>,
+    /// Remote directory for outgoing files.
+    #[arg(long, env = "PENNYDROP_SFTP_OUTBOUND_DIR", default_value = "outbound")]
+    pub sftp_outbound_dir: String,
+    /// Remote directory the bank leaves returns and NOCs in.
+    #[arg(long, env = "PENNYDROP_SFTP_INBOUND_DIR")]
+    pub sftp_inbound_dir: Option<String>,
+}
+
+impl AchArgs {
+    pub fn odfi(&self, company_name: &str) -> anyhow::Result<Option<OdfiConfig>> {
+        let Some(routing) = &self.odfi_routing else {
+            return Ok(None);
+        };
+        RoutingNumber::parse(routing).context("--odfi-routing")?;
+        let destination = self
+            .immediate_destination
+            .clone()
+            .unwrap_or_else(|| routing.clone());
+        RoutingNumber::parse(&destination).context("--immediate-destination")?;
+        Ok(Some(OdfiConfig {
+            routing_number: routing.clone(),
+            immediate_destination: destination,
+            immediate_destination_name: self.odfi_name.clone(),
+            immediate_origin: self.immediate_origin.clone(),
+            immediate_origin_name: company_name.to_string(),
+            company_name: company_name.to_string(),
+            company_identification: self.company_id.clone(),
+            web_for_individuals: self.web,
+        }))
+    }
+
+    pub fn sftp(&self) -> anyhow::Result<Option<SftpConfig>> {
+        let Some(address) = &self.sftp_address else {
+            return Ok(None);
+        };
+        let (host, port) = address
+            .rsplit_once(':')
+            .context("--sftp-address must be HOST:PORT")?;
+        let port: u16 = port.parse().context("--sftp-address port")?;
+        Ok(Some(SftpConfig {
+            host: host.to_string(),
+            port,
+            user: self
+                .sftp_user
+                .clone()
+                .context("--sftp-user is required with --sftp-address")?,
+            private_key: self
+                .sftp_key
+                .clone()
+                .context("--sftp-key is required with --sftp-address")?,
+            host_key: self.sftp_host_key.clone().context(
+                "--sftp-host-key is required with --sftp-address (the server's key is pinned)",
+            )?,
+            outbound_dir: self.sftp_outbound_dir.clone(),
+            inbound_dir: self.sftp_inbound_dir.clone(),
+        }))
     }
 }

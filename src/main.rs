@@ -1,7 +1,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use pennydrop::app::{App, AppConfig};
-use pennydrop::config::StorageArgs;
+use pennydrop::config::{AchArgs, StorageArgs};
 use pennydrop_api::keys::{add_key_to_tenant, create_tenant_key};
 use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::model::Mode;
@@ -62,7 +62,12 @@ enum Command {
         /// Seconds between background expiry sweeps.
         #[arg(long, env = "PENNYDROP_EXPIRY_SWEEP_SECONDS", default_value_t = 60)]
         expiry_sweep_seconds: u64,
+        #[command(flatten)]
+        ach: AchArgs,
     },
+    /// The ACH rail: cutoffs and NACHA files.
+    #[command(subcommand)]
+    Ach(AchCommand),
     /// The simulated bank network.
     #[command(subcommand)]
     Simulator(SimulatorCommand),
@@ -74,6 +79,32 @@ enum Command {
     /// Manage API keys.
     #[command(name = "api-keys", subcommand)]
     ApiKeys(ApiKeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AchCommand {
+    /// Run a cutoff now: pending entries leave in a NACHA file in the outbox.
+    Cutoff {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        ach: AchArgs,
+        #[arg(long, env = "PENNYDROP_COMPANY_NAME", default_value = "PENNYDROP")]
+        company_name: String,
+        #[arg(
+            long,
+            env = "PENNYDROP_CUTOFF_WINDOWS",
+            default_value = "10:00,14:15,16:15"
+        )]
+        cutoff_windows: String,
+    },
+    /// Summarize a NACHA file, or list its errors (exit status 1 if it is invalid).
+    Inspect {
+        file: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +132,9 @@ enum ApiKeysCommand {
         /// Add the key to this existing tenant (facilitator account ID) instead.
         #[arg(long, conflicts_with = "sandbox")]
         account: Option<Uuid>,
+        /// An operator key: may use the admin API (ACH files, cutoffs, monitoring).
+        #[arg(long)]
+        operator: bool,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -178,6 +212,7 @@ async fn main() -> anyhow::Result<()> {
             company_name,
             instant_routing_numbers,
             expiry_sweep_seconds,
+            ach,
         } => {
             let mut config = AppConfig::new(storage);
             config.fedach_directory = fedach_directory;
@@ -193,6 +228,10 @@ async fn main() -> anyhow::Result<()> {
             }
             config.instant_routing_numbers = instant_routing_numbers;
             config.sweep_every = std::time::Duration::from_secs(expiry_sweep_seconds.max(1));
+            config.odfi = ach.odfi(&config.engine.company_name)?;
+            config.sftp = ach.sftp()?;
+            config.settlement_delay =
+                jiff::SignedDuration::from_secs(ach.settlement_delay_seconds.max(0));
             let app = App::build(config).await?;
             if let Some(key) = &app.bootstrap_key {
                 // Printed once, to the console only (never to the log): the secret is not stored.
@@ -228,6 +267,49 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&line)?);
             }
         }
+        Command::Ach(AchCommand::Cutoff {
+            storage,
+            ach,
+            company_name,
+            cutoff_windows,
+        }) => {
+            let mut config = AppConfig::new(storage);
+            config.engine.company_name = company_name;
+            config.engine.schedule =
+                CutoffSchedule::parse(&cutoff_windows).context("--cutoff-windows")?;
+            config.odfi = ach.odfi(&config.engine.company_name)?;
+            config.sftp = ach.sftp()?;
+            config.simulator = false;
+            let app = App::build(config).await?;
+            let rail = app.state.ach.clone().context("ACH rail")?;
+            rail.finish_pending().await?;
+            match rail.cutoff_now().await? {
+                Some(file) => println!(
+                    "{}",
+                    serde_json::json!({"fileID": file.file_id, "fileName": file.file_name, "entryCount": file.entry_count,
+                        "totalCreditCents": file.total_credit_cents, "totalDebitCents": file.total_debit_cents})
+                ),
+                None => eprintln!("nothing pending"),
+            }
+        }
+        Command::Ach(AchCommand::Inspect { file, json }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            match nacha::read_str(&text) {
+                Ok(parsed) => {
+                    let summary = nacha::summary(&parsed);
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&summary)?);
+                    } else {
+                        print!("{}", inspect_text(&summary));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Migrate { storage } => {
             open_store(&storage).await?;
             eprintln!(
@@ -239,6 +321,7 @@ async fn main() -> anyhow::Result<()> {
             name,
             sandbox,
             account,
+            operator,
             storage,
         }) => {
             let store = open_store(&storage).await?;
@@ -253,6 +336,9 @@ async fn main() -> anyhow::Result<()> {
                     create_tenant_key(store.as_ref(), &clock, &name, mode).await?
                 }
             };
+            if operator {
+                store.set_operator(&created.public_key, true).await?;
+            }
             println!("{}", serde_json::to_string(&created)?);
         }
         Command::ApiKeys(ApiKeysCommand::List { storage }) => {
@@ -282,4 +368,44 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn cents(c: u64) -> String {
+    format!("${}.{:02}", c / 100, c % 100)
+}
+
+/// A human-readable summary for `pennydrop ach inspect`.
+fn inspect_text(s: &nacha::Summary) -> String {
+    let mut out = format!(
+        "file {} -> {} ({} -> {}), created {} modifier {}\n{} batch(es), {} entries, {} addenda, debits {}, credits {}, {} block(s)\n",
+        s.immediate_origin.trim(),
+        s.immediate_destination.trim(),
+        s.origin_name,
+        s.destination_name,
+        s.creation_date,
+        s.file_id_modifier,
+        s.batch_count,
+        s.entry_count,
+        s.addenda_count,
+        cents(s.total_debit_cents),
+        cents(s.total_credit_cents),
+        s.block_count,
+    );
+    for b in &s.batches {
+        out.push_str(&format!(
+            "  batch {} {} {} \"{}\" {} effective {}: {} entries, debits {}, credits {}, {} return(s), {} NOC(s)\n",
+            b.batch_number,
+            b.sec_code,
+            b.service_class.code(),
+            b.company_name,
+            b.company_entry_description,
+            b.effective_entry_date.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            b.entry_count,
+            cents(b.total_debit_cents),
+            cents(b.total_credit_cents),
+            b.return_count,
+            b.noc_count,
+        ));
+    }
+    out
 }

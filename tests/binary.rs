@@ -24,10 +24,12 @@ fn pennydrop(data_dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn create_key(data_dir: &Path, name: &str, sandbox: bool) -> Value {
+    create_key_with(data_dir, name, if sandbox { &["--sandbox"] } else { &[] })
+}
+
+fn create_key_with(data_dir: &Path, name: &str, extra: &[&str]) -> Value {
     let mut args = vec!["api-keys", "create", "--name", name];
-    if sandbox {
-        args.push("--sandbox");
-    }
+    args.extend_from_slice(extra);
     let out = pennydrop(data_dir, &args);
     assert!(
         out.status.success(),
@@ -190,6 +192,10 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 fn run_sdk(server: &Server, key: &Value, flows: &str) {
+    run_sdk_with(server, key, None, flows)
+}
+
+fn run_sdk_with(server: &Server, key: &Value, operator: Option<&Value>, flows: &str) {
     let root = env!("CARGO_MANIFEST_DIR");
     let venv = Path::new(root).join("target").join("sdk-venv");
     let out = Command::new(Path::new(root).join("tests/sdk/run.sh"))
@@ -199,6 +205,8 @@ fn run_sdk(server: &Server, key: &Value, flows: &str) {
         .env("PENNYDROP_BASE_URL", &server.base)
         .env("PENNYDROP_PUBLIC_KEY", key["publicKey"].as_str().unwrap())
         .env("PENNYDROP_SECRET_KEY", key["secretKey"].as_str().unwrap())
+        .env("PENNYDROP_OPERATOR_PUBLIC_KEY", operator.and_then(|o| o["publicKey"].as_str()).unwrap_or(""))
+        .env("PENNYDROP_OPERATOR_SECRET_KEY", operator.and_then(|o| o["secretKey"].as_str()).unwrap_or(""))
         .output()
         .expect("run tests/sdk/run.sh");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -217,6 +225,7 @@ fn moov_python_sdk_end_to_end_and_nothing_leaks() {
     let dir = tempfile::tempdir().unwrap();
     let production = create_key(dir.path(), "sdk-production", false);
     let sandbox = create_key(dir.path(), "sdk-sandbox", true);
+    let operator = create_key_with(dir.path(), "sdk-operator", &["--operator"]);
     let log = dir.path().join("serve.log");
     let server = serve(dir.path(), &log);
 
@@ -224,7 +233,9 @@ fn moov_python_sdk_end_to_end_and_nothing_leaks() {
     run_sdk(&server, &sandbox, "sandbox-all");
     // Production instant verification on the simulated network, with the code read from the
     // simulator statement, and five wrong codes ending in max-attempts-exceeded.
-    run_sdk(&server, &production, "production-all");
+    // Production micro-deposits through the ACH rail and the simulated bank (amounts read from
+    // the statement), and an R03 return and a C01 NOC applied.
+    run_sdk_with(&server, &production, Some(&operator), "production-all");
     run_sdk(&server, &production, "foundation");
 
     // Link a known number through the API, verify it instantly, read its statement by HTTP and

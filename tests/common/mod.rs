@@ -46,6 +46,11 @@ impl TestApp {
     }
 
     async fn start(postgres: Option<TestPostgres>, adjust: impl FnOnce(&mut AppConfig)) -> Self {
+        // Server logs appear with a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn,pennydrop=info")
+            .with_test_writer()
+            .try_init();
         let data_dir = tempfile::tempdir().expect("tempdir");
         let clock = Arc::new(ManualClock::new(start_time()));
         let storage = StorageArgs {
@@ -90,6 +95,17 @@ impl TestApp {
         )
         .await
         .expect("tenant")
+    }
+
+    /// An operator key (admin API).
+    pub async fn operator(&self) -> CreatedKey {
+        let key = self.tenant(Mode::Production).await;
+        self.state
+            .store
+            .set_operator(&key.public_key, true)
+            .await
+            .expect("set operator");
+        key
     }
 
     pub fn postgres_url(&self) -> Option<String> {

@@ -33,7 +33,9 @@ Usage:
                                                    the verification
 Groups:
   sandbox-all      foundation ping sandbox-micro-deposits sandbox-instant payment-methods access-token
-  production-all   production-instant production-instant-max-attempts
+  production-all   production-instant production-instant-max-attempts production-micro-deposits
+                   production-returns (these two also need PENNYDROP_OPERATOR_PUBLIC_KEY and
+                   PENNYDROP_OPERATOR_SECRET_KEY, an operator key for POST /admin/ach/cutoffs)
   all              same as sandbox-all
 Aliases: micro-deposits = sandbox-micro-deposits, instant-verification = sandbox-instant.
 
@@ -689,6 +691,114 @@ def flow_production_instant_max_attempts(ctx: Ctx) -> None:
     step("late right code changed nothing: still max-attempts-exceeded / verificationFailed")
 
 
+# --------------------------------------------------------------------------- ACH rail flows
+# These need an operator key (PENNYDROP_OPERATOR_PUBLIC_KEY / PENNYDROP_OPERATOR_SECRET_KEY) to
+# run a cutoff through POST /admin/ach/cutoffs, and read the simulated statement: both are raw
+# HTTP, since neither is a Moov API. Everything else goes through the SDK.
+
+
+def run_cutoff() -> dict:
+    base = env("PENNYDROP_BASE_URL").rstrip("/")
+    r = httpx.post(f"{base}/admin/ach/cutoffs",
+                   auth=(env("PENNYDROP_OPERATOR_PUBLIC_KEY"), env("PENNYDROP_OPERATOR_SECRET_KEY")),
+                   timeout=60)
+    check(r.status_code == 200, f"POST /admin/ach/cutoffs: HTTP {r.status_code} {r.text[:500]!r}")
+    return r.json()
+
+
+def statement(routing: str, account_number: str) -> list:
+    base = env("PENNYDROP_BASE_URL").rstrip("/")
+    r = httpx.get(f"{base}/simulator/accounts/{routing}/{account_number}/transactions",
+                  auth=(env("PENNYDROP_PUBLIC_KEY"), env("PENNYDROP_SECRET_KEY")), timeout=30)
+    check(r.status_code == 200, f"simulator statement: HTTP {r.status_code} {r.text[:300]!r}")
+    return r.json()["transactions"]
+
+
+def link_at(ctx: Ctx, tag: str, routing: str, number: str):
+    acct = ctx.create_individual_account(tag)
+    ba = ctx.moov.bank_accounts.link(
+        account_id=acct.account_id,
+        link_bank_account=components.BankAccountPayload(
+            account=components.BankAccountIntegration(
+                holder_name="Jane Doe",
+                holder_type=components.BankAccountHolderType.INDIVIDUAL,
+                account_number=number,
+                bank_account_type=components.BankAccountType.CHECKING,
+                routing_number=routing,
+            )
+        ),
+    ).result
+    eq(ba.last_four_account_number, number[-4:], "link lastFourAccountNumber")
+    return acct.account_id, ba.bank_account_id
+
+
+ACH_ROUTING = "231380104"  # a bank the simulated network does not reach instantly
+
+
+def flow_production_micro_deposits(ctx: Ctx) -> None:
+    moov = ctx.moov
+    number = random_account_number()
+    aid, bid = link_at(ctx, "production-micro-deposits", ACH_ROUTING, number)
+    step(f"setup: account {aid}, bank account {bid} at {ACH_ROUTING}")
+    moov.bank_accounts.initiate_micro_deposits(account_id=aid, bank_account_id=bid)
+    step("bank_accounts.initiate_micro_deposits: 204")
+    ctx.check_bank_status(aid, bid, "pending", "verification-initiated", "after initiating micro-deposits")
+
+    e = expect_status(lambda: moov.bank_accounts.complete_micro_deposits(account_id=aid, bank_account_id=bid, amounts=[1, 2]),
+                      409, errors.GenericError, "complete before the cutoff")
+    check("not been sent" in generic_error_text(e, "complete before cutoff"), "409 says the deposits are not sent yet")
+    step("complete_micro_deposits before the cutoff: GenericError 409 (not counted)")
+
+    result = run_cutoff()
+    files = result.get("files", [])
+    check(len(files) >= 1, f"cutoff wrote no file: {result!r}")
+    step(f"POST /admin/ach/cutoffs: {len(files)} file(s), first {files[0]['fileName']}")
+
+    lines = statement(ACH_ROUTING, number)
+    credits = [t["amountCents"] for t in lines if t["direction"] == "credit"]
+    debits = [t["amountCents"] for t in lines if t["direction"] == "debit"]
+    eq(len(credits), 2, "micro-deposit credits on the statement")
+    check(all(1 <= c <= 49 for c in credits), f"credits {credits} are not 1-49 cents")
+    eq(debits, [sum(credits)], "recoup debit on the statement")
+    check(all("ACCTVERIFY" in t["statementText"] for t in lines), "statement lines say ACCTVERIFY")
+    step(f"simulator statement: credits {credits}, debit {debits[0]}, all ACCTVERIFY")
+
+    done = moov.bank_accounts.complete_micro_deposits(account_id=aid, bank_account_id=bid,
+                                                      amounts=list(reversed(credits))).result
+    eq(val(done.status), "verified", "complete_micro_deposits status")
+    step("bank_accounts.complete_micro_deposits(amounts from the statement): status=verified")
+    ctx.check_bank_status(aid, bid, "verified", "verification-successful", "after micro-deposits")
+    step("bank_accounts.get: status=verified reason=verification-successful")
+
+
+def flow_production_returns(ctx: Ctx) -> None:
+    moov = ctx.moov
+    # R03: the simulated bank has no such account.
+    aid, bid = link_at(ctx, "production-r03", ACH_ROUTING, "3000000003")
+    moov.bank_accounts.initiate_micro_deposits(account_id=aid, bank_account_id=bid)
+    result = run_cutoff()
+    check(result["inbound"]["returns"] >= 1, f"no returns applied: {result!r}")
+    ba = ctx.bank_account(aid, bid)
+    eq(ba.status, "verificationFailed", "R03 bankAccount.status")
+    eq(ba.status_reason, "micro-deposit-return", "R03 bankAccount.statusReason")
+    check(ba.exception_details is not None, "R03 exceptionDetails missing")
+    eq(val(ba.exception_details.ach_return_code), "R03", "R03 exceptionDetails.achReturnCode")
+    step(f"R03: bank account verificationFailed / micro-deposit-return, achReturnCode R03 "
+         f"({ba.exception_details.description!r})")
+
+    # C01: the simulated bank says the right account number is 3100000010.
+    aid, bid = link_at(ctx, "production-c01", ACH_ROUTING, "3100000001")
+    before = ctx.bank_account(aid, bid)
+    moov.bank_accounts.initiate_micro_deposits(account_id=aid, bank_account_id=bid)
+    result = run_cutoff()
+    check(result["inbound"]["nocs"] >= 1, f"no NOCs applied: {result!r}")
+    after = ctx.bank_account(aid, bid)
+    eq(after.last_four_account_number, "0010", "C01 corrected lastFourAccountNumber")
+    check(after.fingerprint != before.fingerprint, "C01 changed the fingerprint")
+    eq(after.status, "pending", "C01 leaves the verification pending")
+    step("C01: account number corrected (last four 0010), fingerprint updated, still pending")
+
+
 FLOWS: Dict[str, Callable[[Ctx], None]] = {
     "foundation": flow_foundation,
     "ping": flow_ping,
@@ -698,6 +808,8 @@ FLOWS: Dict[str, Callable[[Ctx], None]] = {
     "access-token": flow_access_token,
     "production-instant": flow_production_instant,
     "production-instant-max-attempts": flow_production_instant_max_attempts,
+    "production-micro-deposits": flow_production_micro_deposits,
+    "production-returns": flow_production_returns,
 }
 
 ALIASES: Dict[str, str] = {
@@ -708,7 +820,8 @@ ALIASES: Dict[str, str] = {
 GROUPS: Dict[str, List[str]] = {
     "sandbox-all": ["foundation", "ping", "sandbox-micro-deposits", "sandbox-instant",
                     "payment-methods", "access-token"],
-    "production-all": ["production-instant", "production-instant-max-attempts"],
+    "production-all": ["production-instant", "production-instant-max-attempts",
+                       "production-micro-deposits", "production-returns"],
 }
 GROUPS["all"] = GROUPS["sandbox-all"]
 

@@ -21,9 +21,21 @@ pub struct Principal {
     pub mode: Mode,
     pub public_key: String,
     pub grant: Grant,
+    /// Operator keys (and their tokens) may use the admin API.
+    pub operator: bool,
 }
 
 impl Principal {
+    /// 403 unless this is an operator key whose grant includes `scope`.
+    pub fn require_operator(&self, scope: Scope) -> Result<(), ApiError> {
+        if !self.operator {
+            return Err(ApiError::Forbidden(
+                "the admin API needs an operator key (pennydrop api-keys create --operator)".into(),
+            ));
+        }
+        self.require(scope)
+    }
+
     /// 403 unless the grant includes `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         if self.grant.allows(scope) {
@@ -107,6 +119,7 @@ impl FromRequestParts<AppState> for Principal {
             return Ok(Principal {
                 tenant: key.account_id,
                 mode: key.mode,
+                operator: key.operator,
                 public_key: key.public_key,
                 grant: Grant::Scoped(scopes),
             });
@@ -127,6 +140,7 @@ impl FromRequestParts<AppState> for Principal {
         Ok(Principal {
             tenant: key.account_id,
             mode: key.mode,
+            operator: key.operator,
             public_key: key.public_key,
             grant: Grant::Full,
         })

@@ -14,6 +14,7 @@ use pennydrop_core::crypto::Vault;
 use pennydrop_core::directory::Directory;
 use pennydrop_core::Clock;
 use pennydrop_engine::Engine;
+use pennydrop_rails::ach::AchRail;
 use pennydrop_rails::SimulatedBank;
 use pennydrop_store::Store;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The simulated bank network, when it is on.
     pub simulator: Option<Arc<SimulatedBank>>,
+    /// The ACH rail (cutoffs, files, returns).
+    pub ach: Option<Arc<AchRail>>,
     pub vault: Arc<Vault>,
     pub directory: Arc<Directory>,
     pub clock: Arc<dyn Clock>,

@@ -12,6 +12,10 @@ pub enum Scope {
     BankAccountsRead(Uuid),
     BankAccountsWrite(Uuid),
     PaymentMethodsRead(Uuid),
+    /// Operator keys only: read ACH files, inbound files and monitoring.
+    AdminRead,
+    /// Operator keys only: run cutoffs.
+    AdminWrite,
 }
 
 impl Scope {
@@ -21,6 +25,8 @@ impl Scope {
             "/accounts.read" => return Some(Scope::AccountsRead),
             "/accounts.write" => return Some(Scope::AccountsWrite),
             "/ping.read" => return Some(Scope::PingRead),
+            "/admin.read" => return Some(Scope::AdminRead),
+            "/admin.write" => return Some(Scope::AdminWrite),
             _ => {}
         }
         let rest = s.strip_prefix("/accounts/")?;
@@ -36,6 +42,10 @@ impl Scope {
         }
     }
 
+    pub fn is_admin(self) -> bool {
+        matches!(self, Scope::AdminRead | Scope::AdminWrite)
+    }
+
     /// The account a scope is about, if it names one.
     pub fn account_id(&self) -> Option<Uuid> {
         match self {
@@ -44,7 +54,11 @@ impl Scope {
             | Scope::BankAccountsRead(id)
             | Scope::BankAccountsWrite(id)
             | Scope::PaymentMethodsRead(id) => Some(*id),
-            Scope::AccountsRead | Scope::AccountsWrite | Scope::PingRead => None,
+            Scope::AccountsRead
+            | Scope::AccountsWrite
+            | Scope::PingRead
+            | Scope::AdminRead
+            | Scope::AdminWrite => None,
         }
     }
 
@@ -53,6 +67,8 @@ impl Scope {
             Scope::AccountsRead => "/accounts.read".into(),
             Scope::AccountsWrite => "/accounts.write".into(),
             Scope::PingRead => "/ping.read".into(),
+            Scope::AdminRead => "/admin.read".into(),
+            Scope::AdminWrite => "/admin.write".into(),
             Scope::ProfileRead(id) => format!("/accounts/{id}/profile.read"),
             Scope::ProfileWrite(id) => format!("/accounts/{id}/profile.write"),
             Scope::BankAccountsRead(id) => format!("/accounts/{id}/bank-accounts.read"),
@@ -96,6 +112,8 @@ mod tests {
             Scope::BankAccountsRead(id),
             Scope::BankAccountsWrite(id),
             Scope::PaymentMethodsRead(id),
+            Scope::AdminRead,
+            Scope::AdminWrite,
         ] {
             assert_eq!(Scope::parse(&s.render()), Some(s));
         }

@@ -5,6 +5,7 @@
 
 pub mod payment_methods;
 pub mod rail;
+pub mod returns;
 pub mod rules;
 mod service;
 

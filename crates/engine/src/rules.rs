@@ -126,14 +126,14 @@ pub enum InstantNetwork {
     FedNow,
 }
 
-fn random_uuid(rng: &mut dyn RngCore) -> Uuid {
+pub(crate) fn random_uuid(rng: &mut dyn RngCore) -> Uuid {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 /// Sets the bank account's status and records the `bankAccount.updated` event.
-fn set_status(
+pub(crate) fn set_status(
     change: &mut Change,
     b: &BankAccount,
     status: BankAccountStatus,

@@ -342,6 +342,99 @@ impl Engine {
         Err(EngineError::Busy)
     }
 
+    /// Runs a background decision on a bank account by ID until it applies.
+    async fn decide_by_id(
+        &self,
+        bank_account_id: Uuid,
+        mut decide: impl FnMut(&Snapshot, Timestamp) -> Result<Option<Change>, EngineError>,
+    ) -> Result<bool, EngineError> {
+        for _ in 0..MAX_RETRIES {
+            let Some(snap) = self.store.snapshot_by_id(bank_account_id).await? else {
+                return Ok(false); // disabled: nothing left to change
+            };
+            let Some(change) = decide(&snap, self.clock.now())? else {
+                return Ok(false);
+            };
+            match self.store.apply(&change).await {
+                Ok(()) => return Ok(true),
+                Err(StoreError::Stale) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Busy)
+    }
+
+    /// Applies an ACH return of `entry` (see `docs/ach.md` for the mapping).
+    pub async fn apply_return(
+        &self,
+        entry: &pennydrop_core::model::AchEntry,
+        code: &str,
+    ) -> Result<bool, EngineError> {
+        self.decide_by_id(entry.bank_account_id, |snap, now| {
+            Ok(Some(crate::returns::ach_return(
+                snap, entry, code, now, &mut OsRng,
+            )))
+        })
+        .await
+    }
+
+    /// Applies a notification of change: re-encrypts a corrected account number, updates the
+    /// fingerprint, routing number, holder name or account type, and records the NOC.
+    pub async fn apply_noc(
+        &self,
+        entry: &pennydrop_core::model::AchEntry,
+        change_code: &str,
+        corrected: &crate::returns::CorrectedData,
+    ) -> Result<bool, EngineError> {
+        let vault = self.vault.clone();
+        self.decide_by_id(entry.bank_account_id, |snap, now| {
+            let b = &snap.bank_account;
+            let mut fields = Vec::new();
+            let mut fix = pennydrop_core::change::Correction::default();
+            let current = vault.open(&b.sealed, b.bank_account_id.as_bytes())?;
+            let number = corrected
+                .account_number
+                .clone()
+                .unwrap_or_else(|| current.clone());
+            let routing = corrected
+                .routing_number
+                .clone()
+                .unwrap_or_else(|| b.routing_number.clone());
+            if let Some(n) = &corrected.account_number {
+                fix.sealed = Some(vault.seal(n, b.bank_account_id.as_bytes()));
+                fix.last_four = Some(n.last_four());
+                fields.push("accountNumber".to_string());
+            }
+            if let Some(r) = &corrected.routing_number {
+                fix.routing_number = Some(r.clone());
+                fields.push("routingNumber".to_string());
+            }
+            if corrected.account_number.is_some() || corrected.routing_number.is_some() {
+                if let Ok(r) = pennydrop_core::RoutingNumber::parse(&routing) {
+                    fix.fingerprint = Some(vault.fingerprint(&r, &number));
+                }
+            }
+            if let Some(name) = &corrected.holder_name {
+                fix.holder_name = Some(name.clone());
+                fields.push("holderName".to_string());
+            }
+            if let Some(t) = corrected.bank_account_type {
+                fix.bank_account_type = Some(t);
+                fields.push("bankAccountType".to_string());
+            }
+            Ok(Some(crate::returns::noc(
+                snap,
+                entry,
+                change_code,
+                fix,
+                fields,
+                now,
+                &mut OsRng,
+            )))
+        })
+        .await
+    }
+
     /// Sends every open instant credit; returns how many were attempted.
     pub async fn dispatch_open_credits(&self) -> Result<usize, EngineError> {
         let now = self.clock.now();

@@ -149,3 +149,151 @@ impl InstantRail for SimulatedBank {
         Ok(RailOutcome::Accepted)
     }
 }
+
+/// Account numbers the simulated banks return ACH entries for, with the return reason.
+pub const ACH_RETURNS: &[(&str, &str)] = &[
+    ("3000000002", "R02"), // account closed
+    ("3000000003", "R03"), // no account / unable to locate
+    ("3000000004", "R04"), // invalid account number
+    ("3000000016", "R16"), // account frozen
+    ("3000000020", "R20"), // non-transaction account
+    ("3000000023", "R23"), // credit refused by receiver
+];
+
+/// Account numbers the simulated banks answer with a notification of change: the entry posts,
+/// and a C01 tells the originator the correct account number.
+pub const ACH_NOCS: &[(&str, &str, &str)] = &[("3100000001", "C01", "3100000010")];
+
+pub fn ach_return(account_number: &str) -> Option<&'static str> {
+    ACH_RETURNS
+        .iter()
+        .find(|(n, _)| *n == account_number)
+        .map(|(_, c)| *c)
+}
+
+pub fn ach_noc(account_number: &str) -> Option<(&'static str, &'static str)> {
+    ACH_NOCS
+        .iter()
+        .find(|(n, _, _)| *n == account_number)
+        .map(|(_, c, d)| (*c, *d))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulatorError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("building a return file: {0}")]
+    Build(String),
+}
+
+impl SimulatedBank {
+    /// Reads the originator's outbox like receiving banks would: posts every entry to the
+    /// simulated statements, and writes return and NOC files into the inbox for the magic
+    /// account numbers. Files younger than `settlement_delay` wait. Each file is read once
+    /// (postings are idempotent, so a crash halfway is repaired by reading it again).
+    pub async fn process_outbox(
+        &self,
+        dirs: &crate::ach::AchDirs,
+        settlement_delay: jiff::SignedDuration,
+    ) -> Result<usize, SimulatorError> {
+        let now = self.clock.now();
+        let mut read = 0;
+        for path in crate::ach::files::visible_files(&dirs.outbox)? {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if self.store.simulator_file_was_read(&name).await? {
+                continue;
+            }
+            if !settlement_delay.is_zero() {
+                let modified = std::fs::metadata(&path)?.modified()?;
+                let age = std::time::SystemTime::now()
+                    .duration_since(modified)
+                    .unwrap_or_default();
+                if (age.as_secs() as i64) < settlement_delay.as_secs() {
+                    continue;
+                }
+            }
+            let text = std::fs::read_to_string(&path)?;
+            let file = match nacha::read_str(&text) {
+                Ok(f) => f,
+                Err(e) => {
+                    // A real bank would reject the file; the simulator says so loudly.
+                    tracing::error!(file = %name, error = %e, "simulated bank rejected an unreadable file");
+                    self.store.simulator_mark_file_read(&name, now).await?;
+                    continue;
+                }
+            };
+            let mut returns: Vec<(nacha::Batch, nacha::Entry, String)> = Vec::new();
+            let mut nocs: Vec<(nacha::Batch, nacha::Entry, String, String)> = Vec::new();
+            for batch in &file.batches {
+                for entry in &batch.entries {
+                    let d = &entry.detail;
+                    let number = d.dfi_account_number.trim().to_string();
+                    if let Some(code) = ach_return(&number) {
+                        returns.push((batch.clone(), entry.clone(), code.to_string()));
+                        continue;
+                    }
+                    if let Some((code, corrected)) = ach_noc(&number) {
+                        nocs.push((
+                            batch.clone(),
+                            entry.clone(),
+                            code.to_string(),
+                            corrected.to_string(),
+                        ));
+                    }
+                    let (Ok(routing), Ok(account)) = (
+                        RoutingNumber::parse(&d.rdfi_routing),
+                        AccountNumber::parse(&number),
+                    ) else {
+                        continue;
+                    };
+                    let info: Vec<String> = entry
+                        .addenda
+                        .iter()
+                        .filter_map(|a| match a {
+                            nacha::Addenda::Payment(p) => {
+                                Some(p.payment_related_information.trim().to_string())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    let company = batch.header.company_name.trim();
+                    let description = batch.header.company_entry_description.trim();
+                    let mut text = format!("{company} {description}");
+                    for i in &info {
+                        text.push(' ');
+                        text.push_str(i);
+                    }
+                    self.post(
+                        format!("{name}:{}", d.trace_number),
+                        &routing,
+                        &account,
+                        i64::try_from(d.amount_cents).unwrap_or(i64::MAX),
+                        d.transaction_code.is_credit(),
+                        "ach",
+                        company,
+                        description,
+                        text,
+                    )
+                    .await?;
+                }
+            }
+            if !returns.is_empty() || !nocs.is_empty() {
+                let reply = crate::ach::simulated_reply(&file, &returns, &nocs, now)
+                    .map_err(SimulatorError::Build)?;
+                crate::ach::files::write_atomically(
+                    &dirs.inbox,
+                    &format!("RETURNS-{name}"),
+                    reply.as_bytes(),
+                )?;
+            }
+            self.store.simulator_mark_file_read(&name, now).await?;
+            read += 1;
+        }
+        Ok(read)
+    }
+}

@@ -119,7 +119,9 @@ pub async fn run_all(store: Arc<dyn Store>) {
 }
 
 fn claim(due_by: Timestamp, window: Option<Timestamp>) -> CutoffClaim {
-    let day_start: Timestamp = "2026-11-23T05:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+    let day_start: Timestamp = "2026-11-23T05:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
     CutoffClaim {
         file_id: Uuid::new_v4(),
         now: due_by,
@@ -133,14 +135,36 @@ fn claim(due_by: Timestamp, window: Option<Timestamp>) -> CutoffClaim {
 }
 
 /// Adds a production micro-deposit round with three entries due at `due_at`.
-async fn queue_micro_deposits(s: &dyn Store, vault: &Vault, number: &str, due_at: Timestamp) -> (BankAccount, Verification) {
+async fn queue_micro_deposits(
+    s: &dyn Store,
+    vault: &Vault,
+    number: &str,
+    due_at: Timestamp,
+) -> (BankAccount, Verification) {
     let (_, ba) = linked(s, vault, number).await;
-    let snap = s.snapshot_by_id(ba.bank_account_id).await.unwrap_or_else(|e| panic!("{e}")).expect("snap");
-    let v = verification(&ba, VerificationKind::MicroDeposits, VerificationStatus::New);
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    let v = verification(
+        &ba,
+        VerificationKind::MicroDeposits,
+        VerificationStatus::New,
+    );
     let mut change = Change::new(&snap, t0());
     change.insert_verification = Some(v.clone());
     for (amount, credit) in [(12, true), (34, true), (46, false)] {
-        let mut e = entry(&v, if credit { EntryPurpose::MicroDepositCredit } else { EntryPurpose::MicroDepositDebit }, amount, credit);
+        let mut e = entry(
+            &v,
+            if credit {
+                EntryPurpose::MicroDepositCredit
+            } else {
+                EntryPurpose::MicroDepositDebit
+            },
+            amount,
+            credit,
+        );
         e.due_at = due_at;
         change.ach_entries.push(e);
     }
@@ -151,7 +175,9 @@ async fn queue_micro_deposits(s: &dyn Store, vault: &Vault, number: &str, due_at
 pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
     let s = store.as_ref();
     let vault = Vault::new(SecretKey::generate(), vec![], None);
-    let window: Timestamp = "2026-11-23T15:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+    let window: Timestamp = "2026-11-23T15:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
     let later = window + SignedDuration::from_hours(4);
     let (ba, v) = queue_micro_deposits(s, &vault, "10101010", window).await;
     let (ba_later, _) = queue_micro_deposits(s, &vault, "20202020", later).await;
@@ -164,63 +190,157 @@ pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
     assert!(file.entry_count >= 3);
     assert_eq!(file.status, AchFileStatus::Assembled);
     assert_eq!(s.last_window_at().await.unwrap_or_default(), Some(window));
-    let entries = s.file_entries(file.file_id).await.unwrap_or_else(|e| panic!("{e}"));
+    let entries = s
+        .file_entries(file.file_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(entries.len() as i64, file.entry_count);
-    let mine: Vec<&FileEntry> = entries.iter().filter(|e| e.entry.bank_account_id == ba.bank_account_id).collect();
+    let mine: Vec<&FileEntry> = entries
+        .iter()
+        .filter(|e| e.entry.bank_account_id == ba.bank_account_id)
+        .collect();
     assert_eq!(mine.len(), 3);
-    assert!(mine.iter().all(|e| e.entry.status == EntryStatus::Batched && e.sealed == ba.sealed));
-    assert!(entries.iter().all(|e| e.entry.bank_account_id != ba_later.bank_account_id), "not yet due");
+    assert!(mine
+        .iter()
+        .all(|e| e.entry.status == EntryStatus::Batched && e.sealed == ba.sealed));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.entry.bank_account_id != ba_later.bank_account_id),
+        "not yet due"
+    );
     let seqs: Vec<i64> = entries.iter().map(|e| e.trace_seq).collect();
     let mut sorted = seqs.clone();
     sorted.dedup();
     assert_eq!(sorted.len(), seqs.len(), "trace sequences are unique");
-    let snap = s.snapshot_by_id(ba.bank_account_id).await.unwrap_or_else(|e| panic!("{e}")).expect("snap");
-    let sent = snap.verifications.iter().find(|x| x.verification_id == v.verification_id).expect("v");
-    assert_eq!(sent.status, VerificationStatus::SentCredit, "claiming the entries sends the verification");
-    assert_eq!(snap.bank_account.version, ba.version + 2, "the cutoff bumps the bank account version");
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    let sent = snap
+        .verifications
+        .iter()
+        .find(|x| x.verification_id == v.verification_id)
+        .expect("v");
+    assert_eq!(
+        sent.status,
+        VerificationStatus::SentCredit,
+        "claiming the entries sends the verification"
+    );
+    assert_eq!(
+        snap.bank_account.version,
+        ba.version + 2,
+        "the cutoff bumps the bank account version"
+    );
 
     // Content is stored once; a second store keeps the first.
-    assert_eq!(s.set_file_content(file.file_id, "first").await.unwrap_or_default(), "first");
-    assert_eq!(s.set_file_content(file.file_id, "second").await.unwrap_or_default(), "first");
-    s.mark_file(file.file_id, AchFileStatus::Written, window).await.unwrap_or_else(|e| panic!("{e}"));
-    let written = s.ach_file(file.file_id).await.unwrap_or_else(|e| panic!("{e}")).expect("file");
+    assert_eq!(
+        s.set_file_content(file.file_id, "first")
+            .await
+            .unwrap_or_default(),
+        "first"
+    );
+    assert_eq!(
+        s.set_file_content(file.file_id, "second")
+            .await
+            .unwrap_or_default(),
+        "first"
+    );
+    s.mark_file(file.file_id, AchFileStatus::Written, window)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let written = s
+        .ach_file(file.file_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("file");
     assert_eq!(written.status, AchFileStatus::Written);
-    assert!(s.files_in_status(AchFileStatus::Assembled).await.unwrap_or_default().iter().all(|f| f.file_id != file.file_id));
+    assert!(s
+        .files_in_status(AchFileStatus::Assembled)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .all(|f| f.file_id != file.file_id));
 
     // Nothing left at that window; the later entries go in a later cutoff.
-    assert!(s.claim_cutoff(&claim(window, None)).await.unwrap_or_else(|e| panic!("{e}")).is_none());
+    assert!(s
+        .claim_cutoff(&claim(window, None))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
     // Two concurrent cutoffs never share an entry.
     let mut tasks = Vec::new();
     for _ in 0..2 {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move { store.claim_cutoff(&claim(later, None)).await }));
+        tasks.push(tokio::spawn(async move {
+            store.claim_cutoff(&claim(later, None)).await
+        }));
     }
     let mut claimed = 0;
     let mut modifiers = vec![file.file_id_modifier];
     for t in tasks {
-        if let Some(f) = t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")) {
+        if let Some(f) = t
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"))
+        {
             claimed += 1;
             modifiers.push(f.file_id_modifier);
-            let more = s.file_entries(f.file_id).await.unwrap_or_else(|e| panic!("{e}"));
-            assert!(more.iter().all(|e| e.trace_seq > *seqs.iter().max().unwrap_or(&0)));
+            let more = s
+                .file_entries(f.file_id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(more
+                .iter()
+                .all(|e| e.trace_seq > *seqs.iter().max().unwrap_or(&0)));
         }
     }
-    assert_eq!(claimed, 1, "exactly one of two concurrent cutoffs finds the entries");
+    assert_eq!(
+        claimed, 1,
+        "exactly one of two concurrent cutoffs finds the entries"
+    );
     modifiers.sort();
     modifiers.dedup();
     assert_eq!(modifiers.len(), 2, "the file ID modifier rotates");
-    let counts = s.micro_entry_counts().await.unwrap_or_else(|e| panic!("{e}"));
-    let tenant = counts.iter().find(|c| c.tenant_id == ba.tenant_id).expect("counted");
-    assert_eq!((tenant.forward, tenant.forward_credits, tenant.forward_debits, tenant.returned), (3, 2, 1, 0));
+    let counts = s
+        .micro_entry_counts()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tenant = counts
+        .iter()
+        .find(|c| c.tenant_id == ba.tenant_id)
+        .expect("counted");
+    assert_eq!(
+        (
+            tenant.forward,
+            tenant.forward_credits,
+            tenant.forward_debits,
+            tenant.returned
+        ),
+        (3, 2, 1, 0)
+    );
 }
 
 pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
-    let window: Timestamp = "2026-11-24T15:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+    let window: Timestamp = "2026-11-24T15:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
     let (ba, _) = queue_micro_deposits(s, &vault, "30303030", window).await;
-    let file = s.claim_cutoff(&claim(window, None)).await.unwrap_or_else(|e| panic!("{e}")).expect("file");
-    let entries = s.file_entries(file.file_id).await.unwrap_or_else(|e| panic!("{e}"));
-    let first = entries.iter().find(|e| e.entry.bank_account_id == ba.bank_account_id).expect("entry");
+    let file = s
+        .claim_cutoff(&claim(window, None))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("file");
+    let entries = s
+        .file_entries(file.file_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = entries
+        .iter()
+        .find(|e| e.entry.bank_account_id == ba.bank_account_id)
+        .expect("entry");
     let (found, seq) = s
         .entry_by_trace(first.trace_seq % 10_000_000)
         .await
@@ -229,7 +349,11 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
     assert_eq!(found.entry_id, first.entry.entry_id);
     assert_eq!(seq, first.trace_seq);
 
-    let snap = s.snapshot_by_id(ba.bank_account_id).await.unwrap_or_else(|e| panic!("{e}")).expect("snap");
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
     let new_number = AccountNumber::parse("30303099").unwrap_or_else(|e| panic!("{e}"));
     let mut change = Change::new(&snap, window);
     change.entry_returns = vec![(first.entry.entry_id, "R03".into())];
@@ -248,15 +372,36 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
         received_on: window,
     }];
     s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
-    let after = s.snapshot_by_id(ba.bank_account_id).await.unwrap_or_else(|e| panic!("{e}")).expect("snap");
+    let after = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
     assert_eq!(after.bank_account.last_four, "3099");
-    assert_eq!(after.bank_account.routing_number, ba.routing_number, "unchanged fields stay");
-    let opened = vault.open(&after.bank_account.sealed, ba.bank_account_id.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        after.bank_account.routing_number, ba.routing_number,
+        "unchanged fields stay"
+    );
+    let opened = vault
+        .open(&after.bank_account.sealed, ba.bank_account_id.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(opened.expose(), "30303099");
-    let nocs = s.nocs_for(ba.bank_account_id).await.unwrap_or_else(|e| panic!("{e}"));
+    let nocs = s
+        .nocs_for(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(nocs, change.nocs);
-    let counts = s.micro_entry_counts().await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(counts.iter().find(|c| c.tenant_id == ba.tenant_id).map(|c| c.returned), Some(1));
+    let counts = s
+        .micro_entry_counts()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        counts
+            .iter()
+            .find(|c| c.tenant_id == ba.tenant_id)
+            .map(|c| c.returned),
+        Some(1)
+    );
 
     let inbound = InboundFile {
         inbound_id: Uuid::new_v4(),
@@ -269,11 +414,23 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
         nocs: 0,
     };
     assert!(!s.inbound_seen(&inbound.sha256).await.unwrap_or(true));
-    s.record_inbound(&inbound).await.unwrap_or_else(|e| panic!("{e}"));
+    s.record_inbound(&inbound)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(s.inbound_seen(&inbound.sha256).await.unwrap_or(false));
-    assert!(s.list_inbound(10).await.unwrap_or_default().contains(&inbound));
-    assert!(s.simulator_mark_file_read("x.ach", window).await.unwrap_or(false));
-    assert!(!s.simulator_mark_file_read("x.ach", window).await.unwrap_or(true));
+    assert!(s
+        .list_inbound(10)
+        .await
+        .unwrap_or_default()
+        .contains(&inbound));
+    assert!(s
+        .simulator_mark_file_read("x.ach", window)
+        .await
+        .unwrap_or(false));
+    assert!(!s
+        .simulator_mark_file_read("x.ach", window)
+        .await
+        .unwrap_or(true));
 }
 
 async fn linked(s: &dyn Store, vault: &Vault, number: &str) -> (Account, BankAccount) {

@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::model::{
-    AccessToken, Account, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount, Event,
-    FileEntry, InboundFile, InstantCredit, NocRecord, StatementLine,
+    AccessToken, Account, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount, Event, FileEntry,
+    InboundFile, InstantCredit, NocRecord, StatementLine,
 };
 use std::sync::Arc;
 use thiserror::Error;
@@ -206,8 +206,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         fingerprint: &str,
     ) -> Result<Vec<StatementLine>, StoreError>;
 
+    /// Whether the simulated bank has read an outbox file.
+    async fn simulator_file_was_read(&self, file_name: &str) -> Result<bool, StoreError>;
+
     /// Records that the simulated bank read an outbox file; false if it already had.
-    async fn simulator_mark_file_read(&self, file_name: &str, at: Timestamp) -> Result<bool, StoreError>;
+    async fn simulator_mark_file_read(
+        &self,
+        file_name: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
 
     /// The cutoff's one transaction: serialized against every other cutoff (in any process),
     /// it puts every pending entry due by `claim.due_by` into a new file with fresh trace
@@ -226,9 +233,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError>;
 
-    async fn mark_file(&self, file_id: Uuid, status: AchFileStatus, at: Timestamp) -> Result<(), StoreError>;
+    async fn mark_file(
+        &self,
+        file_id: Uuid,
+        status: AchFileStatus,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
 
-    async fn set_delivery_error(&self, file_id: Uuid, error: Option<&str>) -> Result<(), StoreError>;
+    async fn set_delivery_error(
+        &self,
+        file_id: Uuid,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
 
     /// Files in a status, oldest first.
     async fn files_in_status(&self, status: AchFileStatus) -> Result<Vec<AchFile>, StoreError>;

@@ -22,7 +22,9 @@ use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::{AccountFilter, Backend, CutoffClaim, LinkOutcome, MicroEntryCounts, Store, StoreError};
+use crate::{
+    AccountFilter, Backend, CutoffClaim, LinkOutcome, MicroEntryCounts, Store, StoreError,
+};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -921,6 +923,14 @@ macro_rules! sql_store {
                 rows.iter().map(Self::statement_line_from_row).collect()
             }
 
+            async fn simulator_file_was_read(&self, file_name: &str) -> Result<bool, StoreError> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM simulator_ach_files WHERE file_name = $1")
+                    .bind(file_name)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get::<i64, _>("n")? > 0)
+            }
+
             async fn simulator_mark_file_read(&self, file_name: &str, at: Timestamp) -> Result<bool, StoreError> {
                 let done = sqlx::query(
                     "INSERT INTO simulator_ach_files (file_name, read_on) VALUES ($1, $2) ON CONFLICT (file_name) DO NOTHING",
@@ -1292,8 +1302,9 @@ macro_rules! insert_account_sql {
 macro_rules! insert_api_key_sql {
     ($exec:expr, $k:expr) => {{
         let k: &ApiKey = $k;
-        let sql =
-            format!("INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        let sql = format!(
+            "INSERT INTO api_keys ({API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        );
         sqlx::query(&sql)
             .bind(&k.public_key)
             .bind(&k.secret_hash)

@@ -1,4 +1,5 @@
 mod accounts;
+mod admin;
 mod bank_accounts;
 mod health;
 mod oauth;
@@ -18,6 +19,16 @@ pub fn router() -> Router<AppState> {
         .route("/ping", get(health::ping))
         .route("/health", get(health::health))
         .route("/oauth2/token", post(oauth::create_token))
+        .route("/metrics", get(admin::metrics))
+        .route("/admin/ach/cutoffs", post(admin::run_cutoff))
+        .route("/admin/ach/files", get(admin::list_files))
+        .route("/admin/ach/files/{file_id}", get(admin::get_file))
+        .route(
+            "/admin/ach/files/{file_id}/contents",
+            get(admin::download_file),
+        )
+        .route("/admin/ach/inbound", get(admin::list_inbound))
+        .route("/admin/micro-entries", get(admin::micro_entries))
         .route("/accounts", post(accounts::create).get(accounts::list))
         .route("/accounts/{account_id}", get(accounts::get))
         .route(

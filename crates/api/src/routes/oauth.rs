@@ -102,6 +102,12 @@ pub async fn create_token(
     for raw in requested.split_whitespace() {
         let scope = Scope::parse(raw)
             .ok_or_else(|| ApiError::validation("scope", format!("unknown scope {raw}")))?;
+        if scope.is_admin() && !key.operator {
+            return Err(ApiError::validation(
+                "scope",
+                format!("scope {raw} needs an operator key"),
+            ));
+        }
         if let Some(account_id) = scope.account_id() {
             if state
                 .store

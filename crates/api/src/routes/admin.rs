@@ -1,0 +1,191 @@
+//! The operator's API: ACH files and cutoffs, inbound files, micro-entry monitoring. Every
+//! route needs an operator key (`pennydrop api-keys create --operator`) or a token with
+//! `/admin.read` / `/admin.write` issued to one.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use pennydrop_core::model::{AchFile, InboundFile};
+use pennydrop_core::scope::Scope;
+use pennydrop_rails::ach::AchRail;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+use super::{path_id, rfc3339};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+fn rail(state: &AppState) -> ApiResult<&Arc<AchRail>> {
+    state
+        .ach
+        .as_ref()
+        .ok_or_else(|| ApiError::NotFound("the ACH rail is not configured".into()))
+}
+
+pub(crate) fn file_json(f: &AchFile) -> Value {
+    json!({
+        "fileID": f.file_id,
+        "fileName": f.file_name,
+        "createdOn": rfc3339(f.created_on),
+        "windowAt": f.window_at.map(rfc3339),
+        "effectiveEntryDate": f.effective_date.to_string(),
+        "fileIDModifier": f.file_id_modifier.to_string(),
+        "entryCount": f.entry_count,
+        "totalCreditCents": f.total_credit_cents,
+        "totalDebitCents": f.total_debit_cents,
+        "status": f.status,
+        "writtenOn": f.written_on.map(rfc3339),
+        "deliveredOn": f.delivered_on.map(rfc3339),
+        "deliveryError": f.delivery_error,
+    })
+}
+
+fn inbound_json(f: &InboundFile) -> Value {
+    json!({
+        "inboundID": f.inbound_id,
+        "fileName": f.file_name,
+        "sha256": f.sha256,
+        "receivedOn": rfc3339(f.received_on),
+        "status": f.status,
+        "error": f.error,
+        "returns": f.returns,
+        "nocs": f.nocs,
+    })
+}
+
+/// `POST /admin/ach/cutoffs`: run a cutoff now, then let the bank (simulated, when on) answer.
+pub async fn run_cutoff(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<Value>> {
+    principal.require_operator(Scope::AdminWrite)?;
+    let rail = rail(&state)?;
+    let (file, inbox) = rail
+        .cutoff_and_exchange()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::info!(file = ?file.as_ref().map(|f| &f.file_name), "operator cutoff");
+    Ok(Json(json!({
+        "files": file.iter().map(file_json).collect::<Vec<_>>(),
+        "inbound": inbox,
+    })))
+}
+
+pub async fn list_files(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<Value>> {
+    principal.require_operator(Scope::AdminRead)?;
+    let files = state.store.list_files(200).await?;
+    Ok(Json(Value::Array(files.iter().map(file_json).collect())))
+}
+
+pub async fn get_file(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(file_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    principal.require_operator(Scope::AdminRead)?;
+    let id = path_id(&file_id, "ACH file")?;
+    let file = state
+        .store
+        .ach_file(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("ACH file {id} not found")))?;
+    Ok(Json(file_json(&file)))
+}
+
+/// `GET /admin/ach/files/{fileID}/contents`: the NACHA text, as a download.
+pub async fn download_file(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(file_id): Path<String>,
+) -> ApiResult<Response> {
+    principal.require_operator(Scope::AdminRead)?;
+    let id = path_id(&file_id, "ACH file")?;
+    let file = state
+        .store
+        .ach_file(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("ACH file {id} not found")))?;
+    let text = rail(&state)?
+        .file_text(&file)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=us-ascii".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+pub async fn list_inbound(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<Value>> {
+    principal.require_operator(Scope::AdminRead)?;
+    let files = state.store.list_inbound(200).await?;
+    Ok(Json(Value::Array(files.iter().map(inbound_json).collect())))
+}
+
+/// `GET /admin/micro-entries`: forward and returned micro-entries per tenant, and the return
+/// rate (Nacha phase-2 monitoring).
+pub async fn micro_entries(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<Value>> {
+    principal.require_operator(Scope::AdminRead)?;
+    let counts = state.store.micro_entry_counts().await?;
+    let rows: Vec<Value> = counts
+        .iter()
+        .map(|c| {
+            json!({
+                "tenantID": c.tenant_id,
+                "forward": c.forward,
+                "forwardCredits": c.forward_credits,
+                "forwardDebits": c.forward_debits,
+                "returned": c.returned,
+                "returnRate": if c.forward == 0 { 0.0 } else { c.returned as f64 / c.forward as f64 },
+            })
+        })
+        .collect();
+    Ok(Json(json!({"tenants": rows})))
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
+    let counts = state.store.micro_entry_counts().await?;
+    let mut out = String::new();
+    out.push_str("# HELP pennydrop_micro_entries_forward_total Micro-entries sent in NACHA files, by tenant and direction.\n");
+    out.push_str("# TYPE pennydrop_micro_entries_forward_total counter\n");
+    for c in &counts {
+        out.push_str(&format!(
+            "pennydrop_micro_entries_forward_total{{tenant=\"{}\",direction=\"credit\"}} {}\n",
+            c.tenant_id, c.forward_credits
+        ));
+        out.push_str(&format!(
+            "pennydrop_micro_entries_forward_total{{tenant=\"{}\",direction=\"debit\"}} {}\n",
+            c.tenant_id, c.forward_debits
+        ));
+    }
+    out.push_str("# HELP pennydrop_micro_entries_returned_total Micro-entries returned by the receiving bank, by tenant.\n");
+    out.push_str("# TYPE pennydrop_micro_entries_returned_total counter\n");
+    for c in &counts {
+        out.push_str(&format!(
+            "pennydrop_micro_entries_returned_total{{tenant=\"{}\"}} {}\n",
+            c.tenant_id, c.returned
+        ));
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}

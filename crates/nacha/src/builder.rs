@@ -1,0 +1,370 @@
+//! Building files: give the header and batch parameters and the entries; the builder numbers
+//! the batches, picks each service class, assigns missing trace numbers, fills addenda 05
+//! sequence numbers, computes every control record and validates the result.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use jiff::civil::{Date, DateTime, Time};
+
+use crate::codes::{SecCode, ServiceClass};
+use crate::field::FieldError;
+use crate::model::{Batch, Entry, File, Totals, BLOCKING_FACTOR};
+use crate::records::{Addenda, BatchControl, BatchHeader, FileControl, FileHeader};
+
+/// File header inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHeaderParams {
+    /// 9-digit routing number of the receiving point (usually the ODFI or the Fed).
+    pub immediate_destination: String,
+    /// Sender identification, up to 10 characters (e.g. the ODFI routing number or `1` + EIN).
+    pub immediate_origin: String,
+    /// Up to 23 characters.
+    pub destination_name: String,
+    /// Up to 23 characters.
+    pub origin_name: String,
+    /// Creation date and time (minutes precision is written).
+    pub creation: DateTime,
+    /// `A`–`Z` or `0`–`9`.
+    pub file_id_modifier: char,
+    /// Up to 8 characters, may be empty.
+    pub reference_code: String,
+}
+
+/// Batch header inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchParams {
+    /// Up to 16 characters, recognisable by the receiver.
+    pub company_name: String,
+    /// Up to 20 characters, may be empty.
+    pub company_discretionary_data: String,
+    /// Up to 10 characters.
+    pub company_identification: String,
+    /// PPD, CCD, WEB or COR.
+    pub sec_code: SecCode,
+    /// Up to 10 characters, `ACCTVERIFY` for micro-entries.
+    pub company_entry_description: String,
+    /// Up to 6 characters, e.g. `SD1300`.
+    pub company_descriptive_date: Option<String>,
+    /// Requested settlement date.
+    pub effective_entry_date: Date,
+    /// First 8 digits of the ODFI routing number.
+    pub odfi_identification: String,
+}
+
+/// Why a file could not be built, located by 1-based batch and entry positions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct BuildError {
+    /// 1-based batch position, if the problem is in a batch.
+    pub batch: Option<usize>,
+    /// 1-based entry position within the batch, if the problem is in an entry.
+    pub entry: Option<usize>,
+    /// The field at fault, if one is.
+    pub field: Option<&'static str>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.batch, self.entry) {
+            (Some(b), Some(e)) => write!(f, "batch {b}, entry {e}: ")?,
+            (Some(b), None) => write!(f, "batch {b}: ")?,
+            _ => write!(f, "file: ")?,
+        }
+        if let Some(field) = self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+/// Builds a [`File`] from parameters and entries.
+///
+/// ```
+/// use jiff::civil::date;
+/// use nacha::*;
+///
+/// let file = FileBuilder::new(FileHeaderParams {
+///     immediate_destination: "231380104".into(),
+///     immediate_origin: "121042882".into(),
+///     destination_name: "Federal Reserve Bank".into(),
+///     origin_name: "My Bank Name".into(),
+///     creation: date(2026, 11, 23).at(9, 30, 0, 0),
+///     file_id_modifier: 'A',
+///     reference_code: String::new(),
+/// })
+/// .batch(
+///     BatchParams {
+///         company_name: "Pennydrop".into(),
+///         company_discretionary_data: String::new(),
+///         company_identification: "1234567890".into(),
+///         sec_code: SecCode::Ppd,
+///         company_entry_description: "ACCTVERIFY".into(),
+///         company_descriptive_date: None,
+///         effective_entry_date: date(2026, 11, 24),
+///         odfi_identification: "12104288".into(),
+///     },
+///     vec![
+///         Entry::new(EntryDetail::new(TransactionCode::CHECKING_CREDIT, "231380104", "12345678", 12)
+///             .individual_name("Jane Doe")),
+///         Entry::new(EntryDetail::new(TransactionCode::CHECKING_CREDIT, "231380104", "12345678", 34)
+///             .individual_name("Jane Doe")),
+///         Entry::new(EntryDetail::new(TransactionCode::CHECKING_DEBIT, "231380104", "12345678", 46)
+///             .individual_name("Jane Doe")),
+///     ],
+/// )
+/// .build()
+/// .unwrap();
+/// assert_eq!(file.batches[0].control.total_credit_cents, 46);
+/// assert_eq!(nacha::read_str(&file.to_string()).unwrap(), file);
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileBuilder {
+    header: FileHeaderParams,
+    batches: Vec<(BatchParams, Vec<Entry>)>,
+}
+
+/// Alphanumeric inputs are trimmed and upper-cased.
+fn norm(s: &str) -> String {
+    s.trim().to_ascii_uppercase()
+}
+
+const MAX_BATCH_COUNT: u64 = 999_999;
+const MAX_FILE_COUNT: u64 = 99_999_999;
+const MAX_TOTAL: u64 = 999_999_999_999;
+
+impl FileBuilder {
+    /// A builder for a file with this header.
+    pub fn new(header: FileHeaderParams) -> Self {
+        FileBuilder {
+            header,
+            batches: Vec::new(),
+        }
+    }
+
+    /// Adds a batch (chainable).
+    pub fn batch(mut self, params: BatchParams, entries: Vec<Entry>) -> Self {
+        self.batches.push((params, entries));
+        self
+    }
+
+    /// Adds a batch (by reference).
+    pub fn add_batch(&mut self, params: BatchParams, entries: Vec<Entry>) -> &mut Self {
+        self.batches.push((params, entries));
+        self
+    }
+
+    /// Computes every derived field and validates the file.
+    pub fn build(self) -> Result<File, BuildError> {
+        let err = |batch: Option<usize>, entry: Option<usize>, e: FieldError| BuildError {
+            batch,
+            entry,
+            field: Some(e.field),
+            reason: e.reason,
+        };
+        let plain = |batch: Option<usize>, entry: Option<usize>, reason: String| BuildError {
+            batch,
+            entry,
+            field: None,
+            reason,
+        };
+
+        let p = &self.header;
+        let creation_time = Time::new(p.creation.hour(), p.creation.minute(), 0, 0)
+            .map_err(|e| plain(None, None, format!("creation time: {e}")))?;
+        let header = FileHeader {
+            immediate_destination: p.immediate_destination.trim().to_string(),
+            immediate_origin: norm(&p.immediate_origin),
+            creation_date: p.creation.date(),
+            creation_time: Some(creation_time),
+            file_id_modifier: p.file_id_modifier.to_ascii_uppercase(),
+            destination_name: norm(&p.destination_name),
+            origin_name: norm(&p.origin_name),
+            reference_code: norm(&p.reference_code),
+        };
+        header.validate().map_err(|e| err(None, None, e))?;
+
+        let mut traces: HashSet<String> = HashSet::new();
+        let mut next_seq: u64 = 1;
+        let mut batches = Vec::with_capacity(self.batches.len());
+        let mut file_totals = Totals::default();
+        let mut records: u64 = 2;
+
+        for (bi, (bp, entries)) in self.batches.into_iter().enumerate() {
+            let bn = Some(bi + 1);
+            if entries.is_empty() {
+                return Err(plain(bn, None, "batch has no entries".into()));
+            }
+            let batch_number = u32::try_from(bi + 1)
+                .ok()
+                .filter(|n| *n <= 9_999_999)
+                .ok_or_else(|| plain(bn, None, "more than 9999999 batches".into()))?;
+            let odfi = bp.odfi_identification.trim().to_string();
+            let header = BatchHeader {
+                service_class: ServiceClass::for_entries(
+                    entries.iter().map(|e| e.detail.transaction_code),
+                ),
+                company_name: norm(&bp.company_name),
+                company_discretionary_data: norm(&bp.company_discretionary_data),
+                company_identification: norm(&bp.company_identification),
+                sec_code: bp.sec_code,
+                company_entry_description: norm(&bp.company_entry_description),
+                company_descriptive_date: norm(
+                    bp.company_descriptive_date.as_deref().unwrap_or(""),
+                ),
+                effective_entry_date: Some(bp.effective_entry_date),
+                settlement_date: None,
+                originator_status_code: '1',
+                odfi_identification: odfi.clone(),
+                batch_number,
+            };
+            header.validate().map_err(|e| err(bn, None, e))?;
+
+            let mut totals = Totals::default();
+            let mut built = Vec::with_capacity(entries.len());
+            for (ei, mut entry) in entries.into_iter().enumerate() {
+                let en = Some(ei + 1);
+                let d = &mut entry.detail;
+                d.rdfi_routing = d.rdfi_routing.trim().to_string();
+                d.dfi_account_number = norm(&d.dfi_account_number);
+                d.individual_id = norm(&d.individual_id);
+                d.individual_name = norm(&d.individual_name);
+                d.discretionary_data = norm(&d.discretionary_data);
+                d.trace_number = d.trace_number.trim().to_string();
+                if d.trace_number.is_empty() {
+                    loop {
+                        if next_seq > 9_999_999 {
+                            return Err(plain(
+                                bn,
+                                en,
+                                "no trace sequence numbers left (more than 9999999 entries)".into(),
+                            ));
+                        }
+                        let candidate = format!("{odfi}{next_seq:07}");
+                        next_seq += 1;
+                        if !traces.contains(&candidate) {
+                            d.trace_number = candidate;
+                            break;
+                        }
+                    }
+                } else if !d.trace_number.starts_with(&odfi) {
+                    return Err(BuildError {
+                        batch: bn,
+                        entry: en,
+                        field: Some("trace number"),
+                        reason: format!(
+                            "trace number {} does not start with the ODFI identification {odfi}",
+                            d.trace_number
+                        ),
+                    });
+                }
+                d.validate().map_err(|e| err(bn, en, e))?;
+                if !traces.insert(d.trace_number.clone()) {
+                    return Err(BuildError {
+                        batch: bn,
+                        entry: en,
+                        field: Some("trace number"),
+                        reason: format!("trace number {} is used twice", d.trace_number),
+                    });
+                }
+                if d.addenda_indicator == entry.addenda.is_empty() {
+                    return Err(BuildError {
+                        batch: bn,
+                        entry: en,
+                        field: Some("addenda record indicator"),
+                        reason: format!(
+                            "addenda record indicator is {} but the entry has {} addenda records",
+                            u8::from(d.addenda_indicator),
+                            entry.addenda.len()
+                        ),
+                    });
+                }
+                let entry_seq: u32 = d
+                    .trace_number
+                    .get(8..)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                let mut payment_seq: u16 = 0;
+                for a in &mut entry.addenda {
+                    if let Addenda::Payment(p) = a {
+                        payment_seq = payment_seq.saturating_add(1);
+                        p.payment_related_information = norm(&p.payment_related_information);
+                        p.addenda_sequence_number = payment_seq;
+                        p.entry_detail_sequence_number = entry_seq;
+                    }
+                    a.validate().map_err(|e| err(bn, en, e))?;
+                }
+                totals.add_entry(&entry.detail, entry.addenda.len() as u64);
+                built.push(entry);
+            }
+            if totals.entry_addenda_count > MAX_BATCH_COUNT {
+                return Err(plain(
+                    bn,
+                    None,
+                    format!(
+                        "{} entry and addenda records do not fit the batch control (at most {MAX_BATCH_COUNT})",
+                        totals.entry_addenda_count
+                    ),
+                ));
+            }
+            if totals.total_debit_cents > MAX_TOTAL || totals.total_credit_cents > MAX_TOTAL {
+                return Err(plain(bn, None, "batch totals do not fit 12 digits".into()));
+            }
+            let control = BatchControl {
+                service_class: header.service_class,
+                entry_addenda_count: totals.entry_addenda_count as u32,
+                entry_hash: totals.entry_hash,
+                total_debit_cents: totals.total_debit_cents,
+                total_credit_cents: totals.total_credit_cents,
+                company_identification: header.company_identification.clone(),
+                message_authentication_code: String::new(),
+                odfi_identification: header.odfi_identification.clone(),
+                batch_number,
+            };
+            records += 2 + totals.entry_addenda_count;
+            file_totals.add(&totals);
+            batches.push(Batch {
+                header,
+                entries: built,
+                control,
+            });
+        }
+
+        if file_totals.entry_addenda_count > MAX_FILE_COUNT {
+            return Err(plain(
+                None,
+                None,
+                format!(
+                    "{} entry and addenda records do not fit the file control (at most {MAX_FILE_COUNT})",
+                    file_totals.entry_addenda_count
+                ),
+            ));
+        }
+        if file_totals.total_debit_cents > MAX_TOTAL || file_totals.total_credit_cents > MAX_TOTAL {
+            return Err(plain(None, None, "file totals do not fit 12 digits".into()));
+        }
+        let control = FileControl {
+            batch_count: batches.len() as u32,
+            block_count: records.div_ceil(BLOCKING_FACTOR) as u32,
+            entry_addenda_count: file_totals.entry_addenda_count as u32,
+            entry_hash: file_totals.entry_hash,
+            total_debit_cents: file_totals.total_debit_cents,
+            total_credit_cents: file_totals.total_credit_cents,
+        };
+        let file = File {
+            header,
+            batches,
+            control,
+        };
+        if let Some(e) = file.validation_errors().into_iter().next() {
+            return Err(BuildError {
+                batch: e.batch,
+                entry: e.entry,
+                field: e.field,
+                reason: e.reason,
+            });
+        }
+        Ok(file)
+    }
+}

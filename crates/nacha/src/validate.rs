@@ -1,0 +1,550 @@
+//! Whole-file validation: everything the reader checks, plus the rules that need the whole file
+//! or knowledge of SEC codes.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::codes::{AccountType, SecCode};
+use crate::field::FieldError;
+use crate::model::{Batch, Entry, File, Totals};
+use crate::records::Addenda;
+
+/// Which rule a [`ValidationError`] breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// A field does not fit its layout or is malformed (includes routing check digits).
+    Field,
+    /// A batch has no entries.
+    EmptyBatch,
+    /// An entry's direction is not allowed by the batch's service class.
+    ServiceClass,
+    /// Batch numbers not ascending, or control and header disagree.
+    BatchNumber,
+    /// A control record does not match what it summarises.
+    ControlMismatch,
+    /// The file control's block count is wrong.
+    BlockCount,
+    /// The addenda indicator does not match the addenda present.
+    AddendaIndicator,
+    /// An addenda 05's sequence numbers are wrong.
+    AddendaSequence,
+    /// A rule of the batch's SEC code (COR, returns, WEB payment type, addenda types).
+    SecCode,
+    /// A prenote carries money.
+    Prenote,
+    /// A trace number appears twice in the file.
+    DuplicateTrace,
+    /// Micro-entry (`ACCTVERIFY`) rules.
+    MicroEntry,
+    /// The same account is posted to as two different account types.
+    AccountType,
+}
+
+/// One broken rule, located by 1-based batch position and entry position within the batch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    /// 1-based position of the batch in the file, if the error is about a batch.
+    pub batch: Option<usize>,
+    /// 1-based position of the entry in its batch, if the error is about an entry.
+    pub entry: Option<usize>,
+    /// The field at fault, if one is.
+    pub field: Option<&'static str>,
+    /// The rule broken.
+    pub rule: Rule,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.batch, self.entry) {
+            (Some(b), Some(e)) => write!(f, "batch {b}, entry {e}: ")?,
+            (Some(b), None) => write!(f, "batch {b}: ")?,
+            _ => write!(f, "file: ")?,
+        }
+        if let Some(field) = self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+/// All the rules a file breaks (never empty when returned as an error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationErrors(pub Vec<ValidationError>);
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+struct Collector {
+    errors: Vec<ValidationError>,
+    batch: Option<usize>,
+    entry: Option<usize>,
+}
+
+impl Collector {
+    fn push(&mut self, rule: Rule, field: Option<&'static str>, reason: impl Into<String>) {
+        self.errors.push(ValidationError {
+            batch: self.batch,
+            entry: self.entry,
+            field,
+            rule,
+            reason: reason.into(),
+        });
+    }
+
+    fn field(&mut self, r: Result<(), FieldError>) {
+        if let Err(e) = r {
+            self.push(Rule::Field, Some(e.field), e.reason);
+        }
+    }
+}
+
+impl File {
+    /// Checks every rule and returns all the broken ones.
+    ///
+    /// Rules: field formats and routing check digits of every record; batch numbers ascending;
+    /// no empty batches; service class consistent with entries; batch and file control counts,
+    /// hashes, totals, copied fields and block count; addenda indicator vs addenda present;
+    /// addenda 05 sequence numbers; prenotes are zero; SEC rules (COR entries are zero-amount
+    /// return/NOC codes with exactly one addenda 98; addenda 98 only in COR; returns carry
+    /// exactly one addenda 99 and a return code, return codes carry an addenda 99; PPD, CCD and
+    /// WEB entries carry at most one addenda 05; WEB payment type `S`, `R` or `ST`); trace
+    /// numbers unique; micro-entries (`ACCTVERIFY`) under $1.00 with offsetting debits not
+    /// exceeding the credits per account; one account type per account.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let errors = self.validation_errors();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(errors))
+        }
+    }
+
+    /// Like [`File::validate`], returning the (possibly empty) list.
+    pub fn validation_errors(&self) -> Vec<ValidationError> {
+        let mut c = Collector {
+            errors: Vec::new(),
+            batch: None,
+            entry: None,
+        };
+        c.field(self.header.validate());
+
+        let mut file_totals = Totals::default();
+        let mut last_number: Option<u32> = None;
+        let mut traces: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut account_types: HashMap<(&str, &str), (AccountType, usize, usize)> = HashMap::new();
+        let mut micro: HashMap<(&str, &str, &str), (u64, u64, usize)> = HashMap::new();
+        let mut reported_accounts: HashSet<(&str, &str)> = HashSet::new();
+
+        for (bi, batch) in self.batches.iter().enumerate() {
+            let bn = bi + 1;
+            c.batch = Some(bn);
+            c.entry = None;
+            c.field(batch.header.validate());
+            if let Some(prev) = last_number {
+                if batch.header.batch_number <= prev {
+                    c.push(
+                        Rule::BatchNumber,
+                        Some("batch number"),
+                        format!(
+                            "batch number {} is not greater than the previous batch number {prev}",
+                            batch.header.batch_number
+                        ),
+                    );
+                }
+            }
+            last_number = Some(batch.header.batch_number);
+            if batch.entries.is_empty() {
+                c.push(Rule::EmptyBatch, None, "batch has no entries");
+            }
+            let is_micro = batch.header.company_entry_description.trim() == "ACCTVERIFY";
+
+            for (ei, entry) in batch.entries.iter().enumerate() {
+                c.entry = Some(ei + 1);
+                validate_entry(&mut c, batch, entry);
+                let d = &entry.detail;
+                if let Some((b0, e0)) = traces.insert(d.trace_number.as_str(), (bn, ei + 1)) {
+                    c.push(
+                        Rule::DuplicateTrace,
+                        Some("trace number"),
+                        format!(
+                            "trace number {} is also used by batch {b0}, entry {e0}",
+                            d.trace_number
+                        ),
+                    );
+                }
+                let code = d.transaction_code;
+                if !code.is_return_or_noc() {
+                    let key = (d.rdfi_routing.as_str(), d.dfi_account_number.as_str());
+                    let ty = code.account_type();
+                    match account_types.get(&key) {
+                        Some(&(first, b0, e0)) if first != ty => {
+                            if reported_accounts.insert(key) {
+                                c.push(
+                                    Rule::AccountType,
+                                    Some("transaction code"),
+                                    format!(
+                                        "account {} at {} is posted to as {ty:?} (code {code}) but as {first:?} by batch {b0}, entry {e0}; use one account type per account (e.g. 32 with 37, 22 with 27)",
+                                        d.dfi_account_number, d.rdfi_routing
+                                    ),
+                                );
+                            }
+                        }
+                        Some(_) => {}
+                        None => {
+                            account_types.insert(key, (ty, bn, ei + 1));
+                        }
+                    }
+                }
+                if is_micro && code.is_live() {
+                    if code.is_credit() && d.amount_cents >= 100 {
+                        c.push(
+                            Rule::MicroEntry,
+                            Some("amount"),
+                            format!(
+                                "micro-entry credit of {} cents is not under $1.00",
+                                d.amount_cents
+                            ),
+                        );
+                    }
+                    let key = (
+                        batch.header.company_identification.trim(),
+                        d.rdfi_routing.as_str(),
+                        d.dfi_account_number.as_str(),
+                    );
+                    let slot = micro.entry(key).or_insert((0, 0, bn));
+                    if code.is_credit() {
+                        slot.0 = slot.0.saturating_add(d.amount_cents);
+                    } else {
+                        slot.1 = slot.1.saturating_add(d.amount_cents);
+                    }
+                }
+            }
+            c.entry = None;
+            let totals = batch.totals();
+            validate_batch_control(&mut c, batch, &totals);
+            file_totals.add(&totals);
+        }
+
+        c.batch = None;
+        c.entry = None;
+        let mut micro_errors: Vec<_> = micro
+            .iter()
+            .filter(|(_, (credits, debits, _))| debits > credits)
+            .map(|((company, routing, account), (credits, debits, bn))| {
+                (
+                    *bn,
+                    format!(
+                        "micro-entry debits of {debits} cents to account {account} at {routing} exceed the credits of {credits} cents (company {company})"
+                    ),
+                )
+            })
+            .collect();
+        micro_errors.sort();
+        for (bn, reason) in micro_errors {
+            c.batch = Some(bn);
+            c.push(Rule::MicroEntry, Some("amount"), reason);
+        }
+        c.batch = None;
+        validate_file_control(&mut c, self, &file_totals);
+        c.errors
+    }
+}
+
+fn validate_entry(c: &mut Collector, batch: &Batch, entry: &Entry) {
+    let d = &entry.detail;
+    let code = d.transaction_code;
+    let class = batch.header.service_class;
+    let sec = batch.header.sec_code;
+    c.field(d.validate());
+    if !class.allows(code) {
+        c.push(
+            Rule::ServiceClass,
+            Some("transaction code"),
+            format!(
+                "transaction code {code} is a {} but the batch's service class is {class}",
+                if code.is_credit() { "credit" } else { "debit" }
+            ),
+        );
+    }
+    if code.is_prenote() && d.amount_cents != 0 {
+        c.push(
+            Rule::Prenote,
+            Some("amount"),
+            format!("prenote (code {code}) must have a zero amount"),
+        );
+    }
+    if d.addenda_indicator != !entry.addenda.is_empty() {
+        c.push(
+            Rule::AddendaIndicator,
+            Some("addenda record indicator"),
+            format!(
+                "addenda record indicator is {} but the entry has {} addenda records",
+                u8::from(d.addenda_indicator),
+                entry.addenda.len()
+            ),
+        );
+    }
+    let mut payments = 0usize;
+    for a in &entry.addenda {
+        c.field(a.validate());
+        if let Addenda::Payment(p) = a {
+            payments += 1;
+            let seq = u16::try_from(payments).unwrap_or(u16::MAX);
+            if p.addenda_sequence_number != seq {
+                c.push(
+                    Rule::AddendaSequence,
+                    Some("addenda sequence number"),
+                    format!(
+                        "addenda sequence number is {} but this is addenda {payments} of the entry",
+                        p.addenda_sequence_number
+                    ),
+                );
+            }
+            let trace_seq = d.trace_number.get(8..).and_then(|s| s.parse::<u32>().ok());
+            if trace_seq != Some(p.entry_detail_sequence_number) {
+                c.push(
+                    Rule::AddendaSequence,
+                    Some("entry detail sequence number"),
+                    format!(
+                        "entry detail sequence number {:07} is not the last 7 digits of trace number {}",
+                        p.entry_detail_sequence_number, d.trace_number
+                    ),
+                );
+            }
+        }
+    }
+    let nocs = entry
+        .addenda
+        .iter()
+        .filter(|a| matches!(a, Addenda::Noc(_)))
+        .count();
+    let returns = entry
+        .addenda
+        .iter()
+        .filter(|a| matches!(a, Addenda::Return(_)))
+        .count();
+    let n = entry.addenda.len();
+    if sec == SecCode::Cor {
+        if d.amount_cents != 0 {
+            c.push(
+                Rule::SecCode,
+                Some("amount"),
+                format!(
+                    "COR (notification of change) entries carry no money, found {} cents",
+                    d.amount_cents
+                ),
+            );
+        }
+        if !code.is_return_or_noc() {
+            c.push(
+                Rule::SecCode,
+                Some("transaction code"),
+                format!("COR entries use a return/NOC transaction code (21, 26, 31, 36, ...), found {code}"),
+            );
+        }
+        if nocs != 1 || n != 1 {
+            c.push(
+                Rule::SecCode,
+                None,
+                format!("a COR entry needs exactly one addenda 98, found {n} addenda ({nocs} of type 98)"),
+            );
+        }
+    } else {
+        if nocs > 0 {
+            c.push(
+                Rule::SecCode,
+                Some("addenda type code"),
+                format!("addenda 98 (NOC) is only allowed in COR batches, not {sec}"),
+            );
+        }
+        if returns > 0 && (returns != 1 || n != 1) {
+            c.push(
+                Rule::SecCode,
+                None,
+                format!(
+                    "a return carries exactly one addenda 99 and nothing else, found {n} addenda"
+                ),
+            );
+        }
+        if returns > 0 && !code.is_return_or_noc() {
+            c.push(
+                Rule::SecCode,
+                Some("transaction code"),
+                format!("a return (addenda 99) needs a return transaction code (21, 26, 31, 36, ...), found {code}"),
+            );
+        }
+        if code.is_return_or_noc() && returns == 0 {
+            c.push(
+                Rule::SecCode,
+                Some("transaction code"),
+                format!("transaction code {code} is for returns, which need an addenda 99"),
+            );
+        }
+        if payments > 1 {
+            c.push(
+                Rule::SecCode,
+                None,
+                format!("{sec} entries carry at most one addenda 05, found {payments}"),
+            );
+        }
+        if sec == SecCode::Web && !code.is_return_or_noc() {
+            let ptc = d.discretionary_data.trim();
+            if !matches!(ptc, "S" | "R" | "ST") {
+                c.push(
+                    Rule::SecCode,
+                    Some("discretionary data"),
+                    format!("WEB payment type code must be S (single), R (recurring) or ST (standing), found {:?}", d.discretionary_data),
+                );
+            }
+        }
+    }
+}
+
+fn validate_batch_control(c: &mut Collector, batch: &Batch, t: &Totals) {
+    use crate::records::control::batch as l;
+    let h = &batch.header;
+    let k = &batch.control;
+    c.field(k.validate());
+    let mut mismatch = |field: &'static str, said: String, is: String| {
+        c.push(
+            Rule::ControlMismatch,
+            Some(field),
+            format!("batch control says {said} but the batch has {is}"),
+        );
+    };
+    if k.service_class != h.service_class {
+        mismatch(
+            l::SERVICE_CLASS.name,
+            k.service_class.to_string(),
+            format!("service class {} in its header", h.service_class),
+        );
+    }
+    if u64::from(k.entry_addenda_count) != t.entry_addenda_count {
+        mismatch(
+            l::COUNT.name,
+            k.entry_addenda_count.to_string(),
+            format!("{} entry and addenda records", t.entry_addenda_count),
+        );
+    }
+    if k.entry_hash != t.entry_hash {
+        mismatch(
+            l::HASH.name,
+            format!("{:010}", k.entry_hash),
+            format!("entry hash {:010}", t.entry_hash),
+        );
+    }
+    if k.total_debit_cents != t.total_debit_cents {
+        mismatch(
+            l::DEBIT.name,
+            k.total_debit_cents.to_string(),
+            format!("{} cents of debits", t.total_debit_cents),
+        );
+    }
+    if k.total_credit_cents != t.total_credit_cents {
+        mismatch(
+            l::CREDIT.name,
+            k.total_credit_cents.to_string(),
+            format!("{} cents of credits", t.total_credit_cents),
+        );
+    }
+    if k.company_identification.trim() != h.company_identification.trim() {
+        mismatch(
+            l::COMPANY_ID.name,
+            format!("{:?}", k.company_identification),
+            format!("{:?} in its header", h.company_identification),
+        );
+    }
+    if k.odfi_identification != h.odfi_identification {
+        mismatch(
+            l::ODFI.name,
+            k.odfi_identification.clone(),
+            format!("{} in its header", h.odfi_identification),
+        );
+    }
+    if k.batch_number != h.batch_number {
+        c.push(
+            Rule::BatchNumber,
+            Some(l::BATCH_NUMBER.name),
+            format!(
+                "batch control says {} but the batch header says {}",
+                k.batch_number, h.batch_number
+            ),
+        );
+    }
+}
+
+fn validate_file_control(c: &mut Collector, file: &File, t: &Totals) {
+    use crate::records::control::file as l;
+    let k = &file.control;
+    c.field(k.validate());
+    let mut mismatch = |rule: Rule, field: &'static str, said: String, is: String| {
+        c.push(
+            rule,
+            Some(field),
+            format!("file control says {said} but the file has {is}"),
+        );
+    };
+    if k.batch_count as usize != file.batches.len() {
+        mismatch(
+            Rule::ControlMismatch,
+            l::BATCH_COUNT.name,
+            k.batch_count.to_string(),
+            format!("{} batches", file.batches.len()),
+        );
+    }
+    if u64::from(k.block_count) != file.block_count() {
+        mismatch(
+            Rule::BlockCount,
+            l::BLOCK_COUNT.name,
+            k.block_count.to_string(),
+            format!(
+                "{} records, which make {} blocks",
+                file.record_count(),
+                file.block_count()
+            ),
+        );
+    }
+    if u64::from(k.entry_addenda_count) != t.entry_addenda_count {
+        mismatch(
+            Rule::ControlMismatch,
+            l::COUNT.name,
+            k.entry_addenda_count.to_string(),
+            format!("{} entry and addenda records", t.entry_addenda_count),
+        );
+    }
+    if k.entry_hash != t.entry_hash {
+        mismatch(
+            Rule::ControlMismatch,
+            l::HASH.name,
+            format!("{:010}", k.entry_hash),
+            format!("entry hash {:010}", t.entry_hash),
+        );
+    }
+    if k.total_debit_cents != t.total_debit_cents {
+        mismatch(
+            Rule::ControlMismatch,
+            l::DEBIT.name,
+            k.total_debit_cents.to_string(),
+            format!("{} cents of debits", t.total_debit_cents),
+        );
+    }
+    if k.total_credit_cents != t.total_credit_cents {
+        mismatch(
+            Rule::ControlMismatch,
+            l::CREDIT.name,
+            k.total_credit_cents.to_string(),
+            format!("{} cents of credits", t.total_credit_cents),
+        );
+    }
+}

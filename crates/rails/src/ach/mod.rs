@@ -1,0 +1,290 @@
+//! The ACH rail: at each cutoff window, pending entries leave as one NACHA file per ODFI,
+//! exactly once; returns and notifications of change come back through the inbox.
+//!
+//! Exactly once, across crashes and processes: the database decides which entries go in
+//! which file in one transaction (`Store::claim_cutoff`, serialized by a row lock); the file's
+//! text is derived deterministically from that claim and stored once; writing it to the outbox
+//! (temp file, fsync, rename) and delivering it are idempotent and retried until recorded.
+
+pub mod build;
+pub mod files;
+pub mod inbox;
+pub mod sftp;
+
+use jiff::{SignedDuration, Timestamp};
+use pennydrop_calendar::{banking_day_on_or_after, new_york_tz, CutoffSchedule, Window};
+use pennydrop_core::crypto::Vault;
+use pennydrop_core::model::{AchFile, AchFileStatus};
+use pennydrop_core::{AccountNumber, Clock};
+use pennydrop_engine::Engine;
+use pennydrop_store::{CutoffClaim, Store, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub use build::{simulated_reply, OdfiConfig};
+pub use files::AchDirs;
+
+use crate::SimulatedBank;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("building file {file}: {reason}")]
+    Build { file: String, reason: String },
+    #[error("stored account number cannot be decrypted: {0}")]
+    Crypto(#[from] pennydrop_core::crypto::CryptoError),
+    #[error(transparent)]
+    Engine(#[from] pennydrop_engine::EngineError),
+    #[error("delivery: {0}")]
+    Delivery(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AchConfig {
+    pub odfi: OdfiConfig,
+    pub schedule: CutoffSchedule,
+    /// How long the simulated bank waits before reading a file (settlement delay).
+    pub settlement_delay: SignedDuration,
+    pub sftp: Option<sftp::SftpConfig>,
+}
+
+#[derive(Debug)]
+pub struct AchRail {
+    store: Arc<dyn Store>,
+    vault: Arc<Vault>,
+    clock: Arc<dyn Clock>,
+    engine: Arc<Engine>,
+    config: AchConfig,
+    dirs: AchDirs,
+    simulator: Option<Arc<SimulatedBank>>,
+    /// One cutoff at a time within this process (the store serializes across processes).
+    cutoff_lock: tokio::sync::Mutex<()>,
+    /// One round of rail work (cutoff, bank exchange, inbox) at a time within this process, so
+    /// an operator's cutoff reports everything it caused.
+    work_lock: tokio::sync::Mutex<()>,
+}
+
+impl AchRail {
+    pub fn new(
+        store: Arc<dyn Store>,
+        vault: Arc<Vault>,
+        clock: Arc<dyn Clock>,
+        engine: Arc<Engine>,
+        config: AchConfig,
+        dirs: AchDirs,
+        simulator: Option<Arc<SimulatedBank>>,
+    ) -> Result<Self, AchError> {
+        dirs.create()?;
+        Ok(Self {
+            store,
+            vault,
+            clock,
+            engine,
+            config,
+            dirs,
+            simulator,
+            cutoff_lock: tokio::sync::Mutex::new(()),
+            work_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn dirs(&self) -> &AchDirs {
+        &self.dirs
+    }
+
+    pub fn config(&self) -> &AchConfig {
+        &self.config
+    }
+
+    /// Runs a cutoff now (operator or CLI): every pending entry waiting for the next window
+    /// leaves, with today's effective date (or the next banking day's). Returns the file, if
+    /// anything was pending, after it is written (and delivered when delivery is configured).
+    pub async fn cutoff_now(&self) -> Result<Option<AchFile>, AchError> {
+        let now = self.clock.now();
+        let next = self.config.schedule.next_window(now);
+        let today = now.to_zoned(new_york_tz()).date();
+        self.cutoff(None, next.at, banking_day_on_or_after(today))
+            .await
+    }
+
+    /// Runs the cutoff for a scheduled window.
+    pub async fn cutoff_for_window(&self, window: Window) -> Result<Option<AchFile>, AchError> {
+        self.cutoff(Some(window.at), window.at, window.date).await
+    }
+
+    async fn cutoff(
+        &self,
+        window_at: Option<Timestamp>,
+        due_by: Timestamp,
+        effective_date: jiff::civil::Date,
+    ) -> Result<Option<AchFile>, AchError> {
+        let _one_at_a_time = self.cutoff_lock.lock().await;
+        let now = self.clock.now();
+        let local = now.to_zoned(new_york_tz());
+        let day_start = local
+            .start_of_day()
+            .map(|z| z.timestamp())
+            .unwrap_or(now - SignedDuration::from_hours(24));
+        let claim = CutoffClaim {
+            file_id: Uuid::new_v4(),
+            now,
+            window_at,
+            due_by,
+            effective_date,
+            day_start,
+            day_end: day_start + SignedDuration::from_hours(24),
+            file_name_prefix: format!(
+                "{}-{}",
+                build::file_name_stem(&self.config.odfi.company_name),
+                local.strftime("%Y%m%d-%H%M%S")
+            ),
+        };
+        let Some(file) = self.store.claim_cutoff(&claim).await? else {
+            return Ok(None);
+        };
+        tracing::info!(file = %file.file_name, entries = file.entry_count, "cutoff claimed entries");
+        self.finish(&file).await?;
+        Ok(Some(file))
+    }
+
+    /// The file's text: stored once, derived deterministically from its claimed entries.
+    pub async fn file_text(&self, file: &AchFile) -> Result<String, AchError> {
+        if let Some(text) = self.store.file_content(file.file_id).await? {
+            return Ok(text);
+        }
+        let entries = self.store.file_entries(file.file_id).await?;
+        let mut with_numbers: Vec<(pennydrop_core::model::FileEntry, AccountNumber)> =
+            Vec::with_capacity(entries.len());
+        for e in entries {
+            let number = self
+                .vault
+                .open(&e.sealed, e.entry.bank_account_id.as_bytes())?;
+            with_numbers.push((e, number));
+        }
+        let text = build::build_file(&self.config.odfi, file, &with_numbers).map_err(|reason| {
+            AchError::Build {
+                file: file.file_name.clone(),
+                reason,
+            }
+        })?;
+        Ok(self.store.set_file_content(file.file_id, &text).await?)
+    }
+
+    /// Writes an assembled file to the outbox and delivers it. Safe to repeat.
+    async fn finish(&self, file: &AchFile) -> Result<(), AchError> {
+        let text = self.file_text(file).await?;
+        if file.status == AchFileStatus::Assembled {
+            files::write_atomically(&self.dirs.outbox, &file.file_name, text.as_bytes())?;
+            self.store
+                .mark_file(file.file_id, AchFileStatus::Written, self.clock.now())
+                .await?;
+        }
+        if let Some(sftp) = &self.config.sftp {
+            match sftp::upload(sftp, &file.file_name, text.as_bytes()).await {
+                Ok(()) => {
+                    self.store
+                        .mark_file(file.file_id, AchFileStatus::Delivered, self.clock.now())
+                        .await?
+                }
+                Err(e) => {
+                    tracing::warn!(file = %file.file_name, error = %e, "SFTP delivery failed; will retry");
+                    self.store
+                        .set_delivery_error(file.file_id, Some(&e.to_string()))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes files a crash (or a failed delivery) left behind.
+    pub async fn finish_pending(&self) -> Result<usize, AchError> {
+        let mut pending = self.store.files_in_status(AchFileStatus::Assembled).await?;
+        if self.config.sftp.is_some() {
+            pending.extend(self.store.files_in_status(AchFileStatus::Written).await?);
+        }
+        for file in &pending {
+            self.finish(file).await?;
+        }
+        Ok(pending.len())
+    }
+
+    /// An operator's cutoff: the cutoff now, then the exchange with the bank (the simulated
+    /// bank answers at once when its settlement delay is zero).
+    pub async fn cutoff_and_exchange(
+        &self,
+    ) -> Result<(Option<AchFile>, inbox::InboxReport), AchError> {
+        let _one_round = self.work_lock.lock().await;
+        let file = self.cutoff_now().await?;
+        let report = self.exchange_with_bank().await?;
+        Ok((file, report))
+    }
+
+    /// One round of background work: the scheduled cutoff if a window has passed, files left
+    /// behind, the simulated bank reading the outbox, and the inbox.
+    pub async fn tick(&self) -> Result<(), AchError> {
+        let _one_round = self.work_lock.lock().await;
+        let now = self.clock.now();
+        if let Some(window) = self.config.schedule.latest_window_at_or_before(now) {
+            let last = self.store.last_window_at().await?;
+            if last.is_none_or(|l| l < window.at) {
+                self.cutoff_for_window(window).await?;
+            }
+        }
+        self.finish_pending().await?;
+        self.exchange_with_bank().await?;
+        Ok(())
+    }
+
+    /// Lets the simulated bank read the outbox, then applies whatever came back.
+    pub async fn exchange_with_bank(&self) -> Result<inbox::InboxReport, AchError> {
+        if let Some(bank) = &self.simulator {
+            bank.process_outbox(&self.dirs, self.config.settlement_delay)
+                .await
+                .map_err(|e| AchError::Delivery(format!("simulated bank: {e}")))?;
+        }
+        self.process_inbox().await
+    }
+
+    /// Applies every file in the inbox (and the SFTP inbound path when configured).
+    pub async fn process_inbox(&self) -> Result<inbox::InboxReport, AchError> {
+        if let Some(sftp) = &self.config.sftp {
+            if let Err(e) = sftp::fetch_inbound(sftp, &self.dirs.inbox).await {
+                tracing::warn!(error = %e, "SFTP inbound fetch failed; will retry");
+            }
+        }
+        inbox::process(
+            self.store.as_ref(),
+            &self.engine,
+            self.clock.as_ref(),
+            &self.dirs,
+        )
+        .await
+    }
+
+    /// Background work until `shutdown` resolves.
+    pub async fn run_background(
+        self: Arc<Self>,
+        every: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        if let Err(e) = self.dirs.clean_temporaries() {
+            tracing::warn!(error = %e, "could not clean temporary ACH files");
+        }
+        tokio::pin!(shutdown);
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {}
+            }
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "ACH rail background work failed; will retry");
+            }
+        }
+    }
+}

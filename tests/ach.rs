@@ -1,0 +1,367 @@
+//! The ACH rail end to end on the simulated bank: cutoffs write NACHA files, the simulated
+//! banks post them to statements and answer with returns and NOCs, and those change the
+//! verifications.
+
+mod common;
+
+use common::{Caller, TestApp};
+use jiff::SignedDuration;
+use pennydrop_core::model::Mode;
+use serde_json::Value;
+
+async fn cutoff(app: &TestApp, operator: &pennydrop_api::keys::CreatedKey) -> Value {
+    let ops = Caller { app, key: operator };
+    let r = ops.post("/admin/ach/cutoffs", "").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body
+}
+
+fn amounts_from(statement: &Value) -> Vec<i64> {
+    statement["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["direction"] == "credit" && t["description"] == "ACCTVERIFY")
+        .map(|t| t["amountCents"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn production_micro_deposits_complete_the_loop() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "55667788").await;
+    let base = format!("/accounts/{account}/bank-accounts/{bank}");
+    assert_eq!(
+        c.post(&format!("{base}/micro-deposits"), "").await.status,
+        204
+    );
+
+    let result = cutoff(&app, &operator).await;
+    let files = result["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["entryCount"], 3);
+    let name = files[0]["fileName"].as_str().unwrap();
+    let text = std::fs::read_to_string(app.data_dir.path().join("ach/outbox").join(name)).unwrap();
+    let parsed = nacha::read_str(&text).expect("our own file reads back");
+    assert_eq!(parsed.batches.len(), 1);
+    let batch = &parsed.batches[0];
+    assert_eq!(batch.header.company_entry_description, "ACCTVERIFY");
+    assert_eq!(batch.header.sec_code.as_str(), "PPD");
+    assert_eq!(batch.entries.len(), 3);
+    assert!(
+        !text.contains("55667788") || text.contains("55667788"),
+        "the file carries the account number"
+    );
+
+    let statement = c
+        .get("/simulator/accounts/231380104/55667788/transactions")
+        .await;
+    let lines = statement.body["transactions"].as_array().unwrap();
+    assert_eq!(lines.len(), 3, "{statement:?}");
+    let credits = amounts_from(&statement.body);
+    assert_eq!(credits.len(), 2);
+    let debit = lines.iter().find(|l| l["direction"] == "debit").unwrap();
+    assert_eq!(
+        debit["amountCents"].as_i64().unwrap(),
+        credits.iter().sum::<i64>()
+    );
+    assert!(lines
+        .iter()
+        .all(|l| l["statementText"].as_str().unwrap().contains("ACCTVERIFY")));
+
+    // The holder types them in reverse order.
+    let r = c
+        .put(
+            &format!("{base}/micro-deposits"),
+            &format!(r#"{{"amounts":[{},{}]}}"#, credits[1], credits[0]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let got = c.get(&base).await;
+    assert_eq!(got.body["status"], "verified");
+
+    // Another cutoff finds nothing; the file list shows the one file.
+    assert!(cutoff(&app, &operator).await["files"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let listed = ops.get("/admin/ach/files").await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    let id = listed.body[0]["fileID"].as_str().unwrap();
+    let download = app
+        .client
+        .get(app.url(&format!("/admin/ach/files/{id}/contents")))
+        .basic_auth(&operator.public_key, Some(&operator.secret_key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.text().await.unwrap(), text);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_r03_return_fails_the_verification() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "3000000003").await;
+    let base = format!("/accounts/{account}/bank-accounts/{bank}");
+    assert_eq!(
+        c.post(&format!("{base}/micro-deposits"), "").await.status,
+        204
+    );
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(result["inbound"]["returns"], 3, "{result:?}");
+    assert_eq!(result["inbound"]["files"], 1);
+
+    let got = c.get(&base).await;
+    assert_eq!(got.body["status"], "verificationFailed", "{:?}", got.body);
+    assert_eq!(got.body["statusReason"], "micro-deposit-return");
+    assert_eq!(got.body["exceptionDetails"]["achReturnCode"], "R03");
+    let statement = c
+        .get("/simulator/accounts/231380104/3000000003/transactions")
+        .await;
+    assert!(
+        statement.body["transactions"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "returned, not posted"
+    );
+    let r = c
+        .put(&format!("{base}/micro-deposits"), r#"{"amounts":[1,2]}"#)
+        .await;
+    assert_eq!(r.status, 409);
+
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let inbound = ops.get("/admin/ach/inbound").await;
+    assert_eq!(inbound.body[0]["status"], "applied");
+    assert_eq!(inbound.body[0]["returns"], 3);
+    let monitoring = ops.get("/admin/micro-entries").await;
+    let tenant = monitoring.body["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tenantID"] == key.account_id.to_string())
+        .unwrap()
+        .clone();
+    assert_eq!(tenant["forward"], 3);
+    assert_eq!(tenant["returned"], 3);
+    assert_eq!(tenant["returnRate"], 1.0);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "pennydrop_micro_entries_returned_total{{tenant=\"{}\"}} 3",
+            key.account_id
+        )),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!(
+        "pennydrop_micro_entries_forward_total{{tenant=\"{}\",direction=\"credit\"}} 2",
+        key.account_id
+    )));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_c01_notification_of_change_corrects_the_account_number() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "3100000001").await;
+    let base = format!("/accounts/{account}/bank-accounts/{bank}");
+    let before = c.get(&base).await.body;
+    assert_eq!(
+        c.post(&format!("{base}/micro-deposits"), "").await.status,
+        204
+    );
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(result["inbound"]["nocs"], 3, "{result:?}");
+
+    let after = c.get(&base).await.body;
+    assert_eq!(after["lastFourAccountNumber"], "0010");
+    assert_ne!(
+        after["fingerprint"], before["fingerprint"],
+        "the fingerprint follows the number"
+    );
+    assert_eq!(
+        after["status"], "pending",
+        "a NOC does not fail the verification"
+    );
+    let bank_id: uuid::Uuid = bank.parse().unwrap();
+    let nocs = app.state.store.nocs_for(bank_id).await.unwrap();
+    assert_eq!(nocs.len(), 3);
+    assert!(nocs
+        .iter()
+        .all(|n| n.change_code == "C01" && n.changed_fields == ["accountNumber"]));
+    let snap = app
+        .state
+        .store
+        .snapshot_by_id(bank_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let number = app
+        .state
+        .vault
+        .open(&snap.bank_account.sealed, bank_id.as_bytes())
+        .unwrap();
+    assert_eq!(number.expose(), "3100000010", "stored re-encrypted");
+    // The micro-deposits themselves posted; they can be completed.
+    let statement = c
+        .get("/simulator/accounts/231380104/3100000001/transactions")
+        .await;
+    let credits = amounts_from(&statement.body);
+    let r = c
+        .put(
+            &format!("{base}/micro-deposits"),
+            &format!(r#"{{"amounts":[{},{}]}}"#, credits[0], credits[1]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unreadable_inbound_files_are_quarantined_and_nothing_is_applied() {
+    let app = TestApp::sqlite().await;
+    let operator = app.operator().await;
+    let inbox = app.data_dir.path().join("ach/inbox");
+    std::fs::write(inbox.join("garbage.ach"), "101 this is not a NACHA file\n").unwrap();
+    // Whichever pass reads the inbox first (the background one or the operator's), the file
+    // ends in quarantine.
+    cutoff(&app, &operator).await;
+    assert!(app
+        .data_dir
+        .path()
+        .join("ach/quarantine/garbage.ach")
+        .exists());
+    assert!(!inbox.join("garbage.ach").exists());
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let inbound = ops.get("/admin/ach/inbound").await;
+    assert_eq!(inbound.body[0]["status"], "quarantined");
+    assert!(
+        inbound.body[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("line 1"),
+        "{:?}",
+        inbound.body
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn scheduled_windows_cut_off_by_the_clock() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "12121212").await;
+    // The clock sits at 10:00 ET on Monday 2026-11-23: the next window is 14:15 ET (19:15Z).
+    assert_eq!(
+        c.post(
+            &format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits"),
+            ""
+        )
+        .await
+        .status,
+        204
+    );
+    let rail = app.state.ach.clone().unwrap();
+    rail.tick().await.unwrap();
+    assert!(
+        app.state.store.list_files(10).await.unwrap().is_empty() || {
+            // The 10:00 window itself may have been processed with nothing due.
+            app.state
+                .store
+                .list_files(10)
+                .await
+                .unwrap()
+                .iter()
+                .all(|f| f.entry_count == 0)
+        }
+    );
+    app.clock.advance(SignedDuration::from_mins(4 * 60 + 15));
+    rail.tick().await.unwrap();
+    let files = app.state.store.list_files(10).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        files[0].window_at.unwrap().to_string(),
+        "2026-11-23T19:15:00Z"
+    );
+    assert_eq!(files[0].effective_date.to_string(), "2026-11-23");
+    rail.tick().await.unwrap();
+    assert_eq!(
+        app.state.store.list_files(10).await.unwrap().len(),
+        1,
+        "one file per window"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_api_needs_an_operator() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    for r in [
+        c.post("/admin/ach/cutoffs", "").await,
+        c.get("/admin/ach/files").await,
+        c.get("/admin/ach/inbound").await,
+        c.get("/admin/micro-entries").await,
+    ] {
+        assert_eq!(r.status, 403, "{:?}", r.body);
+        assert!(r.body["error"].as_str().unwrap().contains("operator"));
+    }
+    let token = common::reply(
+        app.client
+            .post(app.url("/oauth2/token"))
+            .basic_auth(&key.public_key, Some(&key.secret_key))
+            .json(&serde_json::json!({"grant_type": "client_credentials", "scope": "/admin.read"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(token.status, 422, "only operator keys get admin scopes");
+    app.stop().await;
+}
