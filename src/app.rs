@@ -135,6 +135,8 @@ impl App {
                     schedule: config.engine.schedule.clone(),
                     settlement_delay: config.settlement_delay,
                     sftp: config.sftp.clone(),
+                    node_id: crate::config::node_id(&config.storage.data_dir)?,
+                    writer_lease: jiff::SignedDuration::from_secs(60),
                 },
                 AchDirs::under(&config.storage.data_dir),
                 simulator.clone(),

@@ -34,6 +34,21 @@ impl StorageArgs {
 }
 
 pub const KEY_FILE: &str = "encryption.key";
+pub const NODE_ID_FILE: &str = "node-id";
+
+/// This node's identity: a UUID kept in the data directory, so a restart is the same node.
+pub fn node_id(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join(NODE_ID_FILE);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let id = text.trim();
+        if !id.is_empty() {
+            return Ok(id.to_string());
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    std::fs::write(&path, &id).with_context(|| format!("writing {}", path.display()))?;
+    Ok(id)
+}
 
 /// Builds the vault from `PENNYDROP_ENCRYPTION_KEY` (and optional previous keys), or from the
 /// data directory's key file, generating that file (mode 0600) on first start.

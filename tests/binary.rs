@@ -205,8 +205,14 @@ fn run_sdk_with(server: &Server, key: &Value, operator: Option<&Value>, flows: &
         .env("PENNYDROP_BASE_URL", &server.base)
         .env("PENNYDROP_PUBLIC_KEY", key["publicKey"].as_str().unwrap())
         .env("PENNYDROP_SECRET_KEY", key["secretKey"].as_str().unwrap())
-        .env("PENNYDROP_OPERATOR_PUBLIC_KEY", operator.and_then(|o| o["publicKey"].as_str()).unwrap_or(""))
-        .env("PENNYDROP_OPERATOR_SECRET_KEY", operator.and_then(|o| o["secretKey"].as_str()).unwrap_or(""))
+        .env(
+            "PENNYDROP_OPERATOR_PUBLIC_KEY",
+            operator.and_then(|o| o["publicKey"].as_str()).unwrap_or(""),
+        )
+        .env(
+            "PENNYDROP_OPERATOR_SECRET_KEY",
+            operator.and_then(|o| o["secretKey"].as_str()).unwrap_or(""),
+        )
         .output()
         .expect("run tests/sdk/run.sh");
     let stdout = String::from_utf8_lossy(&out.stdout);

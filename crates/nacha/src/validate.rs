@@ -284,7 +284,7 @@ fn validate_entry(c: &mut Collector, batch: &Batch, entry: &Entry) {
             format!("prenote (code {code}) must have a zero amount"),
         );
     }
-    if d.addenda_indicator != !entry.addenda.is_empty() {
+    if d.addenda_indicator == entry.addenda.is_empty() {
         c.push(
             Rule::AddendaIndicator,
             Some("addenda record indicator"),

@@ -11,15 +11,25 @@ fn computed_fields() {
     let f = sample_file();
     assert_eq!(f.header.immediate_destination, "231380104");
     assert_eq!(f.header.file_id_modifier, 'A', "upper-cased");
-    assert_eq!(f.header.destination_name, "FEDERAL RESERVE BANK", "upper-cased");
+    assert_eq!(
+        f.header.destination_name, "FEDERAL RESERVE BANK",
+        "upper-cased"
+    );
     assert_eq!(f.header.creation_time, Some(jiff::civil::time(9, 30, 0, 0)));
 
     let b1 = &f.batches[0];
     assert_eq!(b1.header.batch_number, 1);
     assert_eq!(b1.header.service_class, ServiceClass::Mixed);
     assert_eq!(b1.header.company_descriptive_date, "SD1300");
-    let traces: Vec<&str> = b1.entries.iter().map(|e| e.detail.trace_number.as_str()).collect();
-    assert_eq!(traces, ["121042880000001", "121042880000002", "121042880000003"]);
+    let traces: Vec<&str> = b1
+        .entries
+        .iter()
+        .map(|e| e.detail.trace_number.as_str())
+        .collect();
+    assert_eq!(
+        traces,
+        ["121042880000001", "121042880000002", "121042880000003"]
+    );
     assert_eq!(b1.control.entry_addenda_count, 3);
     assert_eq!(b1.control.entry_hash, 3 * 23138010);
     assert_eq!(b1.control.total_credit_cents, 46);
@@ -87,13 +97,24 @@ fn hash_keeps_the_rightmost_ten_digits() {
     let rdfi = routing("72999999");
     let entries = (0..200)
         .map(|i| {
-            Entry::new(EntryDetail::new(TransactionCode::CHECKING_CREDIT, rdfi.clone(), format!("A{i}"), 1))
+            Entry::new(EntryDetail::new(
+                TransactionCode::CHECKING_CREDIT,
+                rdfi.clone(),
+                format!("A{i}"),
+                1,
+            ))
         })
         .collect();
     let mut p = batch_params(SecCode::Ccd, "12104288");
     p.company_entry_description = "PAYABLES".into();
-    let f = FileBuilder::new(header_params()).batch(p, entries).build().unwrap();
-    assert_eq!(f.batches[0].control.entry_hash, (200u64 * 72999999) % 10_000_000_000);
+    let f = FileBuilder::new(header_params())
+        .batch(p, entries)
+        .build()
+        .unwrap();
+    assert_eq!(
+        f.batches[0].control.entry_hash,
+        (200u64 * 72999999) % 10_000_000_000
+    );
     assert_eq!(read_both(&f.to_string()).unwrap(), f);
 }
 
@@ -109,7 +130,10 @@ fn explicit_trace_numbers_are_kept_and_automatic_ones_skip_them() {
         )
         .build()
         .unwrap();
-    assert_eq!(f.batches[0].entries[1].detail.trace_number, "121042880000002");
+    assert_eq!(
+        f.batches[0].entries[1].detail.trace_number,
+        "121042880000002"
+    );
 }
 
 fn build_err(batches: Vec<(BatchParams, Vec<Entry>)>) -> BuildError {
@@ -133,10 +157,20 @@ fn builder_errors_are_located() {
         "batch 2, entry 1: trace number: trace number 121042880000007 is used twice"
     );
 
-    let e = build_err(vec![(ppd(), vec![Entry::new(credit("1", 10).detail.trace_number("0910000100000001"))])]);
+    let e = build_err(vec![(
+        ppd(),
+        vec![Entry::new(
+            credit("1", 10).detail.trace_number("0910000100000001"),
+        )],
+    )]);
     assert_eq!(e.field, Some("trace number"));
 
-    let e = build_err(vec![(ppd(), vec![Entry::new(credit("1", 10).detail.trace_number("091000010000001"))])]);
+    let e = build_err(vec![(
+        ppd(),
+        vec![Entry::new(
+            credit("1", 10).detail.trace_number("091000010000001"),
+        )],
+    )]);
     assert_eq!(
         e.to_string(),
         "batch 1, entry 1: trace number: trace number 091000010000001 does not start with the ODFI identification 12104288"
@@ -165,7 +199,10 @@ fn builder_errors_are_located() {
     let mut long = ppd();
     long.company_name = "A company name that is too long".into();
     let e = build_err(vec![(long, vec![credit("1", 10)])]);
-    assert_eq!(e.to_string(), "batch 1: company name: 31 characters, at most 16 allowed");
+    assert_eq!(
+        e.to_string(),
+        "batch 1: company name: 31 characters, at most 16 allowed"
+    );
 
     let mut odfi = ppd();
     odfi.odfi_identification = "1210428".into();
@@ -187,44 +224,74 @@ fn builder_errors_are_located() {
     })
     .build()
     .unwrap_err();
-    assert_eq!(e.to_string(), "file: immediate origin name: non-ASCII character 'é' at offset 4");
+    assert_eq!(
+        e.to_string(),
+        "file: immediate origin name: non-ASCII character 'é' at offset 4"
+    );
 }
 
 #[test]
 fn builder_runs_the_validation_rules() {
     // Prenotes carry no money.
-    let prenote = Entry::new(EntryDetail::new(TransactionCode::CHECKING_PRENOTE_CREDIT, routing("23138010"), "1", 5));
+    let prenote = Entry::new(EntryDetail::new(
+        TransactionCode::CHECKING_PRENOTE_CREDIT,
+        routing("23138010"),
+        "1",
+        5,
+    ));
     let e = build_err(vec![(ppd(), vec![prenote])]);
-    assert_eq!(e.to_string(), "batch 1, entry 1: amount: prenote (code 23) must have a zero amount");
+    assert_eq!(
+        e.to_string(),
+        "batch 1, entry 1: amount: prenote (code 23) must have a zero amount"
+    );
 
     // Micro-entry credits are under $1.00 and the debits do not exceed them.
     let e = build_err(vec![(ppd(), vec![credit("1", 100)])]);
-    assert_eq!(e.to_string(), "batch 1, entry 1: amount: micro-entry credit of 100 cents is not under $1.00");
+    assert_eq!(
+        e.to_string(),
+        "batch 1, entry 1: amount: micro-entry credit of 100 cents is not under $1.00"
+    );
     let e = build_err(vec![(ppd(), vec![credit("1", 10), debit("1", 11)])]);
     assert_eq!(
         e.to_string(),
         "batch 1: amount: micro-entry debits of 11 cents to account 1 at 231380104 exceed the credits of 10 cents (company 1234567890)"
     );
     // ... also when the debits are in another batch of the same file.
-    let e = build_err(vec![(ppd(), vec![credit("1", 10)]), (ppd(), vec![debit("1", 11)])]);
+    let e = build_err(vec![
+        (ppd(), vec![credit("1", 10)]),
+        (ppd(), vec![debit("1", 11)]),
+    ]);
     assert_eq!(e.batch, Some(1));
 
     // The paygate bug: savings credits with a checking debit for the same account.
-    let savings = Entry::new(EntryDetail::new(TransactionCode::SAVINGS_CREDIT, routing("23138010"), "1", 10));
+    let savings = Entry::new(EntryDetail::new(
+        TransactionCode::SAVINGS_CREDIT,
+        routing("23138010"),
+        "1",
+        10,
+    ));
     let e = build_err(vec![(ppd(), vec![savings, debit("1", 10)])]);
     assert_eq!(e.to_string(), "batch 1, entry 2: transaction code: account 1 at 231380104 is posted to as Checking (code 27) but as Savings by batch 1, entry 1; use one account type per account (e.g. 32 with 37, 22 with 27)");
 
     // WEB needs a payment type code.
-    let e = build_err(vec![(batch_params(SecCode::Web, "12104288"), vec![credit("1", 10)])]);
+    let e = build_err(vec![(
+        batch_params(SecCode::Web, "12104288"),
+        vec![credit("1", 10)],
+    )]);
     assert_eq!(
         e.to_string(),
         "batch 1, entry 1: discretionary data: WEB payment type code must be S (single), R (recurring) or ST (standing), found \"\""
     );
 
     // Only one addenda 05 for PPD.
-    let two = credit("1", 10).with_payment_info("a").with_payment_info("b");
+    let two = credit("1", 10)
+        .with_payment_info("a")
+        .with_payment_info("b");
     let e = build_err(vec![(ppd(), vec![two])]);
-    assert_eq!(e.to_string(), "batch 1, entry 1: PPD entries carry at most one addenda 05, found 2");
+    assert_eq!(
+        e.to_string(),
+        "batch 1, entry 1: PPD entries carry at most one addenda 05, found 2"
+    );
 }
 
 fn noc(trace: &str) -> Addenda98 {
@@ -255,13 +322,23 @@ fn nocs_and_returns() {
     let mut web = batch_params(SecCode::Web, "09100001");
     web.company_entry_description = "RETURN".into();
     let noc_entry = Entry::new(
-        EntryDetail::new(TransactionCode::CHECKING_RETURN_CREDIT, routing("23138010"), "744-5678-99", 0)
-            .discretionary_data("S"),
+        EntryDetail::new(
+            TransactionCode::CHECKING_RETURN_CREDIT,
+            routing("23138010"),
+            "744-5678-99",
+            0,
+        )
+        .discretionary_data("S"),
     )
     .with_noc(noc("091000010000001"));
     let return_entry = Entry::new(
-        EntryDetail::new(TransactionCode::CHECKING_RETURN_DEBIT, routing("23138010"), "123", 4500)
-            .discretionary_data("S"),
+        EntryDetail::new(
+            TransactionCode::CHECKING_RETURN_DEBIT,
+            routing("23138010"),
+            "123",
+            4500,
+        )
+        .discretionary_data("S"),
     )
     .with_return(Addenda99 {
         date_of_death: Some(date(2026, 1, 2)),
@@ -287,15 +364,21 @@ fn nocs_and_returns() {
     let bare = Entry::new(noc_entry.detail.clone());
     let e = build_err(vec![(cor.clone(), vec![bare])]);
     assert_eq!(e.to_string(), "batch 1, entry 1: a COR entry needs exactly one addenda 98, found 0 addenda (0 of type 98)");
-    let live = Entry::new(EntryDetail::new(TransactionCode::CHECKING_CREDIT, routing("23138010"), "1", 0))
-        .with_noc(noc("091000010000001"));
+    let live = Entry::new(EntryDetail::new(
+        TransactionCode::CHECKING_CREDIT,
+        routing("23138010"),
+        "1",
+        0,
+    ))
+    .with_noc(noc("091000010000001"));
     let e = build_err(vec![(cor, vec![live])]);
     assert_eq!(e.field, Some("transaction code"));
 
     // NOCs only in COR batches; returns need a return code and vice versa.
     let e = build_err(vec![(web.clone(), vec![noc_entry])]);
     assert_eq!(e.to_string(), "batch 1, entry 1: addenda type code: addenda 98 (NOC) is only allowed in COR batches, not WEB");
-    let forward_with_return = Entry::new(credit("1", 10).detail.discretionary_data("S")).with_return(ret("R01"));
+    let forward_with_return =
+        Entry::new(credit("1", 10).detail.discretionary_data("S")).with_return(ret("R01"));
     let e = build_err(vec![(web.clone(), vec![forward_with_return])]);
     assert_eq!(e.field, Some("transaction code"));
     let return_without_addenda = Entry::new(return_entry.detail.clone());
@@ -316,13 +399,25 @@ fn validate_reports_every_broken_rule() {
     assert_eq!(
         rules,
         [
-            (Rule::ControlMismatch, Some(1), Some("total credit entry dollar amount")),
+            (
+                Rule::ControlMismatch,
+                Some(1),
+                Some("total credit entry dollar amount")
+            ),
             (Rule::BatchNumber, Some(2), Some("batch number")),
-            (Rule::AddendaSequence, Some(2), Some("entry detail sequence number")),
+            (
+                Rule::AddendaSequence,
+                Some(2),
+                Some("entry detail sequence number")
+            ),
             (Rule::DuplicateTrace, Some(2), Some("trace number")),
             (Rule::BatchNumber, Some(2), Some("batch number")),
             (Rule::BlockCount, None, Some("block count")),
-            (Rule::ControlMismatch, None, Some("total credit entry dollar amount")),
+            (
+                Rule::ControlMismatch,
+                None,
+                Some("total credit entry dollar amount")
+            ),
         ],
         "{errors:#?}"
     );

@@ -120,7 +120,10 @@ fn service_class_versus_entries() {
 fn unknown_transaction_code() {
     let e = read_err(&patch(&text(), 3, 2, "25"));
     assert_eq!(e.kind, ReadErrorKind::UnknownTransactionCode);
-    assert_eq!(e.to_string(), "line 3: transaction code: unknown transaction code 25");
+    assert_eq!(
+        e.to_string(),
+        "line 3: transaction code: unknown transaction code 25"
+    );
 }
 
 #[test]
@@ -290,12 +293,18 @@ fn line_lengths() {
     let mut ls = lines(&text());
     ls[1] = short;
     let e = read_err(&(ls.join("\n") + "\n"));
-    assert_eq!(e.to_string(), "line 2: record is 61 characters long, expected 94");
+    assert_eq!(
+        e.to_string(),
+        "line 2: record is 61 characters long, expected 94"
+    );
     // A short line that lost required fields is a length problem, not a field problem.
     let mut ls = lines(&text());
     ls[2].truncate(39);
     let e = read_err(&(ls.join("\n") + "\n"));
-    assert_eq!(e.to_string(), "line 3: record is 39 characters long, expected 94");
+    assert_eq!(
+        e.to_string(),
+        "line 3: record is 39 characters long, expected 94"
+    );
 }
 
 #[test]
@@ -332,9 +341,7 @@ fn no_final_newline_and_crlf() {
 #[test]
 fn streaming_events_come_in_file_order_with_addenda_attached() {
     let t = text();
-    let events: Vec<Event> = Reader::new(t.as_bytes())
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let events: Vec<Event> = Reader::new(t.as_bytes()).collect::<Result<_, _>>().unwrap();
     let kinds: Vec<&str> = events
         .iter()
         .map(|e| match e {
@@ -370,7 +377,9 @@ fn streaming_reader_stops_after_the_first_error() {
 fn streaming_reader_reports_invalid_utf8_and_io_errors() {
     let mut bytes = text().into_bytes();
     bytes[94 + 1 + 10] = 0xff; // line 2, position 11 (company name)
-    let err = Reader::new(&bytes[..]).collect::<Result<Vec<_>, _>>().unwrap_err();
+    let err = Reader::new(&bytes[..])
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_err();
     assert_eq!(err.kind, ReadErrorKind::NonAscii);
     assert_eq!(err.line, 2);
     assert_eq!(err.field, Some("company name"));

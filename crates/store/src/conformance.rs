@@ -131,6 +131,7 @@ fn claim(due_by: Timestamp, window: Option<Timestamp>) -> CutoffClaim {
         day_start,
         day_end: day_start + SignedDuration::from_hours(24),
         file_name_prefix: "TEST-20261123".into(),
+        writer: "node-a".into(),
     }
 }
 
@@ -232,6 +233,31 @@ pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
         snap.bank_account.version,
         ba.version + 2,
         "the cutoff bumps the bank account version"
+    );
+
+    // Only the claiming node writes the file, until the lease runs out.
+    assert!(s
+        .take_file(file.file_id, "node-a", window)
+        .await
+        .unwrap_or(false));
+    assert!(
+        !s.take_file(file.file_id, "node-b", window)
+            .await
+            .unwrap_or(true),
+        "another node waits"
+    );
+    let after_lease = window + SignedDuration::from_mins(5);
+    assert!(
+        s.take_file(file.file_id, "node-b", after_lease)
+            .await
+            .unwrap_or(false),
+        "a dead claimer's file is taken over"
+    );
+    assert!(
+        !s.take_file(file.file_id, "node-a", window)
+            .await
+            .unwrap_or(true),
+        "and is no longer the first node's"
     );
 
     // Content is stored once; a second store keeps the first.

@@ -240,6 +240,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         at: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Makes `writer` the writer of an assembled file if it already is, or if the file was
+    /// claimed before `stale_before` (its claimer is presumed dead). True if `writer` may
+    /// write it.
+    async fn take_file(
+        &self,
+        file_id: Uuid,
+        writer: &str,
+        stale_before: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     async fn set_delivery_error(
         &self,
         file_id: Uuid,
@@ -289,6 +299,8 @@ pub struct CutoffClaim {
     pub day_end: Timestamp,
     /// The file name starts with this; the modifier and a short ID follow.
     pub file_name_prefix: String,
+    /// The node claiming the file; it alone writes the file until the lease runs out.
+    pub writer: String,
 }
 
 /// Nacha phase-2 monitoring figures for one tenant.

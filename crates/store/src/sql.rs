@@ -991,7 +991,8 @@ macro_rules! sql_store {
                     delivery_error: None,
                 };
                 let sql = format!(
-                    "INSERT INTO ach_files ({ACH_FILE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, NULL)"
+                    "INSERT INTO ach_files ({ACH_FILE_COLUMNS}, writer) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, NULL, $11)"
                 );
                 sqlx::query(&sql)
                     .bind(file.file_id.to_string())
@@ -1004,6 +1005,7 @@ macro_rules! sql_store {
                     .bind(file.total_credit_cents)
                     .bind(file.total_debit_cents)
                     .bind(file.status.as_str())
+                    .bind(&claim.writer)
                     .execute(&mut *tx)
                     .await?;
                 let claimed = sqlx::query(
@@ -1116,6 +1118,19 @@ macro_rules! sql_store {
                 };
                 sqlx::query(sql).bind(to_micros(at)).bind(file_id.to_string()).execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn take_file(&self, file_id: Uuid, writer: &str, stale_before: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE ach_files SET writer = $1 WHERE file_id = $2 AND status = 'assembled' \
+                     AND (writer = $1 OR created_on < $3)",
+                )
+                .bind(writer)
+                .bind(file_id.to_string())
+                .bind(to_micros(stale_before))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn set_delivery_error(&self, file_id: Uuid, error: Option<&str>) -> Result<(), StoreError> {

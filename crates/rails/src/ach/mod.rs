@@ -50,6 +50,10 @@ pub struct AchConfig {
     /// How long the simulated bank waits before reading a file (settlement delay).
     pub settlement_delay: SignedDuration,
     pub sftp: Option<sftp::SftpConfig>,
+    /// This node's identity (stable across restarts of the same data directory).
+    pub node_id: String,
+    /// How long another node waits before writing a file whose claimer went quiet.
+    pub writer_lease: SignedDuration,
 }
 
 #[derive(Debug)]
@@ -142,6 +146,7 @@ impl AchRail {
                 build::file_name_stem(&self.config.odfi.company_name),
                 local.strftime("%Y%m%d-%H%M%S")
             ),
+            writer: self.config.node_id.clone(),
         };
         let Some(file) = self.store.claim_cutoff(&claim).await? else {
             return Ok(None);
@@ -201,16 +206,30 @@ impl AchRail {
         Ok(())
     }
 
-    /// Finishes files a crash (or a failed delivery) left behind.
+    /// Finishes files a crash (or a failed delivery) left behind: this node's at once, another
+    /// node's once its lease ran out (that node is presumed dead), so no file is written to two
+    /// outboxes.
     pub async fn finish_pending(&self) -> Result<usize, AchError> {
-        let mut pending = self.store.files_in_status(AchFileStatus::Assembled).await?;
+        let stale_before = self.clock.now() - self.config.writer_lease;
+        let mut done = 0;
+        for file in self.store.files_in_status(AchFileStatus::Assembled).await? {
+            if self
+                .store
+                .take_file(file.file_id, &self.config.node_id, stale_before)
+                .await?
+            {
+                self.finish(&file).await?;
+                done += 1;
+            }
+        }
         if self.config.sftp.is_some() {
-            pending.extend(self.store.files_in_status(AchFileStatus::Written).await?);
+            // Delivery is idempotent (by name and size on the server), so any node may retry it.
+            for file in self.store.files_in_status(AchFileStatus::Written).await? {
+                self.finish(&file).await?;
+                done += 1;
+            }
         }
-        for file in &pending {
-            self.finish(file).await?;
-        }
-        Ok(pending.len())
+        Ok(done)
     }
 
     /// An operator's cutoff: the cutoff now, then the exchange with the bank (the simulated

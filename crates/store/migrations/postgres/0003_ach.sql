@@ -34,7 +34,10 @@ CREATE TABLE ach_files (
     content            TEXT,
     written_on         BIGINT,
     delivered_on       BIGINT,
-    delivery_error     TEXT
+    delivery_error     TEXT,
+    -- The node (data directory) that claimed the file writes it; another node takes over only
+    -- after a lease, when the claimer is presumed dead.
+    writer             TEXT NOT NULL
 );
 CREATE INDEX ach_files_by_status ON ach_files (status, created_on);
 
