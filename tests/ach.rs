@@ -365,3 +365,93 @@ async fn the_admin_api_needs_an_operator() {
     assert_eq!(token.status, 422, "only operator keys get admin scopes");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_simulated_return_code_lands_as_documented() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let cases = [
+        ("3000000002", "R02", "errored"),
+        ("3000000003", "R03", "verificationFailed"),
+        ("3000000004", "R04", "verificationFailed"),
+        ("3000000016", "R16", "errored"),
+        ("3000000020", "R20", "errored"),
+        ("3000000023", "R23", "errored"),
+    ];
+    let mut banks = Vec::new();
+    for (number, _, _) in cases {
+        let (account, bank) = c.account_with_bank("231380104", number).await;
+        assert_eq!(
+            c.post(
+                &format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits"),
+                ""
+            )
+            .await
+            .status,
+            204
+        );
+        banks.push(format!("/accounts/{account}/bank-accounts/{bank}"));
+    }
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(
+        result["inbound"]["returns"], 18,
+        "three entries per account: {result:?}"
+    );
+    for ((_, code, status), path) in cases.iter().zip(&banks) {
+        let got = c.get(path).await.body;
+        assert_eq!(got["status"], *status, "{code}: {got:?}");
+        assert_eq!(got["statusReason"], "micro-deposit-return", "{code}");
+        assert_eq!(got["exceptionDetails"]["achReturnCode"], *code);
+    }
+    // One bankAccount.updated per account, not one per returned entry.
+    let events = app
+        .state
+        .store
+        .events(key.account_id, 0, 1000)
+        .await
+        .unwrap();
+    let returns = events
+        .iter()
+        .filter(|(_, e)| {
+            e.event_type == "bankAccount.updated"
+                && e.data["statusReason"] == "micro-deposit-return"
+        })
+        .count();
+    assert_eq!(returns, cases.len());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_ach_fallback_code_travels_in_an_addenda_and_completes() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    // 231380104 is not reachable instantly: the $0.01 credit goes by same-day ACH.
+    let (account, bank) = c.account_with_bank("231380104", "77665544").await;
+    let verify = format!("/accounts/{account}/bank-accounts/{bank}/verify");
+    assert_eq!(c.post(&verify, "").await.body["verificationMethod"], "ach");
+    cutoff(&app, &operator).await;
+    assert_eq!(c.get(&verify).await.body["status"], "sent-credit");
+    let statement = c
+        .get("/simulator/accounts/231380104/77665544/transactions")
+        .await;
+    let text = statement.body["transactions"][0]["statementText"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.starts_with("PENNYDROP ACCTVERIFY MV"), "{text}");
+    let code = &text[text.len() - 4..];
+    let r = c.put(&verify, &format!(r#"{{"code":"{code}"}}"#)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["status"], "successful");
+    app.stop().await;
+}

@@ -741,3 +741,162 @@ fn codes_parse_in_every_documented_form() {
         assert_eq!(rules::parse_code(bad), None, "{bad}");
     }
 }
+
+/// The return mapping of docs/ach.md, row by row.
+#[test]
+fn ach_returns_follow_the_documented_mapping() {
+    use pennydrop_core::model::{AchEntry, EntryPurpose, EntryStatus};
+    use pennydrop_engine::returns::ach_return;
+    fn entry(s: &Snapshot, purpose: EntryPurpose, credit: bool) -> AchEntry {
+        AchEntry {
+            entry_id: Uuid::new_v4(),
+            tenant_id: s.bank_account.tenant_id,
+            bank_account_id: s.bank_account.bank_account_id,
+            verification_id: latest_id(s),
+            purpose,
+            amount_cents: 12,
+            is_credit: credit,
+            addenda: None,
+            due_at: t0(),
+            status: EntryStatus::Batched,
+            created_on: t0(),
+        }
+    }
+    let micro = || with_round(VerificationKind::MicroDeposits, V::SentCredit, 0, 0);
+    let mut verified = with_round(VerificationKind::MicroDeposits, V::Successful, 0, 0);
+    verified.bank_account.status = BA::Verified;
+    verified.bank_account.status_reason = R::VerificationSuccessful;
+    let fallback = with_round(VerificationKind::InstantAch, V::SentCredit, 0, 0);
+    use EntryPurpose::{
+        MicroDepositCredit as Credit, MicroDepositDebit as Debit, VerificationCredit as Code,
+    };
+    // (snapshot, purpose, is_credit, code, expected bank account change, verification fails)
+    let rows: Vec<(Snapshot, EntryPurpose, bool, &str, Option<(BA, R)>, bool)> = vec![
+        (
+            micro(),
+            Credit,
+            true,
+            "R03",
+            Some((BA::VerificationFailed, R::MicroDepositReturn)),
+            true,
+        ),
+        (
+            micro(),
+            Credit,
+            true,
+            "R04",
+            Some((BA::VerificationFailed, R::MicroDepositReturn)),
+            true,
+        ),
+        (
+            micro(),
+            Credit,
+            true,
+            "R02",
+            Some((BA::Errored, R::MicroDepositReturn)),
+            true,
+        ),
+        (
+            micro(),
+            Credit,
+            true,
+            "R16",
+            Some((BA::Errored, R::MicroDepositReturn)),
+            true,
+        ),
+        (
+            micro(),
+            Credit,
+            true,
+            "R20",
+            Some((BA::Errored, R::MicroDepositReturn)),
+            true,
+        ),
+        (
+            micro(),
+            Credit,
+            true,
+            "R23",
+            Some((BA::Errored, R::MicroDepositReturn)),
+            true,
+        ),
+        (
+            micro(),
+            Credit,
+            true,
+            "R99",
+            Some((BA::Errored, R::MicroDepositReturn)),
+            true,
+        ),
+        (
+            fallback.clone(),
+            Code,
+            true,
+            "R03",
+            Some((BA::VerificationFailed, R::AchCreditReturn)),
+            true,
+        ),
+        (
+            fallback,
+            Code,
+            true,
+            "R14",
+            Some((BA::Errored, R::AchCreditReturn)),
+            true,
+        ),
+        (micro(), Credit, true, "R01", None, false),
+        (micro(), Credit, true, "R18", None, false),
+        (micro(), Debit, false, "R01", None, false),
+        (micro(), Debit, false, "R09", None, false),
+        (micro(), Debit, false, "R03", None, false),
+        (
+            micro(),
+            Debit,
+            false,
+            "R10",
+            Some((BA::Errored, R::AchDebitReturn)),
+            false,
+        ),
+        (
+            micro(),
+            Debit,
+            false,
+            "R29",
+            Some((BA::Errored, R::AchDebitReturn)),
+            false,
+        ),
+        (
+            verified.clone(),
+            Debit,
+            false,
+            "R02",
+            Some((BA::Errored, R::AchDebitReturn)),
+            false,
+        ),
+        (verified.clone(), Debit, false, "R01", None, false),
+        (verified, Debit, false, "R26", None, false),
+    ];
+    for (snap, purpose, credit, code, expected, fails) in rows {
+        let e = entry(&snap, purpose, credit);
+        let change = ach_return(&snap, &e, code, t0(), &mut rng());
+        assert_eq!(
+            change.entry_returns,
+            vec![(e.entry_id, code.to_string())],
+            "{code}: recorded"
+        );
+        assert_eq!(
+            change.status.as_ref().map(|s| (s.status, s.reason)),
+            expected,
+            "{code} on {purpose:?}"
+        );
+        if let Some(s) = &change.status {
+            let details = s.exception_details.as_ref().expect("details");
+            assert!(details.description.contains(code));
+        }
+        assert_eq!(
+            change.update_verification.as_ref().map(|v| v.status) == Some(V::Failed),
+            fails,
+            "{code} on {purpose:?}: verification"
+        );
+    }
+}
