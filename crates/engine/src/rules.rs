@@ -401,21 +401,60 @@ pub fn complete_micro_deposits(
             result: Ok(()),
         };
     }
+    wrong_answer(change, snap, v, Attempts::MICRO_DEPOSITS, now, rng)
+}
+
+/// How wrong answers count for one method.
+struct Attempts {
+    max: u32,
+    kinds: &'static [VerificationKind],
+    max_rounds: usize,
+    exceeded: StatusReason,
+    wrong: fn(u32) -> Refusal,
+    exhausted: Refusal,
+}
+
+impl Attempts {
+    const MICRO_DEPOSITS: Attempts = Attempts {
+        max: MICRO_DEPOSIT_ATTEMPTS,
+        kinds: MICRO,
+        max_rounds: MAX_MICRO_DEPOSIT_ROUNDS,
+        exceeded: StatusReason::MicroDepositAttemptsExceeded,
+        wrong: |attempts_left| Refusal::WrongAmounts { attempts_left },
+        exhausted: Refusal::AmountAttemptsExhausted,
+    };
+    const INSTANT: Attempts = Attempts {
+        max: INSTANT_ATTEMPTS,
+        kinds: INSTANT,
+        max_rounds: MAX_INSTANT_VERIFICATIONS,
+        exceeded: StatusReason::VerificationAttemptsExceeded,
+        wrong: |attempts_left| Refusal::WrongCode { attempts_left },
+        exhausted: Refusal::CodeAttemptsExhausted,
+    };
+}
+
+/// Counts a wrong answer: one attempt fewer, and at the limit the verification ends and the
+/// bank account fails (errored once the bank account's last allowed round is used up).
+fn wrong_answer<T>(
+    mut change: Change,
+    snap: &Snapshot,
+    v: &Verification,
+    rule: Attempts,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Decision<T> {
     let mut failed = v.clone();
     failed.failed_attempts += 1;
     failed.updated_on = now;
-    let refusal = if failed.failed_attempts >= MICRO_DEPOSIT_ATTEMPTS {
+    let refusal = if failed.failed_attempts >= rule.max {
         failed.status = VerificationStatus::MaxAttemptsExceeded;
-        let (status, reason) = if rounds(snap, MICRO) >= MAX_MICRO_DEPOSIT_ROUNDS {
+        let (status, reason) = if rounds(snap, rule.kinds) >= rule.max_rounds {
             (
                 BankAccountStatus::Errored,
                 StatusReason::MaxVerificationFailures,
             )
         } else {
-            (
-                BankAccountStatus::VerificationFailed,
-                StatusReason::MicroDepositAttemptsExceeded,
-            )
+            (BankAccountStatus::VerificationFailed, rule.exceeded)
         };
         set_status(
             &mut change,
@@ -426,11 +465,9 @@ pub fn complete_micro_deposits(
             now,
             rng,
         );
-        Refusal::AmountAttemptsExhausted
+        rule.exhausted
     } else {
-        Refusal::WrongAmounts {
-            attempts_left: MICRO_DEPOSIT_ATTEMPTS - failed.failed_attempts,
-        }
+        (rule.wrong)(rule.max - failed.failed_attempts)
     };
     change.update_verification = Some(failed);
     Decision {
@@ -579,42 +616,7 @@ pub fn complete_instant(
             result: Ok(done),
         };
     }
-    let mut failed = v.clone();
-    failed.failed_attempts += 1;
-    failed.updated_on = now;
-    let refusal = if failed.failed_attempts >= INSTANT_ATTEMPTS {
-        failed.status = VerificationStatus::MaxAttemptsExceeded;
-        let (status, reason) = if rounds(snap, INSTANT) >= MAX_INSTANT_VERIFICATIONS {
-            (
-                BankAccountStatus::Errored,
-                StatusReason::MaxVerificationFailures,
-            )
-        } else {
-            (
-                BankAccountStatus::VerificationFailed,
-                StatusReason::VerificationAttemptsExceeded,
-            )
-        };
-        set_status(
-            &mut change,
-            &snap.bank_account,
-            status,
-            reason,
-            None,
-            now,
-            rng,
-        );
-        Refusal::CodeAttemptsExhausted
-    } else {
-        Refusal::WrongCode {
-            attempts_left: INSTANT_ATTEMPTS - failed.failed_attempts,
-        }
-    };
-    change.update_verification = Some(failed);
-    Decision {
-        change: Some(change),
-        result: Err(refusal),
-    }
+    wrong_answer(change, snap, v, Attempts::INSTANT, now, rng)
 }
 
 /// Applies the instant rail's answer for a credit of verification `verification_id`.

@@ -770,8 +770,9 @@ fn ach_returns_follow_the_documented_mapping() {
     use EntryPurpose::{
         MicroDepositCredit as Credit, MicroDepositDebit as Debit, VerificationCredit as Code,
     };
-    // (snapshot, purpose, is_credit, code, expected bank account change, verification fails)
-    let rows: Vec<(Snapshot, EntryPurpose, bool, &str, Option<(BA, R)>, bool)> = vec![
+    /// (snapshot, purpose, is_credit, code, expected bank account change, verification fails)
+    type ReturnRow = (Snapshot, EntryPurpose, bool, &'static str, Option<(BA, R)>, bool);
+    let rows: Vec<ReturnRow> = vec![
         (
             micro(),
             Credit,
