@@ -455,3 +455,119 @@ async fn the_ach_fallback_code_travels_in_an_addenda_and_completes() {
     assert_eq!(r.body["status"], "successful");
     app.stop().await;
 }
+
+/// Runs the independent validator (achlens from PyPI, installed by
+/// crates/nacha/tests/third_party/setup.sh) on files; returns its JSON verdicts.
+fn third_party_verdicts(files: &[std::path::PathBuf]) -> Vec<Value> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let setup = std::process::Command::new("bash")
+        .arg(format!("{root}/crates/nacha/tests/third_party/setup.sh"))
+        .arg(format!("{root}/target"))
+        .output()
+        .expect("run the validator setup");
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let python = String::from_utf8(setup.stdout).unwrap().trim().to_string();
+    let out = std::process::Command::new(python)
+        .arg(format!("{root}/crates/nacha/tests/third_party/validate.py"))
+        .args(files)
+        .output()
+        .expect("run the validator");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON verdict per line"))
+        .collect()
+}
+
+async fn every_kind_of_entry(app: &TestApp) {
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller { app, key: &key };
+    let account = c.create_account().await;
+    let link = |holder: &str, kind: &str, number: &str| {
+        serde_json::json!({"account": {"holderName": "Acme Holder", "holderType": holder, "accountNumber": number,
+            "bankAccountType": kind, "routingNumber": "231380104"}})
+        .to_string()
+    };
+    for (holder, kind, number, method) in [
+        ("individual", "checking", "11110001", "micro-deposits"),
+        ("business", "savings", "11110002", "micro-deposits"),
+        ("individual", "loan", "11110003", "micro-deposits"),
+        ("business", "general-ledger", "11110004", "micro-deposits"),
+        ("individual", "checking", "11110005", "verify"),
+    ] {
+        let r = c
+            .post(
+                &format!("/accounts/{account}/bank-accounts"),
+                &link(holder, kind, number),
+            )
+            .await;
+        let bank = r.body["bankAccountID"].as_str().unwrap().to_string();
+        let r = c
+            .post(
+                &format!("/accounts/{account}/bank-accounts/{bank}/{method}"),
+                "",
+            )
+            .await;
+        assert!(r.status == 204 || r.status == 200, "{method}: {:?}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn every_file_the_service_writes_passes_an_independent_validator() {
+    // PPD, CCD, loan credits without a debit, general ledger, the ACH-fallback credit with its
+    // addenda 05; then the same with WEB for individuals.
+    let ppd = TestApp::sqlite().await;
+    every_kind_of_entry(&ppd).await;
+    let web = TestApp::sqlite_with(|c| {
+        let mut odfi = pennydrop_rails::ach::OdfiConfig::simulated("ACME PAYMENTS");
+        odfi.web_for_individuals = true;
+        c.odfi = Some(odfi);
+    })
+    .await;
+    every_kind_of_entry(&web).await;
+    let mut files = Vec::new();
+    for app in [&ppd, &web] {
+        let operator = app.operator().await;
+        let result = cutoff(app, &operator).await;
+        assert_eq!(
+            result["files"][0]["entryCount"],
+            4 * 3 - 1 + 1,
+            "loan accounts get no debit"
+        );
+        let outbox = app.data_dir.path().join("ach/outbox");
+        for entry in std::fs::read_dir(&outbox).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    assert_eq!(files.len(), 2);
+    let secs: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let file = nacha::read_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            file.batches
+                .iter()
+                .map(|b| b.header.sec_code.as_str().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for sec in ["PPD", "CCD", "WEB"] {
+        assert!(
+            secs.iter().any(|s| s == sec),
+            "{sec} batch written: {secs:?}"
+        );
+    }
+    let verdicts = third_party_verdicts(&files);
+    assert_eq!(verdicts.len(), files.len());
+    for v in &verdicts {
+        assert_eq!(
+            v["valid"], true,
+            "achlens rejects {}: {}",
+            v["file"], v["findings"]
+        );
+    }
+    ppd.stop().await;
+    web.stop().await;
+}

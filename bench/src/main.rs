@@ -349,10 +349,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let mut out = header;
-    let _ = writeln!(out, "- load average at end: {}", load_average());
     for note in &notes {
         let _ = writeln!(out, "- {note}");
     }
+    let _ = writeln!(out, "- load average at end: {}", load_average());
     out.push('\n');
     report(&mut out, &results, args.flows);
     print!("{out}");

@@ -29,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(full, streamed, "read_str and Reader disagree");
     if let Ok(file) = full {
         let written = file.to_string();
-        assert_eq!(read_str(&written).as_ref(), Ok(&file), "write/read round trip");
+        assert_eq!(
+            read_str(&written).as_ref(),
+            Ok(&file),
+            "write/read round trip"
+        );
         let _ = file.validate();
         let _ = nacha::summary(&file);
     }

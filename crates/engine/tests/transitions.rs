@@ -771,7 +771,14 @@ fn ach_returns_follow_the_documented_mapping() {
         MicroDepositCredit as Credit, MicroDepositDebit as Debit, VerificationCredit as Code,
     };
     /// (snapshot, purpose, is_credit, code, expected bank account change, verification fails)
-    type ReturnRow = (Snapshot, EntryPurpose, bool, &'static str, Option<(BA, R)>, bool);
+    type ReturnRow = (
+        Snapshot,
+        EntryPurpose,
+        bool,
+        &'static str,
+        Option<(BA, R)>,
+        bool,
+    );
     let rows: Vec<ReturnRow> = vec![
         (
             micro(),

@@ -141,8 +141,10 @@ impl File {
 
         let mut file_totals = Totals::default();
         let mut last_number: Option<u32> = None;
-        let mut traces: HashMap<&str, (usize, usize)> = HashMap::new();
-        let mut account_types: HashMap<(&str, &str), (AccountType, usize, usize)> = HashMap::new();
+        let entries: usize = self.batches.iter().map(|b| b.entries.len()).sum();
+        let mut traces: HashMap<&str, (usize, usize)> = HashMap::with_capacity(entries);
+        let mut account_types: HashMap<(&str, &str), (AccountType, usize, usize)> =
+            HashMap::with_capacity(entries);
         let mut micro: HashMap<(&str, &str, &str), (u64, u64, usize)> = HashMap::new();
         let mut reported_accounts: HashSet<(&str, &str)> = HashSet::new();
 

@@ -306,6 +306,23 @@ macro_rules! sql_store {
                 })
             }
 
+            fn file_entry_from_row(row: &$row) -> Result<FileEntry, StoreError> {
+                        let holder_type: String = row.try_get("holder_type")?;
+                        let account_type: String = row.try_get("bank_account_type")?;
+                        Ok(FileEntry {
+                            entry: Self::ach_entry_from_row(row)?,
+                            trace_seq: row.try_get("trace_seq")?,
+                            routing_number: row.try_get("routing_number")?,
+                            sealed: Sealed {
+                                key_id: row.try_get("account_number_key_id")?,
+                                ciphertext: row.try_get("account_number_ciphertext")?,
+                            },
+                            holder_name: row.try_get("holder_name")?,
+                            holder_type: enum_value(HolderType::parse, "holder type", &holder_type)?,
+                            bank_account_type: enum_value(BankAccountType::parse, "bank account type", &account_type)?,
+                        })
+            }
+
             async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
                 let sql = format!(
                     "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 ORDER BY seq"
@@ -1065,26 +1082,16 @@ macro_rules! sql_store {
                      WHERE e.file_id = $1 ORDER BY e.trace_seq",
                     columns.join(", ")
                 );
-                let rows = sqlx::query(&sql).bind(file_id.to_string()).fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|row| {
-                        let holder_type: String = row.try_get("holder_type")?;
-                        let account_type: String = row.try_get("bank_account_type")?;
-                        Ok(FileEntry {
-                            entry: Self::ach_entry_from_row(row)?,
-                            trace_seq: row.try_get("trace_seq")?,
-                            routing_number: row.try_get("routing_number")?,
-                            sealed: Sealed {
-                                key_id: row.try_get("account_number_key_id")?,
-                                ciphertext: row.try_get("account_number_ciphertext")?,
-                            },
-                            holder_name: row.try_get("holder_name")?,
-                            holder_type: enum_value(HolderType::parse, "holder type", &holder_type)?,
-                            bank_account_type: enum_value(BankAccountType::parse, "bank account type", &account_type)?,
-                        })
-                    })
-                    .collect()
+                // Streamed row by row: a cutoff can hold a million entries, and keeping every
+                // raw row alongside its decoded entry would double the memory.
+                let mut rows = sqlx::query(&sql).bind(file_id.to_string()).fetch(&self.pool);
+                let mut out = Vec::new();
+                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                    out.push(Self::file_entry_from_row(&row)?);
+                }
+                Ok(out)
             }
+
 
             async fn set_file_content(&self, file_id: Uuid, content: &str) -> Result<String, StoreError> {
                 sqlx::query("UPDATE ach_files SET content = $1 WHERE file_id = $2 AND content IS NULL")
