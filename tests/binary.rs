@@ -390,3 +390,31 @@ async fn postgres_tables_hold_no_plaintext_account_number() {
     }
     app.stop().await;
 }
+
+#[test]
+fn ach_inspect_summarizes_valid_files_and_names_the_line_of_an_error() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/nacha/tests/data");
+    let ok = Command::new(BIN)
+        .args(["ach", "inspect"])
+        .arg(data.join("ppd-mixedDebitCredit.ach"))
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let text = String::from_utf8(ok.stdout).unwrap();
+    assert!(text.contains("batch 1 PPD"), "{text}");
+    let json = Command::new(BIN)
+        .args(["ach", "inspect", "--json"])
+        .arg(data.join("ppd-mixedDebitCredit.ach"))
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&json.stdout).expect("JSON summary");
+    assert_eq!(summary["batch_count"].as_u64().or(summary["batchCount"].as_u64()), Some(1), "{summary}");
+    let bad = Command::new(BIN)
+        .args(["ach", "inspect"])
+        .arg(data.join("ppd-debit-invalid-entryDetail-checkDigit.ach"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("line 3"), "{err}");
+}
