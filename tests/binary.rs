@@ -399,7 +399,11 @@ fn ach_inspect_summarizes_valid_files_and_names_the_line_of_an_error() {
         .arg(data.join("ppd-mixedDebitCredit.ach"))
         .output()
         .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let text = String::from_utf8(ok.stdout).unwrap();
     assert!(text.contains("batch 1 PPD"), "{text}");
     let json = Command::new(BIN)
@@ -408,7 +412,13 @@ fn ach_inspect_summarizes_valid_files_and_names_the_line_of_an_error() {
         .output()
         .unwrap();
     let summary: Value = serde_json::from_slice(&json.stdout).expect("JSON summary");
-    assert_eq!(summary["batch_count"].as_u64().or(summary["batchCount"].as_u64()), Some(1), "{summary}");
+    assert_eq!(
+        summary["batch_count"]
+            .as_u64()
+            .or(summary["batchCount"].as_u64()),
+        Some(1),
+        "{summary}"
+    );
     let bad = Command::new(BIN)
         .args(["ach", "inspect"])
         .arg(data.join("ppd-debit-invalid-entryDetail-checkDigit.ach"))

@@ -34,18 +34,18 @@ struct LinkBankAccount {
     mx: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AccountDetails {
-    holder_name: Option<String>,
-    holder_type: Option<String>,
-    account_number: Option<String>,
-    bank_account_type: Option<String>,
-    routing_number: Option<String>,
+pub(crate) struct AccountDetails {
+    pub holder_name: Option<String>,
+    pub holder_type: Option<String>,
+    pub account_number: Option<String>,
+    pub bank_account_type: Option<String>,
+    pub routing_number: Option<String>,
 }
 
 /// Validated link details.
-struct NewBankAccount {
+pub(crate) struct NewBankAccount {
     holder_name: String,
     holder_type: HolderType,
     number: AccountNumber,
@@ -78,7 +78,7 @@ fn invalid(message: String) -> ApiError {
 }
 
 /// Collects every problem with the details so the caller can fix them in one go.
-fn validate(details: AccountDetails) -> ApiResult<NewBankAccount> {
+pub(crate) fn validate(details: AccountDetails) -> ApiResult<NewBankAccount> {
     let mut problems = Vec::new();
     let holder_name = details
         .holder_name
@@ -221,6 +221,24 @@ pub async fn link(
     require_account(&state, &principal, account_id).await?;
     let details = validate(parse_link_body(&body)?)?;
 
+    let bank_account = link_validated(&state, principal.tenant, account_id, details).await?;
+    let mut body = bank_account_json(&bank_account);
+    if wants_payment_methods(&headers) {
+        let capable = state.engine.instant_capable(&bank_account.routing_number);
+        body["paymentMethods"] = basic_json(&payment_methods(&bank_account, capable));
+    }
+    Ok(Json(body))
+}
+
+/// Links validated details to an account of `tenant` (every dialect links through here):
+/// names the bank from the FedACH directory, encrypts the number, and returns the existing bank
+/// account when the same details are already linked.
+pub(crate) async fn link_validated(
+    state: &AppState,
+    tenant: Uuid,
+    account_id: Uuid,
+    details: NewBankAccount,
+) -> ApiResult<BankAccount> {
     let bank_name = match state.directory.lookup(details.routing.as_str()) {
         Some(p) => p.customer_name.clone(),
         None if state.directory.is_authoritative() => {
@@ -237,7 +255,7 @@ pub async fn link(
     let candidate = BankAccount {
         bank_account_id: id,
         account_id,
-        tenant_id: principal.tenant,
+        tenant_id: tenant,
         fingerprint: state.vault.fingerprint(&details.routing, &details.number),
         status: BankAccountStatus::New,
         status_reason: StatusReason::BankAccountCreated,
@@ -262,19 +280,13 @@ pub async fn link(
         }
         other => other?,
     };
-    let bank_account = match outcome {
+    Ok(match outcome {
         LinkOutcome::Created(b) => {
             tracing::info!(bank_account_id = %b.bank_account_id, "bank account linked");
             b
         }
         LinkOutcome::Existing(b) => b,
-    };
-    let mut body = bank_account_json(&bank_account);
-    if wants_payment_methods(&headers) {
-        let capable = state.engine.instant_capable(&bank_account.routing_number);
-        body["paymentMethods"] = basic_json(&payment_methods(&bank_account, capable));
-    }
-    Ok(Json(body))
+    })
 }
 
 fn wants_payment_methods(headers: &HeaderMap) -> bool {
