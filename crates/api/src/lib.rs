@@ -1,6 +1,7 @@
 //! Pennydrop's HTTP API: the Moov-compatible routes, authentication and errors.
 
 pub mod auth;
+pub mod dialects;
 pub mod error;
 pub mod json;
 pub mod keys;

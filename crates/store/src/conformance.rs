@@ -893,6 +893,19 @@ pub async fn access_tokens_join_their_key(s: &dyn Store) {
         .expect("token stored");
     assert_eq!(found, token);
     assert_eq!(key.public_key, pk);
+    let later = token.expires_on + SignedDuration::from_mins(30);
+    assert!(s
+        .touch_access_token(&token.token_hash, later)
+        .await
+        .unwrap_or(false));
+    let (touched, _) = s
+        .access_token(&token.token_hash)
+        .await
+        .ok()
+        .flatten()
+        .expect("token");
+    assert_eq!(touched.expires_on, later);
+    assert!(!s.touch_access_token("missing", later).await.unwrap_or(true));
     s.revoke_api_key(&pk, t0())
         .await
         .unwrap_or_else(|e| panic!("{e}"));

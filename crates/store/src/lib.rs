@@ -85,6 +85,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Adds another key to an existing tenant.
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
 
+    /// Moves a token's expiry (sliding sessions such as MX Nexus's). False if no such token.
+    async fn touch_access_token(
+        &self,
+        token_hash: &str,
+        expires_on: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     async fn api_key(&self, public_key: &str) -> Result<Option<ApiKey>, StoreError>;
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;

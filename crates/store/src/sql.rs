@@ -364,6 +364,15 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn touch_access_token(&self, token_hash: &str, expires_on: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE access_tokens SET expires_on = $1 WHERE token_hash = $2")
+                    .bind(to_micros(expires_on))
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn api_key(&self, public_key: &str) -> Result<Option<ApiKey>, StoreError> {
                 let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE public_key = $1");
                 let row = sqlx::query(&sql).bind(public_key).fetch_optional(&self.pool).await?;

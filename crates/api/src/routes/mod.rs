@@ -1,7 +1,9 @@
 mod accounts;
 mod admin;
 mod bank_accounts;
+mod finicity;
 mod health;
+mod mx;
 mod oauth;
 mod payment_methods;
 mod simulator;
@@ -16,6 +18,8 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(finicity::router())
+        .merge(mx::router())
         .route("/ping", get(health::ping))
         .route("/health", get(health::health))
         .route("/oauth2/token", post(oauth::create_token))
