@@ -37,10 +37,7 @@ async fn production_micro_deposits_complete_the_loop() {
     };
     let (account, bank) = c.account_with_bank("231380104", "55667788").await;
     let base = format!("/accounts/{account}/bank-accounts/{bank}");
-    assert_eq!(
-        c.post(&format!("{base}/micro-deposits"), "").await.status,
-        204
-    );
+    c.initiate_micro_deposits(&account, &bank).await;
 
     let result = cutoff(&app, &operator).await;
     let files = result["files"].as_array().unwrap();
@@ -121,10 +118,7 @@ async fn an_r03_return_fails_the_verification() {
     };
     let (account, bank) = c.account_with_bank("231380104", "3000000003").await;
     let base = format!("/accounts/{account}/bank-accounts/{bank}");
-    assert_eq!(
-        c.post(&format!("{base}/micro-deposits"), "").await.status,
-        204
-    );
+    c.initiate_micro_deposits(&account, &bank).await;
     let result = cutoff(&app, &operator).await;
     assert_eq!(result["inbound"]["returns"], 3, "{result:?}");
     assert_eq!(result["inbound"]["files"], 1);
@@ -201,10 +195,7 @@ async fn a_c01_notification_of_change_corrects_the_account_number() {
     let (account, bank) = c.account_with_bank("231380104", "3100000001").await;
     let base = format!("/accounts/{account}/bank-accounts/{bank}");
     let before = c.get(&base).await.body;
-    assert_eq!(
-        c.post(&format!("{base}/micro-deposits"), "").await.status,
-        204
-    );
+    c.initiate_micro_deposits(&account, &bank).await;
     let result = cutoff(&app, &operator).await;
     assert_eq!(result["inbound"]["nocs"], 3, "{result:?}");
 
@@ -294,15 +285,7 @@ async fn scheduled_windows_cut_off_by_the_clock() {
     };
     let (account, bank) = c.account_with_bank("231380104", "12121212").await;
     // The clock sits at 10:00 ET on Monday 2026-11-23: the next window is 14:15 ET (19:15Z).
-    assert_eq!(
-        c.post(
-            &format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits"),
-            ""
-        )
-        .await
-        .status,
-        204
-    );
+    c.initiate_micro_deposits(&account, &bank).await;
     let rail = app.state.ach.clone().unwrap();
     rail.tick().await.unwrap();
     assert!(
@@ -386,15 +369,7 @@ async fn every_simulated_return_code_lands_as_documented() {
     let mut banks = Vec::new();
     for (number, _, _) in cases {
         let (account, bank) = c.account_with_bank("231380104", number).await;
-        assert_eq!(
-            c.post(
-                &format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits"),
-                ""
-            )
-            .await
-            .status,
-            204
-        );
+        c.initiate_micro_deposits(&account, &bank).await;
         banks.push(format!("/accounts/{account}/bank-accounts/{bank}"));
     }
     let result = cutoff(&app, &operator).await;

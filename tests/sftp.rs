@@ -123,15 +123,7 @@ async fn files_are_delivered_over_sftp_to_a_pinned_host() {
         key: &key,
     };
     let (account, bank) = c.account_with_bank("231380104", "3000000003").await;
-    assert_eq!(
-        c.post(
-            &format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits"),
-            ""
-        )
-        .await
-        .status,
-        204
-    );
+    c.initiate_micro_deposits(&account, &bank).await;
     let ops = Caller {
         app: &app,
         key: &operator,
@@ -216,15 +208,7 @@ async fn a_wrong_host_key_refuses_delivery_and_keeps_the_file_for_retry() {
         key: &key,
     };
     let (account, bank) = c.account_with_bank("231380104", "12345678").await;
-    assert_eq!(
-        c.post(
-            &format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits"),
-            ""
-        )
-        .await
-        .status,
-        204
-    );
+    c.initiate_micro_deposits(&account, &bank).await;
     let ops = Caller {
         app: &app,
         key: &operator,

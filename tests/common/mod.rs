@@ -241,6 +241,17 @@ impl Caller<'_> {
         (account, bank)
     }
 
+    /// Starts micro-deposits on a bank account (204 expected).
+    pub async fn initiate_micro_deposits(&self, account: &str, bank: &str) {
+        let r = self
+            .post(
+                &format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits"),
+                "",
+            )
+            .await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         reply(
             self.app
