@@ -49,6 +49,9 @@ pub struct SimulatedBank {
     vault: Arc<Vault>,
     clock: Arc<dyn Clock>,
     instant_routing: BTreeSet<String>,
+    /// Outbox files known to be read, so the once-a-second scan asks the database only about
+    /// new ones.
+    read_files: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl SimulatedBank {
@@ -61,6 +64,7 @@ impl SimulatedBank {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            read_files: Default::default(),
         }
     }
 
@@ -189,6 +193,19 @@ pub enum SimulatorError {
 }
 
 impl SimulatedBank {
+    fn known_read(&self, name: &str) -> bool {
+        self.read_files
+            .lock()
+            .map(|set| set.contains(name))
+            .unwrap_or(false)
+    }
+
+    fn remember_read(&self, name: &str) {
+        if let Ok(mut set) = self.read_files.lock() {
+            set.insert(name.to_string());
+        }
+    }
+
     /// Reads the originator's outbox like receiving banks would: posts every entry to the
     /// simulated statements, and writes return and NOC files into the inbox for the magic
     /// account numbers. Files younger than `settlement_delay` wait. Each file is read once
@@ -205,7 +222,11 @@ impl SimulatedBank {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            if self.known_read(&name) {
+                continue;
+            }
             if self.store.simulator_file_was_read(&name).await? {
+                self.remember_read(&name);
                 continue;
             }
             if !settlement_delay.is_zero() {
@@ -292,6 +313,7 @@ impl SimulatedBank {
                 )?;
             }
             self.store.simulator_mark_file_read(&name, now).await?;
+            self.remember_read(&name);
             read += 1;
         }
         Ok(read)
