@@ -70,6 +70,9 @@ pub struct AchRail {
     /// One round of rail work (cutoff, bank exchange, inbox) at a time within this process, so
     /// an operator's cutoff reports everything it caused.
     work_lock: tokio::sync::Mutex<()>,
+    /// Failed deliveries: when the next attempt is due, and the current back-off.
+    delivery_retries:
+        std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, Duration)>>,
 }
 
 impl AchRail {
@@ -93,6 +96,7 @@ impl AchRail {
             simulator,
             cutoff_lock: tokio::sync::Mutex::new(()),
             work_lock: tokio::sync::Mutex::new(()),
+            delivery_retries: Default::default(),
         })
     }
 
@@ -189,14 +193,22 @@ impl AchRail {
                 .await?;
         }
         if let Some(sftp) = &self.config.sftp {
+            if !self.delivery_due(file.file_id) {
+                return Ok(());
+            }
             match sftp::upload(sftp, &file.file_name, text.as_bytes()).await {
                 Ok(()) => {
+                    self.delivery_retries
+                        .lock()
+                        .map(|mut m| m.remove(&file.file_id))
+                        .ok();
                     self.store
                         .mark_file(file.file_id, AchFileStatus::Delivered, self.clock.now())
                         .await?
                 }
                 Err(e) => {
-                    tracing::warn!(file = %file.file_name, error = %e, "SFTP delivery failed; will retry");
+                    let wait = self.delivery_failed(file.file_id);
+                    tracing::warn!(file = %file.file_name, error = %e, retry_in_s = wait.as_secs(), "SFTP delivery failed; will retry");
                     self.store
                         .set_delivery_error(file.file_id, Some(&e.to_string()))
                         .await?;
@@ -204,6 +216,30 @@ impl AchRail {
             }
         }
         Ok(())
+    }
+
+    /// Whether a failed delivery's back-off has passed (always true for a first attempt).
+    fn delivery_due(&self, file_id: Uuid) -> bool {
+        self.delivery_retries
+            .lock()
+            .map(|m| {
+                m.get(&file_id)
+                    .is_none_or(|(due, _)| std::time::Instant::now() >= *due)
+            })
+            .unwrap_or(true)
+    }
+
+    /// Records a failed delivery: the next attempt waits twice as long, from 2 s up to 5 min.
+    fn delivery_failed(&self, file_id: Uuid) -> Duration {
+        let Ok(mut retries) = self.delivery_retries.lock() else {
+            return Duration::from_secs(2);
+        };
+        let wait = retries
+            .get(&file_id)
+            .map(|(_, w)| (*w * 2).min(Duration::from_secs(300)))
+            .unwrap_or(Duration::from_secs(2));
+        retries.insert(file_id, (std::time::Instant::now() + wait, wait));
+        wait
     }
 
     /// Finishes files a crash (or a failed delivery) left behind: this node's at once, another
