@@ -417,6 +417,25 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(nocs, change.nocs);
+    // The same NOC applied again (a file re-read after a crash) is recorded once.
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    let mut again = Change::new(&snap, window);
+    again.nocs = vec![NocRecord {
+        noc_id: Uuid::new_v4(),
+        ..change.nocs[0].clone()
+    }];
+    s.apply(&again).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.nocs_for(ba.bank_account_id)
+            .await
+            .unwrap_or_default()
+            .len(),
+        1
+    );
     let counts = s
         .micro_entry_counts()
         .await

@@ -806,7 +806,8 @@ macro_rules! sql_store {
                 for noc in &c.nocs {
                     sqlx::query(
                         "INSERT INTO ach_notifications (noc_id, tenant_id, bank_account_id, entry_id, change_code, \
-                         changed_fields, received_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         changed_fields, received_on) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (entry_id, change_code) DO NOTHING",
                     )
                     .bind(noc.noc_id.to_string())
                     .bind(noc.tenant_id.to_string())

@@ -65,6 +65,8 @@ CREATE TABLE ach_notifications (
     received_on     BIGINT NOT NULL
 );
 CREATE INDEX ach_notifications_by_bank_account ON ach_notifications (bank_account_id);
+-- A NOC file applied again after a crash records nothing twice.
+CREATE UNIQUE INDEX ach_notifications_once ON ach_notifications (entry_id, change_code);
 
 -- The simulated bank remembers which outbox files it has read.
 CREATE TABLE simulator_ach_files (
