@@ -587,3 +587,71 @@ async fn an_operator_supplied_directory_is_authoritative() {
         .contains("not in the FedACH participant directory"));
     app.stop().await;
 }
+
+/// `{account_id}` and `{accountID}` are the same path for this comparison.
+fn normalize(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let app = TestApp::sqlite().await;
+    let r = reply(
+        app.client
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["openapi"], "3.0.3");
+    let documented: std::collections::BTreeSet<String> = r.body["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|p| normalize(p))
+        .collect();
+    // Every path literal registered with `.route(` in the API crate must be documented.
+    let mut routes = Vec::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/api/src/routes");
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find(".route(") {
+                rest = &rest[i + 7..];
+                let start = rest.find('"').unwrap() + 1;
+                let end = start + rest[start..].find('"').unwrap();
+                routes.push(rest[start..end].to_string());
+            }
+        }
+    }
+    assert!(routes.len() > 30, "{routes:?}");
+    for route in &routes {
+        assert!(
+            documented.contains(&normalize(route)),
+            "{route} is not in openapi.json"
+        );
+    }
+    app.stop().await;
+}

@@ -32,3 +32,13 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         }
     }
 }
+
+/// The OpenAPI document of every route (built by `openapi/build.py`).
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
+
+pub async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON,
+    )
+}

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(mx::router())
         .route("/ping", get(health::ping))
         .route("/health", get(health::health))
+        .route("/openapi.json", get(health::openapi))
         .route("/oauth2/token", post(oauth::create_token))
         .route("/metrics", get(admin::metrics))
         .route("/admin/ach/cutoffs", post(admin::run_cutoff))
