@@ -261,17 +261,22 @@ pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
     );
 
     // Content is stored once; a second store keeps the first.
-    assert_eq!(
-        s.set_file_content(file.file_id, "first")
+    assert!(s
+        .store_file_content(file.file_id, "first")
+        .await
+        .unwrap_or(false));
+    assert!(
+        !s.store_file_content(file.file_id, "second")
             .await
-            .unwrap_or_default(),
-        "first"
+            .unwrap_or(true),
+        "stored once"
     );
     assert_eq!(
-        s.set_file_content(file.file_id, "second")
+        s.file_content(file.file_id)
             .await
-            .unwrap_or_default(),
-        "first"
+            .unwrap_or_default()
+            .as_deref(),
+        Some("first")
     );
     s.mark_file(file.file_id, AchFileStatus::Written, window)
         .await

@@ -235,8 +235,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A file's entries with their bank-account details, in trace order.
     async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError>;
 
-    /// Stores a file's NACHA text unless it already has one; returns the stored text.
-    async fn set_file_content(&self, file_id: Uuid, content: &str) -> Result<String, StoreError>;
+    /// Stores a file's NACHA text unless it already has one. True if this call stored it.
+    async fn store_file_content(&self, file_id: Uuid, content: &str) -> Result<bool, StoreError>;
 
     async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError>;
 

@@ -1103,15 +1103,13 @@ macro_rules! sql_store {
             }
 
 
-            async fn set_file_content(&self, file_id: Uuid, content: &str) -> Result<String, StoreError> {
-                sqlx::query("UPDATE ach_files SET content = $1 WHERE file_id = $2 AND content IS NULL")
+            async fn store_file_content(&self, file_id: Uuid, content: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE ach_files SET content = $1 WHERE file_id = $2 AND content IS NULL")
                     .bind(content)
                     .bind(file_id.to_string())
                     .execute(&self.pool)
                     .await?;
-                self.file_content(file_id)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt(format!("file {file_id} has no content after storing it")))
+                Ok(done.rows_affected() == 1)
             }
 
             async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError> {

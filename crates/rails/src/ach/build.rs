@@ -123,7 +123,7 @@ pub fn trace_number(odfi: &OdfiConfig, trace_seq: i64) -> String {
 pub fn build_file(
     odfi: &OdfiConfig,
     file: &AchFile,
-    entries: &[(FileEntry, AccountNumber)],
+    entries: Vec<(FileEntry, AccountNumber)>,
 ) -> Result<String, String> {
     let created = file
         .created_on
@@ -139,6 +139,7 @@ pub fn build_file(
         reference_code: file.file_id.simple().to_string()[..8].to_ascii_uppercase(),
     });
     let mut by_sec: BTreeMap<&'static str, (SecCode, Vec<Entry>)> = BTreeMap::new();
+    // Consumed as the file's entries are made, so both never sit in memory in full.
     for (e, number) in entries {
         let sec = sec_code(e.holder_type, odfi);
         let code = TransactionCode::live(account_type(e.bank_account_type), e.entry.is_credit);

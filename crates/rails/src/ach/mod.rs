@@ -174,13 +174,23 @@ impl AchRail {
                 .open(&e.sealed, e.entry.bank_account_id.as_bytes())?;
             with_numbers.push((e, number));
         }
-        let text = build::build_file(&self.config.odfi, file, &with_numbers).map_err(|reason| {
+        let text = build::build_file(&self.config.odfi, file, with_numbers).map_err(|reason| {
             AchError::Build {
                 file: file.file_name.clone(),
                 reason,
             }
         })?;
-        Ok(self.store.set_file_content(file.file_id, &text).await?)
+        if self.store.store_file_content(file.file_id, &text).await? {
+            return Ok(text);
+        }
+        // Another writer stored the text first (the same bytes, by construction): use theirs.
+        self.store
+            .file_content(file.file_id)
+            .await?
+            .ok_or_else(|| AchError::Build {
+                file: file.file_name.clone(),
+                reason: "the stored text vanished".into(),
+            })
     }
 
     /// Writes an assembled file to the outbox and delivers it. Safe to repeat.
