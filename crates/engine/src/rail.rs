@@ -59,3 +59,52 @@ impl InstantRail for NoInstantRail {
         ))
     }
 }
+
+/// What every instant rail must do, checked by `crates/rails/tests/instant_rail.rs` against the
+/// simulated network (and by any future bank connector's tests against a test endpoint).
+pub mod conformance {
+    use super::*;
+
+    /// `reachable` must be a routing number the rail reaches, `unreachable` one it does not,
+    /// and `account` an account its receiving bank accepts.
+    pub async fn run(
+        rail: &dyn InstantRail,
+        reachable: &str,
+        unreachable: &str,
+        account: AccountNumber,
+    ) {
+        assert!(rail.reaches(reachable), "{reachable} should be reachable");
+        assert!(
+            !rail.reaches(unreachable),
+            "{unreachable} should not be reachable"
+        );
+        let credit = OutgoingCredit {
+            credit_id: Uuid::new_v4(),
+            routing_number: reachable.to_string(),
+            account_number: account,
+            creditor_name: "JANE DOE".into(),
+            debtor_name: "PENNYDROP".into(),
+            amount_cents: 1,
+            remittance: "PENNYDROP MV1234".into(),
+        };
+        let first = rail
+            .send_credit(&credit)
+            .await
+            .unwrap_or_else(|e| panic!("a reachable bank answers: {e}"));
+        assert_eq!(
+            first,
+            RailOutcome::Accepted,
+            "a valid credit to a reachable bank is accepted"
+        );
+        // The end-to-end ID identifies the payment: resubmitting it (after a crash or timeout)
+        // must report the same answer, never pay twice.
+        let again = rail
+            .send_credit(&credit)
+            .await
+            .unwrap_or_else(|e| panic!("a resubmission answers: {e}"));
+        assert_eq!(
+            again, first,
+            "resubmitting the same credit gives the same answer"
+        );
+    }
+}
