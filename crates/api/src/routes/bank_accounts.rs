@@ -223,7 +223,7 @@ pub async fn link(
 
     let bank_account = link_validated(&state, principal.tenant, account_id, details).await?;
     let mut body = bank_account_json(&bank_account);
-    if wants_payment_methods(&headers) {
+    if super::waits_for(&headers, "payment-method") {
         let capable = state.engine.instant_capable(&bank_account.routing_number);
         body["paymentMethods"] = basic_json(&payment_methods(&bank_account, capable));
     }
@@ -287,17 +287,6 @@ pub(crate) async fn link_validated(
         }
         LinkOutcome::Existing(b) => b,
     })
-}
-
-fn wants_payment_methods(headers: &HeaderMap) -> bool {
-    headers
-        .get_all("x-wait-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',')
-                .any(|w| w.trim().eq_ignore_ascii_case("payment-method"))
-        })
 }
 
 pub async fn list(

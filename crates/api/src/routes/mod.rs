@@ -68,6 +68,17 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// Whether the request's `x-wait-for` header (possibly repeated or comma-separated) asks for
+/// `what` (`payment-method`, `rail-response`).
+pub(crate) fn waits_for(headers: &axum::http::HeaderMap, what: &str) -> bool {
+    headers
+        .get_all("x-wait-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|w| w.trim().eq_ignore_ascii_case(what))
+}
+
 /// IDs in paths are UUIDs; anything else cannot name an existing resource, so it is a 404.
 pub(crate) fn path_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(format!("{what} {raw} not found")))

@@ -123,14 +123,7 @@ pub async fn initiate_instant(
         &bank_account_id,
         Scope::BankAccountsWrite,
     )?;
-    let wait = headers
-        .get_all("x-wait-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',')
-                .any(|w| w.trim().eq_ignore_ascii_case("rail-response"))
-        });
+    let wait = super::waits_for(&headers, "rail-response");
     let v = state.engine.initiate_instant(&t, wait).await?;
     tracing::info!(bank_account_id = %t.bank_account_id, method = method(&v), "instant verification initiated");
     Ok(Json(verification_json(&v)))
