@@ -546,3 +546,57 @@ async fn every_file_the_service_writes_passes_an_independent_validator() {
     ppd.stop().await;
     web.stop().await;
 }
+
+#[tokio::test]
+async fn the_simulated_bank_waits_for_the_settlement_delay() {
+    let app = TestApp::sqlite_with(|c| c.settlement_delay = SignedDuration::from_mins(30)).await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "24682468").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    cutoff(&app, &operator).await;
+    let statement = || c.get("/simulator/accounts/231380104/24682468/transactions");
+    assert!(
+        statement().await.body["transactions"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "not settled yet"
+    );
+    app.clock.advance(SignedDuration::from_mins(29));
+    app.state
+        .ach
+        .as_ref()
+        .unwrap()
+        .exchange_with_bank()
+        .await
+        .unwrap();
+    assert!(
+        statement().await.body["transactions"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "a minute early"
+    );
+    app.clock.advance(SignedDuration::from_mins(1));
+    app.state
+        .ach
+        .as_ref()
+        .unwrap()
+        .exchange_with_bank()
+        .await
+        .unwrap();
+    assert_eq!(
+        statement().await.body["transactions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "settled"
+    );
+    app.stop().await;
+}

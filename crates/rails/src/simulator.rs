@@ -52,6 +52,8 @@ pub struct SimulatedBank {
     /// Outbox files known to be read, so the once-a-second scan asks the database only about
     /// new ones.
     read_files: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// When each unread outbox file was first seen, for the settlement delay.
+    seen_files: std::sync::Mutex<std::collections::HashMap<String, jiff::Timestamp>>,
 }
 
 impl SimulatedBank {
@@ -65,6 +67,7 @@ impl SimulatedBank {
                 .map(|s| s.to_string())
                 .collect(),
             read_files: Default::default(),
+            seen_files: Default::default(),
         }
     }
 
@@ -200,6 +203,13 @@ impl SimulatedBank {
             .unwrap_or(false)
     }
 
+    fn first_seen(&self, name: &str, now: jiff::Timestamp) -> jiff::Timestamp {
+        self.seen_files
+            .lock()
+            .map(|mut m| *m.entry(name.to_string()).or_insert(now))
+            .unwrap_or(now)
+    }
+
     fn remember_read(&self, name: &str) {
         if let Ok(mut set) = self.read_files.lock() {
             set.insert(name.to_string());
@@ -230,11 +240,10 @@ impl SimulatedBank {
                 continue;
             }
             if !settlement_delay.is_zero() {
-                let modified = std::fs::metadata(&path)?.modified()?;
-                let age = std::time::SystemTime::now()
-                    .duration_since(modified)
-                    .unwrap_or_default();
-                if (age.as_secs() as i64) < settlement_delay.as_secs() {
+                // Settlement is counted on the injected clock from when the bank first saw the
+                // file (after a restart the count starts again: it is a simulator).
+                let seen = self.first_seen(&name, now);
+                if now < seen + settlement_delay {
                     continue;
                 }
             }
