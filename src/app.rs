@@ -2,11 +2,13 @@
 //! serve until shutdown.
 
 use anyhow::Context;
-use pennydrop_api::keys::{create_tenant_key, CreatedKey};
 use pennydrop_api::{AppState, Settings};
+use pennydrop_core::crypto::Vault;
 use pennydrop_core::directory::Directory;
 use pennydrop_core::model::Mode;
-use pennydrop_core::{Clock, SystemClock};
+use pennydrop_core::{Clock, OsRandom, Random, SystemClock};
+use pennydrop_engine::access::CreatedKey;
+use pennydrop_engine::ports::{AchOperator, Statements, Store};
 use pennydrop_engine::rail::{InstantRail, NoInstantRail};
 use pennydrop_engine::{Engine, EngineConfig};
 use pennydrop_rails::ach::sftp::SftpConfig;
@@ -25,6 +27,9 @@ pub struct AppConfig {
     pub storage: StorageArgs,
     pub fedach_directory: Option<PathBuf>,
     pub clock: Arc<dyn Clock>,
+    /// Where verification amounts, codes and IDs come from (the OS CSPRNG unless a test seeds
+    /// one).
+    pub random: Arc<dyn Random>,
     pub settings: Settings,
     pub engine: EngineConfig,
     /// Run the simulated bank network (the instant rail and statements).
@@ -48,6 +53,7 @@ impl AppConfig {
             storage,
             fedach_directory: None,
             clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
             settings: Settings::default(),
             engine: EngineConfig::default(),
             simulator: true,
@@ -63,6 +69,11 @@ impl AppConfig {
 
 pub struct App {
     pub state: AppState,
+    /// The parts behind the engine, for the CLI and for tests that look underneath it.
+    pub store: Arc<dyn Store>,
+    pub vault: Arc<Vault>,
+    pub ach: Arc<AchRail>,
+    pub simulator: Option<Arc<SimulatedBank>>,
     /// The sandbox key created on the very first start, if this was it.
     pub bootstrap_key: Option<CreatedKey>,
     sweep_every: Duration,
@@ -87,19 +98,6 @@ impl App {
             }
             None => Directory::bundled(),
         };
-        let bootstrap_key = if store.count_api_keys().await? == 0 {
-            Some(
-                create_tenant_key(
-                    store.as_ref(),
-                    config.clock.as_ref(),
-                    "sandbox",
-                    Mode::Sandbox,
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
         let vault = Arc::new(vault);
         let simulator = config.simulator.then(|| {
             let bank = SimulatedBank::new(store.clone(), vault.clone(), config.clock.clone());
@@ -113,13 +111,22 @@ impl App {
             Some(bank) => bank.clone(),
             None => Arc::new(NoInstantRail),
         };
-        let engine = Arc::new(Engine::new(
-            store.clone(),
-            vault.clone(),
-            config.clock.clone(),
-            instant,
-            config.engine.clone(),
-        ));
+        let engine = Arc::new(
+            Engine::new(
+                store.clone(),
+                vault.clone(),
+                config.clock.clone(),
+                instant,
+                config.engine.clone(),
+            )
+            .with_random(config.random.clone())
+            .with_directory(Arc::new(directory)),
+        );
+        let bootstrap_key = if engine.has_keys().await? {
+            None
+        } else {
+            Some(engine.create_tenant("sandbox", Mode::Sandbox).await?)
+        };
         let odfi = config
             .odfi
             .clone()
@@ -144,17 +151,17 @@ impl App {
             .context("preparing the ACH directories")?,
         );
         let state = AppState {
-            store,
             engine,
-            ach: Some(ach),
-            simulator,
-            vault,
-            directory: Arc::new(directory),
-            clock: config.clock.clone(),
+            ach: Some(ach.clone() as Arc<dyn AchOperator>),
+            statements: simulator.clone().map(|s| s as Arc<dyn Statements>),
             settings: Arc::new(config.settings.clone()),
         };
         Ok(Self {
             state,
+            store,
+            vault,
+            ach,
+            simulator,
             bootstrap_key,
             sweep_every: config.sweep_every,
             ach_every: config.ach_every,
@@ -175,11 +182,12 @@ impl App {
             },
         ));
         let (stop_ach, ach_stopped) = tokio::sync::oneshot::channel::<()>();
-        let ach = self.state.ach.clone().map(|rail| {
-            tokio::spawn(rail.run_background(self.ach_every, async {
+        let ach = Some(tokio::spawn(self.ach.clone().run_background(
+            self.ach_every,
+            async {
                 let _ = ach_stopped.await;
-            }))
-        });
+            },
+        )));
         let router = pennydrop_api::router(self.state);
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)

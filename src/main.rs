@@ -2,10 +2,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use pennydrop::app::{App, AppConfig};
 use pennydrop::config::{AchArgs, StorageArgs};
-use pennydrop_api::keys::{add_key_to_tenant, create_tenant_key};
 use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::model::Mode;
+use pennydrop_core::OsRandom;
 use pennydrop_core::{AccountNumber, Clock, RoutingNumber, SystemClock};
+use pennydrop_engine::access::{add_key_to_tenant, create_tenant_key};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -284,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
             config.sftp = ach.sftp()?;
             config.simulator = false;
             let app = App::build(config).await?;
-            let rail = app.state.ach.clone().context("ACH rail")?;
+            let rail = app.ach.clone();
             rail.finish_pending().await?;
             match rail.cutoff_now().await? {
                 Some(file) => println!(
@@ -336,7 +337,7 @@ async fn main() -> anyhow::Result<()> {
                     } else {
                         Mode::Production
                     };
-                    create_tenant_key(store.as_ref(), &clock, &name, mode).await?
+                    create_tenant_key(store.as_ref(), &clock, &OsRandom, &name, mode).await?
                 }
             };
             if operator {

@@ -9,7 +9,7 @@ use jiff::SignedDuration;
 use pennydrop_core::model::Mode;
 use serde_json::Value;
 
-async fn cutoff(app: &TestApp, operator: &pennydrop_api::keys::CreatedKey) -> Value {
+async fn cutoff(app: &TestApp, operator: &pennydrop_engine::access::CreatedKey) -> Value {
     let ops = Caller { app, key: operator };
     let r = ops.post("/admin/ach/cutoffs", "").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -210,20 +210,13 @@ async fn a_c01_notification_of_change_corrects_the_account_number() {
         "a NOC does not fail the verification"
     );
     let bank_id: uuid::Uuid = bank.parse().unwrap();
-    let nocs = app.state.store.nocs_for(bank_id).await.unwrap();
+    let nocs = app.store.nocs_for(bank_id).await.unwrap();
     assert_eq!(nocs.len(), 3);
     assert!(nocs
         .iter()
         .all(|n| n.change_code == "C01" && n.changed_fields == ["accountNumber"]));
-    let snap = app
-        .state
-        .store
-        .snapshot_by_id(bank_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let snap = app.store.snapshot_by_id(bank_id).await.unwrap().unwrap();
     let number = app
-        .state
         .vault
         .open(&snap.bank_account.sealed, bank_id.as_bytes())
         .unwrap();
@@ -286,13 +279,12 @@ async fn scheduled_windows_cut_off_by_the_clock() {
     let (account, bank) = c.account_with_bank("231380104", "12121212").await;
     // The clock sits at 10:00 ET on Monday 2026-11-23: the next window is 14:15 ET (19:15Z).
     c.initiate_micro_deposits(&account, &bank).await;
-    let rail = app.state.ach.clone().unwrap();
+    let rail = app.ach.clone();
     rail.tick().await.unwrap();
     assert!(
-        app.state.store.list_files(10).await.unwrap().is_empty() || {
+        app.store.list_files(10).await.unwrap().is_empty() || {
             // The 10:00 window itself may have been processed with nothing due.
-            app.state
-                .store
+            app.store
                 .list_files(10)
                 .await
                 .unwrap()
@@ -302,7 +294,7 @@ async fn scheduled_windows_cut_off_by_the_clock() {
     );
     app.clock.advance(SignedDuration::from_mins(4 * 60 + 15));
     rail.tick().await.unwrap();
-    let files = app.state.store.list_files(10).await.unwrap();
+    let files = app.store.list_files(10).await.unwrap();
     assert_eq!(files.len(), 1);
     assert_eq!(
         files[0].window_at.unwrap().to_string(),
@@ -311,7 +303,7 @@ async fn scheduled_windows_cut_off_by_the_clock() {
     assert_eq!(files[0].effective_date.to_string(), "2026-11-23");
     rail.tick().await.unwrap();
     assert_eq!(
-        app.state.store.list_files(10).await.unwrap().len(),
+        app.store.list_files(10).await.unwrap().len(),
         1,
         "one file per window"
     );
@@ -384,12 +376,7 @@ async fn every_simulated_return_code_lands_as_documented() {
         assert_eq!(got["exceptionDetails"]["achReturnCode"], *code);
     }
     // One bankAccount.updated per account, not one per returned entry.
-    let events = app
-        .state
-        .store
-        .events(key.account_id, 0, 1000)
-        .await
-        .unwrap();
+    let events = app.store.events(key.account_id, 0, 1000).await.unwrap();
     let returns = events
         .iter()
         .filter(|(_, e)| {
@@ -568,13 +555,7 @@ async fn the_simulated_bank_waits_for_the_settlement_delay() {
         "not settled yet"
     );
     app.clock.advance(SignedDuration::from_mins(29));
-    app.state
-        .ach
-        .as_ref()
-        .unwrap()
-        .exchange_with_bank()
-        .await
-        .unwrap();
+    app.ach.exchange_with_bank().await.unwrap();
     assert!(
         statement().await.body["transactions"]
             .as_array()
@@ -583,13 +564,7 @@ async fn the_simulated_bank_waits_for_the_settlement_delay() {
         "a minute early"
     );
     app.clock.advance(SignedDuration::from_mins(1));
-    app.state
-        .ach
-        .as_ref()
-        .unwrap()
-        .exchange_with_bank()
-        .await
-        .unwrap();
+    app.ach.exchange_with_bank().await.unwrap();
     assert_eq!(
         statement().await.body["transactions"]
             .as_array()

@@ -7,9 +7,9 @@ mod common;
 
 use common::{reply, Caller, Reply, TestApp};
 use jiff::SignedDuration;
-use pennydrop_api::keys::CreatedKey;
 use pennydrop_core::model::Mode;
 use pennydrop_core::Clock;
+use pennydrop_engine::access::CreatedKey;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -635,8 +635,7 @@ async fn authentication_failures() {
 
     // Revoking the key kills its tokens at once.
     let p2 = Partner::new(&app, &key, &schemas).await;
-    app.state
-        .store
+    app.store
         .revoke_api_key(&key.public_key, app.clock.now())
         .await
         .unwrap();

@@ -7,8 +7,8 @@ mod common;
 
 use common::{reply, Caller, Reply, TestApp};
 use jiff::SignedDuration;
-use pennydrop_api::keys::CreatedKey;
 use pennydrop_core::model::Mode;
+use pennydrop_engine::access::CreatedKey;
 use serde_json::{json, Value};
 use std::sync::Mutex;
 

@@ -142,7 +142,7 @@ async fn files_are_delivered_over_sftp_to_a_pinned_host() {
     let local =
         std::fs::read_to_string(app.data_dir.path().join("ach/outbox").join(&name)).unwrap();
     assert_eq!(delivered, local);
-    let file = app.state.store.ach_file(id).await.unwrap().unwrap();
+    let file = app.store.ach_file(id).await.unwrap().unwrap();
     assert_eq!(file.status, AchFileStatus::Delivered);
     assert!(std::fs::read_dir(sshd.root.join("outbound"))
         .unwrap()
@@ -172,14 +172,7 @@ async fn files_are_delivered_over_sftp_to_a_pinned_host() {
     // Make it a distinct file (a bank resends with a new name; the content is the same, so the
     // hash check applies it once).
     std::fs::write(sshd.root.join("inbound").join("returns-2.ach"), &text).unwrap();
-    let report = app
-        .state
-        .ach
-        .as_ref()
-        .unwrap()
-        .process_inbox()
-        .await
-        .unwrap();
+    let report = app.ach.process_inbox().await.unwrap();
     assert_eq!(
         report.returns, 0,
         "already applied once: the file's hash is known"
@@ -220,7 +213,7 @@ async fn a_wrong_host_key_refuses_delivery_and_keeps_the_file_for_retry() {
         .unwrap()
         .parse()
         .unwrap();
-    let file = app.state.store.ach_file(id).await.unwrap().unwrap();
+    let file = app.store.ach_file(id).await.unwrap().unwrap();
     assert_eq!(
         file.status,
         AchFileStatus::Written,

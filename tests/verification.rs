@@ -20,8 +20,7 @@ fn paths(account: &str, bank: &str) -> (String, String, String) {
 }
 
 async fn event_types(app: &TestApp, tenant: uuid::Uuid) -> Vec<(String, Value)> {
-    app.state
-        .store
+    app.store
         .events(tenant, 0, 1000)
         .await
         .unwrap()
@@ -61,12 +60,7 @@ async fn sandbox_micro_deposits_complete_with_zeros_and_write_events() {
 
     let bank_id: uuid::Uuid = bank.parse().unwrap();
     assert!(
-        app.state
-            .store
-            .ach_entries_for(bank_id)
-            .await
-            .unwrap()
-            .is_empty(),
+        app.store.ach_entries_for(bank_id).await.unwrap().is_empty(),
         "sandbox reaches no rail"
     );
     let events = event_types(&app, key.account_id).await;
@@ -151,7 +145,6 @@ async fn fifty_concurrent_wrong_guesses(app: TestApp) {
     }
     assert_eq!(counted, 3, "exactly three wrong attempts count");
     let snap = app
-        .state
         .store
         .snapshot_by_id(bank.parse().unwrap())
         .await
@@ -197,7 +190,6 @@ async fn production_micro_deposits_wait_for_the_cutoff() {
     // window is 14:15 ET the same day.
     assert_eq!(c.post(&micro, "").await.status, 204);
     let entries = app
-        .state
         .store
         .ach_entries_for(bank.parse().unwrap())
         .await
@@ -234,7 +226,6 @@ async fn production_micro_deposits_wait_for_the_cutoff() {
         r.body
     );
     let snap = app
-        .state
         .store
         .snapshot_by_id(bank.parse().unwrap())
         .await
@@ -394,7 +385,6 @@ async fn banks_off_the_instant_network_get_a_same_day_ach_credit() {
     assert_eq!(r.body["verificationMethod"], "ach");
     assert_eq!(r.body["status"], "new");
     let entries = app
-        .state
         .store
         .ach_entries_for(bank.parse().unwrap())
         .await
@@ -497,7 +487,6 @@ async fn expiry_happens_on_access_and_in_the_sweeper() {
     let swept = app.state.engine.expire_due().await.unwrap();
     assert_eq!(swept, 1);
     let snap = app
-        .state
         .store
         .snapshot_by_id(bank_b.parse().unwrap())
         .await

@@ -23,9 +23,9 @@ use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use pennydrop::app::{App, AppConfig};
 use pennydrop::config::StorageArgs;
-use pennydrop_api::keys::{create_tenant_key, CreatedKey};
 use pennydrop_core::model::Mode;
 use pennydrop_core::SystemClock;
+use pennydrop_engine::access::CreatedKey;
 use pennydrop_store::{PostgresStore, SqliteStore};
 use serde_json::Value;
 use sqlx::Connection;
@@ -548,14 +548,11 @@ async fn run_http(
     }));
 
     let result = async {
-        let key = create_tenant_key(
-            state.store.as_ref(),
-            state.clock.as_ref(),
-            "bench",
-            Mode::Sandbox,
-        )
-        .await
-        .context("creating the sandbox tenant")?;
+        let key = state
+            .engine
+            .create_tenant("bench", Mode::Sandbox)
+            .await
+            .context("creating the sandbox tenant")?;
         let setup = reqwest::Client::new();
         let mut contexts = Vec::with_capacity(clients);
         for i in 0..clients {

@@ -6,10 +6,13 @@
 use jiff::Timestamp;
 use pennydrop::app::{App, AppConfig};
 use pennydrop::config::StorageArgs;
-use pennydrop_api::keys::{create_tenant_key, CreatedKey};
 use pennydrop_api::AppState;
+use pennydrop_core::crypto::Vault;
 use pennydrop_core::model::Mode;
 use pennydrop_core::ManualClock;
+use pennydrop_engine::access::CreatedKey;
+use pennydrop_engine::ports::Store;
+use pennydrop_rails::ach::AchRail;
 use pennydrop_store::testing::TestPostgres;
 use serde_json::Value;
 use std::sync::Arc;
@@ -17,6 +20,10 @@ use std::sync::Arc;
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
+    /// What is behind the engine, for tests that look underneath it.
+    pub store: Arc<dyn Store>,
+    pub ach: Arc<AchRail>,
+    pub vault: Arc<Vault>,
     pub clock: Arc<ManualClock>,
     pub data_dir: tempfile::TempDir,
     pub client: reqwest::Client,
@@ -62,6 +69,7 @@ impl TestApp {
         adjust(&mut config);
         let app = App::build(config).await.expect("app builds");
         let state = app.state.clone();
+        let (store, ach, vault) = (app.store.clone(), app.ach.clone(), app.vault.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -77,6 +85,9 @@ impl TestApp {
         Self {
             base,
             state,
+            store,
+            ach,
+            vault,
             clock,
             data_dir,
             client: reqwest::Client::new(),
@@ -87,21 +98,17 @@ impl TestApp {
     }
 
     pub async fn tenant(&self, mode: Mode) -> CreatedKey {
-        create_tenant_key(
-            self.state.store.as_ref(),
-            self.clock.as_ref(),
-            "tenant",
-            mode,
-        )
-        .await
-        .expect("tenant")
+        self.state
+            .engine
+            .create_tenant("tenant", mode)
+            .await
+            .expect("tenant")
     }
 
     /// An operator key (admin API).
     pub async fn operator(&self) -> CreatedKey {
         let key = self.tenant(Mode::Production).await;
-        self.state
-            .store
+        self.store
             .set_operator(&key.public_key, true)
             .await
             .expect("set operator");

@@ -31,15 +31,13 @@ async fn main() -> anyhow::Result<()> {
     });
     config.simulator = false;
     let app = App::build(config).await?;
-    let store = app.state.store.clone();
-    let vault = app.state.vault.clone();
-    let key = pennydrop_api::keys::create_tenant_key(
-        store.as_ref(),
-        &pennydrop_core::SystemClock,
-        "bench",
-        Mode::Production,
-    )
-    .await?;
+    let store = app.store.clone();
+    let vault = app.vault.clone();
+    let key = app
+        .state
+        .engine
+        .create_tenant("bench", Mode::Production)
+        .await?;
     let tenant = key.account_id;
     let now = Timestamp::now();
     let routing = RoutingNumber::parse("231380104")?;

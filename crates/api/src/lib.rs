@@ -1,39 +1,31 @@
-//! Pennydrop's HTTP API: the Moov-compatible routes, authentication and errors.
+//! Pennydrop's HTTP API: one module per dialect under [`dialects`] (Moov-compatible native,
+//! Finicity, MX), each decoding its wire format into calls on the engine and encoding the
+//! answers back. Nothing here decides anything about money or verification, and nothing here
+//! touches the database: every use case is an [`Engine`] method.
 
-pub mod auth;
-pub mod dialects;
-pub mod error;
+pub mod amounts;
+pub mod basic;
+mod dialects;
 pub mod json;
-pub mod keys;
 pub mod request_id;
-mod routes;
 
 use axum::http::{Method, Uri};
 use axum::Router;
 use jiff::SignedDuration;
-use pennydrop_core::crypto::Vault;
-use pennydrop_core::directory::Directory;
-use pennydrop_core::Clock;
+use pennydrop_engine::ports::{AchOperator, Statements};
 use pennydrop_engine::Engine;
-use pennydrop_rails::ach::AchRail;
-use pennydrop_rails::SimulatedBank;
-use pennydrop_store::Store;
 use std::sync::Arc;
 
-use crate::error::ApiError;
+use crate::dialects::moov::error::ApiError;
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
     pub engine: Arc<Engine>,
-    /// The simulated bank network, when it is on.
-    pub simulator: Option<Arc<SimulatedBank>>,
-    /// The ACH rail (cutoffs, files, returns).
-    pub ach: Option<Arc<AchRail>>,
-    pub vault: Arc<Vault>,
-    pub directory: Arc<Directory>,
-    pub clock: Arc<dyn Clock>,
+    /// The ACH rail as the operator drives it (cutoffs, file texts), when configured.
+    pub ach: Option<Arc<dyn AchOperator>>,
+    /// The simulated bank's statements, when the simulated network is on.
+    pub statements: Option<Arc<dyn Statements>>,
     pub settings: Arc<Settings>,
 }
 
@@ -53,7 +45,10 @@ impl Default for Settings {
 }
 
 pub fn router(state: AppState) -> Router {
-    routes::router()
+    Router::new()
+        .merge(dialects::moov::router())
+        .merge(dialects::finicity::router())
+        .merge(dialects::mx::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(request_id::layer))

@@ -9,8 +9,11 @@ pub mod crypto;
 pub mod directory;
 pub mod events;
 pub mod model;
+pub mod money;
 pub mod numbers;
+pub mod random;
 pub mod scope;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use numbers::{AccountNumber, RoutingNumber};
+pub use random::{OsRandom, Random, SeededRandom};

@@ -216,6 +216,40 @@ pub struct Verification {
     pub updated_on: Timestamp,
 }
 
+/// Why a verification ended without success, as data (never read back from a description).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureCause {
+    /// The receiving bank returned an entry (the NACHA return reason code, e.g. `R03`).
+    AchReturn(String),
+    /// The RTP network rejected the credit (ISO 20022 reason code, e.g. `AC03`).
+    RtpRejection(String),
+    /// The FedNow service rejected the credit.
+    FedNowRejection(String),
+    /// Nobody completed it in time.
+    Expired,
+    /// Too many wrong answers.
+    AttemptsExhausted,
+}
+
+impl Verification {
+    /// Why this verification failed, if it did.
+    pub fn failure_cause(&self) -> Option<FailureCause> {
+        let details = self.exception_details.as_ref();
+        let code = |f: fn(&ExceptionDetails) -> &Option<String>| details.and_then(|d| f(d).clone());
+        match self.status {
+            VerificationStatus::Expired => Some(FailureCause::Expired),
+            VerificationStatus::MaxAttemptsExceeded => Some(FailureCause::AttemptsExhausted),
+            VerificationStatus::Failed => code(|d| &d.ach_return_code)
+                .map(FailureCause::AchReturn)
+                .or_else(|| code(|d| &d.rtp_rejection_code).map(FailureCause::RtpRejection))
+                .or_else(|| code(|d| &d.fednow_rejection_code).map(FailureCause::FedNowRejection)),
+            VerificationStatus::New
+            | VerificationStatus::SentCredit
+            | VerificationStatus::Successful => None,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub enum VerificationSecret {
     Amounts([i64; 2]),

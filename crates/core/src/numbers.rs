@@ -3,7 +3,7 @@
 use std::fmt;
 use thiserror::Error;
 
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum RoutingNumberError {
     #[error("routing number must be exactly 9 digits")]
     Format,
@@ -59,7 +59,7 @@ impl fmt::Debug for RoutingNumber {
     }
 }
 
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum AccountNumberError {
     #[error("account number must be 4 to 17 digits")]
     Format,

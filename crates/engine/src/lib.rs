@@ -1,13 +1,22 @@
-//! The verification engine: pure rules ([`rules`]) and the use cases ([`Engine`]) that load a
-//! bank account, ask the rules, and apply their decision through the [`Store`].
+//! The verification engine: every use case the dialects, the CLI and the rails call, the pure
+//! rules ([`rules`]) they ask, and the ports ([`ports`]) through which they reach the outside.
 //!
-//! [`Store`]: pennydrop_store::Store
+//! Data flows one way: a dialect decodes a request into a call here; the use case reads a
+//! snapshot through a port, lets a pure rule decide, applies the decision through the port,
+//! and returns domain values that the dialect encodes.
 
+pub mod access;
+pub mod accounts;
+pub mod link;
+mod operations;
 pub mod payment_methods;
+pub mod ports;
 pub mod rail;
 pub mod returns;
 pub mod rules;
 mod service;
 
+pub use accounts::{Enrolled, Holder, NewAccount, Tenant};
+pub use link::{LinkError, LinkField, LinkProblem, LinkReason, LinkRequest};
 pub use rules::Refusal;
 pub use service::{Engine, EngineConfig, EngineError, Target};

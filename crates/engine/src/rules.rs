@@ -26,6 +26,10 @@ pub const MAX_MICRO_DEPOSIT_ROUNDS: usize = 3;
 pub const MAX_INSTANT_VERIFICATIONS: usize = 3;
 /// Largest micro-deposit, in cents.
 pub const MICRO_DEPOSIT_MAX_CENTS: i64 = 49;
+/// Largest amount a holder may answer with: anything under a dollar is a plausible reading of
+/// a statement and counts as an attempt when wrong; a dollar or more is not an answer at all
+/// (the dialects refuse it without counting).
+pub const MICRO_DEPOSIT_ANSWER_MAX_CENTS: i64 = 99;
 /// The instant verification credit, in cents.
 pub const VERIFICATION_CREDIT_CENTS: i64 = 1;
 /// Sandbox secrets, as in Moov's SDK examples.

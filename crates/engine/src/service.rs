@@ -1,24 +1,27 @@
 //! Use cases. Each one reads a snapshot, lets the pure rules decide, and applies the decision
 //! with a compare-and-set on the bank account's version, retrying on a concurrent change.
 
+use crate::ports::{Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::crypto::Vault;
+use pennydrop_core::directory::Directory;
 use pennydrop_core::model::{InstantCredit, InstantCreditStatus, Mode, Verification};
+use pennydrop_core::random::{OsRandom, Random, Rng};
 use pennydrop_core::Clock;
-use pennydrop_store::{Store, StoreError};
-use rand::rngs::OsRng;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::accounts::Tenant;
+use crate::link::LinkError;
 use crate::rail::{InstantRail, OutgoingCredit};
 use crate::rules::{self, CreditRoute, Decision, Refusal};
 
 /// How many times a decision is retried when the bank account changes underneath it.
-const MAX_RETRIES: usize = 200;
+pub(crate) const MAX_RETRIES: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -26,12 +29,43 @@ pub enum EngineError {
     NotFound(String),
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// A refusal about a bank account that was already linked (an enrollment's twin).
+    #[error("{refusal}")]
+    RefusedOn {
+        bank_account_id: Uuid,
+        refusal: Refusal,
+    },
+    /// The link details have problems; each names its field.
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    /// Something with this identity already exists.
+    #[error("{0} already exists")]
+    Conflict(String),
     #[error("too much concurrent activity on this bank account; retry")]
     Busy,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("stored account number cannot be decrypted: {0}")]
     Crypto(#[from] pennydrop_core::crypto::CryptoError),
+}
+
+impl From<StoreError> for EngineError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => EngineError::Conflict(what),
+            other => EngineError::Store(other),
+        }
+    }
+}
+
+impl EngineError {
+    /// The refusal, whichever bank account it is about.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. } => Some(r),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +95,8 @@ pub struct Engine {
     store: Arc<dyn Store>,
     vault: Arc<Vault>,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    directory: Arc<Directory>,
     instant: Arc<dyn InstantRail>,
     config: EngineConfig,
     wake: Notify,
@@ -87,10 +123,54 @@ impl Engine {
             store,
             vault,
             clock,
+            random: Arc::new(OsRandom),
+            directory: Arc::new(Directory::bundled()),
             instant,
             config,
             wake: Notify::new(),
         }
+    }
+
+    /// Draws randomness (amounts, codes, IDs) from `random` instead of the OS CSPRNG.
+    pub fn with_random(mut self, random: Arc<dyn Random>) -> Self {
+        self.random = random;
+        self
+    }
+
+    /// Names banks (and, if authoritative, refuses unknown ones) from `directory` instead of
+    /// the bundled sample.
+    pub fn with_directory(mut self, directory: Arc<Directory>) -> Self {
+        self.directory = directory;
+        self
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub(crate) fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub(crate) fn random(&self) -> &dyn Random {
+        self.random.as_ref()
+    }
+
+    pub(crate) fn rng(&self) -> Rng<'_> {
+        Rng(self.random.as_ref())
+    }
+
+    pub(crate) fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// When the next cutoff window closes (micro-deposits queued now leave then).
+    pub(crate) fn next_window_at(&self) -> Timestamp {
+        self.config.schedule.next_window(self.clock.now()).at
     }
 
     pub fn instant_capable(&self, routing_number: &str) -> bool {
@@ -113,7 +193,7 @@ impl Engine {
                 .snapshot(t.tenant, t.account_id, t.bank_account_id)
                 .await?
                 .ok_or_else(|| Self::not_found(t))?;
-            match rules::expire(&snap, self.clock.now(), &mut OsRng) {
+            match rules::expire(&snap, self.clock.now(), &mut self.rng()) {
                 None => return Ok(snap),
                 Some(change) => match self.store.apply(&change).await {
                     Ok(()) | Err(StoreError::Stale) => continue,
@@ -132,14 +212,15 @@ impl Engine {
         Ok(self.snapshot(t).await?.bank_account)
     }
 
-    /// An account's active bank accounts as they are now (due expiries applied first).
+    /// An account's active bank accounts as they are now (due expiries applied first), oldest
+    /// first; NotFound if the account is not the tenant's.
     pub async fn bank_accounts(
         &self,
-        tenant: Uuid,
-        mode: Mode,
+        tenant: Tenant,
         account_id: Uuid,
     ) -> Result<Vec<pennydrop_core::model::BankAccount>, EngineError> {
-        let listed = self.store.list_bank_accounts(tenant, account_id).await?;
+        self.account(tenant, account_id).await?;
+        let listed = self.store.list_bank_accounts(tenant.id, account_id).await?;
         let mut out = Vec::with_capacity(listed.len());
         for b in listed {
             // Only bank accounts whose status can still move by time need a second look.
@@ -147,13 +228,7 @@ impl Engine {
                 out.push(b);
                 continue;
             }
-            let t = Target {
-                tenant,
-                mode,
-                account_id,
-                bank_account_id: b.bank_account_id,
-            };
-            match self.snapshot(&t).await {
+            match self.snapshot(&tenant.target_of(&b)).await {
                 Ok(snap) => out.push(snap.bank_account),
                 Err(EngineError::NotFound(_)) => {} // disabled meanwhile
                 Err(e) => return Err(e),
@@ -186,7 +261,7 @@ impl Engine {
     pub async fn initiate_micro_deposits(&self, t: &Target) -> Result<(), EngineError> {
         let due_at = self.config.schedule.next_window(self.clock.now()).at;
         self.decide(t, |snap, now| {
-            match rules::initiate_micro_deposits(snap, t.mode, due_at, now, &mut OsRng) {
+            match rules::initiate_micro_deposits(snap, t.mode, due_at, now, &mut self.rng()) {
                 Ok(change) => Decision {
                     change: Some(change),
                     result: Ok(()),
@@ -206,7 +281,7 @@ impl Engine {
         amounts: [i64; 2],
     ) -> Result<(), EngineError> {
         self.decide(t, |snap, now| {
-            rules::complete_micro_deposits(snap, amounts, now, &mut OsRng)
+            rules::complete_micro_deposits(snap, amounts, now, &mut self.rng())
         })
         .await
     }
@@ -231,7 +306,7 @@ impl Engine {
         let mut credits: Vec<InstantCredit> = Vec::new();
         let verification = self
             .decide(t, |snap, now| {
-                match rules::initiate_instant(snap, t.mode, route, &company, now, &mut OsRng) {
+                match rules::initiate_instant(snap, t.mode, route, &company, now, &mut self.rng()) {
                     Ok((change, v)) => {
                         credits = change.instant_credits.clone();
                         Decision {
@@ -283,7 +358,7 @@ impl Engine {
         code: &str,
     ) -> Result<Verification, EngineError> {
         self.decide(t, |snap, now| {
-            rules::complete_instant(snap, code, now, &mut OsRng)
+            rules::complete_instant(snap, code, now, &mut self.rng())
         })
         .await
     }
@@ -331,7 +406,7 @@ impl Engine {
                 credit.credit_id,
                 &outcome,
                 self.clock.now(),
-                &mut OsRng,
+                &mut self.rng(),
             );
             match self.store.apply(&change).await {
                 Ok(()) => return Ok(()),
@@ -372,7 +447,11 @@ impl Engine {
     ) -> Result<bool, EngineError> {
         self.decide_by_id(entry.bank_account_id, |snap, now| {
             Ok(Some(crate::returns::ach_return(
-                snap, entry, code, now, &mut OsRng,
+                snap,
+                entry,
+                code,
+                now,
+                &mut self.rng(),
             )))
         })
         .await
@@ -429,7 +508,7 @@ impl Engine {
                 fix,
                 fields,
                 now,
-                &mut OsRng,
+                &mut self.rng(),
             )))
         })
         .await
@@ -466,7 +545,7 @@ impl Engine {
                 let Some(snap) = self.store.snapshot_by_id(id).await? else {
                     continue;
                 };
-                if let Some(change) = rules::expire(&snap, self.clock.now(), &mut OsRng) {
+                if let Some(change) = rules::expire(&snap, self.clock.now(), &mut self.rng()) {
                     match self.store.apply(&change).await {
                         Ok(()) => progressed += 1,
                         Err(StoreError::Stale) => {}

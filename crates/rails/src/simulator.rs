@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use pennydrop_core::crypto::Vault;
 use pennydrop_core::model::StatementLine;
 use pennydrop_core::{AccountNumber, Clock, RoutingNumber};
+use pennydrop_engine::ports::{SimulatorStore, Statements, StoreError};
 use pennydrop_engine::rail::{InstantNetwork, InstantRail, OutgoingCredit, RailError, RailOutcome};
-use pennydrop_store::{Store, StoreError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ pub fn instant_rejection(account_number: &str) -> Option<&'static str> {
 
 #[derive(Debug)]
 pub struct SimulatedBank {
-    store: Arc<dyn Store>,
+    store: Arc<dyn SimulatorStore>,
     vault: Arc<Vault>,
     clock: Arc<dyn Clock>,
     instant_routing: BTreeSet<String>,
@@ -57,7 +57,7 @@ pub struct SimulatedBank {
 }
 
 impl SimulatedBank {
-    pub fn new(store: Arc<dyn Store>, vault: Arc<Vault>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn SimulatorStore>, vault: Arc<Vault>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
             vault,
@@ -75,17 +75,6 @@ impl SimulatedBank {
     pub fn with_instant_routing(mut self, routing: impl IntoIterator<Item = String>) -> Self {
         self.instant_routing = routing.into_iter().collect();
         self
-    }
-
-    /// A simulated account's statement, oldest first.
-    pub async fn statement(
-        &self,
-        routing: &RoutingNumber,
-        account: &AccountNumber,
-    ) -> Result<Vec<StatementLine>, StoreError> {
-        self.store
-            .simulator_statement(&self.vault.fingerprint(routing, account))
-            .await
     }
 
     /// Posts one line to a simulated account's statement (idempotent on `reference`).
@@ -116,6 +105,19 @@ impl SimulatedBank {
                 description: description.to_string(),
                 statement_text,
             })
+            .await
+    }
+}
+
+#[async_trait]
+impl Statements for SimulatedBank {
+    async fn statement(
+        &self,
+        routing: &RoutingNumber,
+        account: &AccountNumber,
+    ) -> Result<Vec<StatementLine>, StoreError> {
+        self.store
+            .simulator_statement(&self.vault.fingerprint(routing, account))
             .await
     }
 }

@@ -3,6 +3,7 @@
 
 use pennydrop_core::crypto::{SecretKey, Vault};
 use pennydrop_core::{AccountNumber, RoutingNumber, SystemClock};
+use pennydrop_engine::ports::Statements;
 use pennydrop_engine::rail::{
     conformance, InstantRail, NoInstantRail, OutgoingCredit, RailOutcome,
 };

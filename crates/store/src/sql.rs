@@ -23,8 +23,37 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::{
-    AccountFilter, Backend, CutoffClaim, LinkOutcome, MicroEntryCounts, Store, StoreError,
+    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore, KeyStore,
+    LinkOutcome, MicroEntryCounts, SimulatorStore, Store, StoreError, VerificationStore,
 };
+
+/// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
+/// `?` cannot convert them by itself).
+trait Db<T> {
+    fn db(self) -> Result<T, StoreError>;
+}
+
+impl<T> Db<T> for Result<T, sqlx::Error> {
+    fn db(self) -> Result<T, StoreError> {
+        self.map_err(db_error)
+    }
+}
+
+impl<T> Db<T> for Result<T, sqlx::migrate::MigrateError> {
+    fn db(self) -> Result<T, StoreError> {
+        self.map_err(|e| StoreError::Migrate(Box::new(e)))
+    }
+}
+
+impl<T> Db<T> for Result<T, StoreError> {
+    fn db(self) -> Result<T, StoreError> {
+        self
+    }
+}
+
+fn db_error(e: sqlx::Error) -> StoreError {
+    StoreError::Database(Box::new(e))
+}
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -34,7 +63,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) a SQLite database in WAL mode with full durability on commit.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)
+            .db()?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL keeps a 2xx durable even on power loss, at some cost in commit latency.
@@ -44,7 +74,8 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
-            .await?;
+            .await
+            .db()?;
         Ok(Self { pool })
     }
 
@@ -64,7 +95,8 @@ impl PostgresStore {
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
-            .await?;
+            .await
+            .db()?;
         Ok(Self { pool })
     }
 
@@ -125,526 +157,207 @@ fn parse_details(d: Option<String>) -> Result<Option<ExceptionDetails>, StoreErr
 }
 
 macro_rules! sql_store {
-    ($store:ident, $row:ty, $backend:expr, $migrations:literal) => {
+    ($store:ident, $db:ty, $row:ty, $backend:expr, $migrations:literal) => {
         impl $store {
             fn account_from_row(row: &$row) -> Result<Account, StoreError> {
-                let profile: String = row.try_get("profile")?;
-                let metadata: String = row.try_get("metadata")?;
-                let mode: String = row.try_get("mode")?;
-                let account_type: String = row.try_get("account_type")?;
+                let profile: String = row.try_get("profile").db()?;
+                let metadata: String = row.try_get("metadata").db()?;
+                let mode: String = row.try_get("mode").db()?;
+                let account_type: String = row.try_get("account_type").db()?;
                 Ok(Account {
-                    account_id: uuid(&row.try_get::<String, _>("account_id")?)?,
-                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
-                    mode: enum_value(Mode::parse, "mode", &mode)?,
-                    account_type: enum_value(AccountType::parse, "account type", &account_type)?,
-                    display_name: row.try_get("display_name")?,
-                    profile: serde_json::from_str(&profile).map_err(|_| corrupt("profile", &profile))?,
+                    account_id: uuid(&row.try_get::<String, _>("account_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    mode: enum_value(Mode::parse, "mode", &mode).db()?,
+                    account_type: enum_value(AccountType::parse, "account type", &account_type).db()?,
+                    display_name: row.try_get("display_name").db()?,
+                    profile: serde_json::from_str(&profile).map_err(|_| corrupt("profile", &profile)).db()?,
                     metadata: serde_json::from_str(&metadata)
-                        .map_err(|_| corrupt("metadata", &metadata))?,
-                    foreign_id: row.try_get("foreign_id")?,
-                    created_on: from_micros(row.try_get("created_on")?),
-                    updated_on: from_micros(row.try_get("updated_on")?),
+                        .map_err(|_| corrupt("metadata", &metadata)).db()?,
+                    foreign_id: row.try_get("foreign_id").db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    updated_on: from_micros(row.try_get("updated_on").db()?),
                 })
             }
 
             fn api_key_from_row(row: &$row) -> Result<ApiKey, StoreError> {
-                let mode: String = row.try_get("mode")?;
+                let mode: String = row.try_get("mode").db()?;
                 Ok(ApiKey {
-                    public_key: row.try_get("public_key")?,
-                    secret_hash: row.try_get("secret_hash")?,
-                    name: row.try_get("name")?,
-                    account_id: uuid(&row.try_get::<String, _>("account_id")?)?,
-                    mode: enum_value(Mode::parse, "mode", &mode)?,
-                    created_on: from_micros(row.try_get("created_on")?),
-                    revoked_on: row.try_get::<Option<i64>, _>("revoked_on")?.map(from_micros),
-                    operator: row.try_get("operator")?,
+                    public_key: row.try_get("public_key").db()?,
+                    secret_hash: row.try_get("secret_hash").db()?,
+                    name: row.try_get("name").db()?,
+                    account_id: uuid(&row.try_get::<String, _>("account_id").db()?).db()?,
+                    mode: enum_value(Mode::parse, "mode", &mode).db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    revoked_on: row.try_get::<Option<i64>, _>("revoked_on").db()?.map(from_micros),
+                    operator: row.try_get("operator").db()?,
                 })
             }
 
             fn bank_account_from_row(row: &$row) -> Result<BankAccount, StoreError> {
-                let status: String = row.try_get("status")?;
-                let reason: String = row.try_get("status_reason")?;
-                let holder_type: String = row.try_get("holder_type")?;
-                let account_type: String = row.try_get("bank_account_type")?;
-                let exception_details = parse_details(row.try_get("exception_details")?)?;
+                let status: String = row.try_get("status").db()?;
+                let reason: String = row.try_get("status_reason").db()?;
+                let holder_type: String = row.try_get("holder_type").db()?;
+                let account_type: String = row.try_get("bank_account_type").db()?;
+                let exception_details = parse_details(row.try_get("exception_details").db()?).db()?;
                 Ok(BankAccount {
-                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
-                    account_id: uuid(&row.try_get::<String, _>("account_id")?)?,
-                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
-                    fingerprint: row.try_get("fingerprint")?,
-                    status: enum_value(BankAccountStatus::parse, "status", &status)?,
-                    status_reason: enum_value(StatusReason::parse, "status reason", &reason)?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
+                    account_id: uuid(&row.try_get::<String, _>("account_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    fingerprint: row.try_get("fingerprint").db()?,
+                    status: enum_value(BankAccountStatus::parse, "status", &status).db()?,
+                    status_reason: enum_value(StatusReason::parse, "status reason", &reason).db()?,
                     exception_details,
-                    holder_name: row.try_get("holder_name")?,
-                    holder_type: enum_value(HolderType::parse, "holder type", &holder_type)?,
-                    bank_name: row.try_get("bank_name")?,
+                    holder_name: row.try_get("holder_name").db()?,
+                    holder_type: enum_value(HolderType::parse, "holder type", &holder_type).db()?,
+                    bank_name: row.try_get("bank_name").db()?,
                     bank_account_type: enum_value(
                         BankAccountType::parse,
                         "bank account type",
                         &account_type,
-                    )?,
-                    routing_number: row.try_get("routing_number")?,
-                    last_four: row.try_get("last_four")?,
+                    ).db()?,
+                    routing_number: row.try_get("routing_number").db()?,
+                    last_four: row.try_get("last_four").db()?,
                     sealed: Sealed {
-                        key_id: row.try_get("account_number_key_id")?,
-                        ciphertext: row.try_get("account_number_ciphertext")?,
+                        key_id: row.try_get("account_number_key_id").db()?,
+                        ciphertext: row.try_get("account_number_ciphertext").db()?,
                     },
-                    created_on: from_micros(row.try_get("created_on")?),
-                    updated_on: from_micros(row.try_get("updated_on")?),
-                    disabled_on: row.try_get::<Option<i64>, _>("disabled_on")?.map(from_micros),
-                    version: row.try_get("version")?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    updated_on: from_micros(row.try_get("updated_on").db()?),
+                    disabled_on: row.try_get::<Option<i64>, _>("disabled_on").db()?.map(from_micros),
+                    version: row.try_get("version").db()?,
                 })
             }
 
             fn verification_from_row(row: &$row) -> Result<Verification, StoreError> {
-                let kind: String = row.try_get("kind")?;
-                let kind = enum_value(VerificationKind::parse, "verification kind", &kind)?;
-                let status: String = row.try_get("status")?;
-                let secret: String = row.try_get("secret")?;
-                let attempts: i64 = row.try_get("failed_attempts")?;
+                let kind: String = row.try_get("kind").db()?;
+                let kind = enum_value(VerificationKind::parse, "verification kind", &kind).db()?;
+                let status: String = row.try_get("status").db()?;
+                let secret: String = row.try_get("secret").db()?;
+                let attempts: i64 = row.try_get("failed_attempts").db()?;
                 Ok(Verification {
-                    verification_id: uuid(&row.try_get::<String, _>("verification_id")?)?,
-                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
-                    account_id: uuid(&row.try_get::<String, _>("account_id")?)?,
-                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
+                    verification_id: uuid(&row.try_get::<String, _>("verification_id").db()?).db()?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
+                    account_id: uuid(&row.try_get::<String, _>("account_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
                     kind,
-                    status: enum_value(VerificationStatus::parse, "verification status", &status)?,
+                    status: enum_value(VerificationStatus::parse, "verification status", &status).db()?,
                     secret: VerificationSecret::decode(kind, &secret)
-                        .ok_or_else(|| StoreError::Corrupt("verification secret".into()))?,
-                    failed_attempts: u32::try_from(attempts).map_err(|_| corrupt("attempts", &attempts.to_string()))?,
-                    exception_details: parse_details(row.try_get("exception_details")?)?,
-                    created_on: from_micros(row.try_get("created_on")?),
-                    expires_on: from_micros(row.try_get("expires_on")?),
-                    sent_on: row.try_get::<Option<i64>, _>("sent_on")?.map(from_micros),
-                    updated_on: from_micros(row.try_get("updated_on")?),
+                        .ok_or_else(|| StoreError::Corrupt("verification secret".into())).db()?,
+                    failed_attempts: u32::try_from(attempts).map_err(|_| corrupt("attempts", &attempts.to_string())).db()?,
+                    exception_details: parse_details(row.try_get("exception_details").db()?).db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    expires_on: from_micros(row.try_get("expires_on").db()?),
+                    sent_on: row.try_get::<Option<i64>, _>("sent_on").db()?.map(from_micros),
+                    updated_on: from_micros(row.try_get("updated_on").db()?),
                 })
             }
 
             fn ach_entry_from_row(row: &$row) -> Result<AchEntry, StoreError> {
-                let purpose: String = row.try_get("purpose")?;
-                let status: String = row.try_get("status")?;
+                let purpose: String = row.try_get("purpose").db()?;
+                let status: String = row.try_get("status").db()?;
                 Ok(AchEntry {
-                    entry_id: uuid(&row.try_get::<String, _>("entry_id")?)?,
-                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
-                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
-                    verification_id: uuid(&row.try_get::<String, _>("verification_id")?)?,
-                    purpose: enum_value(EntryPurpose::parse, "entry purpose", &purpose)?,
-                    amount_cents: row.try_get("amount_cents")?,
-                    is_credit: row.try_get("is_credit")?,
-                    addenda: row.try_get("addenda")?,
-                    due_at: from_micros(row.try_get("due_at")?),
-                    status: enum_value(EntryStatus::parse, "entry status", &status)?,
-                    created_on: from_micros(row.try_get("created_on")?),
+                    entry_id: uuid(&row.try_get::<String, _>("entry_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
+                    verification_id: uuid(&row.try_get::<String, _>("verification_id").db()?).db()?,
+                    purpose: enum_value(EntryPurpose::parse, "entry purpose", &purpose).db()?,
+                    amount_cents: row.try_get("amount_cents").db()?,
+                    is_credit: row.try_get("is_credit").db()?,
+                    addenda: row.try_get("addenda").db()?,
+                    due_at: from_micros(row.try_get("due_at").db()?),
+                    status: enum_value(EntryStatus::parse, "entry status", &status).db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
                 })
             }
 
             fn instant_credit_from_row(row: &$row) -> Result<InstantCredit, StoreError> {
-                let status: String = row.try_get("status")?;
+                let status: String = row.try_get("status").db()?;
                 Ok(InstantCredit {
-                    credit_id: uuid(&row.try_get::<String, _>("credit_id")?)?,
-                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
-                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
-                    verification_id: uuid(&row.try_get::<String, _>("verification_id")?)?,
-                    amount_cents: row.try_get("amount_cents")?,
-                    remittance: row.try_get("remittance")?,
-                    status: enum_value(InstantCreditStatus::parse, "credit status", &status)?,
-                    reason_code: row.try_get("reason_code")?,
-                    created_on: from_micros(row.try_get("created_on")?),
-                    updated_on: from_micros(row.try_get("updated_on")?),
+                    credit_id: uuid(&row.try_get::<String, _>("credit_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
+                    verification_id: uuid(&row.try_get::<String, _>("verification_id").db()?).db()?,
+                    amount_cents: row.try_get("amount_cents").db()?,
+                    remittance: row.try_get("remittance").db()?,
+                    status: enum_value(InstantCreditStatus::parse, "credit status", &status).db()?,
+                    reason_code: row.try_get("reason_code").db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    updated_on: from_micros(row.try_get("updated_on").db()?),
                 })
             }
 
             fn statement_line_from_row(row: &$row) -> Result<StatementLine, StoreError> {
-                let is_credit: bool = row.try_get("is_credit")?;
+                let is_credit: bool = row.try_get("is_credit").db()?;
                 Ok(StatementLine {
-                    reference: row.try_get("reference")?,
-                    fingerprint: row.try_get("fingerprint")?,
-                    routing_number: row.try_get("routing_number")?,
-                    last_four_account_number: row.try_get("last_four")?,
-                    posted_on: from_micros(row.try_get("posted_on")?),
-                    amount_cents: row.try_get("amount_cents")?,
+                    reference: row.try_get("reference").db()?,
+                    fingerprint: row.try_get("fingerprint").db()?,
+                    routing_number: row.try_get("routing_number").db()?,
+                    last_four_account_number: row.try_get("last_four").db()?,
+                    posted_on: from_micros(row.try_get("posted_on").db()?),
+                    amount_cents: row.try_get("amount_cents").db()?,
                     direction: if is_credit { "credit" } else { "debit" },
-                    rail: row.try_get("rail")?,
-                    company_name: row.try_get("company_name")?,
-                    description: row.try_get("description")?,
-                    statement_text: row.try_get("statement_text")?,
+                    rail: row.try_get("rail").db()?,
+                    company_name: row.try_get("company_name").db()?,
+                    description: row.try_get("description").db()?,
+                    statement_text: row.try_get("statement_text").db()?,
                 })
             }
 
             fn ach_file_from_row(row: &$row) -> Result<AchFile, StoreError> {
-                let status: String = row.try_get("status")?;
-                let date: String = row.try_get("effective_date")?;
-                let modifier: String = row.try_get("file_id_modifier")?;
+                let status: String = row.try_get("status").db()?;
+                let date: String = row.try_get("effective_date").db()?;
+                let modifier: String = row.try_get("file_id_modifier").db()?;
                 Ok(AchFile {
-                    file_id: uuid(&row.try_get::<String, _>("file_id")?)?,
-                    file_name: row.try_get("file_name")?,
-                    created_on: from_micros(row.try_get("created_on")?),
-                    window_at: row.try_get::<Option<i64>, _>("window_at")?.map(from_micros),
-                    effective_date: date.parse().map_err(|_| corrupt("effective date", &date))?,
-                    file_id_modifier: modifier.chars().next().ok_or_else(|| corrupt("file ID modifier", &modifier))?,
-                    entry_count: row.try_get("entry_count")?,
-                    total_credit_cents: row.try_get("total_credit_cents")?,
-                    total_debit_cents: row.try_get("total_debit_cents")?,
-                    status: enum_value(AchFileStatus::parse, "file status", &status)?,
-                    written_on: row.try_get::<Option<i64>, _>("written_on")?.map(from_micros),
-                    delivered_on: row.try_get::<Option<i64>, _>("delivered_on")?.map(from_micros),
-                    delivery_error: row.try_get("delivery_error")?,
+                    file_id: uuid(&row.try_get::<String, _>("file_id").db()?).db()?,
+                    file_name: row.try_get("file_name").db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    window_at: row.try_get::<Option<i64>, _>("window_at").db()?.map(from_micros),
+                    effective_date: date.parse().map_err(|_| corrupt("effective date", &date)).db()?,
+                    file_id_modifier: modifier.chars().next().ok_or_else(|| corrupt("file ID modifier", &modifier)).db()?,
+                    entry_count: row.try_get("entry_count").db()?,
+                    total_credit_cents: row.try_get("total_credit_cents").db()?,
+                    total_debit_cents: row.try_get("total_debit_cents").db()?,
+                    status: enum_value(AchFileStatus::parse, "file status", &status).db()?,
+                    written_on: row.try_get::<Option<i64>, _>("written_on").db()?.map(from_micros),
+                    delivered_on: row.try_get::<Option<i64>, _>("delivered_on").db()?.map(from_micros),
+                    delivery_error: row.try_get("delivery_error").db()?,
                 })
             }
 
             fn inbound_from_row(row: &$row) -> Result<InboundFile, StoreError> {
-                let status: String = row.try_get("status")?;
+                let status: String = row.try_get("status").db()?;
                 Ok(InboundFile {
-                    inbound_id: uuid(&row.try_get::<String, _>("inbound_id")?)?,
-                    file_name: row.try_get("file_name")?,
-                    sha256: row.try_get("sha256")?,
-                    received_on: from_micros(row.try_get("received_on")?),
-                    status: enum_value(InboundStatus::parse, "inbound status", &status)?,
-                    error: row.try_get("error")?,
-                    returns: row.try_get("returns")?,
-                    nocs: row.try_get("nocs")?,
+                    inbound_id: uuid(&row.try_get::<String, _>("inbound_id").db()?).db()?,
+                    file_name: row.try_get("file_name").db()?,
+                    sha256: row.try_get("sha256").db()?,
+                    received_on: from_micros(row.try_get("received_on").db()?),
+                    status: enum_value(InboundStatus::parse, "inbound status", &status).db()?,
+                    error: row.try_get("error").db()?,
+                    returns: row.try_get("returns").db()?,
+                    nocs: row.try_get("nocs").db()?,
                 })
             }
 
             fn file_entry_from_row(row: &$row) -> Result<FileEntry, StoreError> {
-                        let holder_type: String = row.try_get("holder_type")?;
-                        let account_type: String = row.try_get("bank_account_type")?;
+                        let holder_type: String = row.try_get("holder_type").db()?;
+                        let account_type: String = row.try_get("bank_account_type").db()?;
                         Ok(FileEntry {
-                            entry: Self::ach_entry_from_row(row)?,
-                            trace_seq: row.try_get("trace_seq")?,
-                            routing_number: row.try_get("routing_number")?,
+                            entry: Self::ach_entry_from_row(row).db()?,
+                            trace_seq: row.try_get("trace_seq").db()?,
+                            routing_number: row.try_get("routing_number").db()?,
                             sealed: Sealed {
-                                key_id: row.try_get("account_number_key_id")?,
-                                ciphertext: row.try_get("account_number_ciphertext")?,
+                                key_id: row.try_get("account_number_key_id").db()?,
+                                ciphertext: row.try_get("account_number_ciphertext").db()?,
                             },
-                            holder_name: row.try_get("holder_name")?,
-                            holder_type: enum_value(HolderType::parse, "holder type", &holder_type)?,
-                            bank_account_type: enum_value(BankAccountType::parse, "bank account type", &account_type)?,
+                            holder_name: row.try_get("holder_name").db()?,
+                            holder_type: enum_value(HolderType::parse, "holder type", &holder_type).db()?,
+                            bank_account_type: enum_value(BankAccountType::parse, "bank account type", &account_type).db()?,
                         })
             }
 
-            async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
-                let sql = format!(
-                    "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 ORDER BY seq"
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(bank_account_id.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(Self::verification_from_row).collect()
-            }
-        }
-
-        #[async_trait]
-        impl Store for $store {
-            fn backend(&self) -> Backend {
-                $backend
-            }
-
-            async fn migrate(&self) -> Result<(), StoreError> {
-                sqlx::migrate!($migrations).run(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn health(&self) -> Result<(), StoreError> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn create_tenant(&self, facilitator: &Account, key: &ApiKey) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                insert_account_sql!(&mut *tx, facilitator)?;
-                insert_api_key_sql!(&mut *tx, key)?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-                insert_api_key_sql!(&self.pool, key)?;
-                Ok(())
-            }
-
-            async fn touch_access_token(&self, token_hash: &str, expires_on: Timestamp) -> Result<bool, StoreError> {
-                let done = sqlx::query("UPDATE access_tokens SET expires_on = $1 WHERE token_hash = $2")
-                    .bind(to_micros(expires_on))
-                    .bind(token_hash)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn api_key(&self, public_key: &str) -> Result<Option<ApiKey>, StoreError> {
-                let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE public_key = $1");
-                let row = sqlx::query(&sql).bind(public_key).fetch_optional(&self.pool).await?;
-                row.as_ref().map(Self::api_key_from_row).transpose()
-            }
-
-            async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-                let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_on, public_key");
-                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-                rows.iter().map(Self::api_key_from_row).collect()
-            }
-
-            async fn revoke_api_key(&self, public_key: &str, at: Timestamp) -> Result<bool, StoreError> {
-                let done = sqlx::query(
-                    "UPDATE api_keys SET revoked_on = $1 WHERE public_key = $2 AND revoked_on IS NULL",
-                )
-                .bind(to_micros(at))
-                .bind(public_key)
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn count_api_keys(&self) -> Result<i64, StoreError> {
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM api_keys").fetch_one(&self.pool).await?;
-                Ok(row.try_get("n")?)
-            }
-
-            async fn insert_access_token(&self, token: &AccessToken) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO access_tokens (token_hash, public_key, scopes, created_on, expires_on) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&token.token_hash)
-                .bind(&token.public_key)
-                .bind(token.scopes.join(" "))
-                .bind(to_micros(token.created_on))
-                .bind(to_micros(token.expires_on))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn access_token(
-                &self,
-                token_hash: &str,
-            ) -> Result<Option<(AccessToken, ApiKey)>, StoreError> {
-                let sql = format!(
-                    "SELECT t.token_hash, t.scopes, t.created_on AS t_created, t.expires_on, \
-                     k.public_key, k.secret_hash, k.name, k.account_id, k.mode, k.created_on, k.revoked_on, k.operator \
-                     FROM access_tokens t JOIN api_keys k ON k.public_key = t.public_key \
-                     WHERE t.token_hash = $1"
-                );
-                let Some(row) = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await? else {
-                    return Ok(None);
-                };
-                let key = Self::api_key_from_row(&row)?;
-                let scopes: String = row.try_get("scopes")?;
-                let token = AccessToken {
-                    token_hash: row.try_get("token_hash")?,
-                    public_key: key.public_key.clone(),
-                    scopes: scopes.split_whitespace().map(str::to_string).collect(),
-                    created_on: from_micros(row.try_get("t_created")?),
-                    expires_on: from_micros(row.try_get("expires_on")?),
-                };
-                Ok(Some((token, key)))
-            }
-
-            async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
-                insert_account_sql!(&self.pool, account)?;
-                Ok(())
-            }
-
-            async fn account(&self, tenant: Uuid, account_id: Uuid) -> Result<Option<Account>, StoreError> {
-                let sql = format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1 AND tenant_id = $2"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(account_id.to_string())
-                    .bind(tenant.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(Self::account_from_row).transpose()
-            }
-
-            async fn list_accounts(
-                &self,
-                tenant: Uuid,
-                filter: &AccountFilter,
-                skip: i64,
-                count: i64,
-            ) -> Result<Vec<Account>, StoreError> {
-                let sql = format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant_id = $1 \
-                     AND ($2 IS NULL OR foreign_id = $2) AND ($3 IS NULL OR account_type = $3) \
-                     ORDER BY created_on, account_id LIMIT $4 OFFSET $5"
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(tenant.to_string())
-                    .bind(filter.foreign_id.as_deref())
-                    .bind(filter.account_type.map(|t| t.as_str()))
-                    .bind(count)
-                    .bind(skip)
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(Self::account_from_row).collect()
-            }
-
-            async fn link_bank_account(&self, b: &BankAccount, created: &Event) -> Result<LinkOutcome, StoreError> {
-                let sql = format!(
-                    "INSERT INTO bank_accounts ({BANK_ACCOUNT_COLUMNS}) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-                     ON CONFLICT (account_id, fingerprint) WHERE disabled_on IS NULL DO NOTHING"
-                );
-                let mut tx = self.pool.begin().await?;
-                let inserted = sqlx::query(&sql)
-                    .bind(b.bank_account_id.to_string())
-                    .bind(b.account_id.to_string())
-                    .bind(b.tenant_id.to_string())
-                    .bind(&b.fingerprint)
-                    .bind(b.status.as_str())
-                    .bind(b.status_reason.as_str())
-                    .bind(details_json(b.exception_details.as_ref()))
-                    .bind(&b.holder_name)
-                    .bind(b.holder_type.as_str())
-                    .bind(&b.bank_name)
-                    .bind(b.bank_account_type.as_str())
-                    .bind(&b.routing_number)
-                    .bind(&b.last_four)
-                    .bind(&b.sealed.key_id)
-                    .bind(&b.sealed.ciphertext)
-                    .bind(to_micros(b.created_on))
-                    .bind(to_micros(b.updated_on))
-                    .bind(b.disabled_on.map(to_micros))
-                    .bind(b.version)
-                    .execute(&mut *tx)
-                    .await?;
-                if inserted.rows_affected() == 1 {
-                    insert_event_sql!(&mut *tx, created)?;
-                    tx.commit().await?;
-                    return Ok(LinkOutcome::Created(b.clone()));
-                }
-                tx.rollback().await?;
-                let sql = format!(
-                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
-                     WHERE account_id = $1 AND fingerprint = $2 AND disabled_on IS NULL"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(b.account_id.to_string())
-                    .bind(&b.fingerprint)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match row {
-                    Some(row) => Ok(LinkOutcome::Existing(Self::bank_account_from_row(&row)?)),
-                    // The conflicting row was disabled between our insert and select; a retry
-                    // will insert.
-                    None => Err(StoreError::Conflict("bank account (concurrent disable)".into())),
-                }
-            }
-
-            async fn bank_account(
-                &self,
-                tenant: Uuid,
-                account_id: Uuid,
-                bank_account_id: Uuid,
-            ) -> Result<Option<BankAccount>, StoreError> {
-                let sql = format!(
-                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
-                     WHERE bank_account_id = $1 AND account_id = $2 AND tenant_id = $3 \
-                     AND disabled_on IS NULL"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(bank_account_id.to_string())
-                    .bind(account_id.to_string())
-                    .bind(tenant.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(Self::bank_account_from_row).transpose()
-            }
-
-            async fn list_bank_accounts(
-                &self,
-                tenant: Uuid,
-                account_id: Uuid,
-            ) -> Result<Vec<BankAccount>, StoreError> {
-                let sql = format!(
-                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
-                     WHERE account_id = $1 AND tenant_id = $2 AND disabled_on IS NULL \
-                     ORDER BY created_on, bank_account_id"
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(account_id.to_string())
-                    .bind(tenant.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(Self::bank_account_from_row).collect()
-            }
-
-            async fn disable_bank_account(
-                &self,
-                tenant: Uuid,
-                account_id: Uuid,
-                bank_account_id: Uuid,
-                at: Timestamp,
-                event: &Event,
-            ) -> Result<Option<BankAccount>, StoreError> {
-                let sql = format!(
-                    "UPDATE bank_accounts SET disabled_on = $1, updated_on = $1, version = version + 1 \
-                     WHERE bank_account_id = $2 AND account_id = $3 AND tenant_id = $4 \
-                     AND disabled_on IS NULL RETURNING {BANK_ACCOUNT_COLUMNS}"
-                );
-                let mut tx = self.pool.begin().await?;
-                let row = sqlx::query(&sql)
-                    .bind(to_micros(at))
-                    .bind(bank_account_id.to_string())
-                    .bind(account_id.to_string())
-                    .bind(tenant.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(row) = row else {
-                    tx.rollback().await?;
-                    return Ok(None);
-                };
-                let disabled = Self::bank_account_from_row(&row)?;
-                sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE bank_account_id = $1 AND status = 'pending'")
-                    .bind(bank_account_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = $1 \
-                     WHERE bank_account_id = $2 AND status = 'pending'",
-                )
-                .bind(to_micros(at))
-                .bind(bank_account_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                insert_event_sql!(&mut *tx, event)?;
-                tx.commit().await?;
-                Ok(Some(disabled))
-            }
-
-            async fn snapshot(
-                &self,
-                tenant: Uuid,
-                account_id: Uuid,
-                bank_account_id: Uuid,
-            ) -> Result<Option<Snapshot>, StoreError> {
-                let Some(bank_account) = self.bank_account(tenant, account_id, bank_account_id).await? else {
-                    return Ok(None);
-                };
-                let verifications = self.verifications_of(bank_account_id).await?;
-                Ok(Some(Snapshot { bank_account, verifications }))
-            }
-
-            async fn snapshot_by_id(&self, bank_account_id: Uuid) -> Result<Option<Snapshot>, StoreError> {
-                let sql = format!(
-                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
-                     WHERE bank_account_id = $1 AND disabled_on IS NULL"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(bank_account_id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                let Some(row) = row else { return Ok(None) };
-                let bank_account = Self::bank_account_from_row(&row)?;
-                let verifications = self.verifications_of(bank_account_id).await?;
-                Ok(Some(Snapshot { bank_account, verifications }))
-            }
-
-            async fn apply(&self, c: &Change) -> Result<(), StoreError> {
+            /// A decision's writes inside a caller's transaction; `Stale` if the version moved.
+            async fn apply_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
                 let at = to_micros(c.at.unwrap_or(Timestamp::UNIX_EPOCH));
-                let mut tx = self.pool.begin().await?;
                 // The compare-and-set on the aggregate root comes first: it takes the write lock.
                 let updated = match &c.status {
                     Some(s) => sqlx::query(
@@ -658,19 +371,18 @@ macro_rules! sql_store {
                     .bind(at)
                     .bind(c.bank_account_id.to_string())
                     .bind(c.expected_version)
-                    .execute(&mut *tx)
-                    .await?,
+                    .execute(&mut **tx)
+                    .await.db()?,
                     None => sqlx::query(
                         "UPDATE bank_accounts SET version = version + 1 \
                          WHERE bank_account_id = $1 AND version = $2 AND disabled_on IS NULL",
                     )
                     .bind(c.bank_account_id.to_string())
                     .bind(c.expected_version)
-                    .execute(&mut *tx)
-                    .await?,
+                    .execute(&mut **tx)
+                    .await.db()?,
                 };
                 if updated.rows_affected() != 1 {
-                    tx.rollback().await?;
                     return Err(StoreError::Stale);
                 }
                 if let Some(v) = &c.insert_verification {
@@ -692,8 +404,8 @@ macro_rules! sql_store {
                         .bind(to_micros(v.expires_on))
                         .bind(v.sent_on.map(to_micros))
                         .bind(to_micros(v.updated_on))
-                        .execute(&mut *tx)
-                        .await?;
+                        .execute(&mut **tx)
+                        .await.db()?;
                 }
                 if let Some(v) = &c.update_verification {
                     sqlx::query(
@@ -706,8 +418,8 @@ macro_rules! sql_store {
                     .bind(v.sent_on.map(to_micros))
                     .bind(to_micros(v.updated_on))
                     .bind(v.verification_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                    .execute(&mut **tx)
+                    .await.db()?;
                 }
                 for e in &c.ach_entries {
                     let sql = format!(
@@ -726,8 +438,8 @@ macro_rules! sql_store {
                         .bind(to_micros(e.due_at))
                         .bind(e.status.as_str())
                         .bind(to_micros(e.created_on))
-                        .execute(&mut *tx)
-                        .await?;
+                        .execute(&mut **tx)
+                        .await.db()?;
                 }
                 for credit in &c.instant_credits {
                     let sql = format!(
@@ -745,22 +457,22 @@ macro_rules! sql_store {
                         .bind(&credit.reason_code)
                         .bind(to_micros(credit.created_on))
                         .bind(to_micros(credit.updated_on))
-                        .execute(&mut *tx)
-                        .await?;
+                        .execute(&mut **tx)
+                        .await.db()?;
                 }
                 if let Some(vid) = c.cancel_pending_of {
                     sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE verification_id = $1 AND status = 'pending'")
                         .bind(vid.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                        .execute(&mut **tx)
+                        .await.db()?;
                     sqlx::query(
                         "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = $1 \
                          WHERE verification_id = $2 AND status = 'pending'",
                     )
                     .bind(at)
                     .bind(vid.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                    .execute(&mut **tx)
+                    .await.db()?;
                 }
                 if let Some((credit_id, status, reason)) = &c.credit_result {
                     sqlx::query("UPDATE instant_credits SET status = $1, reason_code = $2, updated_on = $3 WHERE credit_id = $4")
@@ -768,16 +480,16 @@ macro_rules! sql_store {
                         .bind(reason)
                         .bind(at)
                         .bind(credit_id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                        .execute(&mut **tx)
+                        .await.db()?;
                 }
                 for (entry_id, code) in &c.entry_returns {
                     sqlx::query("UPDATE ach_entries SET return_code = $1, returned_on = $2 WHERE entry_id = $3")
                         .bind(code)
                         .bind(at)
                         .bind(entry_id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                        .execute(&mut **tx)
+                        .await.db()?;
                 }
                 if let Some(fix) = &c.correction {
                     sqlx::query(
@@ -800,8 +512,8 @@ macro_rules! sql_store {
                     .bind(&fix.bank_name)
                     .bind(at)
                     .bind(c.bank_account_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                    .execute(&mut **tx)
+                    .await.db()?;
                 }
                 for noc in &c.nocs {
                     sqlx::query(
@@ -816,13 +528,378 @@ macro_rules! sql_store {
                     .bind(&noc.change_code)
                     .bind(noc.changed_fields.join(","))
                     .bind(to_micros(noc.received_on))
-                    .execute(&mut *tx)
-                    .await?;
+                    .execute(&mut **tx)
+                    .await.db()?;
                 }
                 for event in &c.events {
-                    insert_event_sql!(&mut *tx, event)?;
+                    insert_event_sql!(&mut **tx, event).db()?;
                 }
-                tx.commit().await?;
+                Ok(())
+            }
+
+            /// Inserts a bank account unless an active one with its fingerprint is on the same
+            /// account. True if inserted.
+            async fn insert_bank_account_in(tx: &mut sqlx::Transaction<'static, $db>, b: &BankAccount) -> Result<bool, StoreError> {
+                let sql = format!(
+                    "INSERT INTO bank_accounts ({BANK_ACCOUNT_COLUMNS}) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                     ON CONFLICT (account_id, fingerprint) WHERE disabled_on IS NULL DO NOTHING"
+                );
+                let inserted = sqlx::query(&sql)
+                    .bind(b.bank_account_id.to_string())
+                    .bind(b.account_id.to_string())
+                    .bind(b.tenant_id.to_string())
+                    .bind(&b.fingerprint)
+                    .bind(b.status.as_str())
+                    .bind(b.status_reason.as_str())
+                    .bind(details_json(b.exception_details.as_ref()))
+                    .bind(&b.holder_name)
+                    .bind(b.holder_type.as_str())
+                    .bind(&b.bank_name)
+                    .bind(b.bank_account_type.as_str())
+                    .bind(&b.routing_number)
+                    .bind(&b.last_four)
+                    .bind(&b.sealed.key_id)
+                    .bind(&b.sealed.ciphertext)
+                    .bind(to_micros(b.created_on))
+                    .bind(to_micros(b.updated_on))
+                    .bind(b.disabled_on.map(to_micros))
+                    .bind(b.version)
+                    .execute(&mut **tx)
+                    .await.db()?;
+                Ok(inserted.rows_affected() == 1)
+            }
+
+            async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
+                let sql = format!(
+                    "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 ORDER BY seq"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(bank_account_id.to_string())
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                rows.iter().map(Self::verification_from_row).collect()
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<(), StoreError> {
+                sqlx::migrate!($migrations).run(&self.pool).await.db()?;
+                Ok(())
+            }
+
+            async fn health(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl KeyStore for $store {
+            async fn create_tenant(&self, facilitator: &Account, key: &ApiKey) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                insert_account_sql!(&mut *tx, facilitator).db()?;
+                insert_api_key_sql!(&mut *tx, key).db()?;
+                tx.commit().await.db()?;
+                Ok(())
+            }
+
+            async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+                insert_api_key_sql!(&self.pool, key).db()?;
+                Ok(())
+            }
+
+            async fn touch_access_token(&self, token_hash: &str, expires_on: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE access_tokens SET expires_on = $1 WHERE token_hash = $2")
+                    .bind(to_micros(expires_on))
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn api_key(&self, public_key: &str) -> Result<Option<ApiKey>, StoreError> {
+                let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE public_key = $1");
+                let row = sqlx::query(&sql).bind(public_key).fetch_optional(&self.pool).await.db()?;
+                row.as_ref().map(Self::api_key_from_row).transpose()
+            }
+
+            async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+                let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_on, public_key");
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await.db()?;
+                rows.iter().map(Self::api_key_from_row).collect()
+            }
+
+            async fn revoke_api_key(&self, public_key: &str, at: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE api_keys SET revoked_on = $1 WHERE public_key = $2 AND revoked_on IS NULL",
+                )
+                .bind(to_micros(at))
+                .bind(public_key)
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn count_api_keys(&self) -> Result<i64, StoreError> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM api_keys").fetch_one(&self.pool).await.db()?;
+                Ok(row.try_get("n").db()?)
+            }
+
+            async fn insert_access_token(&self, token: &AccessToken) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO access_tokens (token_hash, public_key, scopes, created_on, expires_on) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&token.token_hash)
+                .bind(&token.public_key)
+                .bind(token.scopes.join(" "))
+                .bind(to_micros(token.created_on))
+                .bind(to_micros(token.expires_on))
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(())
+            }
+
+            async fn access_token(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<(AccessToken, ApiKey)>, StoreError> {
+                let sql = format!(
+                    "SELECT t.token_hash, t.scopes, t.created_on AS t_created, t.expires_on, \
+                     k.public_key, k.secret_hash, k.name, k.account_id, k.mode, k.created_on, k.revoked_on, k.operator \
+                     FROM access_tokens t JOIN api_keys k ON k.public_key = t.public_key \
+                     WHERE t.token_hash = $1"
+                );
+                let Some(row) = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await.db()? else {
+                    return Ok(None);
+                };
+                let key = Self::api_key_from_row(&row).db()?;
+                let scopes: String = row.try_get("scopes").db()?;
+                let token = AccessToken {
+                    token_hash: row.try_get("token_hash").db()?,
+                    public_key: key.public_key.clone(),
+                    scopes: scopes.split_whitespace().map(str::to_string).collect(),
+                    created_on: from_micros(row.try_get("t_created").db()?),
+                    expires_on: from_micros(row.try_get("expires_on").db()?),
+                };
+                Ok(Some((token, key)))
+            }
+
+            async fn set_operator(&self, public_key: &str, operator: bool) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE api_keys SET operator = $1 WHERE public_key = $2")
+                    .bind(operator)
+                    .bind(public_key)
+                    .execute(&self.pool)
+                    .await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
+                insert_account_sql!(&self.pool, account).db()?;
+                Ok(())
+            }
+
+            async fn account(&self, tenant: Uuid, account_id: Uuid) -> Result<Option<Account>, StoreError> {
+                let sql = format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1 AND tenant_id = $2"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(account_id.to_string())
+                    .bind(tenant.to_string())
+                    .fetch_optional(&self.pool)
+                    .await.db()?;
+                row.as_ref().map(Self::account_from_row).transpose()
+            }
+
+            async fn list_accounts(
+                &self,
+                tenant: Uuid,
+                filter: &AccountFilter,
+                skip: i64,
+                count: i64,
+            ) -> Result<Vec<Account>, StoreError> {
+                let sql = format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant_id = $1 \
+                     AND ($2 IS NULL OR foreign_id = $2) AND ($3 IS NULL OR account_type = $3) \
+                     ORDER BY created_on, account_id LIMIT $4 OFFSET $5"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(tenant.to_string())
+                    .bind(filter.foreign_id.as_deref())
+                    .bind(filter.account_type.map(|t| t.as_str()))
+                    .bind(count)
+                    .bind(skip)
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                rows.iter().map(Self::account_from_row).collect()
+            }
+
+            async fn link_bank_account(&self, b: &BankAccount, created: &Event) -> Result<LinkOutcome, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                if Self::insert_bank_account_in(&mut tx, b).await? {
+                    insert_event_sql!(&mut *tx, created).db()?;
+                    tx.commit().await.db()?;
+                    return Ok(LinkOutcome::Created(b.clone()));
+                }
+                tx.rollback().await.db()?;
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
+                     WHERE account_id = $1 AND fingerprint = $2 AND disabled_on IS NULL"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(b.account_id.to_string())
+                    .bind(&b.fingerprint)
+                    .fetch_optional(&self.pool)
+                    .await.db()?;
+                match row {
+                    Some(row) => Ok(LinkOutcome::Existing(Self::bank_account_from_row(&row).db()?)),
+                    // The conflicting row was disabled between our insert and select; a retry
+                    // will insert.
+                    None => Err(StoreError::Conflict("bank account (concurrent disable)".into())),
+                }
+            }
+
+            async fn enroll(&self, e: &Enrollment) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                if let Some(a) = &e.open_account {
+                    insert_account_sql!(&mut *tx, a)?;
+                }
+                if let Some((b, created)) = &e.link {
+                    if !Self::insert_bank_account_in(&mut tx, b).await? {
+                        return Err(StoreError::Conflict(format!("bank account {}", b.bank_account_id)));
+                    }
+                    insert_event_sql!(&mut *tx, created).db()?;
+                }
+                Self::apply_in(&mut tx, &e.change).await?;
+                tx.commit().await.db()?;
+                Ok(())
+            }
+
+            async fn bank_account(
+                &self,
+                tenant: Uuid,
+                account_id: Uuid,
+                bank_account_id: Uuid,
+            ) -> Result<Option<BankAccount>, StoreError> {
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
+                     WHERE bank_account_id = $1 AND account_id = $2 AND tenant_id = $3 \
+                     AND disabled_on IS NULL"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(bank_account_id.to_string())
+                    .bind(account_id.to_string())
+                    .bind(tenant.to_string())
+                    .fetch_optional(&self.pool)
+                    .await.db()?;
+                row.as_ref().map(Self::bank_account_from_row).transpose()
+            }
+
+            async fn list_bank_accounts(
+                &self,
+                tenant: Uuid,
+                account_id: Uuid,
+            ) -> Result<Vec<BankAccount>, StoreError> {
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
+                     WHERE account_id = $1 AND tenant_id = $2 AND disabled_on IS NULL \
+                     ORDER BY created_on, bank_account_id"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(account_id.to_string())
+                    .bind(tenant.to_string())
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                rows.iter().map(Self::bank_account_from_row).collect()
+            }
+
+            async fn disable_bank_account(
+                &self,
+                tenant: Uuid,
+                account_id: Uuid,
+                bank_account_id: Uuid,
+                at: Timestamp,
+                event: &Event,
+            ) -> Result<Option<BankAccount>, StoreError> {
+                let sql = format!(
+                    "UPDATE bank_accounts SET disabled_on = $1, updated_on = $1, version = version + 1 \
+                     WHERE bank_account_id = $2 AND account_id = $3 AND tenant_id = $4 \
+                     AND disabled_on IS NULL RETURNING {BANK_ACCOUNT_COLUMNS}"
+                );
+                let mut tx = self.pool.begin().await.db()?;
+                let row = sqlx::query(&sql)
+                    .bind(to_micros(at))
+                    .bind(bank_account_id.to_string())
+                    .bind(account_id.to_string())
+                    .bind(tenant.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await.db()?;
+                let Some(row) = row else {
+                    tx.rollback().await.db()?;
+                    return Ok(None);
+                };
+                let disabled = Self::bank_account_from_row(&row).db()?;
+                sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE bank_account_id = $1 AND status = 'pending'")
+                    .bind(bank_account_id.to_string())
+                    .execute(&mut *tx)
+                    .await.db()?;
+                sqlx::query(
+                    "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = $1 \
+                     WHERE bank_account_id = $2 AND status = 'pending'",
+                )
+                .bind(to_micros(at))
+                .bind(bank_account_id.to_string())
+                .execute(&mut *tx)
+                .await.db()?;
+                insert_event_sql!(&mut *tx, event).db()?;
+                tx.commit().await.db()?;
+                Ok(Some(disabled))
+            }
+        }
+
+        #[async_trait]
+        impl VerificationStore for $store {
+            async fn snapshot(
+                &self,
+                tenant: Uuid,
+                account_id: Uuid,
+                bank_account_id: Uuid,
+            ) -> Result<Option<Snapshot>, StoreError> {
+                let Some(bank_account) = self.bank_account(tenant, account_id, bank_account_id).await.db()? else {
+                    return Ok(None);
+                };
+                let verifications = self.verifications_of(bank_account_id).await.db()?;
+                Ok(Some(Snapshot { bank_account, verifications }))
+            }
+
+            async fn snapshot_by_id(&self, bank_account_id: Uuid) -> Result<Option<Snapshot>, StoreError> {
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
+                     WHERE bank_account_id = $1 AND disabled_on IS NULL"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(bank_account_id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await.db()?;
+                let Some(row) = row else { return Ok(None) };
+                let bank_account = Self::bank_account_from_row(&row).db()?;
+                let verifications = self.verifications_of(bank_account_id).await.db()?;
+                Ok(Some(Snapshot { bank_account, verifications }))
+            }
+
+            async fn apply(&self, c: &Change) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                Self::apply_in(&mut tx, c).await?;
+                tx.commit().await.db()?;
                 Ok(())
             }
 
@@ -836,9 +913,9 @@ macro_rules! sql_store {
                 .bind(to_micros(now))
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
+                .await.db()?;
                 rows.iter()
-                    .map(|r| uuid(&r.try_get::<String, _>("bank_account_id")?))
+                    .map(|r| uuid(&r.try_get::<String, _>("bank_account_id").db()?))
                     .collect()
             }
 
@@ -856,7 +933,7 @@ macro_rules! sql_store {
                     .bind(to_micros(stale_before))
                     .bind(limit)
                     .fetch_all(&self.pool)
-                    .await?;
+                    .await.db()?;
                 rows.iter().map(Self::instant_credit_from_row).collect()
             }
 
@@ -874,103 +951,30 @@ macro_rules! sql_store {
                 .bind(credit_id.to_string())
                 .bind(to_micros(stale_before))
                 .execute(&self.pool)
-                .await?;
+                .await.db()?;
                 Ok(done.rows_affected() == 1)
             }
 
             async fn instant_credit(&self, credit_id: Uuid) -> Result<Option<InstantCredit>, StoreError> {
                 let sql = format!("SELECT {INSTANT_CREDIT_COLUMNS} FROM instant_credits WHERE credit_id = $1");
-                let row = sqlx::query(&sql).bind(credit_id.to_string()).fetch_optional(&self.pool).await?;
+                let row = sqlx::query(&sql).bind(credit_id.to_string()).fetch_optional(&self.pool).await.db()?;
                 row.as_ref().map(Self::instant_credit_from_row).transpose()
             }
+        }
 
+        #[async_trait]
+        impl AchStore for $store {
             async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError> {
                 let sql = format!(
                     "SELECT {ACH_ENTRY_COLUMNS} FROM ach_entries WHERE bank_account_id = $1 \
                      ORDER BY created_on, purpose, entry_id"
                 );
-                let rows = sqlx::query(&sql).bind(bank_account_id.to_string()).fetch_all(&self.pool).await?;
+                let rows = sqlx::query(&sql).bind(bank_account_id.to_string()).fetch_all(&self.pool).await.db()?;
                 rows.iter().map(Self::ach_entry_from_row).collect()
             }
 
-            async fn events(&self, tenant: Uuid, after: i64, limit: i64) -> Result<Vec<(i64, Event)>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT seq, event_id, tenant_id, event_type, data, created_on FROM events \
-                     WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                )
-                .bind(tenant.to_string())
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        let data: String = row.try_get("data")?;
-                        Ok((
-                            row.try_get("seq")?,
-                            Event {
-                                event_id: uuid(&row.try_get::<String, _>("event_id")?)?,
-                                tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
-                                event_type: row.try_get("event_type")?,
-                                data: serde_json::from_str(&data).map_err(|_| corrupt("event data", &data))?,
-                                created_on: from_micros(row.try_get("created_on")?),
-                            },
-                        ))
-                    })
-                    .collect()
-            }
-
-            async fn simulator_post(&self, l: &StatementLine) -> Result<bool, StoreError> {
-                let sql = format!(
-                    "INSERT INTO simulator_transactions ({STATEMENT_COLUMNS}) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (reference) DO NOTHING"
-                );
-                let done = sqlx::query(&sql)
-                    .bind(&l.reference)
-                    .bind(&l.fingerprint)
-                    .bind(&l.routing_number)
-                    .bind(&l.last_four_account_number)
-                    .bind(to_micros(l.posted_on))
-                    .bind(l.amount_cents)
-                    .bind(l.direction == "credit")
-                    .bind(&l.rail)
-                    .bind(&l.company_name)
-                    .bind(&l.description)
-                    .bind(&l.statement_text)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn simulator_statement(&self, fingerprint: &str) -> Result<Vec<StatementLine>, StoreError> {
-                let sql = format!(
-                    "SELECT {STATEMENT_COLUMNS} FROM simulator_transactions WHERE fingerprint = $1 ORDER BY seq"
-                );
-                let rows = sqlx::query(&sql).bind(fingerprint).fetch_all(&self.pool).await?;
-                rows.iter().map(Self::statement_line_from_row).collect()
-            }
-
-            async fn simulator_file_was_read(&self, file_name: &str) -> Result<bool, StoreError> {
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM simulator_ach_files WHERE file_name = $1")
-                    .bind(file_name)
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(row.try_get::<i64, _>("n")? > 0)
-            }
-
-            async fn simulator_mark_file_read(&self, file_name: &str, at: Timestamp) -> Result<bool, StoreError> {
-                let done = sqlx::query(
-                    "INSERT INTO simulator_ach_files (file_name, read_on) VALUES ($1, $2) ON CONFLICT (file_name) DO NOTHING",
-                )
-                .bind(file_name)
-                .bind(to_micros(at))
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
             async fn claim_cutoff(&self, claim: &CutoffClaim) -> Result<Option<AchFile>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin().await.db()?;
                 // Taking this row's write lock first serializes cutoffs across processes.
                 let row = sqlx::query(
                     "UPDATE ach_origination_state SET last_window_at = COALESCE($1, last_window_at) \
@@ -978,8 +982,8 @@ macro_rules! sql_store {
                 )
                 .bind(claim.window_at.map(to_micros))
                 .fetch_one(&mut *tx)
-                .await?;
-                let next_seq: i64 = row.try_get("next_trace_seq")?;
+                .await.db()?;
+                let next_seq: i64 = row.try_get("next_trace_seq").db()?;
                 let due = sqlx::query(
                     "SELECT COUNT(*) AS n, \
                      CAST(COALESCE(SUM(CASE WHEN is_credit THEN amount_cents ELSE 0 END), 0) AS BIGINT) AS credits, \
@@ -988,18 +992,18 @@ macro_rules! sql_store {
                 )
                 .bind(to_micros(claim.due_by))
                 .fetch_one(&mut *tx)
-                .await?;
-                let count: i64 = due.try_get("n")?;
+                .await.db()?;
+                let count: i64 = due.try_get("n").db()?;
                 if count == 0 {
-                    tx.commit().await?;
+                    tx.commit().await.db()?;
                     return Ok(None);
                 }
                 let today = sqlx::query("SELECT COUNT(*) AS n FROM ach_files WHERE created_on >= $1 AND created_on < $2")
                     .bind(to_micros(claim.day_start))
                     .bind(to_micros(claim.day_end))
                     .fetch_one(&mut *tx)
-                    .await?;
-                let files_today: i64 = today.try_get("n")?;
+                    .await.db()?;
+                let files_today: i64 = today.try_get("n").db()?;
                 const MODIFIERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
                 let modifier = char::from(MODIFIERS[usize::try_from(files_today).unwrap_or(0) % MODIFIERS.len()]);
                 let file = AchFile {
@@ -1010,8 +1014,8 @@ macro_rules! sql_store {
                     effective_date: claim.effective_date,
                     file_id_modifier: modifier,
                     entry_count: count,
-                    total_credit_cents: due.try_get("credits")?,
-                    total_debit_cents: due.try_get("debits")?,
+                    total_credit_cents: due.try_get("credits").db()?,
+                    total_debit_cents: due.try_get("debits").db()?,
                     status: AchFileStatus::Assembled,
                     written_on: None,
                     delivered_on: None,
@@ -1034,7 +1038,7 @@ macro_rules! sql_store {
                     .bind(file.status.as_str())
                     .bind(&claim.writer)
                     .execute(&mut *tx)
-                    .await?;
+                    .await.db()?;
                 let claimed = sqlx::query(
                     "UPDATE ach_entries SET status = 'batched', file_id = $1, trace_seq = $2 + r.rn - 1 \
                      FROM (SELECT entry_id AS rid, ROW_NUMBER() OVER (ORDER BY created_on, entry_id) AS rn \
@@ -1045,7 +1049,7 @@ macro_rules! sql_store {
                 .bind(next_seq)
                 .bind(to_micros(claim.due_by))
                 .execute(&mut *tx)
-                .await?;
+                .await.db()?;
                 if i64::try_from(claimed.rows_affected()).unwrap_or(-1) != count {
                     return Err(StoreError::Corrupt(format!(
                         "cutoff counted {count} due entries but claimed {}",
@@ -1055,7 +1059,7 @@ macro_rules! sql_store {
                 sqlx::query("UPDATE ach_origination_state SET next_trace_seq = next_trace_seq + $1 WHERE id = 1")
                     .bind(count)
                     .execute(&mut *tx)
-                    .await?;
+                    .await.db()?;
                 // The money is on its way: the verifications can now be completed.
                 sqlx::query(
                     "UPDATE verifications SET status = 'sent-credit', sent_on = $1, updated_on = $1 \
@@ -1064,23 +1068,23 @@ macro_rules! sql_store {
                 .bind(to_micros(claim.now))
                 .bind(file.file_id.to_string())
                 .execute(&mut *tx)
-                .await?;
+                .await.db()?;
                 sqlx::query(
                     "UPDATE bank_accounts SET version = version + 1 \
                      WHERE bank_account_id IN (SELECT bank_account_id FROM ach_entries WHERE file_id = $1)",
                 )
                 .bind(file.file_id.to_string())
                 .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
+                .await.db()?;
+                tx.commit().await.db()?;
                 Ok(Some(file))
             }
 
             async fn last_window_at(&self) -> Result<Option<Timestamp>, StoreError> {
                 let row = sqlx::query("SELECT last_window_at FROM ach_origination_state WHERE id = 1")
                     .fetch_one(&self.pool)
-                    .await?;
-                Ok(row.try_get::<Option<i64>, _>("last_window_at")?.map(from_micros))
+                    .await.db()?;
+                Ok(row.try_get::<Option<i64>, _>("last_window_at").db()?.map(from_micros))
             }
 
             async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError> {
@@ -1096,19 +1100,18 @@ macro_rules! sql_store {
                 // raw row alongside its decoded entry would double the memory.
                 let mut rows = sqlx::query(&sql).bind(file_id.to_string()).fetch(&self.pool);
                 let mut out = Vec::new();
-                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-                    out.push(Self::file_entry_from_row(&row)?);
+                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await.db()? {
+                    out.push(Self::file_entry_from_row(&row).db()?);
                 }
                 Ok(out)
             }
-
 
             async fn store_file_content(&self, file_id: Uuid, content: &str) -> Result<bool, StoreError> {
                 let done = sqlx::query("UPDATE ach_files SET content = $1 WHERE file_id = $2 AND content IS NULL")
                     .bind(content)
                     .bind(file_id.to_string())
                     .execute(&self.pool)
-                    .await?;
+                    .await.db()?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -1116,9 +1119,9 @@ macro_rules! sql_store {
                 let row = sqlx::query("SELECT content FROM ach_files WHERE file_id = $1")
                     .bind(file_id.to_string())
                     .fetch_optional(&self.pool)
-                    .await?;
+                    .await.db()?;
                 match row {
-                    Some(row) => Ok(row.try_get("content")?),
+                    Some(row) => Ok(row.try_get("content").db()?),
                     None => Ok(None),
                 }
             }
@@ -1131,7 +1134,7 @@ macro_rules! sql_store {
                     AchFileStatus::Delivered => "UPDATE ach_files SET status = 'delivered', delivered_on = $1, delivery_error = NULL \
                                                  WHERE file_id = $2",
                 };
-                sqlx::query(sql).bind(to_micros(at)).bind(file_id.to_string()).execute(&self.pool).await?;
+                sqlx::query(sql).bind(to_micros(at)).bind(file_id.to_string()).execute(&self.pool).await.db()?;
                 Ok(())
             }
 
@@ -1144,7 +1147,7 @@ macro_rules! sql_store {
                 .bind(file_id.to_string())
                 .bind(to_micros(stale_before))
                 .execute(&self.pool)
-                .await?;
+                .await.db()?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -1153,39 +1156,39 @@ macro_rules! sql_store {
                     .bind(error)
                     .bind(file_id.to_string())
                     .execute(&self.pool)
-                    .await?;
+                    .await.db()?;
                 Ok(())
             }
 
             async fn files_in_status(&self, status: AchFileStatus) -> Result<Vec<AchFile>, StoreError> {
                 let sql = format!("SELECT {ACH_FILE_COLUMNS} FROM ach_files WHERE status = $1 ORDER BY created_on, file_id");
-                let rows = sqlx::query(&sql).bind(status.as_str()).fetch_all(&self.pool).await?;
+                let rows = sqlx::query(&sql).bind(status.as_str()).fetch_all(&self.pool).await.db()?;
                 rows.iter().map(Self::ach_file_from_row).collect()
             }
 
             async fn list_files(&self, limit: i64) -> Result<Vec<AchFile>, StoreError> {
                 let sql = format!("SELECT {ACH_FILE_COLUMNS} FROM ach_files ORDER BY created_on DESC, file_id LIMIT $1");
-                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await.db()?;
                 rows.iter().map(Self::ach_file_from_row).collect()
             }
 
             async fn ach_file(&self, file_id: Uuid) -> Result<Option<AchFile>, StoreError> {
                 let sql = format!("SELECT {ACH_FILE_COLUMNS} FROM ach_files WHERE file_id = $1");
-                let row = sqlx::query(&sql).bind(file_id.to_string()).fetch_optional(&self.pool).await?;
+                let row = sqlx::query(&sql).bind(file_id.to_string()).fetch_optional(&self.pool).await.db()?;
                 row.as_ref().map(Self::ach_file_from_row).transpose()
             }
 
             async fn entry_by_trace(&self, seq7: i64) -> Result<Option<(AchEntry, i64)>, StoreError> {
                 let row = sqlx::query("SELECT next_trace_seq FROM ach_origination_state WHERE id = 1")
                     .fetch_one(&self.pool)
-                    .await?;
-                let next: i64 = row.try_get("next_trace_seq")?;
+                    .await.db()?;
+                let next: i64 = row.try_get("next_trace_seq").db()?;
                 // Trace numbers carry 7 digits of the sequence; try every wrap, newest first.
                 let mut candidate = seq7 + (next / 10_000_000) * 10_000_000;
                 while candidate >= 0 {
                     let sql = format!("SELECT {ACH_ENTRY_COLUMNS}, trace_seq FROM ach_entries WHERE trace_seq = $1");
-                    if let Some(row) = sqlx::query(&sql).bind(candidate).fetch_optional(&self.pool).await? {
-                        return Ok(Some((Self::ach_entry_from_row(&row)?, row.try_get("trace_seq")?)));
+                    if let Some(row) = sqlx::query(&sql).bind(candidate).fetch_optional(&self.pool).await.db()? {
+                        return Ok(Some((Self::ach_entry_from_row(&row).db()?, row.try_get("trace_seq").db()?)));
                     }
                     candidate -= 10_000_000;
                 }
@@ -1196,8 +1199,8 @@ macro_rules! sql_store {
                 let row = sqlx::query("SELECT COUNT(*) AS n FROM ach_inbound_files WHERE sha256 = $1")
                     .bind(sha256)
                     .fetch_one(&self.pool)
-                    .await?;
-                Ok(row.try_get::<i64, _>("n")? > 0)
+                    .await.db()?;
+                Ok(row.try_get::<i64, _>("n").db()? > 0)
             }
 
             async fn record_inbound(&self, f: &InboundFile) -> Result<(), StoreError> {
@@ -1215,13 +1218,13 @@ macro_rules! sql_store {
                     .bind(f.returns)
                     .bind(f.nocs)
                     .execute(&self.pool)
-                    .await?;
+                    .await.db()?;
                 Ok(())
             }
 
             async fn list_inbound(&self, limit: i64) -> Result<Vec<InboundFile>, StoreError> {
                 let sql = format!("SELECT {INBOUND_COLUMNS} FROM ach_inbound_files ORDER BY received_on DESC, inbound_id LIMIT $1");
-                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await.db()?;
                 rows.iter().map(Self::inbound_from_row).collect()
             }
 
@@ -1232,18 +1235,18 @@ macro_rules! sql_store {
                 )
                 .bind(bank_account_id.to_string())
                 .fetch_all(&self.pool)
-                .await?;
+                .await.db()?;
                 rows.iter()
                     .map(|row| {
-                        let fields: String = row.try_get("changed_fields")?;
+                        let fields: String = row.try_get("changed_fields").db()?;
                         Ok(NocRecord {
-                            noc_id: uuid(&row.try_get::<String, _>("noc_id")?)?,
-                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
-                            bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id")?)?,
-                            entry_id: uuid(&row.try_get::<String, _>("entry_id")?)?,
-                            change_code: row.try_get("change_code")?,
+                            noc_id: uuid(&row.try_get::<String, _>("noc_id").db()?).db()?,
+                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                            bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
+                            entry_id: uuid(&row.try_get::<String, _>("entry_id").db()?).db()?,
+                            change_code: row.try_get("change_code").db()?,
                             changed_fields: fields.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect(),
-                            received_on: from_micros(row.try_get("received_on")?),
+                            received_on: from_micros(row.try_get("received_on").db()?),
                         })
                     })
                     .collect()
@@ -1258,29 +1261,103 @@ macro_rules! sql_store {
                      FROM ach_entries WHERE status = 'batched' GROUP BY tenant_id ORDER BY tenant_id",
                 )
                 .fetch_all(&self.pool)
-                .await?;
+                .await.db()?;
                 rows.iter()
                     .map(|row| {
                         Ok(MicroEntryCounts {
-                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id")?)?,
-                            forward: row.try_get("forward")?,
-                            returned: row.try_get("returned")?,
-                            forward_credits: row.try_get("credits")?,
-                            forward_debits: row.try_get("debits")?,
+                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                            forward: row.try_get("forward").db()?,
+                            returned: row.try_get("returned").db()?,
+                            forward_credits: row.try_get("credits").db()?,
+                            forward_debits: row.try_get("debits").db()?,
                         })
                     })
                     .collect()
             }
+        }
 
-            async fn set_operator(&self, public_key: &str, operator: bool) -> Result<bool, StoreError> {
-                let done = sqlx::query("UPDATE api_keys SET operator = $1 WHERE public_key = $2")
-                    .bind(operator)
-                    .bind(public_key)
+        #[async_trait]
+        impl EventStore for $store {
+            async fn events(&self, tenant: Uuid, after: i64, limit: i64) -> Result<Vec<(i64, Event)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, event_id, tenant_id, event_type, data, created_on FROM events \
+                     WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(tenant.to_string())
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await.db()?;
+                rows.iter()
+                    .map(|row| {
+                        let data: String = row.try_get("data").db()?;
+                        Ok((
+                            row.try_get("seq").db()?,
+                            Event {
+                                event_id: uuid(&row.try_get::<String, _>("event_id").db()?).db()?,
+                                tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                                event_type: row.try_get("event_type").db()?,
+                                data: serde_json::from_str(&data).map_err(|_| corrupt("event data", &data)).db()?,
+                                created_on: from_micros(row.try_get("created_on").db()?),
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+        }
+
+        #[async_trait]
+        impl SimulatorStore for $store {
+            async fn simulator_post(&self, l: &StatementLine) -> Result<bool, StoreError> {
+                let sql = format!(
+                    "INSERT INTO simulator_transactions ({STATEMENT_COLUMNS}) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (reference) DO NOTHING"
+                );
+                let done = sqlx::query(&sql)
+                    .bind(&l.reference)
+                    .bind(&l.fingerprint)
+                    .bind(&l.routing_number)
+                    .bind(&l.last_four_account_number)
+                    .bind(to_micros(l.posted_on))
+                    .bind(l.amount_cents)
+                    .bind(l.direction == "credit")
+                    .bind(&l.rail)
+                    .bind(&l.company_name)
+                    .bind(&l.description)
+                    .bind(&l.statement_text)
                     .execute(&self.pool)
-                    .await?;
+                    .await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn simulator_statement(&self, fingerprint: &str) -> Result<Vec<StatementLine>, StoreError> {
+                let sql = format!(
+                    "SELECT {STATEMENT_COLUMNS} FROM simulator_transactions WHERE fingerprint = $1 ORDER BY seq"
+                );
+                let rows = sqlx::query(&sql).bind(fingerprint).fetch_all(&self.pool).await.db()?;
+                rows.iter().map(Self::statement_line_from_row).collect()
+            }
+
+            async fn simulator_file_was_read(&self, file_name: &str) -> Result<bool, StoreError> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM simulator_ach_files WHERE file_name = $1")
+                    .bind(file_name)
+                    .fetch_one(&self.pool)
+                    .await.db()?;
+                Ok(row.try_get::<i64, _>("n").db()? > 0)
+            }
+
+            async fn simulator_mark_file_read(&self, file_name: &str, at: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO simulator_ach_files (file_name, read_on) VALUES ($1, $2) ON CONFLICT (file_name) DO NOTHING",
+                )
+                .bind(file_name)
+                .bind(to_micros(at))
+                .execute(&self.pool)
+                .await.db()?;
                 Ok(done.rows_affected() == 1)
             }
         }
+
     };
 }
 
@@ -1323,7 +1400,7 @@ macro_rules! insert_account_sql {
                 if is_unique_violation(&e) {
                     StoreError::Conflict(format!("account {}", a.account_id))
                 } else {
-                    StoreError::from(e)
+                    db_error(e)
                 }
             })
     }};
@@ -1350,7 +1427,7 @@ macro_rules! insert_api_key_sql {
                 if is_unique_violation(&e) {
                     StoreError::Conflict(format!("API key {}", k.public_key))
                 } else {
-                    StoreError::from(e)
+                    db_error(e)
                 }
             })
     }};
@@ -1358,12 +1435,14 @@ macro_rules! insert_api_key_sql {
 
 sql_store!(
     SqliteStore,
+    sqlx::Sqlite,
     sqlx::sqlite::SqliteRow,
     Backend::Sqlite,
     "./migrations/sqlite"
 );
 sql_store!(
     PostgresStore,
+    sqlx::Postgres,
     sqlx::postgres::PgRow,
     Backend::Postgres,
     "./migrations/postgres"

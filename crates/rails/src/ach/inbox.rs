@@ -6,8 +6,8 @@
 
 use pennydrop_core::model::{InboundFile, InboundStatus};
 use pennydrop_core::Clock;
+use pennydrop_engine::ports::Store;
 use pennydrop_engine::Engine;
-use pennydrop_store::Store;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -15,15 +15,7 @@ use super::build::{self, InboundItem};
 use super::files::{claim, release_into, visible_files, AchDirs};
 use super::AchError;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InboxReport {
-    pub files: usize,
-    pub returns: usize,
-    pub nocs: usize,
-    pub unmatched: usize,
-    pub quarantined: usize,
-}
+pub use pennydrop_engine::ports::InboxReport;
 
 pub async fn process(
     store: &dyn Store,

@@ -16,8 +16,9 @@ use pennydrop_calendar::{banking_day_on_or_after, new_york_tz, CutoffSchedule, W
 use pennydrop_core::crypto::Vault;
 use pennydrop_core::model::{AchFile, AchFileStatus};
 use pennydrop_core::{AccountNumber, Clock};
+use pennydrop_engine::ports::{AchOperator, CutoffReport, RailError};
+use pennydrop_engine::ports::{CutoffClaim, Store, StoreError};
 use pennydrop_engine::Engine;
-use pennydrop_store::{CutoffClaim, Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -351,5 +352,22 @@ impl AchRail {
                 tracing::error!(error = %e, "ACH rail background work failed; will retry");
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl AchOperator for AchRail {
+    async fn cutoff_now(&self) -> Result<CutoffReport, RailError> {
+        let (file, inbound) = self.cutoff_and_exchange().await.map_err(|e| {
+            tracing::error!(error = %e, "operator cutoff failed");
+            RailError(e.to_string())
+        })?;
+        Ok(CutoffReport { file, inbound })
+    }
+
+    async fn file_text(&self, file: &AchFile) -> Result<String, RailError> {
+        AchRail::file_text(self, file)
+            .await
+            .map_err(|e| RailError(e.to_string()))
     }
 }

@@ -1,9 +1,9 @@
-//! API errors: every failure becomes a status code and a JSON body naming the problem.
+//! Moov-shaped errors: every failure becomes a status code and a JSON body naming the problem.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use pennydrop_store::StoreError;
+use pennydrop_engine::EngineError;
 use serde_json::{json, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,8 +23,6 @@ pub enum ApiError {
     Validation(Value),
     #[error("internal error")]
     Internal(String),
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
 }
 
 impl ApiError {
@@ -41,30 +39,28 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<pennydrop_engine::EngineError> for ApiError {
-    fn from(e: pennydrop_engine::EngineError) -> Self {
-        use pennydrop_engine::EngineError;
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
         match e {
             EngineError::NotFound(m) => ApiError::NotFound(m),
-            EngineError::Refused(r) if r.is_not_found() => ApiError::NotFound(r.to_string()),
-            EngineError::Refused(r) => ApiError::Conflict(r.to_string()),
+            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. }
+                if r.is_not_found() =>
+            {
+                ApiError::NotFound(r.to_string())
+            }
+            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. } => {
+                ApiError::Conflict(r.to_string())
+            }
+            EngineError::Link(l) => ApiError::validation("account", l.to_string()),
+            EngineError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             EngineError::Busy => ApiError::Conflict(EngineError::Busy.to_string()),
-            EngineError::Store(s) => ApiError::from(s),
-            EngineError::Crypto(c) => ApiError::Internal(c.to_string()),
+            other @ (EngineError::Store(_) | EngineError::Crypto(_)) => {
+                ApiError::Internal(other.to_string())
+            }
         }
     }
 }

@@ -1,9 +1,13 @@
+//! The native dialect, Moov-compatible: accounts, bank accounts, micro-deposits, instant
+//! verification, payment methods, OAuth2 tokens, plus Pennydrop's own operator, simulator and
+//! health routes, all in Moov's error shape.
+
 mod accounts;
 mod admin;
+pub mod auth;
 mod bank_accounts;
-mod finicity;
+pub mod error;
 mod health;
-mod mx;
 mod oauth;
 mod payment_methods;
 mod simulator;
@@ -13,13 +17,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use crate::AppState;
+use error::ApiError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(finicity::router())
-        .merge(mx::router())
         .route("/ping", get(health::ping))
         .route("/health", get(health::health))
         .route("/openapi.json", get(health::openapi))

@@ -7,10 +7,10 @@ use pennydrop_engine::payment_methods::{payment_methods, PaymentMethod};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+use super::auth::Principal;
 use super::bank_accounts::bank_account_json;
+use super::error::{ApiError, ApiResult};
 use super::path_id;
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
 pub fn basic_json(methods: &[PaymentMethod]) -> Value {
@@ -27,20 +27,10 @@ async fn all(
     principal: &Principal,
     account_id: uuid::Uuid,
 ) -> ApiResult<Vec<Value>> {
-    if state
-        .store
-        .account(principal.tenant, account_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::NotFound(format!(
-            "account {account_id} not found"
-        )));
-    }
     let mut out = Vec::new();
     for b in state
-        .store
-        .list_bank_accounts(principal.tenant, account_id)
+        .engine
+        .bank_accounts(principal.tenant(), account_id)
         .await?
     {
         let capable = state.engine.instant_capable(&b.routing_number);

@@ -8,16 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pennydrop_core::model::{AchFile, InboundFile};
 use pennydrop_core::scope::Scope;
-use pennydrop_rails::ach::AchRail;
+use pennydrop_engine::ports::AchOperator;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+use super::auth::Principal;
+use super::error::{ApiError, ApiResult};
 use super::{path_id, rfc3339};
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
-fn rail(state: &AppState) -> ApiResult<&Arc<AchRail>> {
+fn rail(state: &AppState) -> ApiResult<&Arc<dyn AchOperator>> {
     state
         .ach
         .as_ref()
@@ -62,14 +62,14 @@ pub async fn run_cutoff(
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminWrite)?;
     let rail = rail(&state)?;
-    let (file, inbox) = rail
-        .cutoff_and_exchange()
+    let report = rail
+        .cutoff_now()
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tracing::info!(file = ?file.as_ref().map(|f| &f.file_name), "operator cutoff");
+    tracing::info!(file = ?report.file.as_ref().map(|f| &f.file_name), "operator cutoff");
     Ok(Json(json!({
-        "files": file.iter().map(file_json).collect::<Vec<_>>(),
-        "inbound": inbox,
+        "files": report.file.iter().map(file_json).collect::<Vec<_>>(),
+        "inbound": report.inbound,
     })))
 }
 
@@ -78,7 +78,7 @@ pub async fn list_files(
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminRead)?;
-    let files = state.store.list_files(200).await?;
+    let files = state.engine.ach_files(200).await?;
     Ok(Json(Value::Array(files.iter().map(file_json).collect())))
 }
 
@@ -89,11 +89,7 @@ pub async fn get_file(
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminRead)?;
     let id = path_id(&file_id, "ACH file")?;
-    let file = state
-        .store
-        .ach_file(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("ACH file {id} not found")))?;
+    let file = state.engine.ach_file(id).await?;
     Ok(Json(file_json(&file)))
 }
 
@@ -105,11 +101,7 @@ pub async fn download_file(
 ) -> ApiResult<Response> {
     principal.require_operator(Scope::AdminRead)?;
     let id = path_id(&file_id, "ACH file")?;
-    let file = state
-        .store
-        .ach_file(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("ACH file {id} not found")))?;
+    let file = state.engine.ach_file(id).await?;
     let text = rail(&state)?
         .file_text(&file)
         .await
@@ -135,7 +127,7 @@ pub async fn list_inbound(
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminRead)?;
-    let files = state.store.list_inbound(200).await?;
+    let files = state.engine.inbound_files(200).await?;
     Ok(Json(Value::Array(files.iter().map(inbound_json).collect())))
 }
 
@@ -146,7 +138,7 @@ pub async fn micro_entries(
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminRead)?;
-    let counts = state.store.micro_entry_counts().await?;
+    let counts = state.engine.micro_entry_counts().await?;
     let rows: Vec<Value> = counts
         .iter()
         .map(|c| {
@@ -165,7 +157,7 @@ pub async fn micro_entries(
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
-    let counts = state.store.micro_entry_counts().await?;
+    let counts = state.engine.micro_entry_counts().await?;
     let mut out = String::new();
     out.push_str("# HELP pennydrop_micro_entries_forward_total Micro-entries sent in NACHA files, by tenant and direction.\n");
     out.push_str("# TYPE pennydrop_micro_entries_forward_total counter\n");

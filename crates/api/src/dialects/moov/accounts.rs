@@ -5,15 +5,15 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use pennydrop_core::model::{Account, AccountType};
 use pennydrop_core::scope::Scope;
-use pennydrop_store::AccountFilter;
+use pennydrop_engine::ports::AccountFilter;
+use pennydrop_engine::NewAccount;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use uuid::Uuid;
 
+use super::auth::Principal;
+use super::error::{ApiError, ApiResult};
 use super::{path_id, rfc3339};
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
 use crate::json::BodyError;
 use crate::AppState;
 
@@ -272,22 +272,15 @@ pub async fn create(
             "at most 50 keys of up to 64 characters, values up to 500",
         ));
     }
-    let now = state.clock.now();
-    let account = Account {
-        account_id: Uuid::new_v4(),
-        tenant_id: principal.tenant,
-        // Accounts take their facilitator's mode; a `mode` in the body is ignored, as Moov does.
-        mode: principal.mode,
+    // Accounts take their facilitator's mode; a `mode` in the body is ignored, as Moov does.
+    let new = NewAccount {
         account_type,
-        display_name,
         profile,
+        display_name,
         metadata,
         foreign_id,
-        created_on: now,
-        updated_on: now,
     };
-    state.store.insert_account(&account).await?;
-    tracing::info!(account_id = %account.account_id, "account created");
+    let account = state.engine.open_account(principal.tenant(), new).await?;
     Ok(Json(account_json(&account)))
 }
 
@@ -298,11 +291,7 @@ pub async fn get(
 ) -> ApiResult<Json<Value>> {
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::ProfileRead(account_id))?;
-    let account = state
-        .store
-        .account(principal.tenant, account_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("account {account_id} not found")))?;
+    let account = state.engine.account(principal.tenant(), account_id).await?;
     Ok(Json(account_json(&account)))
 }
 
@@ -345,8 +334,8 @@ pub async fn list(
         account_type,
     };
     let accounts = state
-        .store
-        .list_accounts(principal.tenant, &filter, skip, count)
+        .engine
+        .list_accounts(principal.tenant(), &filter, skip, count)
         .await?;
     Ok(Json(Value::Array(
         accounts.iter().map(account_json).collect(),

@@ -5,8 +5,8 @@ use axum::Json;
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use serde_json::{json, Value};
 
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use super::auth::Principal;
+use super::error::{ApiError, ApiResult};
 use crate::AppState;
 
 /// `GET /simulator/accounts/{routingNumber}/{accountNumber}/transactions` — any valid key. The
@@ -16,14 +16,17 @@ pub async fn transactions(
     _principal: Principal,
     Path((routing, account)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let simulator = state.simulator.as_ref().ok_or_else(|| {
+    let simulator = state.statements.as_ref().ok_or_else(|| {
         ApiError::NotFound("the simulated bank network is off (serve --simulator false)".into())
     })?;
     let routing =
         RoutingNumber::parse(&routing).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let account =
         AccountNumber::parse(&account).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let lines = simulator.statement(&routing, &account).await?;
+    let lines = simulator
+        .statement(&routing, &account)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(json!({
         "routingNumber": routing.as_str(),
         "lastFourAccountNumber": account.last_four(),

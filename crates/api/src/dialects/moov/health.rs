@@ -3,8 +3,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::auth::Principal;
-use crate::error::ApiResult;
+use super::auth::Principal;
+use super::error::ApiResult;
 use crate::AppState;
 use pennydrop_core::scope::Scope;
 
@@ -16,7 +16,7 @@ pub async fn ping(principal: Principal) -> ApiResult<Json<Value>> {
 
 /// Readiness: answers 200 only when the database answers.
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.store.health().await {
+    match state.engine.health().await {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({"status": "ok", "database": "ok"})),
@@ -34,7 +34,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 }
 
 /// The OpenAPI document of every route (built by `openapi/build.py`).
-pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
+pub const OPENAPI_JSON: &str = include_str!("../../../openapi.json");
 
 pub async fn openapi() -> impl axum::response::IntoResponse {
     (

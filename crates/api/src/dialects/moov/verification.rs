@@ -9,9 +9,9 @@ use pennydrop_core::scope::Scope;
 use pennydrop_engine::{rules, Target};
 use serde_json::{json, Value};
 
+use super::auth::Principal;
+use super::error::{ApiError, ApiResult};
 use super::path_id;
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
 use crate::json::BodyError;
 use crate::AppState;
 
@@ -24,12 +24,7 @@ fn target(
     let account_id = path_id(account_id, "account")?;
     principal.require(scope(account_id))?;
     let bank_account_id = path_id(bank_account_id, "bank account")?;
-    Ok(Target {
-        tenant: principal.tenant,
-        mode: principal.mode,
-        account_id,
-        bank_account_id,
-    })
+    Ok(principal.tenant().target(account_id, bank_account_id))
 }
 
 pub async fn initiate_micro_deposits(
@@ -48,7 +43,7 @@ pub async fn initiate_micro_deposits(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `{"amounts": [a, b]}`: exactly two whole numbers of cents from 0 to 99.
+/// `{"amounts": [a, b]}`: exactly two whole numbers of cents, each a possible micro-deposit.
 fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
     let value: Value = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
@@ -71,8 +66,11 @@ fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
         let n = item.as_i64().ok_or_else(|| {
             invalid("each amount must be a whole number of cents, e.g. 18 for $0.18")
         })?;
-        if !(0..=99).contains(&n) {
-            return Err(invalid("each amount must be from 0 to 99 cents"));
+        if !(0..=rules::MICRO_DEPOSIT_ANSWER_MAX_CENTS).contains(&n) {
+            return Err(invalid(&format!(
+                "each amount must be from 0 to {} cents",
+                rules::MICRO_DEPOSIT_ANSWER_MAX_CENTS
+            )));
         }
         *slot = n;
     }

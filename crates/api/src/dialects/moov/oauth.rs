@@ -6,14 +6,15 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use jiff::SignedDuration;
-use pennydrop_core::crypto::{hash_secret, random_token};
-use pennydrop_core::model::AccessToken;
 use pennydrop_core::scope::Scope;
+use pennydrop_engine::access::Caller;
+use pennydrop_engine::Tenant;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{parse_basic, verify_key_pair, KeyPair};
-use crate::error::{ApiError, ApiResult};
+use super::auth::verify_key_pair;
+use super::error::{ApiError, ApiResult};
+use crate::basic::parse_basic;
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,14 +83,7 @@ pub async fn create_token(
             ))
         }
     };
-    let key = verify_key_pair(
-        &state,
-        KeyPair {
-            public_key: &public_key,
-            secret_key: &secret_key,
-        },
-    )
-    .await?;
+    let key = verify_key_pair(&state, &public_key, &secret_key).await?;
 
     let requested = request.scope.unwrap_or_default();
     if requested.trim().is_empty() {
@@ -109,12 +103,11 @@ pub async fn create_token(
             ));
         }
         if let Some(account_id) = scope.account_id() {
-            if state
-                .store
-                .account(key.account_id, account_id)
-                .await?
-                .is_none()
-            {
+            let tenant = Tenant {
+                id: key.account_id,
+                mode: key.mode,
+            };
+            if state.engine.account(tenant, account_id).await.is_err() {
                 return Err(ApiError::validation(
                     "scope",
                     format!("scope {raw} names an account this key cannot access"),
@@ -126,22 +119,14 @@ pub async fn create_token(
         }
     }
 
-    let token = format!("pdat_{}", random_token(32));
-    let now = state.clock.now();
     let ttl: SignedDuration = state.settings.token_ttl;
     let rendered: Vec<String> = scopes.iter().map(Scope::render).collect();
-    state
-        .store
-        .insert_access_token(&AccessToken {
-            token_hash: hash_secret(&token),
-            public_key: key.public_key,
-            scopes: rendered.clone(),
-            created_on: now,
-            expires_on: now.saturating_add(ttl).unwrap_or(now),
-        })
+    let issued = state
+        .engine
+        .issue_token(&Caller { key }, rendered.clone(), ttl, "pdat_")
         .await?;
     Ok(Json(json!({
-        "access_token": token,
+        "access_token": issued.secret,
         "token_type": "Bearer",
         // RFC 6749 semantics: seconds until expiry (see docs/api.md on Moov's spec wording).
         "expires_in": ttl.as_secs(),

@@ -4,14 +4,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
-use pennydrop_core::crypto::{hash_secret, secrets_equal};
 use pennydrop_core::model::{ApiKey, Mode};
 use pennydrop_core::scope::{Grant, Scope};
+use pennydrop_engine::Tenant;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use super::error::ApiError;
+use crate::basic::parse_basic;
 use crate::AppState;
 
 /// Who is calling: the tenant (facilitator account), its mode, and what it may do.
@@ -19,7 +18,6 @@ use crate::AppState;
 pub struct Principal {
     pub tenant: Uuid,
     pub mode: Mode,
-    pub public_key: String,
     pub grant: Grant,
     /// Operator keys (and their tokens) may use the admin API.
     pub operator: bool,
@@ -48,40 +46,36 @@ impl Principal {
         }
     }
 
-    pub fn is_sandbox(&self) -> bool {
-        self.mode == Mode::Sandbox
+    pub fn tenant(&self) -> Tenant {
+        Tenant {
+            id: self.tenant,
+            mode: self.mode,
+        }
     }
-}
-
-/// Credentials as presented in an `Authorization: Basic` header or a token request body.
-pub struct KeyPair<'a> {
-    pub public_key: &'a str,
-    pub secret_key: &'a str,
-}
-
-pub fn parse_basic(value: &str) -> Option<(String, String)> {
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))?;
-    let decoded = B64.decode(encoded.trim()).ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, pass) = text.split_once(':')?;
-    Some((user.to_string(), pass.to_string()))
 }
 
 /// Checks a key pair; the same 401 message whether the key is unknown, revoked or the secret
 /// is wrong, so probing reveals nothing.
-pub async fn verify_key_pair(state: &AppState, pair: KeyPair<'_>) -> Result<ApiKey, ApiError> {
-    let invalid = || ApiError::Unauthorized("invalid API key or secret".into());
-    let key = state
-        .store
-        .api_key(pair.public_key)
+pub async fn verify_key_pair(
+    state: &AppState,
+    public_key: &str,
+    secret_key: &str,
+) -> Result<ApiKey, ApiError> {
+    state
+        .engine
+        .authenticate(public_key, secret_key)
         .await?
-        .ok_or_else(invalid)?;
-    if !secrets_equal(&hash_secret(pair.secret_key), &key.secret_hash) || key.revoked_on.is_some() {
-        return Err(invalid());
+        .map(|c| c.key)
+        .ok_or_else(|| ApiError::Unauthorized("invalid API key or secret".into()))
+}
+
+fn principal(key: ApiKey, grant: Grant) -> Principal {
+    Principal {
+        tenant: key.account_id,
+        mode: key.mode,
+        operator: key.operator,
+        grant,
     }
-    Ok(key)
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -102,47 +96,25 @@ impl FromRequestParts<AppState> for Principal {
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
         {
-            let invalid = || ApiError::Unauthorized("invalid or expired access token".into());
-            let (token, key) = state
-                .store
-                .access_token(&hash_secret(token.trim()))
+            let session = state
+                .engine
+                .open_session(token.trim())
                 .await?
-                .ok_or_else(invalid)?;
-            if key.revoked_on.is_some() || state.clock.now() >= token.expires_on {
-                return Err(invalid());
-            }
-            let scopes = token
+                .map_err(|_| ApiError::Unauthorized("invalid or expired access token".into()))?;
+            let scopes = session
+                .token
                 .scopes
                 .iter()
                 .filter_map(|s| Scope::parse(s))
                 .collect();
-            return Ok(Principal {
-                tenant: key.account_id,
-                mode: key.mode,
-                operator: key.operator,
-                public_key: key.public_key,
-                grant: Grant::Scoped(scopes),
-            });
+            return Ok(principal(session.caller.key, Grant::Scoped(scopes)));
         }
         let (public_key, secret_key) = parse_basic(value).ok_or_else(|| {
             ApiError::Unauthorized(
                 "malformed Authorization header: expected Basic or Bearer".into(),
             )
         })?;
-        let key = verify_key_pair(
-            state,
-            KeyPair {
-                public_key: &public_key,
-                secret_key: &secret_key,
-            },
-        )
-        .await?;
-        Ok(Principal {
-            tenant: key.account_id,
-            mode: key.mode,
-            operator: key.operator,
-            public_key: key.public_key,
-            grant: Grant::Full,
-        })
+        let key = verify_key_pair(state, &public_key, &secret_key).await?;
+        Ok(principal(key, Grant::Full))
     }
 }

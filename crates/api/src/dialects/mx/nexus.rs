@@ -1,0 +1,268 @@
+//! The MX Nexus API: micro-deposits under `MD-SESSION-TOKEN` sessions, one account per email.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use pennydrop_core::model::{Account, BankAccount};
+use pennydrop_engine::accounts::micro_round;
+use pennydrop_engine::{EngineError, Holder, NewAccount, Tenant};
+use serde_json::json;
+use std::collections::HashMap;
+
+use super::error::{render, Dialect, MxError, MxResult};
+use super::record::{bank_record, nexus_json, preinitiated_record, profile_person, Record};
+use super::wire::{MicroDepositBody, Request};
+use super::{
+    link_request, nexus_caller, page_of, pagination, parse_guid, record_of, start, verify,
+    MAX_SCAN, NEXUS_FOREIGN_PREFIX,
+};
+use crate::AppState;
+
+fn is_nexus_account(a: &Account) -> bool {
+    a.foreign_id
+        .as_deref()
+        .is_some_and(|f| f.starts_with(NEXUS_FOREIGN_PREFIX))
+}
+
+/// The holder of a Nexus micro-deposit: the tenant's account for the request's email, opened
+/// (with the names) on first use.
+fn nexus_holder(request: &Request) -> MxResult<Holder> {
+    let email = request
+        .email
+        .clone()
+        .ok_or_else(|| MxError::missing("missing required parameter: email"))?;
+    let display = request.person_name().unwrap_or_else(|| email.clone());
+    let open = NewAccount::person(
+        request.first_name.as_deref(),
+        request.last_name.as_deref(),
+        Some(&email),
+        display,
+    )
+    .with_metadata("mxNexus", "true");
+    Ok(Holder::ForeignId {
+        foreign_id: format!("{NEXUS_FOREIGN_PREFIX}{email}"),
+        open,
+    })
+}
+
+fn stored_name(a: &Account) -> Option<String> {
+    let (f, l, _) = profile_person(a);
+    let name = [f, l].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+/// What a Nexus guid names: a bank account (a started micro-deposit) or a pre-initiated record.
+enum NexusTarget {
+    Bank(Box<BankAccount>),
+    Preinitiated(Account),
+}
+
+/// The tenant's account `id` if it is a Nexus account.
+async fn nexus_account(
+    state: &AppState,
+    tenant: Tenant,
+    id: uuid::Uuid,
+) -> MxResult<Option<Account>> {
+    match state.engine.account(tenant, id).await {
+        Ok(a) => Ok(Some(a).filter(is_nexus_account)),
+        Err(EngineError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn nexus_target(state: &AppState, tenant: Tenant, raw: &str) -> MxResult<NexusTarget> {
+    let id = parse_guid(raw, "MIC-", "micro_deposit")?;
+    let not_found = || MxError::not_found(format!("micro_deposit {raw} not found"));
+    if let Some(b) = state.engine.tenant_bank_account(tenant, id).await? {
+        nexus_account(state, tenant, b.account_id)
+            .await?
+            .ok_or_else(not_found)?;
+        return Ok(NexusTarget::Bank(Box::new(b)));
+    }
+    let account = nexus_account(state, tenant, id)
+        .await?
+        .ok_or_else(not_found)?;
+    // Once started, the pre-initiated guid names the micro-deposit started from it.
+    let banks = state
+        .engine
+        .bank_accounts(tenant, account.account_id)
+        .await?;
+    Ok(match banks.into_iter().next() {
+        Some(b) => NexusTarget::Bank(Box::new(b)),
+        None => NexusTarget::Preinitiated(account),
+    })
+}
+
+pub(super) async fn nexus_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let result = async {
+        let tenant = nexus_caller(&state, &headers).await?;
+        let (page, per_page) = pagination(&query)?;
+        let accounts = state
+            .engine
+            .scan_accounts(tenant, MAX_SCAN, is_nexus_account)
+            .await?;
+        let mut items = Vec::new();
+        for a in &accounts {
+            let banks = state.engine.bank_accounts(tenant, a.account_id).await?;
+            if banks.is_empty() {
+                items.push(nexus_json(&preinitiated_record(a)));
+            }
+            for b in &banks {
+                let snap = state.engine.snapshot(&tenant.target_of(b)).await?;
+                items.push(nexus_json(&bank_record(
+                    Some(a),
+                    &snap.bank_account,
+                    micro_round(&snap),
+                )));
+            }
+        }
+        let (items, pagination) = page_of(items, page, per_page);
+        Ok((
+            StatusCode::OK,
+            json!({"micro_deposits": items, "pagination": pagination}),
+        ))
+    }
+    .await;
+    render(Dialect::Nexus, &headers, result)
+}
+
+pub(super) async fn nexus_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(guid): Path<String>,
+) -> Response {
+    let result = async {
+        let tenant = nexus_caller(&state, &headers).await?;
+        let record = match nexus_target(&state, tenant, &guid).await? {
+            NexusTarget::Bank(b) => record_of(&state, tenant, &b).await?,
+            NexusTarget::Preinitiated(a) => preinitiated_record(&a),
+        };
+        Ok((
+            StatusCode::OK,
+            json!({"micro_deposit": nexus_json(&record)}),
+        ))
+    }
+    .await;
+    render(Dialect::Nexus, &headers, result)
+}
+
+/// Starts a micro-deposit for `holder` and returns its record.
+async fn nexus_start(
+    state: &AppState,
+    tenant: Tenant,
+    holder: &Holder,
+    request: &Request,
+    fallback_holder: Option<String>,
+) -> MxResult<Record> {
+    let link = link_request(request, fallback_holder)?;
+    let b = start(state, tenant, Dialect::Nexus, holder, &link).await?;
+    record_of(state, tenant, &b).await
+}
+
+/// Pre-initiation: first_name, last_name and email only.
+async fn preinitiate(state: &AppState, tenant: Tenant, request: &Request) -> MxResult<Record> {
+    let missing: Vec<&str> = [
+        ("first_name", &request.first_name),
+        ("last_name", &request.last_name),
+        ("email", &request.email),
+    ]
+    .into_iter()
+    .filter_map(|(field, value)| value.is_none().then_some(field))
+    .collect();
+    if !missing.is_empty() {
+        return Err(MxError::missing(format!(
+            "missing required parameters: {} (or account_number, account_type_name and routing_number to create)",
+            missing.join(", ")
+        )));
+    }
+    let Holder::ForeignId { foreign_id, open } = nexus_holder(request)? else {
+        return Err(MxError::internal("a Nexus holder is always a foreign ID"));
+    };
+    let account = state
+        .engine
+        .find_or_open_account(tenant, &foreign_id, open)
+        .await?;
+    let banks = state
+        .engine
+        .bank_accounts(tenant, account.account_id)
+        .await?;
+    match banks.first() {
+        Some(b) => record_of(state, tenant, b).await,
+        None => Ok(preinitiated_record(&account)),
+    }
+}
+
+pub(super) async fn nexus_create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let tenant = nexus_caller(&state, &headers).await?;
+        let request = MicroDepositBody::parse(&body, false)?.request()?;
+        let record = if request.has_account_details() {
+            let holder = nexus_holder(&request)?;
+            // The names given when the email's account was opened stand in for absent ones.
+            let known = match &holder {
+                Holder::ForeignId { foreign_id, .. } => state
+                    .engine
+                    .account_by_foreign_id(tenant, foreign_id)
+                    .await?
+                    .and_then(|a| stored_name(&a)),
+                Holder::Account(_) => None,
+            };
+            nexus_start(&state, tenant, &holder, &request, known).await?
+        } else {
+            preinitiate(&state, tenant, &request).await?
+        };
+        Ok((
+            StatusCode::OK,
+            json!({"micro_deposit": nexus_json(&record)}),
+        ))
+    }
+    .await;
+    render(Dialect::Nexus, &headers, result)
+}
+
+/// `PUT /micro_deposits/{guid}`: deposit amounts verify; account details start a
+/// pre-initiated micro-deposit. The fields may come bare or under `micro_deposit`.
+pub(super) async fn nexus_put(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(guid): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let tenant = nexus_caller(&state, &headers).await?;
+        let fields = MicroDepositBody::parse(&body, true)?;
+        let target = nexus_target(&state, tenant, &guid).await?;
+        let record = match target {
+            NexusTarget::Bank(b) if fields.has_amounts() => {
+                verify(&state, tenant, &b, &fields).await?
+            }
+            NexusTarget::Preinitiated(_) if fields.has_amounts() => {
+                return Err(MxError::conflict(
+                    "the micro-deposit is PREINITIATED: supply account_number, account_type_name and routing_number first",
+                ))
+            }
+            NexusTarget::Preinitiated(a) => {
+                let request = fields.request()?;
+                let holder = Holder::Account(a.account_id);
+                nexus_start(&state, tenant, &holder, &request, stored_name(&a)).await?
+            }
+            NexusTarget::Bank(_) => {
+                return Err(MxError::missing(
+                    "missing required parameters: deposit_amount_1, deposit_amount_2",
+                ))
+            }
+        };
+        Ok((StatusCode::OK, json!({"micro_deposit": nexus_json(&record)})))
+    }
+    .await;
+    render(Dialect::Nexus, &headers, result)
+}

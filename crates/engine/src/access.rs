@@ -1,0 +1,237 @@
+//! Who may call: tenants and their API key pairs, and the access tokens every dialect issues
+//! (Moov OAuth2 tokens, Finicity app tokens, MX Nexus sessions) in one shape.
+
+use jiff::SignedDuration;
+use pennydrop_core::crypto::{hash_secret, random_token, secrets_equal};
+use pennydrop_core::model::{AccessToken, Account, AccountType, ApiKey, Mode};
+use pennydrop_core::random::uuid;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use crate::accounts::Tenant;
+use crate::ports::Store;
+use crate::service::{Engine, EngineError};
+use pennydrop_core::{Clock, Random};
+
+/// The one-time answer to "create a key": the only moment the secret is visible.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedKey {
+    pub public_key: String,
+    pub secret_key: String,
+    #[serde(rename = "accountID")]
+    pub account_id: Uuid,
+    pub mode: Mode,
+}
+
+/// A live key (or a token's key) as the dialects see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub key: ApiKey,
+}
+
+impl Caller {
+    pub fn tenant(&self) -> Tenant {
+        Tenant {
+            id: self.key.account_id,
+            mode: self.key.mode,
+        }
+    }
+}
+
+/// Why a presented access token does not authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// Never issued (or not by this service).
+    Unknown,
+    /// Issued to a key that has been revoked since.
+    Revoked,
+    /// Past its expiry; the session it was, for dialects that check its audience first.
+    Expired(Box<Session>),
+}
+
+/// A token that authenticated, and the key it was issued to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token: AccessToken,
+    pub caller: Caller,
+}
+
+impl Session {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.token.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// A token just issued: the secret to hand out once, and what was stored (its hash).
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub secret: String,
+    pub token: AccessToken,
+}
+
+fn new_pair() -> (String, String) {
+    (
+        format!("pdpk_{}", random_token(15)),
+        format!("pdsk_{}", random_token(32)),
+    )
+}
+
+/// Creates a new tenant (a facilitator account named `name`) with its first key pair.
+pub async fn create_tenant_key(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    random: &dyn Random,
+    name: &str,
+    mode: Mode,
+) -> Result<CreatedKey, EngineError> {
+    let now = clock.now();
+    let tenant = uuid(random);
+    let facilitator = Account {
+        account_id: tenant,
+        tenant_id: tenant,
+        mode,
+        account_type: AccountType::Business,
+        display_name: name.to_string(),
+        profile: serde_json::json!({"business": {"legalBusinessName": name}}),
+        metadata: BTreeMap::new(),
+        foreign_id: None,
+        created_on: now,
+        updated_on: now,
+    };
+    let (key, created) = key_for(clock, name, tenant, mode);
+    store.create_tenant(&facilitator, &key).await?;
+    Ok(created)
+}
+
+/// Adds a key pair to an existing tenant (for rotation: create the new key, deploy, revoke the
+/// old one). The key takes the tenant's mode.
+pub async fn add_key_to_tenant(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    name: &str,
+    tenant: Uuid,
+) -> Result<CreatedKey, EngineError> {
+    let facilitator = store
+        .account(tenant, tenant)
+        .await?
+        .filter(Account::is_facilitator)
+        .ok_or_else(|| {
+            EngineError::NotFound(format!("no tenant with facilitator account {tenant}"))
+        })?;
+    let (key, created) = key_for(clock, name, tenant, facilitator.mode);
+    store.insert_api_key(&key).await?;
+    Ok(created)
+}
+
+fn key_for(clock: &dyn Clock, name: &str, tenant: Uuid, mode: Mode) -> (ApiKey, CreatedKey) {
+    let (public_key, secret_key) = new_pair();
+    let key = ApiKey {
+        public_key: public_key.clone(),
+        secret_hash: hash_secret(&secret_key),
+        name: name.to_string(),
+        account_id: tenant,
+        mode,
+        created_on: clock.now(),
+        revoked_on: None,
+        operator: false,
+    };
+    let created = CreatedKey {
+        public_key,
+        secret_key,
+        account_id: tenant,
+        mode,
+    };
+    (key, created)
+}
+
+impl Engine {
+    /// Creates a new tenant with its first key pair (see [`create_tenant_key`]).
+    pub async fn create_tenant(&self, name: &str, mode: Mode) -> Result<CreatedKey, EngineError> {
+        create_tenant_key(self.store(), self.clock(), self.random(), name, mode).await
+    }
+
+    /// Whether any key exists yet (the first start creates a sandbox key when none does).
+    pub async fn has_keys(&self) -> Result<bool, EngineError> {
+        Ok(self.store().count_api_keys().await? > 0)
+    }
+
+    /// Checks a key pair. `None` whether the key is unknown, revoked or the secret is wrong,
+    /// so that a caller's answer reveals nothing to a prober.
+    pub async fn authenticate(
+        &self,
+        public_key: &str,
+        secret_key: &str,
+    ) -> Result<Option<Caller>, EngineError> {
+        let Some(key) = self.store().api_key(public_key).await? else {
+            return Ok(None);
+        };
+        if !secrets_equal(&hash_secret(secret_key), &key.secret_hash) || key.revoked_on.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(Caller { key }))
+    }
+
+    /// Issues an access token for `caller` with these scopes, living `ttl`; `prefix` marks the
+    /// dialect that issued it (`pdat_` for Moov tokens, empty for vendors' opaque tokens).
+    pub async fn issue_token(
+        &self,
+        caller: &Caller,
+        scopes: Vec<String>,
+        ttl: SignedDuration,
+        prefix: &str,
+    ) -> Result<IssuedToken, EngineError> {
+        let secret = format!("{prefix}{}", random_token(32));
+        let now = self.clock().now();
+        let token = AccessToken {
+            token_hash: hash_secret(&secret),
+            public_key: caller.key.public_key.clone(),
+            scopes,
+            created_on: now,
+            expires_on: now.saturating_add(ttl).unwrap_or(now),
+        };
+        self.store().insert_access_token(&token).await?;
+        Ok(IssuedToken { secret, token })
+    }
+
+    /// The session a presented token opens, or why it does not.
+    pub async fn open_session(
+        &self,
+        secret: &str,
+    ) -> Result<Result<Session, TokenProblem>, EngineError> {
+        let hash = hash_secret(secret);
+        let Some((token, key)) = self.store().access_token(&hash).await? else {
+            return Ok(Err(TokenProblem::Unknown));
+        };
+        let now = self.clock().now();
+        if key.revoked_on.is_some() {
+            return Ok(Err(TokenProblem::Revoked));
+        }
+        if now >= token.expires_on {
+            let caller = Caller { key };
+            return Ok(Err(TokenProblem::Expired(Box::new(Session {
+                token,
+                caller,
+            }))));
+        }
+        Ok(Ok(Session {
+            token,
+            caller: Caller { key },
+        }))
+    }
+
+    /// Moves a live session's expiry to now + `ttl` (sliding sessions such as MX Nexus's).
+    pub async fn slide_session(
+        &self,
+        session: &Session,
+        ttl: SignedDuration,
+    ) -> Result<(), EngineError> {
+        let now = self.clock().now();
+        let until = now.saturating_add(ttl).unwrap_or(now);
+        self.store()
+            .touch_access_token(&session.token.token_hash, until)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,13 @@
+//! The engine's ports: one trait per outside system. Implementations live elsewhere
+//! (`pennydrop-store` for the database, `pennydrop-rails` for the bank-facing systems); the
+//! engine and the dialects see only these traits.
+
+pub mod rails;
+pub mod store;
+
+pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
+pub use store::{
+    AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, Enrollment,
+    EventStore, KeyStore, LinkOutcome, MicroEntryCounts, SimulatorStore, Store, StoreError,
+    VerificationStore,
+};

@@ -1,0 +1,357 @@
+//! The storage ports: what the engine (and the rails beside it) need from a database, split by
+//! concern. `pennydrop-store` implements every one of them for SQLite and PostgreSQL and checks
+//! them with one conformance suite; [`Store`] is the whole set, as one object.
+//!
+//! Every method is one durable transaction: when it returns `Ok`, the change is committed.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use pennydrop_core::change::{Change, Snapshot};
+use pennydrop_core::model::{
+    AccessToken, Account, AccountType, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount,
+    Event, FileEntry, InboundFile, InstantCredit, NocRecord, StatementLine,
+};
+use thiserror::Error;
+use uuid::Uuid;
+
+/// A failure from the database driver, kept as its source.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[source] BackendError),
+    #[error("migration failed: {0}")]
+    Migrate(#[source] BackendError),
+    #[error("stored row is corrupt: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// The bank account changed since it was read; re-read and decide again.
+    #[error("the bank account changed concurrently")]
+    Stale,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Optional narrowing of an account listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    pub foreign_id: Option<String>,
+    pub account_type: Option<AccountType>,
+}
+
+/// What linking a bank account did: made a new one, or found the identical active one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkOutcome {
+    Created(BankAccount),
+    Existing(BankAccount),
+}
+
+impl LinkOutcome {
+    pub fn into_inner(self) -> BankAccount {
+        match self {
+            LinkOutcome::Created(b) | LinkOutcome::Existing(b) => b,
+        }
+    }
+}
+
+/// One enrollment, written in one transaction: an account opened for it (if it had none), a
+/// bank account linked (if it was not linked yet, with its `bankAccount.created` event), and
+/// the first decision about that bank account (the micro-deposit round it starts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrollment {
+    pub open_account: Option<Account>,
+    pub link: Option<(BankAccount, Event)>,
+    pub change: Change,
+}
+
+/// Tenants, API keys and access tokens.
+#[async_trait]
+pub trait KeyStore: Send + Sync + std::fmt::Debug {
+    /// Creates a tenant: its facilitator account and its first API key, atomically.
+    async fn create_tenant(&self, facilitator: &Account, key: &ApiKey) -> Result<(), StoreError>;
+
+    /// Adds another key to an existing tenant.
+    async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+
+    async fn api_key(&self, public_key: &str) -> Result<Option<ApiKey>, StoreError>;
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
+
+    /// Marks a key revoked; its access tokens stop working with it. False if no such live key.
+    async fn revoke_api_key(&self, public_key: &str, at: Timestamp) -> Result<bool, StoreError>;
+
+    async fn count_api_keys(&self) -> Result<i64, StoreError>;
+
+    /// Marks a key as an operator key (admin API). False if there is no such key.
+    async fn set_operator(&self, public_key: &str, operator: bool) -> Result<bool, StoreError>;
+
+    async fn insert_access_token(&self, token: &AccessToken) -> Result<(), StoreError>;
+
+    /// The token and the key it was issued to, if both exist (revocation is checked by callers
+    /// through `ApiKey::revoked_on`).
+    async fn access_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessToken, ApiKey)>, StoreError>;
+
+    /// Moves a token's expiry (sliding sessions such as MX Nexus's). False if no such token.
+    async fn touch_access_token(
+        &self,
+        token_hash: &str,
+        expires_on: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Accounts and the bank accounts linked to them.
+#[async_trait]
+pub trait AccountStore: Send + Sync + std::fmt::Debug {
+    async fn insert_account(&self, account: &Account) -> Result<(), StoreError>;
+
+    /// The account if it belongs to `tenant` (the facilitator itself included).
+    async fn account(&self, tenant: Uuid, account_id: Uuid) -> Result<Option<Account>, StoreError>;
+
+    /// The tenant's accounts matching `filter`, oldest first.
+    async fn list_accounts(
+        &self,
+        tenant: Uuid,
+        filter: &AccountFilter,
+        skip: i64,
+        count: i64,
+    ) -> Result<Vec<Account>, StoreError>;
+
+    /// Inserts the bank account (with its `bankAccount.created` event) unless an active one with
+    /// the same fingerprint exists on the same account, in which case that one is returned
+    /// unchanged and no event is written.
+    async fn link_bank_account(
+        &self,
+        bank_account: &BankAccount,
+        created_event: &Event,
+    ) -> Result<LinkOutcome, StoreError>;
+
+    /// Writes an enrollment in one transaction. `StoreError::Stale` if the bank account's
+    /// version moved, `StoreError::Conflict` if the account or bank account it opens appeared
+    /// meanwhile; nothing is written in either case.
+    async fn enroll(&self, enrollment: &Enrollment) -> Result<(), StoreError>;
+
+    async fn bank_account(
+        &self,
+        tenant: Uuid,
+        account_id: Uuid,
+        bank_account_id: Uuid,
+    ) -> Result<Option<BankAccount>, StoreError>;
+
+    /// Active (not disabled) bank accounts of an account, oldest first.
+    async fn list_bank_accounts(
+        &self,
+        tenant: Uuid,
+        account_id: Uuid,
+    ) -> Result<Vec<BankAccount>, StoreError>;
+
+    /// Disables an active bank account, cancels its unsent money movements and records a
+    /// `bankAccount.deleted` event. None if there was no such active bank account.
+    async fn disable_bank_account(
+        &self,
+        tenant: Uuid,
+        account_id: Uuid,
+        bank_account_id: Uuid,
+        at: Timestamp,
+        event: &Event,
+    ) -> Result<Option<BankAccount>, StoreError>;
+}
+
+/// Verification rounds and the instant credits they send.
+#[async_trait]
+pub trait VerificationStore: Send + Sync + std::fmt::Debug {
+    /// An active bank account of the tenant with all its verification rounds.
+    async fn snapshot(
+        &self,
+        tenant: Uuid,
+        account_id: Uuid,
+        bank_account_id: Uuid,
+    ) -> Result<Option<Snapshot>, StoreError>;
+
+    /// The same, by bank account ID alone (for background work).
+    async fn snapshot_by_id(&self, bank_account_id: Uuid) -> Result<Option<Snapshot>, StoreError>;
+
+    /// Applies a decision atomically. `StoreError::Stale` if the bank account's version moved.
+    async fn apply(&self, change: &Change) -> Result<(), StoreError>;
+
+    /// Bank accounts with an active verification whose expiry is at or before `now`.
+    async fn due_expirations(&self, now: Timestamp, limit: i64) -> Result<Vec<Uuid>, StoreError>;
+
+    /// Instant credits still to send: pending ones, and submitted ones not answered since
+    /// `stale_before` (their rail call may have been cut off by a crash).
+    async fn open_instant_credits(
+        &self,
+        stale_before: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<InstantCredit>, StoreError>;
+
+    /// Marks a credit submitted unless another worker holds a fresh claim. True if claimed.
+    async fn claim_instant_credit(
+        &self,
+        credit_id: Uuid,
+        now: Timestamp,
+        stale_before: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    async fn instant_credit(&self, credit_id: Uuid) -> Result<Option<InstantCredit>, StoreError>;
+}
+
+/// ACH origination (entries, cutoffs, files) and inbound files (returns, NOCs).
+#[async_trait]
+pub trait AchStore: Send + Sync + std::fmt::Debug {
+    /// ACH entries of a bank account, oldest first.
+    async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError>;
+
+    /// The cutoff's one transaction: serialized against every other cutoff (in any process),
+    /// it puts every pending entry due by `claim.due_by` into a new file with fresh trace
+    /// sequences, marks their verifications sent, and remembers the window. None if nothing
+    /// was due (the window is still remembered).
+    async fn claim_cutoff(&self, claim: &CutoffClaim) -> Result<Option<AchFile>, StoreError>;
+
+    /// The last scheduled window a cutoff ran for.
+    async fn last_window_at(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// A file's entries with their bank-account details, in trace order.
+    async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError>;
+
+    /// Stores a file's NACHA text unless it already has one. True if this call stored it.
+    async fn store_file_content(&self, file_id: Uuid, content: &str) -> Result<bool, StoreError>;
+
+    async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError>;
+
+    async fn mark_file(
+        &self,
+        file_id: Uuid,
+        status: AchFileStatus,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Makes `writer` the writer of an assembled file if it already is, or if the file was
+    /// claimed before `stale_before` (its claimer is presumed dead). True if `writer` may
+    /// write it.
+    async fn take_file(
+        &self,
+        file_id: Uuid,
+        writer: &str,
+        stale_before: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    async fn set_delivery_error(
+        &self,
+        file_id: Uuid,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// Files in a status, oldest first.
+    async fn files_in_status(&self, status: AchFileStatus) -> Result<Vec<AchFile>, StoreError>;
+
+    /// The newest files first.
+    async fn list_files(&self, limit: i64) -> Result<Vec<AchFile>, StoreError>;
+
+    async fn ach_file(&self, file_id: Uuid) -> Result<Option<AchFile>, StoreError>;
+
+    /// The most recent entry whose trace sequence ends in `seq7` (the trace number's last 7
+    /// digits), with its full trace sequence.
+    async fn entry_by_trace(&self, seq7: i64) -> Result<Option<(AchEntry, i64)>, StoreError>;
+
+    async fn inbound_seen(&self, sha256: &str) -> Result<bool, StoreError>;
+
+    async fn record_inbound(&self, file: &InboundFile) -> Result<(), StoreError>;
+
+    /// The newest inbound files first.
+    async fn list_inbound(&self, limit: i64) -> Result<Vec<InboundFile>, StoreError>;
+
+    async fn nocs_for(&self, bank_account_id: Uuid) -> Result<Vec<NocRecord>, StoreError>;
+
+    /// Forward and returned micro-entries per tenant (Nacha's phase-2 monitoring).
+    async fn micro_entry_counts(&self) -> Result<Vec<MicroEntryCounts>, StoreError>;
+}
+
+/// The events outbox (what webhooks deliver).
+#[async_trait]
+pub trait EventStore: Send + Sync + std::fmt::Debug {
+    /// The tenant's outbox events after sequence number `after`, oldest first.
+    async fn events(
+        &self,
+        tenant: Uuid,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Event)>, StoreError>;
+}
+
+/// The simulated bank's own books: statements of the accounts it holds and the outbox files
+/// it has read. Nothing in the product reads them; they stand in for a real bank's records.
+#[async_trait]
+pub trait SimulatorStore: Send + Sync + std::fmt::Debug {
+    /// Posts a line to a simulated account's statement; false if its reference was already posted.
+    async fn simulator_post(&self, line: &StatementLine) -> Result<bool, StoreError>;
+
+    /// A simulated account's statement, oldest first.
+    async fn simulator_statement(
+        &self,
+        fingerprint: &str,
+    ) -> Result<Vec<StatementLine>, StoreError>;
+
+    /// Whether the simulated bank has read an outbox file.
+    async fn simulator_file_was_read(&self, file_name: &str) -> Result<bool, StoreError>;
+
+    /// Records that the simulated bank read an outbox file; false if it already had.
+    async fn simulator_mark_file_read(
+        &self,
+        file_name: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Every storage port in one object, plus the database's own life cycle.
+#[async_trait]
+pub trait Store:
+    KeyStore + AccountStore + VerificationStore + AchStore + EventStore + SimulatorStore + 'static
+{
+    fn backend(&self) -> Backend;
+
+    /// Applies pending migrations.
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// A round trip to the database, for readiness checks.
+    async fn health(&self) -> Result<(), StoreError>;
+}
+
+/// What a cutoff claims.
+#[derive(Debug, Clone)]
+pub struct CutoffClaim {
+    pub file_id: Uuid,
+    pub now: Timestamp,
+    /// The scheduled window this cutoff is for (None for a manual cutoff).
+    pub window_at: Option<Timestamp>,
+    /// Entries due at or before this instant go into the file.
+    pub due_by: Timestamp,
+    pub effective_date: jiff::civil::Date,
+    /// Start and end of the creation day, for the rotating file ID modifier.
+    pub day_start: Timestamp,
+    pub day_end: Timestamp,
+    /// The file name starts with this; the modifier and a short ID follow.
+    pub file_name_prefix: String,
+    /// The node claiming the file; it alone writes the file until the lease runs out.
+    pub writer: String,
+}
+
+/// Nacha phase-2 monitoring figures for one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MicroEntryCounts {
+    pub tenant_id: Uuid,
+    pub forward: i64,
+    pub returned: i64,
+    pub forward_credits: i64,
+    pub forward_debits: i64,
+}
