@@ -11,8 +11,10 @@ use pennydrop_engine::access::CreatedKey;
 use pennydrop_engine::ports::{AchOperator, Statements, Store};
 use pennydrop_engine::rail::{InstantRail, NoInstantRail};
 use pennydrop_engine::{Engine, EngineConfig};
-use pennydrop_rails::ach::sftp::SftpConfig;
-use pennydrop_rails::ach::{AchConfig, AchDirs, AchRail, OdfiConfig};
+use pennydrop_rails::ach::sftp::{SftpConfig, SftpTransport};
+use pennydrop_rails::ach::{
+    AchConfig, AchDirs, AchRail, DirectoryTransport, FileTransport, OdfiConfig,
+};
 use pennydrop_rails::SimulatedBank;
 use std::future::Future;
 use std::path::PathBuf;
@@ -43,6 +45,8 @@ pub struct AppConfig {
     /// How long the simulated bank waits before reading an outbox file.
     pub settlement_delay: jiff::SignedDuration,
     pub sftp: Option<SftpConfig>,
+    /// Deliver through a directory instead (`DIR/outbound`, returns read from `DIR/inbound`).
+    pub drop_dir: Option<PathBuf>,
     /// How often the ACH rail checks windows, the outbox and the inbox.
     pub ach_every: Duration,
 }
@@ -62,6 +66,7 @@ impl AppConfig {
             odfi: None,
             settlement_delay: jiff::SignedDuration::ZERO,
             sftp: None,
+            drop_dir: None,
             ach_every: Duration::from_secs(1),
         }
     }
@@ -141,7 +146,7 @@ impl App {
                     odfi,
                     schedule: config.engine.schedule.clone(),
                     settlement_delay: config.settlement_delay,
-                    sftp: config.sftp.clone(),
+                    delivery: delivery(&config)?,
                     node_id: crate::config::node_id(&config.storage.data_dir)?,
                     writer_lease: jiff::SignedDuration::from_secs(60),
                 },
@@ -200,6 +205,22 @@ impl App {
             let _ = ach.await;
         }
         served
+    }
+}
+
+/// The transport that takes files to the bank, if one is configured (at most one may be).
+fn delivery(config: &AppConfig) -> anyhow::Result<Option<Arc<dyn FileTransport>>> {
+    match (&config.sftp, &config.drop_dir) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("configure one delivery: SFTP or a drop directory, not both")
+        }
+        (Some(sftp), None) => Ok(Some(Arc::new(SftpTransport::new(sftp.clone())))),
+        (None, Some(dir)) => {
+            let t = DirectoryTransport::under(dir)
+                .with_context(|| format!("preparing the drop directory {}", dir.display()))?;
+            Ok(Some(Arc::new(t)))
+        }
+        (None, None) => Ok(None),
     }
 }
 

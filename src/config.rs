@@ -178,6 +178,11 @@ pub struct AchArgs {
     /// Remote directory the bank leaves returns and NOCs in.
     #[arg(long, env = "PENNYDROP_SFTP_INBOUND_DIR")]
     pub sftp_inbound_dir: Option<String>,
+    /// Deliver through a local directory instead of SFTP: files for the bank go to
+    /// `DIR/outbound`, returns and NOCs are read from `DIR/inbound` (for a connectivity agent
+    /// or a mounted share).
+    #[arg(long, env = "PENNYDROP_ACH_DROP_DIR", conflicts_with = "sftp_address")]
+    pub ach_drop_dir: Option<PathBuf>,
 }
 
 impl AchArgs {

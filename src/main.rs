@@ -234,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
             config.sweep_every = std::time::Duration::from_secs(expiry_sweep_seconds.max(1));
             config.odfi = ach.odfi(&config.engine.company_name)?;
             config.sftp = ach.sftp()?;
+            config.drop_dir = ach.ach_drop_dir.clone();
             config.settlement_delay =
                 jiff::SignedDuration::from_secs(ach.settlement_delay_seconds.max(0));
             let app = App::build(config).await?;
@@ -283,6 +284,7 @@ async fn main() -> anyhow::Result<()> {
                 CutoffSchedule::parse(&cutoff_windows).context("--cutoff-windows")?;
             config.odfi = ach.odfi(&config.engine.company_name)?;
             config.sftp = ach.sftp()?;
+            config.drop_dir = ach.ach_drop_dir.clone();
             config.simulator = false;
             let app = App::build(config).await?;
             let rail = app.ach.clone();

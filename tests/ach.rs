@@ -575,3 +575,59 @@ async fn the_simulated_bank_waits_for_the_settlement_delay() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_drop_directory_delivers_files_and_brings_returns_back() {
+    let drop = tempfile::tempdir().unwrap();
+    let dir = drop.path().to_path_buf();
+    let app = TestApp::sqlite_with(|c| c.drop_dir = Some(dir)).await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "55667788").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    std::fs::write(
+        drop.path().join("inbound/garbage.ach"),
+        "101 this is not a NACHA file\n",
+    )
+    .unwrap();
+    let body = cutoff(&app, &operator).await;
+    let file = &body["files"][0];
+    let name = file["fileName"].as_str().unwrap();
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let text = ops
+        .get(&format!(
+            "/admin/ach/files/{}/contents",
+            file["fileID"].as_str().unwrap()
+        ))
+        .await;
+    let delivered = std::fs::read_to_string(drop.path().join("outbound").join(name)).unwrap();
+    assert_eq!(
+        Value::String(delivered),
+        text.body,
+        "the bank gets the file's exact text"
+    );
+    let got = ops
+        .get(&format!(
+            "/admin/ach/files/{}",
+            file["fileID"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(got.body["status"], "delivered", "{:?}", got.body);
+    // The bank's inbound file was pulled, acknowledged on its side, and read (here: quarantined).
+    assert!(!drop.path().join("inbound/garbage.ach").exists());
+    let inbound = ops.get("/admin/ach/inbound").await;
+    assert_eq!(
+        inbound.body[0]["fileName"], "garbage.ach",
+        "{:?}",
+        inbound.body
+    );
+    assert_eq!(inbound.body[0]["status"], "quarantined");
+    app.stop().await;
+}

@@ -7,6 +7,7 @@ mod common;
 use common::{Caller, TestApp};
 use pennydrop_core::model::{AchFileStatus, Mode};
 use pennydrop_rails::ach::sftp::SftpConfig;
+use pennydrop_rails::ach::FileTransport;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
@@ -149,7 +150,8 @@ async fn files_are_delivered_over_sftp_to_a_pinned_host() {
         .all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')));
 
     // A retry of a delivered file sends nothing new (same name, same size).
-    pennydrop_rails::ach::sftp::upload(&config, &name, local.as_bytes())
+    pennydrop_rails::ach::sftp::SftpTransport::new(config.clone())
+        .deliver(&name, local.as_bytes())
         .await
         .unwrap();
     assert_eq!(
@@ -236,4 +238,17 @@ async fn a_wrong_host_key_refuses_delivery_and_keeps_the_file_for_retry() {
         "nothing reached the server"
     );
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sftp_transport_passes_the_file_transport_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let sshd = start_sshd(dir.path());
+    let transport =
+        pennydrop_rails::ach::sftp::SftpTransport::new(sftp_config(&sshd, &sshd.host_key_pub));
+    let bank = pennydrop_rails::ach::transport::conformance::BankSide {
+        outbound: sshd.root.join("outbound"),
+        inbound: sshd.root.join("inbound"),
+    };
+    pennydrop_rails::ach::transport::conformance::run(&transport, &bank).await;
 }

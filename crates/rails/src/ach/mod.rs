@@ -10,6 +10,7 @@ pub mod build;
 pub mod files;
 pub mod inbox;
 pub mod sftp;
+pub mod transport;
 
 use jiff::{SignedDuration, Timestamp};
 use pennydrop_calendar::{banking_day_on_or_after, new_york_tz, CutoffSchedule, Window};
@@ -25,6 +26,7 @@ use uuid::Uuid;
 
 pub use build::{simulated_reply, OdfiConfig};
 pub use files::AchDirs;
+pub use transport::{DirectoryTransport, FileTransport};
 
 use crate::SimulatedBank;
 
@@ -50,7 +52,9 @@ pub struct AchConfig {
     pub schedule: CutoffSchedule,
     /// How long the simulated bank waits before reading a file (settlement delay).
     pub settlement_delay: SignedDuration,
-    pub sftp: Option<sftp::SftpConfig>,
+    /// How files reach the bank (and returns come back); None keeps them in the local outbox
+    /// (where the simulated bank reads them).
+    pub delivery: Option<Arc<dyn FileTransport>>,
     /// This node's identity (stable across restarts of the same data directory).
     pub node_id: String,
     /// How long another node waits before writing a file whose claimer went quiet.
@@ -203,11 +207,11 @@ impl AchRail {
                 .mark_file(file.file_id, AchFileStatus::Written, self.clock.now())
                 .await?;
         }
-        if let Some(sftp) = &self.config.sftp {
+        if let Some(delivery) = &self.config.delivery {
             if !self.delivery_due(file.file_id) {
                 return Ok(());
             }
-            match sftp::upload(sftp, &file.file_name, text.as_bytes()).await {
+            match delivery.deliver(&file.file_name, text.as_bytes()).await {
                 Ok(()) => {
                     self.delivery_retries
                         .lock()
@@ -219,7 +223,7 @@ impl AchRail {
                 }
                 Err(e) => {
                     let wait = self.delivery_failed(file.file_id);
-                    tracing::warn!(file = %file.file_name, error = %e, retry_in_s = wait.as_secs(), "SFTP delivery failed; will retry");
+                    tracing::warn!(file = %file.file_name, to = %delivery.describe(), error = %e, retry_in_s = wait.as_secs(), "delivery failed; will retry");
                     self.store
                         .set_delivery_error(file.file_id, Some(&e.to_string()))
                         .await?;
@@ -269,8 +273,8 @@ impl AchRail {
                 done += 1;
             }
         }
-        if self.config.sftp.is_some() {
-            // Delivery is idempotent (by name and size on the server), so any node may retry it.
+        if self.config.delivery.is_some() {
+            // Delivery is idempotent (by name), so any node may retry it.
             for file in self.store.files_in_status(AchFileStatus::Written).await? {
                 self.finish(&file).await?;
                 done += 1;
@@ -316,11 +320,12 @@ impl AchRail {
         self.process_inbox().await
     }
 
-    /// Applies every file in the inbox (and the SFTP inbound path when configured).
+    /// Applies every file in the inbox (after pulling the bank's inbound files, when a
+    /// delivery transport is configured).
     pub async fn process_inbox(&self) -> Result<inbox::InboxReport, AchError> {
-        if let Some(sftp) = &self.config.sftp {
-            if let Err(e) = sftp::fetch_inbound(sftp, &self.dirs.inbox).await {
-                tracing::warn!(error = %e, "SFTP inbound fetch failed; will retry");
+        if let Some(delivery) = &self.config.delivery {
+            if let Err(e) = transport::pull_inbound(delivery.as_ref(), &self.dirs.inbox).await {
+                tracing::warn!(from = %delivery.describe(), error = %e, "inbound fetch failed; will retry");
             }
         }
         inbox::process(

@@ -2,11 +2,14 @@
 //! written under a temporary name and renamed, so a retry after a failure never leaves a
 //! partial file and never sends one twice.
 
+use async_trait::async_trait;
 use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKey};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
+
+use super::transport::{check_name, FileTransport, TransportError};
 
 #[derive(Debug, Clone)]
 pub struct SftpConfig {
@@ -111,49 +114,106 @@ fn remote(dir: &str, name: &str) -> String {
     format!("{}/{name}", dir.trim_end_matches('/'))
 }
 
-/// Uploads `content` as `name`. If a file of that name and size is already there (an earlier
-/// attempt succeeded but was not recorded), nothing is sent again.
-pub async fn upload(config: &SftpConfig, name: &str, content: &[u8]) -> Result<(), SftpError> {
-    let (_handle, sftp) = session(config).await?;
-    let target = remote(&config.outbound_dir, name);
-    if let Ok(meta) = sftp.metadata(target.clone()).await {
-        if meta.size == Some(content.len() as u64) {
-            return Ok(());
-        }
-    }
-    let temp = remote(&config.outbound_dir, &format!(".{name}.part"));
-    let mut file = sftp.create(temp.clone()).await?;
-    file.write_all(content).await?;
-    file.flush().await?;
-    file.shutdown().await?;
-    drop(file);
-    if sftp.try_exists(target.clone()).await? {
-        sftp.remove_file(target.clone()).await?;
-    }
-    sftp.rename(temp, target).await?;
-    sftp.close().await?;
-    Ok(())
+/// The bank's SFTP server as a [`FileTransport`]: one SSH session per call, the host key
+/// pinned, uploads under a temporary name then renamed.
+#[derive(Debug, Clone)]
+pub struct SftpTransport {
+    config: SftpConfig,
 }
 
-/// Downloads every visible file in the remote inbound directory into `inbox` (atomically),
-/// then removes it from the server.
-pub async fn fetch_inbound(config: &SftpConfig, inbox: &Path) -> Result<usize, SftpError> {
-    let Some(dir) = &config.inbound_dir else {
-        return Ok(0);
-    };
-    let (_handle, sftp) = session(config).await?;
-    let mut fetched = 0;
-    for entry in sftp.read_dir(dir.clone()).await? {
-        let name = entry.file_name();
-        if name.starts_with('.') || !entry.file_type().is_file() {
-            continue;
-        }
-        let path = remote(dir, &name);
-        let bytes = sftp.read(path.clone()).await?;
-        super::files::write_atomically(inbox, &name, &bytes)?;
-        sftp.remove_file(path).await?;
-        fetched += 1;
+impl SftpTransport {
+    pub fn new(config: SftpConfig) -> Self {
+        Self { config }
     }
-    sftp.close().await?;
-    Ok(fetched)
+
+    fn inbound_dir(&self) -> Option<&str> {
+        self.config.inbound_dir.as_deref()
+    }
+}
+
+#[async_trait]
+impl FileTransport for SftpTransport {
+    fn describe(&self) -> String {
+        format!(
+            "sftp://{}@{}:{}/{}",
+            self.config.user, self.config.host, self.config.port, self.config.outbound_dir
+        )
+    }
+
+    /// If a file of that name and size is already there (an earlier attempt succeeded but
+    /// was not recorded), nothing is sent again.
+    async fn deliver(&self, name: &str, content: &[u8]) -> Result<(), TransportError> {
+        check_name(name)?;
+        let (_handle, sftp) = session(&self.config).await?;
+        let target = remote(&self.config.outbound_dir, name);
+        if let Ok(meta) = sftp.metadata(target.clone()).await {
+            if meta.size == Some(content.len() as u64) {
+                return Ok(());
+            }
+        }
+        let temp = remote(&self.config.outbound_dir, &format!(".{name}.part"));
+        let mut file = sftp.create(temp.clone()).await.map_err(SftpError::from)?;
+        file.write_all(content).await.map_err(SftpError::from)?;
+        file.flush().await.map_err(SftpError::from)?;
+        file.shutdown().await.map_err(SftpError::from)?;
+        drop(file);
+        if sftp
+            .try_exists(target.clone())
+            .await
+            .map_err(SftpError::from)?
+        {
+            sftp.remove_file(target.clone())
+                .await
+                .map_err(SftpError::from)?;
+        }
+        sftp.rename(temp, target).await.map_err(SftpError::from)?;
+        sftp.close().await.map_err(SftpError::from)?;
+        Ok(())
+    }
+
+    async fn inbound(&self) -> Result<Vec<String>, TransportError> {
+        let Some(dir) = self.inbound_dir() else {
+            return Ok(Vec::new());
+        };
+        let (_handle, sftp) = session(&self.config).await?;
+        let mut names: Vec<String> = sftp
+            .read_dir(dir.to_string())
+            .await
+            .map_err(SftpError::from)?
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.file_name())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        sftp.close().await.map_err(SftpError::from)?;
+        names.sort();
+        Ok(names)
+    }
+
+    async fn fetch(&self, name: &str) -> Result<Vec<u8>, TransportError> {
+        check_name(name)?;
+        let dir = self.inbound_dir().ok_or(TransportError::NoInbound)?;
+        let (_handle, sftp) = session(&self.config).await?;
+        let bytes = sftp
+            .read(remote(dir, name))
+            .await
+            .map_err(SftpError::from)?;
+        sftp.close().await.map_err(SftpError::from)?;
+        Ok(bytes)
+    }
+
+    async fn acknowledge(&self, name: &str) -> Result<(), TransportError> {
+        check_name(name)?;
+        let dir = self.inbound_dir().ok_or(TransportError::NoInbound)?;
+        let (_handle, sftp) = session(&self.config).await?;
+        let path = remote(dir, name);
+        if sftp
+            .try_exists(path.clone())
+            .await
+            .map_err(SftpError::from)?
+        {
+            sftp.remove_file(path).await.map_err(SftpError::from)?;
+        }
+        sftp.close().await.map_err(SftpError::from)?;
+        Ok(())
+    }
 }
