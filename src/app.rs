@@ -13,7 +13,7 @@ use pennydrop_engine::rail::{InstantRail, NoInstantRail};
 use pennydrop_engine::{Engine, EngineConfig};
 use pennydrop_rails::ach::sftp::{SftpConfig, SftpTransport};
 use pennydrop_rails::ach::{
-    AchConfig, AchDirs, AchRail, DirectoryTransport, FileTransport, OdfiConfig,
+    AchConfig, AchDirs, AchRail, DirectoryTransport, FileTransport, OdfiConfig, ReceivingBank,
 };
 use pennydrop_rails::SimulatedBank;
 use std::future::Future;
@@ -151,7 +151,7 @@ impl App {
                     writer_lease: jiff::SignedDuration::from_secs(60),
                 },
                 AchDirs::under(&config.storage.data_dir),
-                simulator.clone(),
+                simulator.clone().map(|s| s as Arc<dyn ReceivingBank>),
             )
             .context("preparing the ACH directories")?,
         );

@@ -160,6 +160,11 @@ impl Engine {
         self.random.as_ref()
     }
 
+    /// A fresh ID from the engine's source of randomness (so seeded runs replay).
+    pub fn new_id(&self) -> Uuid {
+        pennydrop_core::random::uuid(self.random.as_ref())
+    }
+
     pub(crate) fn rng(&self) -> Rng<'_> {
         Rng(self.random.as_ref())
     }

@@ -1,6 +1,9 @@
 //! Every row of `docs/verification-states.md`, as a table: a starting snapshot, an action, and
 //! the verification status, bank-account status/reason, exception details and events the rules
 //! must produce. Expiry is exercised by moving time, never by sleeping.
+//!
+//! Randomness (amounts, codes, IDs) comes from one seed per run, printed when a test fails;
+//! `PENNYDROP_SEED=<seed> cargo test -p pennydrop-engine --test transitions` replays it.
 
 use jiff::{SignedDuration, Timestamp};
 use pennydrop_core::change::{Change, Snapshot};
@@ -9,10 +12,13 @@ use pennydrop_core::model::{
     BankAccount, BankAccountStatus as BA, BankAccountType, HolderType, Mode, StatusReason as R,
     Verification, VerificationKind, VerificationSecret, VerificationStatus as V,
 };
+use pennydrop_core::random::SeededRandom;
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use pennydrop_engine::rules::{self, CreditRoute, InstantNetwork, RailOutcome, Refusal};
 use rand::rngs::StdRng;
-use rand::SeedableRng;
+use rand::{RngCore, SeedableRng};
+use std::cell::RefCell;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 fn t0() -> Timestamp {
@@ -23,8 +29,60 @@ fn later(days: i64) -> Timestamp {
     t0() + SignedDuration::from_hours(24 * days)
 }
 
-fn rng() -> StdRng {
-    StdRng::seed_from_u64(7)
+/// This run's seed: `PENNYDROP_SEED` to replay one, otherwise fresh.
+static SEED: LazyLock<u64> = LazyLock::new(|| SeededRandom::from_env_or_fresh().seed());
+
+thread_local! {
+    /// Each test (the harness runs each on its own thread, named after it) draws from its own
+    /// generator, derived from the run's seed and its name, so parallel tests replay exactly.
+    static TEST_RNG: RefCell<StdRng> = RefCell::new({
+        let name = std::thread::current().name().unwrap_or("").to_string();
+        let salt = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        StdRng::seed_from_u64(*SEED ^ salt)
+    });
+}
+
+/// Prints the seed when the test holding it fails.
+struct SeedGuard;
+
+impl Drop for SeedGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "replay this failure with PENNYDROP_SEED={} cargo test -p pennydrop-engine --test transitions",
+                *SEED
+            );
+        }
+    }
+}
+
+fn seeded() -> SeedGuard {
+    LazyLock::force(&SEED);
+    SeedGuard
+}
+
+/// The test's generator.
+struct TestRng;
+
+impl RngCore for TestRng {
+    fn next_u32(&mut self) -> u32 {
+        TEST_RNG.with(|r| r.borrow_mut().next_u32())
+    }
+    fn next_u64(&mut self) -> u64 {
+        TEST_RNG.with(|r| r.borrow_mut().next_u64())
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        TEST_RNG.with(|r| r.borrow_mut().fill_bytes(dest))
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        TEST_RNG.with(|r| r.borrow_mut().try_fill_bytes(dest))
+    }
+}
+
+fn rng() -> TestRng {
+    TestRng
 }
 
 fn bank_account(status: BA, reason: R, kind: BankAccountType) -> BankAccount {
@@ -441,6 +499,7 @@ fn rows() -> Vec<Row> {
 
 #[test]
 fn every_row_of_the_transition_table() {
+    let _seed = seeded();
     for row in rows() {
         let change =
             (row.act)(&row.snapshot).unwrap_or_else(|r| panic!("{}: refused: {r}", row.name));
@@ -489,6 +548,7 @@ fn every_row_of_the_transition_table() {
 
 #[test]
 fn rejections_carry_exception_details_on_both_records() {
+    let _seed = seeded();
     let snap = with_round(VerificationKind::Instant, V::New, 0, 0);
     let change = rtp_rejects(&snap).unwrap();
     let details = change
@@ -516,15 +576,11 @@ fn rejections_carry_exception_details_on_both_records() {
 
 #[test]
 fn production_micro_deposits_queue_two_credits_and_a_recoup_debit() {
+    let _seed = seeded();
     for _ in 0..200 {
-        let change = rules::initiate_micro_deposits(
-            &fresh(),
-            Mode::Production,
-            due(),
-            t0(),
-            &mut rand::rngs::OsRng,
-        )
-        .unwrap();
+        let change =
+            rules::initiate_micro_deposits(&fresh(), Mode::Production, due(), t0(), &mut rng())
+                .unwrap();
         let entries = &change.ach_entries;
         assert_eq!(entries.len(), 3);
         let credits: Vec<i64> = entries
@@ -565,6 +621,7 @@ fn production_micro_deposits_queue_two_credits_and_a_recoup_debit() {
 
 #[test]
 fn sandbox_never_reaches_a_rail() {
+    let _seed = seeded();
     let change = micro_initiate_sandbox(&fresh()).unwrap();
     assert!(change.ach_entries.is_empty() && change.instant_credits.is_empty());
     let v = change.insert_verification.unwrap();
@@ -584,6 +641,7 @@ fn sandbox_never_reaches_a_rail() {
 
 #[test]
 fn instant_routes_put_the_code_on_the_right_rail() {
+    let _seed = seeded();
     let change = instant_initiate_rtp(&fresh()).unwrap();
     assert_eq!(change.instant_credits.len(), 1);
     assert!(change.ach_entries.is_empty());
@@ -613,6 +671,7 @@ fn instant_routes_put_the_code_on_the_right_rail() {
 
 #[test]
 fn refusals_change_nothing() {
+    let _seed = seeded();
     use VerificationKind::{Instant, MicroDeposits as Micro};
     let mut verified = fresh();
     verified.bank_account.status = BA::Verified;
@@ -710,6 +769,7 @@ fn refusals_change_nothing() {
 
 #[test]
 fn wrong_answers_count_down() {
+    let _seed = seeded();
     let d = rules::complete_micro_deposits(
         &with_round(VerificationKind::MicroDeposits, V::SentCredit, 0, 0),
         [1, 2],
@@ -734,6 +794,7 @@ fn wrong_answers_count_down() {
 
 #[test]
 fn codes_parse_in_every_documented_form() {
+    let _seed = seeded();
     for ok in ["MV1234", "mv1234", "1234", " MV1234 "] {
         assert_eq!(rules::parse_code(ok).as_deref(), Some("1234"), "{ok}");
     }
@@ -745,6 +806,7 @@ fn codes_parse_in_every_documented_form() {
 /// The return mapping of docs/ach.md, row by row.
 #[test]
 fn ach_returns_follow_the_documented_mapping() {
+    let _seed = seeded();
     use pennydrop_core::model::{AchEntry, EntryPurpose, EntryStatus};
     use pennydrop_engine::returns::ach_return;
     fn entry(s: &Snapshot, purpose: EntryPurpose, credit: bool) -> AchEntry {

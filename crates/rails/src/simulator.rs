@@ -110,6 +110,17 @@ impl SimulatedBank {
 }
 
 #[async_trait]
+impl crate::ach::ReceivingBank for SimulatedBank {
+    async fn exchange(
+        &self,
+        dirs: &crate::ach::AchDirs,
+        settlement_delay: jiff::SignedDuration,
+    ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self.process_outbox(dirs, settlement_delay).await?)
+    }
+}
+
+#[async_trait]
 impl Statements for SimulatedBank {
     async fn statement(
         &self,

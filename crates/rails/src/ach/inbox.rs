@@ -9,7 +9,6 @@ use pennydrop_core::Clock;
 use pennydrop_engine::ports::Store;
 use pennydrop_engine::Engine;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::build::{self, InboundItem};
 use super::files::{claim, release_into, visible_files, AchDirs};
@@ -46,7 +45,7 @@ pub async fn process(
                 tracing::error!(file = %name, error = %reason, "inbound ACH file quarantined");
                 store
                     .record_inbound(&InboundFile {
-                        inbound_id: Uuid::new_v4(),
+                        inbound_id: engine.new_id(),
                         file_name: name,
                         sha256,
                         received_on: clock.now(),
@@ -84,7 +83,7 @@ pub async fn process(
         tracing::info!(file = %name, returns, nocs, "inbound ACH file applied");
         store
             .record_inbound(&InboundFile {
-                inbound_id: Uuid::new_v4(),
+                inbound_id: engine.new_id(),
                 file_name: name,
                 sha256,
                 received_on: clock.now(),

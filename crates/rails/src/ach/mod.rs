@@ -28,8 +28,6 @@ pub use build::{simulated_reply, OdfiConfig};
 pub use files::AchDirs;
 pub use transport::{DirectoryTransport, FileTransport};
 
-use crate::SimulatedBank;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AchError {
     #[error(transparent)]
@@ -44,6 +42,19 @@ pub enum AchError {
     Engine(#[from] pennydrop_engine::EngineError),
     #[error("delivery: {0}")]
     Delivery(String),
+}
+
+/// A receiving bank that reads the ODFI's outbox itself and answers into its inbox: the
+/// simulated network (a real bank is reached through a [`FileTransport`] instead).
+#[async_trait::async_trait]
+pub trait ReceivingBank: Send + Sync + std::fmt::Debug {
+    /// Reads the outbox files older than `settlement_delay`, posts their entries and writes its
+    /// returns and NOCs into the inbox. Returns how many files it read.
+    async fn exchange(
+        &self,
+        dirs: &AchDirs,
+        settlement_delay: SignedDuration,
+    ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>>;
 }
 
 #[derive(Debug, Clone)]
@@ -69,7 +80,8 @@ pub struct AchRail {
     engine: Arc<Engine>,
     config: AchConfig,
     dirs: AchDirs,
-    simulator: Option<Arc<SimulatedBank>>,
+    /// The receiving side that reads the outbox directly (the simulated network), if any.
+    bank: Option<Arc<dyn ReceivingBank>>,
     /// One cutoff at a time within this process (the store serializes across processes).
     cutoff_lock: tokio::sync::Mutex<()>,
     /// One round of rail work (cutoff, bank exchange, inbox) at a time within this process, so
@@ -88,7 +100,7 @@ impl AchRail {
         engine: Arc<Engine>,
         config: AchConfig,
         dirs: AchDirs,
-        simulator: Option<Arc<SimulatedBank>>,
+        bank: Option<Arc<dyn ReceivingBank>>,
     ) -> Result<Self, AchError> {
         dirs.create()?;
         Ok(Self {
@@ -98,7 +110,7 @@ impl AchRail {
             engine,
             config,
             dirs,
-            simulator,
+            bank,
             cutoff_lock: tokio::sync::Mutex::new(()),
             work_lock: tokio::sync::Mutex::new(()),
             delivery_retries: Default::default(),
@@ -143,7 +155,7 @@ impl AchRail {
             .map(|z| z.timestamp())
             .unwrap_or(now - SignedDuration::from_hours(24));
         let claim = CutoffClaim {
-            file_id: Uuid::new_v4(),
+            file_id: self.engine.new_id(),
             now,
             window_at,
             due_by,
@@ -312,10 +324,10 @@ impl AchRail {
 
     /// Lets the simulated bank read the outbox, then applies whatever came back.
     pub async fn exchange_with_bank(&self) -> Result<inbox::InboxReport, AchError> {
-        if let Some(bank) = &self.simulator {
-            bank.process_outbox(&self.dirs, self.config.settlement_delay)
+        if let Some(bank) = &self.bank {
+            bank.exchange(&self.dirs, self.config.settlement_delay)
                 .await
-                .map_err(|e| AchError::Delivery(format!("simulated bank: {e}")))?;
+                .map_err(|e| AchError::Delivery(format!("receiving bank: {e}")))?;
         }
         self.process_inbox().await
     }
