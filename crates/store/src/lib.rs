@@ -3,9 +3,11 @@
 //! [`conformance`] suite.
 //!
 //! Both implementations share their SQL text (written with `$1` placeholders, which SQLite also
-//! understands) and differ only in connection setup and migrations.
+//! understands) and their migrations (one source, see [`migrations`]); they differ only in
+//! connection setup.
 
 pub mod conformance;
+pub mod migrations;
 mod sql;
 pub mod testing;
 

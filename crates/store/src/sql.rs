@@ -157,7 +157,7 @@ fn parse_details(d: Option<String>) -> Result<Option<ExceptionDetails>, StoreErr
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $row:ty, $backend:expr, $migrations:literal) => {
+    ($store:ident, $db:ty, $row:ty, $backend:expr) => {
         impl $store {
             fn account_from_row(row: &$row) -> Result<Account, StoreError> {
                 let profile: String = row.try_get("profile").db()?;
@@ -589,7 +589,12 @@ macro_rules! sql_store {
             }
 
             async fn migrate(&self) -> Result<(), StoreError> {
-                sqlx::migrate!($migrations).run(&self.pool).await.db()?;
+                crate::migrations::migrator($backend)
+                    .await
+                    .db()?
+                    .run(&self.pool)
+                    .await
+                    .db()?;
                 Ok(())
             }
 
@@ -1437,13 +1442,11 @@ sql_store!(
     SqliteStore,
     sqlx::Sqlite,
     sqlx::sqlite::SqliteRow,
-    Backend::Sqlite,
-    "./migrations/sqlite"
+    Backend::Sqlite
 );
 sql_store!(
     PostgresStore,
     sqlx::Postgres,
     sqlx::postgres::PgRow,
-    Backend::Postgres,
-    "./migrations/postgres"
+    Backend::Postgres
 );

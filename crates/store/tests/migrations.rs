@@ -1,6 +1,9 @@
-//! The SQLite and PostgreSQL migrations are one schema in two dialects: they may differ only in
-//! the spelling of binary columns and auto-increment keys. This keeps them from drifting apart.
+//! One migration source renders to one schema in two dialects, and released migrations keep
+//! the checksums that databases migrated by earlier releases recorded.
 
+use pennydrop_store::migrations::{rendered, SOURCES};
+use pennydrop_store::Backend;
+use sha2::{Digest, Sha384};
 use std::path::Path;
 
 fn normalize(sql: &str) -> String {
@@ -9,26 +12,62 @@ fn normalize(sql: &str) -> String {
 }
 
 #[test]
-fn sqlite_and_postgres_migrations_are_the_same_schema() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut names: Vec<String> = std::fs::read_dir(root.join("sqlite"))
+fn every_migration_file_is_listed_once_in_order() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    names.sort();
-    let mut pg: Vec<String> = std::fs::read_dir(root.join("postgres"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    files.sort();
+    let listed: Vec<String> = SOURCES
+        .iter()
+        .map(|(v, d, _)| format!("{v:04}_{d}.sql"))
         .collect();
-    pg.sort();
-    assert_eq!(names, pg, "the same migration files on both sides");
-    for name in names {
-        let sqlite = std::fs::read_to_string(root.join("sqlite").join(&name)).unwrap();
-        let postgres = std::fs::read_to_string(root.join("postgres").join(&name)).unwrap();
+    assert_eq!(
+        files, listed,
+        "each file in migrations/ is in SOURCES, in order"
+    );
+}
+
+#[test]
+fn both_renderings_are_one_schema_with_no_placeholder_left() {
+    let sqlite = rendered(Backend::Sqlite);
+    let postgres = rendered(Backend::Postgres);
+    for ((v, _, lite), (_, _, pg)) in sqlite.iter().zip(&postgres) {
+        assert!(!lite.contains("{{") && !pg.contains("{{"), "migration {v}");
+        assert!(
+            !lite.contains("BYTEA") && !lite.contains("BIGSERIAL"),
+            "migration {v}"
+        );
+        assert!(
+            !pg.contains("BLOB") && !pg.contains("AUTOINCREMENT"),
+            "migration {v}"
+        );
+        assert_eq!(normalize(lite), normalize(pg), "migration {v}");
+    }
+}
+
+/// SHA-384 (what sqlx records) of each released migration as first shipped.
+const RELEASED: &[(Backend, i64, &str)] = &[
+    (Backend::Sqlite, 1, "401b84adc8506f9c91f77a4fc28d6a7269481ee30a682a067428b3ee0cc76c929a9a18291f99d022fcdbc30987e1b80c"),
+    (Backend::Sqlite, 2, "cc3255179e83d128c2204f2d5a254d3bfc3944fec00941ca8ee2492c6952a8769f6cf6e7832f971af8948c8db6c87377"),
+    (Backend::Sqlite, 3, "f86859854e8985ac5500104ba5cfe5acaed6195e6708f18caf4efbb2939679b13c3ba44d0d362367f810b9011fdda018"),
+    (Backend::Postgres, 1, "ad870ee8453493d0ff470888487062cd38651ff2c50be03e048969290e57986faf662ec9af75569effda4138937c4717"),
+    (Backend::Postgres, 2, "4aaac342c5ff37694cf70e3f11d2134a0a16017da99536fa08f9df8cb579b63fbfad1058187fbb2ea531d853c7ad0078"),
+    (Backend::Postgres, 3, "f86859854e8985ac5500104ba5cfe5acaed6195e6708f18caf4efbb2939679b13c3ba44d0d362367f810b9011fdda018"),
+];
+
+#[test]
+fn released_migrations_keep_their_checksums() {
+    for (backend, version, expected) in RELEASED {
+        let (_, _, sql) = rendered(*backend)
+            .into_iter()
+            .find(|(v, _, _)| v == version)
+            .unwrap_or_else(|| panic!("migration {version} is gone"));
         assert_eq!(
-            normalize(&sqlite),
-            normalize(&postgres),
-            "{name} differs beyond dialect spelling"
+            hex::encode(Sha384::digest(sql.as_bytes())),
+            *expected,
+            "{backend:?} migration {version} changed after release: add a new migration instead"
         );
     }
 }

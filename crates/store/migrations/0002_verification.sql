@@ -4,7 +4,7 @@ ALTER TABLE bank_accounts ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 -- Verification rounds: micro-deposits and instant (or ACH-fallback) coded credits.
 CREATE TABLE verifications (
     -- Rounds are ordered by seq: several can share a timestamp.
-    seq               BIGSERIAL PRIMARY KEY,
+    seq               {{serial_key}},
     verification_id   TEXT NOT NULL UNIQUE,
     bank_account_id   TEXT NOT NULL REFERENCES bank_accounts (bank_account_id),
     account_id        TEXT NOT NULL,
@@ -56,7 +56,7 @@ CREATE INDEX instant_credits_open ON instant_credits (status, updated_on);
 
 -- The webhook outbox: written in the same transaction as the change it describes.
 CREATE TABLE events (
-    seq        BIGSERIAL PRIMARY KEY,
+    seq        {{serial_key}},
     event_id   TEXT NOT NULL UNIQUE,
     tenant_id  TEXT NOT NULL,
     event_type TEXT NOT NULL,
@@ -67,7 +67,7 @@ CREATE INDEX events_by_tenant ON events (tenant_id, seq);
 
 -- The simulated bank network's statements, keyed by account fingerprint (never the number).
 CREATE TABLE simulator_transactions (
-    seq            BIGSERIAL PRIMARY KEY,
+    seq            {{serial_key}},
     reference      TEXT NOT NULL UNIQUE,
     fingerprint    TEXT NOT NULL,
     routing_number TEXT NOT NULL,

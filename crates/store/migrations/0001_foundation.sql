@@ -49,7 +49,7 @@ CREATE TABLE bank_accounts (
     routing_number            TEXT NOT NULL,
     last_four                 TEXT NOT NULL,
     account_number_key_id     TEXT NOT NULL,
-    account_number_ciphertext BLOB NOT NULL,
+    account_number_ciphertext {{bytes}} NOT NULL,
     created_on                BIGINT NOT NULL,
     updated_on                BIGINT NOT NULL,
     disabled_on               BIGINT
