@@ -19,4 +19,4 @@ mod service;
 pub use accounts::{Enrolled, Holder, NewAccount, Tenant};
 pub use link::{LinkError, LinkField, LinkProblem, LinkReason, LinkRequest};
 pub use rules::Refusal;
-pub use service::{Engine, EngineConfig, EngineError, Target};
+pub use service::{Engine, EngineConfig, EngineError, ErrorClass, Target};

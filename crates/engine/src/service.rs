@@ -58,7 +58,41 @@ impl From<StoreError> for EngineError {
     }
 }
 
+/// What an [`EngineError`] means to an API client, for dialects to give their own shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// No such resource, or nothing of the kind to act on.
+    NotFound,
+    /// The resource's state does not allow the request.
+    Refused,
+    /// The request's details are invalid (each problem names its field).
+    Invalid,
+    /// Something with this identity already exists.
+    Conflict,
+    /// Too much concurrent activity; retrying is safe.
+    Busy,
+    /// Our fault, not the caller's.
+    Internal,
+}
+
 impl EngineError {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            EngineError::NotFound(_) => ErrorClass::NotFound,
+            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. } => {
+                if r.is_not_found() {
+                    ErrorClass::NotFound
+                } else {
+                    ErrorClass::Refused
+                }
+            }
+            EngineError::Link(_) => ErrorClass::Invalid,
+            EngineError::Conflict(_) => ErrorClass::Conflict,
+            EngineError::Busy => ErrorClass::Busy,
+            EngineError::Store(_) | EngineError::Crypto(_) => ErrorClass::Internal,
+        }
+    }
+
     /// The refusal, whichever bank account it is about.
     pub fn refusal(&self) -> Option<&Refusal> {
         match self {

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use pennydrop_engine::{EngineError, LinkError, LinkField};
+use pennydrop_engine::{EngineError, ErrorClass, LinkError, LinkField};
 use serde_json::{json, Map, Value};
 
 #[derive(Debug)]
@@ -107,20 +107,15 @@ impl IntoResponse for FinicityError {
 
 impl From<EngineError> for FinicityError {
     fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::NotFound(_) => Self::account_not_found(),
-            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. }
-                if r.is_not_found() =>
-            {
-                Self::not_found(NO_ROUNDS)
-            }
-            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. } => {
-                Self::bad_request("3200001", r.to_string())
-            }
-            EngineError::Link(l) => Self::link(&l),
-            EngineError::Conflict(m) => Self::conflict(format!("{m} already exists")),
-            EngineError::Busy => Self::busy(),
-            other @ (EngineError::Store(_) | EngineError::Crypto(_)) => Self::internal(other),
+        let refused = e.refusal().is_some();
+        match (e.class(), e) {
+            (ErrorClass::NotFound, _) if refused => Self::not_found(NO_ROUNDS),
+            (ErrorClass::NotFound, _) => Self::account_not_found(),
+            (ErrorClass::Refused, e) => Self::bad_request("3200001", e.to_string()),
+            (ErrorClass::Invalid, EngineError::Link(l)) => Self::link(&l),
+            (ErrorClass::Conflict, e) => Self::conflict(e.to_string()),
+            (ErrorClass::Busy, _) => Self::busy(),
+            (_, e) => Self::internal(e),
         }
     }
 }

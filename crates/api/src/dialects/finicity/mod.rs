@@ -167,13 +167,9 @@ fn check_customer_id(customer_id: &str) -> FinicityResult<()> {
     Ok(())
 }
 
-/// The bank account `account_id` of the customer `customer_id`.
-async fn target(
-    state: &AppState,
-    tenant: Tenant,
-    customer_id: &str,
-    account_id: &str,
-) -> FinicityResult<Target> {
+/// The bank account `account_id` of the customer `customer_id`, from the path.
+async fn target(state: &AppState, tenant: Tenant, path: (&str, &str)) -> FinicityResult<Target> {
+    let (customer_id, account_id) = path;
     let customer = state
         .engine
         .account_by_foreign_id(tenant, customer_id)
@@ -266,7 +262,7 @@ async fn details(
     Partner { caller }: Partner,
     Path((customer_id, account_id)): Path<(String, String)>,
 ) -> FinicityResult<Json<Value>> {
-    let t = target(&state, caller.tenant(), &customer_id, &account_id).await?;
+    let t = target(&state, caller.tenant(), (&customer_id, &account_id)).await?;
     let (snap, round) = latest_round(&state, &t).await?;
     Ok(Json(json!({
         "status": status::status(&round),
@@ -326,7 +322,7 @@ async fn verify(
     body: Bytes,
 ) -> FinicityResult<Json<Value>> {
     let amounts = wire::parse_amounts(&body)?;
-    let t = target(&state, caller.tenant(), &customer_id, &account_id).await?;
+    let t = target(&state, caller.tenant(), (&customer_id, &account_id)).await?;
     let outcome = state.engine.complete_micro_deposits(&t, amounts).await;
     let (_, round) = latest_round(&state, &t).await?;
     match outcome {

@@ -3,7 +3,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use pennydrop_engine::EngineError;
+use pennydrop_engine::{EngineError, ErrorClass};
 use serde_json::{json, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,22 +45,14 @@ impl ApiError {
 
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::NotFound(m) => ApiError::NotFound(m),
-            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. }
-                if r.is_not_found() =>
-            {
-                ApiError::NotFound(r.to_string())
+        let message = e.to_string();
+        match e.class() {
+            ErrorClass::NotFound => ApiError::NotFound(message),
+            ErrorClass::Refused | ErrorClass::Conflict | ErrorClass::Busy => {
+                ApiError::Conflict(message)
             }
-            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. } => {
-                ApiError::Conflict(r.to_string())
-            }
-            EngineError::Link(l) => ApiError::validation("account", l.to_string()),
-            EngineError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
-            EngineError::Busy => ApiError::Conflict(EngineError::Busy.to_string()),
-            other @ (EngineError::Store(_) | EngineError::Crypto(_)) => {
-                ApiError::Internal(other.to_string())
-            }
+            ErrorClass::Invalid => ApiError::validation("account", message),
+            ErrorClass::Internal => ApiError::Internal(message),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use pennydrop_engine::{EngineError, LinkError, LinkField};
+use pennydrop_engine::{EngineError, ErrorClass, LinkError, LinkField};
 use serde_json::{json, Value};
 
 use super::record::{MX_CONFLICTED, MX_REJECTED};
@@ -200,20 +200,17 @@ impl MxError {
 
 impl From<EngineError> for MxError {
     fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::NotFound(m) => MxError::not_found(m),
-            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. }
-                if r.is_not_found() =>
-            {
-                MxError::not_found(r.to_string())
+        if let EngineError::Link(l) = &e {
+            return MxError::link(l);
+        }
+        let message = e.to_string();
+        match e.class() {
+            ErrorClass::NotFound => MxError::not_found(message),
+            ErrorClass::Refused | ErrorClass::Conflict | ErrorClass::Busy => {
+                MxError::conflict(message)
             }
-            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. } => {
-                MxError::conflict(r.to_string())
-            }
-            EngineError::Link(l) => MxError::link(&l),
-            EngineError::Conflict(what) => MxError::conflict(format!("{what} already exists")),
-            EngineError::Busy => MxError::conflict(EngineError::Busy.to_string()),
-            other @ (EngineError::Store(_) | EngineError::Crypto(_)) => MxError::internal(other),
+            ErrorClass::Invalid => MxError::rejected(message),
+            ErrorClass::Internal => MxError::internal(message),
         }
     }
 }

@@ -20,7 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Router;
 use jiff::SignedDuration;
-use pennydrop_core::model::BankAccount;
+use pennydrop_core::model::{Account, BankAccount};
 use pennydrop_engine::access::Caller;
 use pennydrop_engine::accounts::micro_round;
 use pennydrop_engine::rules::Refusal;
@@ -171,6 +171,39 @@ fn page_of(items: Vec<Value>, page: usize, per_page: usize) -> (Vec<Value>, Valu
         slice,
         json!({"current_page": page, "per_page": per_page, "total_entries": total, "total_pages": pages}),
     )
+}
+
+/// A page of micro-deposits, in MX's list shape.
+fn micro_deposit_page(items: Vec<Value>, (page, per_page): (usize, usize)) -> (StatusCode, Value) {
+    let (items, pagination) = page_of(items, page, per_page);
+    (
+        StatusCode::OK,
+        json!({"micro_deposits": items, "pagination": pagination}),
+    )
+}
+
+/// The records of an account's active bank accounts; with `started_only`, only those that
+/// had micro-deposits (the others are not MX micro-deposits).
+async fn account_records(
+    state: &AppState,
+    tenant: Tenant,
+    account: &Account,
+    started_only: bool,
+) -> MxResult<Vec<Record>> {
+    let mut out = Vec::new();
+    for b in state
+        .engine
+        .bank_accounts(tenant, account.account_id)
+        .await?
+    {
+        let snap = state.engine.snapshot(&tenant.target_of(&b)).await?;
+        let round = micro_round(&snap);
+        if started_only && round.is_none() {
+            continue;
+        }
+        out.push(bank_record(Some(account), &snap.bank_account, round));
+    }
+    Ok(out)
 }
 
 /// The link request of a micro-deposit request; refuses missing details in MX's words.

@@ -2,20 +2,18 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use pennydrop_core::model::{Account, BankAccount};
-use pennydrop_engine::accounts::micro_round;
 use pennydrop_engine::{EngineError, Holder, NewAccount, Tenant};
-use serde_json::json;
 use std::collections::HashMap;
 
 use super::error::{render, Dialect, MxError, MxResult};
-use super::record::{bank_record, nexus_json, preinitiated_record, profile_person, Record};
+use super::record::{nexus_json, nexus_one, preinitiated_record, profile_person, Record};
 use super::wire::{MicroDepositBody, Request};
 use super::{
-    link_request, nexus_caller, page_of, pagination, parse_guid, record_of, start, verify,
-    MAX_SCAN, NEXUS_FOREIGN_PREFIX,
+    account_records, link_request, micro_deposit_page, nexus_caller, pagination, parse_guid,
+    record_of, start, verify, MAX_SCAN, NEXUS_FOREIGN_PREFIX,
 };
 use crate::AppState;
 
@@ -108,24 +106,13 @@ pub(super) async fn nexus_list(
             .await?;
         let mut items = Vec::new();
         for a in &accounts {
-            let banks = state.engine.bank_accounts(tenant, a.account_id).await?;
-            if banks.is_empty() {
+            let records = account_records(&state, tenant, a, false).await?;
+            if records.is_empty() {
                 items.push(nexus_json(&preinitiated_record(a)));
             }
-            for b in &banks {
-                let snap = state.engine.snapshot(&tenant.target_of(b)).await?;
-                items.push(nexus_json(&bank_record(
-                    Some(a),
-                    &snap.bank_account,
-                    micro_round(&snap),
-                )));
-            }
+            items.extend(records.iter().map(nexus_json));
         }
-        let (items, pagination) = page_of(items, page, per_page);
-        Ok((
-            StatusCode::OK,
-            json!({"micro_deposits": items, "pagination": pagination}),
-        ))
+        Ok(micro_deposit_page(items, (page, per_page)))
     }
     .await;
     render(Dialect::Nexus, &headers, result)
@@ -142,10 +129,7 @@ pub(super) async fn nexus_get(
             NexusTarget::Bank(b) => record_of(&state, tenant, &b).await?,
             NexusTarget::Preinitiated(a) => preinitiated_record(&a),
         };
-        Ok((
-            StatusCode::OK,
-            json!({"micro_deposit": nexus_json(&record)}),
-        ))
+        Ok(nexus_one(&record))
     }
     .await;
     render(Dialect::Nexus, &headers, result)
@@ -220,10 +204,7 @@ pub(super) async fn nexus_create(
         } else {
             preinitiate(&state, tenant, &request).await?
         };
-        Ok((
-            StatusCode::OK,
-            json!({"micro_deposit": nexus_json(&record)}),
-        ))
+        Ok(nexus_one(&record))
     }
     .await;
     render(Dialect::Nexus, &headers, result)
@@ -261,7 +242,7 @@ pub(super) async fn nexus_put(
                 ))
             }
         };
-        Ok((StatusCode::OK, json!({"micro_deposit": nexus_json(&record)})))
+        Ok(nexus_one(&record))
     }
     .await;
     render(Dialect::Nexus, &headers, result)

@@ -5,17 +5,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pennydrop_core::model::{Account, BankAccount};
-use pennydrop_engine::accounts::micro_round;
 use pennydrop_engine::{EngineError, Holder, NewAccount, Tenant};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
 use super::error::{render, Dialect, MxError, MxResult};
-use super::record::{bank_record, platform_json, profile_person, user_guid};
+use super::record::{platform_json, platform_one, profile_person, user_guid};
 use super::wire::{MicroDepositBody, UserBody};
 use super::{
-    link_request, page_of, pagination, parse_guid, platform_caller, record_of, start, tenant_bank,
-    verify, MAX_SCAN, NEXUS_FOREIGN_PREFIX, USER_MARK,
+    account_records, link_request, micro_deposit_page, page_of, pagination, parse_guid,
+    platform_caller, record_of, start, tenant_bank, verify, MAX_SCAN, NEXUS_FOREIGN_PREFIX,
+    USER_MARK,
 };
 use crate::AppState;
 
@@ -131,27 +131,9 @@ pub(super) async fn platform_list(
         let tenant = platform_caller(&state, &headers).await?;
         let (page, per_page) = pagination(&query)?;
         let account = find_user(&state, tenant, &user).await?;
-        let banks = state
-            .engine
-            .bank_accounts(tenant, account.account_id)
-            .await?;
-        let mut items = Vec::new();
-        for b in &banks {
-            let snap = state.engine.snapshot(&tenant.target_of(b)).await?;
-            // Only bank accounts that had micro-deposits are MX micro-deposits.
-            if let Some(round) = micro_round(&snap) {
-                items.push(platform_json(&bank_record(
-                    Some(&account),
-                    &snap.bank_account,
-                    Some(round),
-                )));
-            }
-        }
-        let (items, pagination) = page_of(items, page, per_page);
-        Ok((
-            StatusCode::OK,
-            json!({"micro_deposits": items, "pagination": pagination}),
-        ))
+        let records = account_records(&state, tenant, &account, true).await?;
+        let items = records.iter().map(platform_json).collect();
+        Ok(micro_deposit_page(items, (page, per_page)))
     }
     .await;
     render(Dialect::Platform, &headers, result)
@@ -174,10 +156,7 @@ pub(super) async fn platform_create(
         if request.email.is_some() {
             record.email = request.email.clone();
         }
-        Ok((
-            StatusCode::OK,
-            json!({"micro_deposit": platform_json(&record)}),
-        ))
+        Ok(platform_one(&record))
     }
     .await;
     render(Dialect::Platform, &headers, result)
@@ -208,10 +187,7 @@ pub(super) async fn platform_get(
         let tenant = platform_caller(&state, &headers).await?;
         let (_, b) = user_bank(&state, tenant, &user, &guid).await?;
         let record = record_of(&state, tenant, &b).await?;
-        Ok((
-            StatusCode::OK,
-            json!({"micro_deposit": platform_json(&record)}),
-        ))
+        Ok(platform_one(&record))
     }
     .await;
     render(Dialect::Platform, &headers, result)
@@ -256,10 +232,7 @@ pub(super) async fn platform_verify(
         let b = tenant_bank(&state, tenant, id, &guid).await?;
         let fields = MicroDepositBody::parse(&body, false)?;
         let record = verify(&state, tenant, &b, &fields).await?;
-        Ok((
-            StatusCode::OK,
-            json!({"micro_deposit": platform_json(&record)}),
-        ))
+        Ok(platform_one(&record))
     }
     .await;
     render(Dialect::Platform, &headers, result)

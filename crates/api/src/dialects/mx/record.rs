@@ -162,6 +162,22 @@ pub fn platform_json(r: &Record) -> Value {
     Value::Object(m)
 }
 
+/// A Platform answer holding one micro-deposit.
+pub fn platform_one(r: &Record) -> (axum::http::StatusCode, Value) {
+    (
+        axum::http::StatusCode::OK,
+        json!({"micro_deposit": platform_json(r)}),
+    )
+}
+
+/// A Nexus answer holding one micro-deposit.
+pub fn nexus_one(r: &Record) -> (axum::http::StatusCode, Value) {
+    (
+        axum::http::StatusCode::OK,
+        json!({"micro_deposit": nexus_json(r)}),
+    )
+}
+
 /// Nexus: integer `status` + `status_name`, integer `account_type` + `account_type_name`;
 /// every documented field is present, null when unknown.
 pub fn nexus_json(r: &Record) -> Value {
