@@ -23,13 +23,11 @@ impl RoutingNumber {
         if s.len() != 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(RoutingNumberError::Format);
         }
-        let digits: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
-        if check_digit(&digits[..8]) != digits[8] {
+        // The ABA rules have one home, the pure `nacha` crate.
+        if nacha::check_digit(&s[..8]) != Some(s.as_bytes()[8] - b'0') {
             return Err(RoutingNumberError::CheckDigit(s.to_string()));
         }
-        let prefix = digits[0] * 10 + digits[1];
-        let valid_prefix = matches!(prefix, 0..=12 | 21..=32 | 61..=72 | 80);
-        if !valid_prefix {
+        if !nacha::valid_prefix(s) {
             return Err(RoutingNumberError::Prefix(s.to_string()));
         }
         Ok(Self(s.to_string()))
@@ -38,13 +36,6 @@ impl RoutingNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// ABA check digit of the first eight digits: weights 3 7 1 repeating.
-pub fn check_digit(first_eight: &[u32]) -> u32 {
-    const WEIGHTS: [u32; 8] = [3, 7, 1, 3, 7, 1, 3, 7];
-    let sum: u32 = first_eight.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
-    (10 - sum % 10) % 10
 }
 
 impl fmt::Display for RoutingNumber {
@@ -102,7 +93,7 @@ mod tests {
     #[test]
     fn worked_example_from_the_reference() {
         assert!(RoutingNumber::parse("231380104").is_ok());
-        assert_eq!(check_digit(&[2, 3, 1, 3, 8, 0, 1, 0]), 4);
+        assert_eq!(nacha::check_digit("23138010"), Some(4));
     }
 
     #[test]
@@ -134,7 +125,7 @@ mod tests {
             Err(RoutingNumberError::CheckDigit("123456789".into()))
         );
         // 50 is not a Federal Reserve prefix; 500000008 has a valid check digit.
-        assert_eq!(check_digit(&[5, 0, 0, 0, 0, 0, 0, 0]), 5);
+        assert_eq!(nacha::check_digit("50000000"), Some(5));
         assert_eq!(
             RoutingNumber::parse("500000005"),
             Err(RoutingNumberError::Prefix("500000005".into()))

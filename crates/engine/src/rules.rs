@@ -677,25 +677,6 @@ pub fn credit_answered(
     change
 }
 
-/// The verification's money left in a NACHA file: it can now be completed. Only a verification
-/// still `new` moves.
-pub fn credits_sent(snap: &Snapshot, verification_id: Uuid, now: Timestamp) -> Option<Change> {
-    let v = snap
-        .verifications
-        .iter()
-        .find(|v| v.verification_id == verification_id)?;
-    if v.status != VerificationStatus::New {
-        return None;
-    }
-    let mut change = Change::new(snap, now);
-    let mut sent = v.clone();
-    sent.status = VerificationStatus::SentCredit;
-    sent.sent_on = Some(now);
-    sent.updated_on = now;
-    change.update_verification = Some(sent);
-    Some(change)
-}
-
 /// What an instant rail rejection code means, for `exceptionDetails.description`.
 pub fn rejection_details(network: InstantNetwork, code: &str) -> (ExceptionDetails, StatusReason) {
     let meaning = match code {

@@ -194,9 +194,10 @@ impl Engine {
         self.random.as_ref()
     }
 
-    /// A fresh ID from the engine's source of randomness (so seeded runs replay).
-    pub fn new_id(&self) -> Uuid {
-        pennydrop_core::random::uuid(self.random.as_ref())
+    /// An independent source of randomness for a component working beside the engine (the
+    /// ACH rail), derived from the engine's, so seeded runs replay.
+    pub fn fork_random(&self, label: &str) -> Arc<dyn Random> {
+        self.random.fork(label)
     }
 
     pub(crate) fn rng(&self) -> Rng<'_> {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::{AccountFilter, CutoffClaim, LinkOutcome, Store, StoreError};
+use crate::{AccountFilter, CutoffClaim, FileIdentity, LinkOutcome, Store, StoreError};
 
 fn t0() -> Timestamp {
     "2026-11-23T15:00:00Z"
@@ -118,6 +118,18 @@ pub async fn run_all(store: Arc<dyn Store>) {
     returns_nocs_and_inbound_files(s).await;
 }
 
+/// Names files by the day's count, so the suite sees the count the store passes.
+fn test_file_identity(claim: &CutoffClaim, files_today: i64) -> FileIdentity {
+    let modifier = char::from(b'A' + u8::try_from(files_today % 26).unwrap_or(0));
+    FileIdentity {
+        modifier,
+        name: format!(
+            "{}-{files_today}-{}.ach",
+            claim.file_name_prefix, claim.file_id
+        ),
+    }
+}
+
 fn claim(due_by: Timestamp, window: Option<Timestamp>) -> CutoffClaim {
     let day_start: Timestamp = "2026-11-23T05:00:00Z"
         .parse()
@@ -131,6 +143,7 @@ fn claim(due_by: Timestamp, window: Option<Timestamp>) -> CutoffClaim {
         day_start,
         day_end: day_start + SignedDuration::from_hours(24),
         file_name_prefix: "TEST-20261123".into(),
+        name_file: test_file_identity,
         writer: "node-a".into(),
     }
 }

@@ -1009,15 +1009,14 @@ macro_rules! sql_store {
                     .fetch_one(&mut *tx)
                     .await.db()?;
                 let files_today: i64 = today.try_get("n").db()?;
-                const MODIFIERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-                let modifier = char::from(MODIFIERS[usize::try_from(files_today).unwrap_or(0) % MODIFIERS.len()]);
+                let identity = (claim.name_file)(claim, files_today);
                 let file = AchFile {
                     file_id: claim.file_id,
-                    file_name: format!("{}-{modifier}-{}.ach", claim.file_name_prefix, &claim.file_id.simple().to_string()[..8]),
+                    file_name: identity.name,
                     created_on: claim.now,
                     window_at: claim.window_at,
                     effective_date: claim.effective_date,
-                    file_id_modifier: modifier,
+                    file_id_modifier: identity.modifier,
                     entry_count: count,
                     total_credit_cents: due.try_get("credits").db()?,
                     total_debit_cents: due.try_get("debits").db()?,

@@ -340,10 +340,21 @@ pub struct CutoffClaim {
     /// Start and end of the creation day, for the rotating file ID modifier.
     pub day_start: Timestamp,
     pub day_end: Timestamp,
-    /// The file name starts with this; the modifier and a short ID follow.
+    /// The file name starts with this (the ODFI's company and the creation time).
     pub file_name_prefix: String,
+    /// Names the file from the claim and the number of files already created that day: the
+    /// file ID modifier and the file name. The rule belongs to the ACH rail; the store calls
+    /// it inside the claim, where that count is exact.
+    pub name_file: fn(&CutoffClaim, i64) -> FileIdentity,
     /// The node claiming the file; it alone writes the file until the lease runs out.
     pub writer: String,
+}
+
+/// A file's name and its file ID modifier (`A`-`Z`, `0`-`9`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileIdentity {
+    pub modifier: char,
+    pub name: String,
 }
 
 /// Nacha phase-2 monitoring figures for one tenant.

@@ -3,6 +3,7 @@
 
 use pennydrop_core::model::{AchFile, BankAccountType, FileEntry, HolderType};
 use pennydrop_core::AccountNumber;
+use pennydrop_engine::ports::{CutoffClaim, FileIdentity};
 use pennydrop_engine::returns::CorrectedData;
 use std::collections::BTreeMap;
 
@@ -64,6 +65,28 @@ pub fn file_name_stem(company: &str) -> String {
         "ACH".into()
     } else {
         stem
+    }
+}
+
+/// The start of a file's name: the company stem and the creation time (New York).
+pub fn file_name_prefix(company: &str, created: &jiff::Zoned) -> String {
+    format!(
+        "{}-{}",
+        file_name_stem(company),
+        created.strftime("%Y%m%d-%H%M%S")
+    )
+}
+
+/// The file ID modifier rotates `A`-`Z`, `0`-`9` through the day's files; the name is the
+/// prefix, the modifier and a short file ID: `PENNYDROP-20261123-141500-A-1a2b3c4d.ach`.
+pub fn file_identity(claim: &CutoffClaim, files_today: i64) -> FileIdentity {
+    const MODIFIERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let index = usize::try_from(files_today).unwrap_or(0) % MODIFIERS.len();
+    let modifier = char::from(MODIFIERS[index]);
+    let short_id = &claim.file_id.simple().to_string()[..8];
+    FileIdentity {
+        modifier,
+        name: format!("{}-{modifier}-{short_id}.ach", claim.file_name_prefix),
     }
 }
 

@@ -5,7 +5,8 @@
 //! delivered twice is applied once.
 
 use pennydrop_core::model::{InboundFile, InboundStatus};
-use pennydrop_core::Clock;
+use pennydrop_core::random::uuid;
+use pennydrop_core::{Clock, Random};
 use pennydrop_engine::ports::Store;
 use pennydrop_engine::Engine;
 use sha2::{Digest, Sha256};
@@ -20,6 +21,7 @@ pub async fn process(
     store: &dyn Store,
     engine: &Engine,
     clock: &dyn Clock,
+    random: &dyn Random,
     dirs: &AchDirs,
 ) -> Result<InboxReport, AchError> {
     let mut report = InboxReport::default();
@@ -45,7 +47,7 @@ pub async fn process(
                 tracing::error!(file = %name, error = %reason, "inbound ACH file quarantined");
                 store
                     .record_inbound(&InboundFile {
-                        inbound_id: engine.new_id(),
+                        inbound_id: uuid(random),
                         file_name: name,
                         sha256,
                         received_on: clock.now(),
@@ -83,7 +85,7 @@ pub async fn process(
         tracing::info!(file = %name, returns, nocs, "inbound ACH file applied");
         store
             .record_inbound(&InboundFile {
-                inbound_id: engine.new_id(),
+                inbound_id: uuid(random),
                 file_name: name,
                 sha256,
                 received_on: clock.now(),

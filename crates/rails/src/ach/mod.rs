@@ -16,7 +16,8 @@ use jiff::{SignedDuration, Timestamp};
 use pennydrop_calendar::{banking_day_on_or_after, new_york_tz, CutoffSchedule, Window};
 use pennydrop_core::crypto::Vault;
 use pennydrop_core::model::{AchFile, AchFileStatus};
-use pennydrop_core::{AccountNumber, Clock};
+use pennydrop_core::random::uuid;
+use pennydrop_core::{AccountNumber, Clock, Random};
 use pennydrop_engine::ports::{AchOperator, CutoffReport, RailError};
 use pennydrop_engine::ports::{CutoffClaim, Store, StoreError};
 use pennydrop_engine::Engine;
@@ -80,6 +81,8 @@ pub struct AchRail {
     engine: Arc<Engine>,
     config: AchConfig,
     dirs: AchDirs,
+    /// Where file and inbound IDs come from (forked from the engine's source).
+    random: Arc<dyn Random>,
     /// The receiving side that reads the outbox directly (the simulated network), if any.
     bank: Option<Arc<dyn ReceivingBank>>,
     /// One cutoff at a time within this process (the store serializes across processes).
@@ -103,7 +106,9 @@ impl AchRail {
         bank: Option<Arc<dyn ReceivingBank>>,
     ) -> Result<Self, AchError> {
         dirs.create()?;
+        let random = engine.fork_random("ach-rail");
         Ok(Self {
+            random,
             store,
             vault,
             clock,
@@ -155,18 +160,15 @@ impl AchRail {
             .map(|z| z.timestamp())
             .unwrap_or(now - SignedDuration::from_hours(24));
         let claim = CutoffClaim {
-            file_id: self.engine.new_id(),
+            file_id: uuid(self.random.as_ref()),
             now,
             window_at,
             due_by,
             effective_date,
             day_start,
             day_end: day_start + SignedDuration::from_hours(24),
-            file_name_prefix: format!(
-                "{}-{}",
-                build::file_name_stem(&self.config.odfi.company_name),
-                local.strftime("%Y%m%d-%H%M%S")
-            ),
+            file_name_prefix: build::file_name_prefix(&self.config.odfi.company_name, &local),
+            name_file: build::file_identity,
             writer: self.config.node_id.clone(),
         };
         let Some(file) = self.store.claim_cutoff(&claim).await? else {
@@ -344,6 +346,7 @@ impl AchRail {
             self.store.as_ref(),
             &self.engine,
             self.clock.as_ref(),
+            self.random.as_ref(),
             &self.dirs,
         )
         .await
