@@ -34,39 +34,7 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the service.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "PENNYDROP_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[command(flatten)]
-        storage: StorageArgs,
-        /// FedACH participant directory file (155-character lines). Without it a small bundled
-        /// sample names a few banks and unknown routing numbers get an empty bankName.
-        #[arg(long, env = "PENNYDROP_FEDACH_DIRECTORY")]
-        fedach_directory: Option<PathBuf>,
-        /// Run the simulated bank network (instant rail and statements).
-        #[arg(long, env = "PENNYDROP_SIMULATOR", default_value_t = true, action = clap::ArgAction::Set)]
-        simulator: bool,
-        /// ACH cutoff windows, wall-clock times in America/New_York on banking days.
-        #[arg(
-            long,
-            env = "PENNYDROP_CUTOFF_WINDOWS",
-            default_value = "10:00,14:15,16:15"
-        )]
-        cutoff_windows: String,
-        /// Company name on the holder's statement (RTP debtor name, ACH company name).
-        #[arg(long, env = "PENNYDROP_COMPANY_NAME", default_value = "PENNYDROP")]
-        company_name: String,
-        /// Comma-separated routing numbers the simulated network reaches over RTP (default: the
-        /// simulated bank and a few large banks).
-        #[arg(long, env = "PENNYDROP_INSTANT_ROUTING_NUMBERS", value_delimiter = ',')]
-        instant_routing_numbers: Option<Vec<String>>,
-        /// Seconds between background expiry sweeps.
-        #[arg(long, env = "PENNYDROP_EXPIRY_SWEEP_SECONDS", default_value_t = 60)]
-        expiry_sweep_seconds: u64,
-        #[command(flatten)]
-        ach: AchArgs,
-    },
+    Serve(ServeArgs),
     /// The ACH rail: cutoffs and NACHA files.
     #[command(subcommand)]
     Ach(AchCommand),
@@ -81,6 +49,41 @@ enum Command {
     /// Manage API keys.
     #[command(name = "api-keys", subcommand)]
     ApiKeys(ApiKeysCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PENNYDROP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// FedACH participant directory file (155-character lines). Without it a small bundled
+    /// sample names a few banks and unknown routing numbers get an empty bankName.
+    #[arg(long, env = "PENNYDROP_FEDACH_DIRECTORY")]
+    pub fedach_directory: Option<PathBuf>,
+    /// Run the simulated bank network (instant rail and statements).
+    #[arg(long, env = "PENNYDROP_SIMULATOR", default_value_t = true, action = clap::ArgAction::Set)]
+    pub simulator: bool,
+    /// ACH cutoff windows, wall-clock times in America/New_York on banking days.
+    #[arg(
+        long,
+        env = "PENNYDROP_CUTOFF_WINDOWS",
+        default_value = "10:00,14:15,16:15"
+    )]
+    pub cutoff_windows: String,
+    /// Company name on the holder's statement (RTP debtor name, ACH company name).
+    #[arg(long, env = "PENNYDROP_COMPANY_NAME", default_value = "PENNYDROP")]
+    pub company_name: String,
+    /// Comma-separated routing numbers the simulated network reaches over RTP (default: the
+    /// simulated bank and a few large banks).
+    #[arg(long, env = "PENNYDROP_INSTANT_ROUTING_NUMBERS", value_delimiter = ',')]
+    pub instant_routing_numbers: Option<Vec<String>>,
+    /// Seconds between background expiry sweeps.
+    #[arg(long, env = "PENNYDROP_EXPIRY_SWEEP_SECONDS", default_value_t = 60)]
+    pub expiry_sweep_seconds: u64,
+    #[command(flatten)]
+    pub ach: AchArgs,
 }
 
 // Parsed once per process; boxing the large variant would buy nothing.
@@ -205,149 +208,167 @@ async fn shutdown_signal() {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    let clock = SystemClock;
     match cli.command {
-        Command::Serve {
-            listen,
-            storage,
-            fedach_directory,
-            simulator,
-            cutoff_windows,
-            company_name,
-            instant_routing_numbers,
-            expiry_sweep_seconds,
-            ach,
-        } => {
-            let mut config = AppConfig::new(storage);
-            config.fedach_directory = fedach_directory;
-            config.simulator = simulator;
-            config.engine.schedule =
-                CutoffSchedule::parse(&cutoff_windows).context("--cutoff-windows")?;
-            config.engine.company_name = company_name;
-            if let Some(list) = &instant_routing_numbers {
-                for r in list {
-                    RoutingNumber::parse(r)
-                        .with_context(|| format!("--instant-routing-numbers: {r}"))?;
-                }
-            }
-            config.instant_routing_numbers = instant_routing_numbers;
-            config.sweep_every = std::time::Duration::from_secs(expiry_sweep_seconds.max(1));
-            config.odfi = ach.odfi(&config.engine.company_name)?;
-            config.sftp = ach.sftp()?;
-            config.drop_dir = ach.ach_drop_dir.clone();
-            config.settlement_delay =
-                jiff::SignedDuration::from_secs(ach.settlement_delay_seconds.max(0));
-            let app = App::build(config).await?;
-            if let Some(key) = &app.bootstrap_key {
-                // Printed once, to the console only (never to the log): the secret is not stored.
-                println!("First start: created a sandbox API key. Keep the secret; it is not shown again.");
-                println!("{}", serde_json::to_string(key)?);
-                println!(
-                    "Try: curl -u '{}:{}' http://{}/accounts/{}",
-                    key.public_key, key.secret_key, listen, key.account_id
-                );
-            }
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| format!("binding {listen}"))?;
-            let address = listener.local_addr()?;
-            tracing::info!(%address, "pennydrop listening");
-            println!("listening on http://{address}");
-            app.serve(listener, shutdown_signal()).await?;
-            tracing::info!("stopped");
-        }
+        Command::Serve(args) => serve(args).await,
         Command::Simulator(SimulatorCommand::Statement {
             routing,
             account,
             storage,
-        }) => {
-            let store = open_store(&storage).await?;
-            let vault = pennydrop::config::load_vault(&storage.data_dir)?;
-            let routing = RoutingNumber::parse(&routing).context("--routing")?;
-            let account = AccountNumber::parse(&account).context("--account")?;
-            for line in store
-                .simulator_statement(&vault.fingerprint(&routing, &account))
-                .await?
-            {
-                println!("{}", serde_json::to_string(&line)?);
-            }
-        }
+        }) => statement(&routing, &account, &storage).await,
         Command::Ach(AchCommand::Cutoff {
             storage,
             ach,
             company_name,
             cutoff_windows,
-        }) => {
-            let mut config = AppConfig::new(storage);
-            config.engine.company_name = company_name;
-            config.engine.schedule =
-                CutoffSchedule::parse(&cutoff_windows).context("--cutoff-windows")?;
-            config.odfi = ach.odfi(&config.engine.company_name)?;
-            config.sftp = ach.sftp()?;
-            config.drop_dir = ach.ach_drop_dir.clone();
-            config.simulator = false;
-            let app = App::build(config).await?;
-            let rail = app.ach.clone();
-            rail.finish_pending().await?;
-            match rail.cutoff_now().await? {
-                Some(file) => println!(
-                    "{}",
-                    serde_json::json!({"fileID": file.file_id, "fileName": file.file_name, "entryCount": file.entry_count,
-                        "totalCreditCents": file.total_credit_cents, "totalDebitCents": file.total_debit_cents})
-                ),
-                None => eprintln!("nothing pending"),
-            }
-        }
-        Command::Ach(AchCommand::Inspect { file, json }) => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            match nacha::read_str(&text) {
-                Ok(parsed) => {
-                    let summary = nacha::summary(&parsed);
-                    if json {
-                        println!("{}", serde_json::to_string_pretty(&summary)?);
-                    } else {
-                        print!("{}", inspect_text(&summary));
-                    }
-                }
-                Err(e) => {
-                    eprintln!("{}: {e}", file.display());
-                    std::process::exit(1);
-                }
-            }
-        }
+        }) => cutoff(storage, &ach, company_name, &cutoff_windows).await,
+        Command::Ach(AchCommand::Inspect { file, json }) => inspect(&file, json),
         Command::Migrate { storage } => {
             open_store(&storage).await?;
             eprintln!(
                 "migrations applied to {}",
                 pennydrop::app::redact_url(&storage.database_url())
             );
+            Ok(())
         }
-        Command::ApiKeys(ApiKeysCommand::Create {
+        Command::ApiKeys(command) => api_keys(command).await,
+    }
+}
+
+/// `pennydrop serve`: configure, start, print the first-start key, serve until a signal.
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = AppConfig::new(args.storage);
+    config.fedach_directory = args.fedach_directory;
+    config.simulator = args.simulator;
+    config.engine.schedule =
+        CutoffSchedule::parse(&args.cutoff_windows).context("--cutoff-windows")?;
+    config.engine.company_name = args.company_name;
+    for r in args.instant_routing_numbers.iter().flatten() {
+        RoutingNumber::parse(r).with_context(|| format!("--instant-routing-numbers: {r}"))?;
+    }
+    config.instant_routing_numbers = args.instant_routing_numbers;
+    config.sweep_every = std::time::Duration::from_secs(args.expiry_sweep_seconds.max(1));
+    configure_ach(&mut config, &args.ach)?;
+    config.settlement_delay =
+        jiff::SignedDuration::from_secs(args.ach.settlement_delay_seconds.max(0));
+    let listen = args.listen;
+    let app = App::build(config).await?;
+    if let Some(key) = &app.bootstrap_key {
+        // Printed once, to the console only (never to the log): the secret is not stored.
+        println!("First start: created a sandbox API key. Keep the secret; it is not shown again.");
+        println!("{}", serde_json::to_string(key)?);
+        println!(
+            "Try: curl -u '{}:{}' http://{}/accounts/{}",
+            key.public_key, key.secret_key, listen, key.account_id
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "pennydrop listening");
+    println!("listening on http://{address}");
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The ODFI and the delivery transport from the ACH flags.
+fn configure_ach(config: &mut AppConfig, ach: &AchArgs) -> anyhow::Result<()> {
+    config.odfi = ach.odfi(&config.engine.company_name)?;
+    config.sftp = ach.sftp()?;
+    config.drop_dir = ach.ach_drop_dir.clone();
+    Ok(())
+}
+
+/// `pennydrop simulator statement`.
+async fn statement(routing: &str, account: &str, storage: &StorageArgs) -> anyhow::Result<()> {
+    let store = open_store(storage).await?;
+    let vault = pennydrop::config::load_vault(&storage.data_dir)?;
+    let routing = RoutingNumber::parse(routing).context("--routing")?;
+    let account = AccountNumber::parse(account).context("--account")?;
+    for line in store
+        .simulator_statement(&vault.fingerprint(&routing, &account))
+        .await?
+    {
+        println!("{}", serde_json::to_string(&line)?);
+    }
+    Ok(())
+}
+
+/// `pennydrop ach cutoff`: finish files left behind, then cut off everything pending.
+async fn cutoff(
+    storage: StorageArgs,
+    ach: &AchArgs,
+    company_name: String,
+    cutoff_windows: &str,
+) -> anyhow::Result<()> {
+    let mut config = AppConfig::new(storage);
+    config.engine.company_name = company_name;
+    config.engine.schedule = CutoffSchedule::parse(cutoff_windows).context("--cutoff-windows")?;
+    configure_ach(&mut config, ach)?;
+    config.simulator = false;
+    let app = App::build(config).await?;
+    let rail = app.ach.clone();
+    rail.finish_pending().await?;
+    match rail.cutoff_now().await? {
+        Some(file) => println!(
+            "{}",
+            serde_json::json!({"fileID": file.file_id, "fileName": file.file_name, "entryCount": file.entry_count,
+                "totalCreditCents": file.total_credit_cents, "totalDebitCents": file.total_debit_cents})
+        ),
+        None => eprintln!("nothing pending"),
+    }
+    Ok(())
+}
+
+/// `pennydrop ach inspect`: a summary, or the file's errors and exit status 1.
+fn inspect(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    match nacha::read_str(&text) {
+        Ok(parsed) => {
+            let summary = nacha::summary(&parsed);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", inspect_text(&summary));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `pennydrop api-keys create | list | revoke`.
+async fn api_keys(command: ApiKeysCommand) -> anyhow::Result<()> {
+    let clock = SystemClock;
+    match command {
+        ApiKeysCommand::Create {
             name,
             sandbox,
             account,
             operator,
             storage,
-        }) => {
+        } => {
             let store = open_store(&storage).await?;
+            let mode = if sandbox {
+                Mode::Sandbox
+            } else {
+                Mode::Production
+            };
             let created = match account {
                 Some(tenant) => add_key_to_tenant(store.as_ref(), &clock, &name, tenant).await?,
-                None => {
-                    let mode = if sandbox {
-                        Mode::Sandbox
-                    } else {
-                        Mode::Production
-                    };
-                    create_tenant_key(store.as_ref(), &clock, &OsRandom, &name, mode).await?
-                }
+                None => create_tenant_key(store.as_ref(), &clock, &OsRandom, &name, mode).await?,
             };
             if operator {
                 store.set_operator(&created.public_key, true).await?;
             }
             println!("{}", serde_json::to_string(&created)?);
         }
-        Command::ApiKeys(ApiKeysCommand::List { storage }) => {
+        ApiKeysCommand::List { storage } => {
             let store = open_store(&storage).await?;
             for key in store.list_api_keys().await? {
                 let line = serde_json::json!({
@@ -361,23 +382,22 @@ async fn main() -> anyhow::Result<()> {
                 println!("{line}");
             }
         }
-        Command::ApiKeys(ApiKeysCommand::Revoke {
+        ApiKeysCommand::Revoke {
             public_key,
             storage,
-        }) => {
+        } => {
             let store = open_store(&storage).await?;
-            if store.revoke_api_key(&public_key, clock.now()).await? {
-                eprintln!("revoked {public_key}");
-            } else {
+            if !store.revoke_api_key(&public_key, clock.now()).await? {
                 anyhow::bail!("no active API key {public_key}");
             }
+            eprintln!("revoked {public_key}");
         }
     }
     Ok(())
 }
 
 fn cents(c: u64) -> String {
-    format!("${}.{:02}", c / 100, c % 100)
+    pennydrop_core::money::dollars(i64::try_from(c).unwrap_or(i64::MAX))
 }
 
 /// A human-readable summary for `pennydrop ach inspect`.

@@ -157,201 +157,18 @@ impl FileBuilder {
 
     /// Computes every derived field and validates the file.
     pub fn build(self) -> Result<File, BuildError> {
-        let err = |batch: Option<usize>, entry: Option<usize>, e: FieldError| BuildError {
-            batch,
-            entry,
-            field: Some(e.field),
-            reason: e.reason,
-        };
-        let plain = |batch: Option<usize>, entry: Option<usize>, reason: String| BuildError {
-            batch,
-            entry,
-            field: None,
-            reason,
-        };
-
-        let p = &self.header;
-        let creation_time = Time::new(p.creation.hour(), p.creation.minute(), 0, 0)
-            .map_err(|e| plain(None, None, format!("creation time: {e}")))?;
-        let header = FileHeader {
-            immediate_destination: p.immediate_destination.trim().to_string(),
-            immediate_origin: norm(&p.immediate_origin),
-            creation_date: p.creation.date(),
-            creation_time: Some(creation_time),
-            file_id_modifier: p.file_id_modifier.to_ascii_uppercase(),
-            destination_name: norm(&p.destination_name),
-            origin_name: norm(&p.origin_name),
-            reference_code: norm(&p.reference_code),
-        };
-        header.validate().map_err(|e| err(None, None, e))?;
-
-        let mut traces: HashSet<String> = HashSet::new();
-        let mut next_seq: u64 = 1;
+        let header = file_header(&self.header)?;
+        let mut traces = Traces::default();
         let mut batches = Vec::with_capacity(self.batches.len());
         let mut file_totals = Totals::default();
         let mut records: u64 = 2;
-
-        for (bi, (bp, entries)) in self.batches.into_iter().enumerate() {
-            let bn = Some(bi + 1);
-            if entries.is_empty() {
-                return Err(plain(bn, None, "batch has no entries".into()));
-            }
-            let batch_number = u32::try_from(bi + 1)
-                .ok()
-                .filter(|n| *n <= 9_999_999)
-                .ok_or_else(|| plain(bn, None, "more than 9999999 batches".into()))?;
-            let odfi = bp.odfi_identification.trim().to_string();
-            let header = BatchHeader {
-                service_class: ServiceClass::for_entries(
-                    entries.iter().map(|e| e.detail.transaction_code),
-                ),
-                company_name: norm(&bp.company_name),
-                company_discretionary_data: norm(&bp.company_discretionary_data),
-                company_identification: norm(&bp.company_identification),
-                sec_code: bp.sec_code,
-                company_entry_description: norm(&bp.company_entry_description),
-                company_descriptive_date: norm(
-                    bp.company_descriptive_date.as_deref().unwrap_or(""),
-                ),
-                effective_entry_date: Some(bp.effective_entry_date),
-                settlement_date: None,
-                originator_status_code: '1',
-                odfi_identification: odfi.clone(),
-                batch_number,
-            };
-            header.validate().map_err(|e| err(bn, None, e))?;
-
-            let mut totals = Totals::default();
-            let mut built = Vec::with_capacity(entries.len());
-            for (ei, mut entry) in entries.into_iter().enumerate() {
-                let en = Some(ei + 1);
-                let d = &mut entry.detail;
-                d.rdfi_routing = d.rdfi_routing.trim().to_string();
-                d.dfi_account_number = norm(&d.dfi_account_number);
-                d.individual_id = norm(&d.individual_id);
-                d.individual_name = norm(&d.individual_name);
-                d.discretionary_data = norm(&d.discretionary_data);
-                d.trace_number = d.trace_number.trim().to_string();
-                if d.trace_number.is_empty() {
-                    loop {
-                        if next_seq > 9_999_999 {
-                            return Err(plain(
-                                bn,
-                                en,
-                                "no trace sequence numbers left (more than 9999999 entries)".into(),
-                            ));
-                        }
-                        let candidate = format!("{odfi}{next_seq:07}");
-                        next_seq += 1;
-                        if !traces.contains(&candidate) {
-                            d.trace_number = candidate;
-                            break;
-                        }
-                    }
-                } else if !d.trace_number.starts_with(&odfi) {
-                    return Err(BuildError {
-                        batch: bn,
-                        entry: en,
-                        field: Some("trace number"),
-                        reason: format!(
-                            "trace number {} does not start with the ODFI identification {odfi}",
-                            d.trace_number
-                        ),
-                    });
-                }
-                d.validate().map_err(|e| err(bn, en, e))?;
-                if !traces.insert(d.trace_number.clone()) {
-                    return Err(BuildError {
-                        batch: bn,
-                        entry: en,
-                        field: Some("trace number"),
-                        reason: format!("trace number {} is used twice", d.trace_number),
-                    });
-                }
-                if d.addenda_indicator == entry.addenda.is_empty() {
-                    return Err(BuildError {
-                        batch: bn,
-                        entry: en,
-                        field: Some("addenda record indicator"),
-                        reason: format!(
-                            "addenda record indicator is {} but the entry has {} addenda records",
-                            u8::from(d.addenda_indicator),
-                            entry.addenda.len()
-                        ),
-                    });
-                }
-                let entry_seq: u32 = d
-                    .trace_number
-                    .get(8..)
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
-                let mut payment_seq: u16 = 0;
-                for a in &mut entry.addenda {
-                    if let Addenda::Payment(p) = a {
-                        payment_seq = payment_seq.saturating_add(1);
-                        p.payment_related_information = norm(&p.payment_related_information);
-                        p.addenda_sequence_number = payment_seq;
-                        p.entry_detail_sequence_number = entry_seq;
-                    }
-                    a.validate().map_err(|e| err(bn, en, e))?;
-                }
-                totals.add_entry(&entry.detail, entry.addenda.len() as u64);
-                built.push(entry);
-            }
-            if totals.entry_addenda_count > MAX_BATCH_COUNT {
-                return Err(plain(
-                    bn,
-                    None,
-                    format!(
-                        "{} entry and addenda records do not fit the batch control (at most {MAX_BATCH_COUNT})",
-                        totals.entry_addenda_count
-                    ),
-                ));
-            }
-            if totals.total_debit_cents > MAX_TOTAL || totals.total_credit_cents > MAX_TOTAL {
-                return Err(plain(bn, None, "batch totals do not fit 12 digits".into()));
-            }
-            let control = BatchControl {
-                service_class: header.service_class,
-                entry_addenda_count: totals.entry_addenda_count as u32,
-                entry_hash: totals.entry_hash,
-                total_debit_cents: totals.total_debit_cents,
-                total_credit_cents: totals.total_credit_cents,
-                company_identification: header.company_identification.clone(),
-                message_authentication_code: String::new(),
-                odfi_identification: header.odfi_identification.clone(),
-                batch_number,
-            };
+        for (bi, (params, entries)) in self.batches.into_iter().enumerate() {
+            let (batch, totals) = build_batch(bi + 1, params, entries, &mut traces)?;
             records += 2 + totals.entry_addenda_count;
             file_totals.add(&totals);
-            batches.push(Batch {
-                header,
-                entries: built,
-                control,
-            });
+            batches.push(batch);
         }
-
-        if file_totals.entry_addenda_count > MAX_FILE_COUNT {
-            return Err(plain(
-                None,
-                None,
-                format!(
-                    "{} entry and addenda records do not fit the file control (at most {MAX_FILE_COUNT})",
-                    file_totals.entry_addenda_count
-                ),
-            ));
-        }
-        if file_totals.total_debit_cents > MAX_TOTAL || file_totals.total_credit_cents > MAX_TOTAL {
-            return Err(plain(None, None, "file totals do not fit 12 digits".into()));
-        }
-        let control = FileControl {
-            batch_count: batches.len() as u32,
-            block_count: records.div_ceil(BLOCKING_FACTOR) as u32,
-            entry_addenda_count: file_totals.entry_addenda_count as u32,
-            entry_hash: file_totals.entry_hash,
-            total_debit_cents: file_totals.total_debit_cents,
-            total_credit_cents: file_totals.total_credit_cents,
-        };
+        let control = file_control(batches.len(), records, &file_totals)?;
         let file = File {
             header,
             batches,
@@ -367,4 +184,253 @@ impl FileBuilder {
         }
         Ok(file)
     }
+}
+
+fn field_error(batch: Option<usize>, entry: Option<usize>, e: FieldError) -> BuildError {
+    BuildError {
+        batch,
+        entry,
+        field: Some(e.field),
+        reason: e.reason,
+    }
+}
+
+fn plain(batch: Option<usize>, entry: Option<usize>, reason: String) -> BuildError {
+    BuildError {
+        batch,
+        entry,
+        field: None,
+        reason,
+    }
+}
+
+fn file_header(p: &FileHeaderParams) -> Result<FileHeader, BuildError> {
+    let creation_time = Time::new(p.creation.hour(), p.creation.minute(), 0, 0)
+        .map_err(|e| plain(None, None, format!("creation time: {e}")))?;
+    let header = FileHeader {
+        immediate_destination: p.immediate_destination.trim().to_string(),
+        immediate_origin: norm(&p.immediate_origin),
+        creation_date: p.creation.date(),
+        creation_time: Some(creation_time),
+        file_id_modifier: p.file_id_modifier.to_ascii_uppercase(),
+        destination_name: norm(&p.destination_name),
+        origin_name: norm(&p.origin_name),
+        reference_code: norm(&p.reference_code),
+    };
+    header.validate().map_err(|e| field_error(None, None, e))?;
+    Ok(header)
+}
+
+/// Trace numbers used so far in the file, and the next sequence to hand out.
+struct Traces {
+    used: HashSet<String>,
+    next_seq: u64,
+}
+
+impl Default for Traces {
+    fn default() -> Self {
+        Self {
+            used: HashSet::new(),
+            next_seq: 1,
+        }
+    }
+}
+
+impl Traces {
+    /// The next unused trace number of the ODFI.
+    fn assign(&mut self, odfi: &str) -> Option<String> {
+        while self.next_seq <= 9_999_999 {
+            let candidate = format!("{odfi}{:07}", self.next_seq);
+            self.next_seq += 1;
+            if !self.used.contains(&candidate) {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+}
+
+fn batch_header(
+    bn: Option<usize>,
+    bp: &BatchParams,
+    entries: &[Entry],
+    batch_number: u32,
+) -> Result<BatchHeader, BuildError> {
+    let header = BatchHeader {
+        service_class: ServiceClass::for_entries(entries.iter().map(|e| e.detail.transaction_code)),
+        company_name: norm(&bp.company_name),
+        company_discretionary_data: norm(&bp.company_discretionary_data),
+        company_identification: norm(&bp.company_identification),
+        sec_code: bp.sec_code,
+        company_entry_description: norm(&bp.company_entry_description),
+        company_descriptive_date: norm(bp.company_descriptive_date.as_deref().unwrap_or("")),
+        effective_entry_date: Some(bp.effective_entry_date),
+        settlement_date: None,
+        originator_status_code: '1',
+        odfi_identification: bp.odfi_identification.trim().to_string(),
+        batch_number,
+    };
+    header.validate().map_err(|e| field_error(bn, None, e))?;
+    Ok(header)
+}
+
+/// One batch with its control record, and its totals.
+fn build_batch(
+    number: usize,
+    bp: BatchParams,
+    entries: Vec<Entry>,
+    traces: &mut Traces,
+) -> Result<(Batch, Totals), BuildError> {
+    let bn = Some(number);
+    if entries.is_empty() {
+        return Err(plain(bn, None, "batch has no entries".into()));
+    }
+    let batch_number = u32::try_from(number)
+        .ok()
+        .filter(|n| *n <= 9_999_999)
+        .ok_or_else(|| plain(bn, None, "more than 9999999 batches".into()))?;
+    let header = batch_header(bn, &bp, &entries, batch_number)?;
+    let mut totals = Totals::default();
+    let mut built = Vec::with_capacity(entries.len());
+    for (ei, entry) in entries.into_iter().enumerate() {
+        let entry = build_entry(bn, Some(ei + 1), entry, &header.odfi_identification, traces)?;
+        totals.add_entry(&entry.detail, entry.addenda.len() as u64);
+        built.push(entry);
+    }
+    check_counts(bn, &totals, MAX_BATCH_COUNT, "batch")?;
+    let control = BatchControl {
+        service_class: header.service_class,
+        entry_addenda_count: totals.entry_addenda_count as u32,
+        entry_hash: totals.entry_hash,
+        total_debit_cents: totals.total_debit_cents,
+        total_credit_cents: totals.total_credit_cents,
+        company_identification: header.company_identification.clone(),
+        message_authentication_code: String::new(),
+        odfi_identification: header.odfi_identification.clone(),
+        batch_number,
+    };
+    let batch = Batch {
+        header,
+        entries: built,
+        control,
+    };
+    Ok((batch, totals))
+}
+
+/// Whether the counts and totals fit the control record of a batch or the file.
+fn check_counts(bn: Option<usize>, t: &Totals, max: u64, what: &str) -> Result<(), BuildError> {
+    if t.entry_addenda_count > max {
+        return Err(plain(
+            bn,
+            None,
+            format!(
+                "{} entry and addenda records do not fit the {what} control (at most {max})",
+                t.entry_addenda_count
+            ),
+        ));
+    }
+    if t.total_debit_cents > MAX_TOTAL || t.total_credit_cents > MAX_TOTAL {
+        return Err(plain(
+            bn,
+            None,
+            format!("{what} totals do not fit 12 digits"),
+        ));
+    }
+    Ok(())
+}
+
+/// Normalizes an entry's text fields, assigns (or checks) its trace number, numbers its
+/// payment addenda, and validates it.
+fn build_entry(
+    bn: Option<usize>,
+    en: Option<usize>,
+    mut entry: Entry,
+    odfi: &str,
+    traces: &mut Traces,
+) -> Result<Entry, BuildError> {
+    let d = &mut entry.detail;
+    d.rdfi_routing = d.rdfi_routing.trim().to_string();
+    d.dfi_account_number = norm(&d.dfi_account_number);
+    d.individual_id = norm(&d.individual_id);
+    d.individual_name = norm(&d.individual_name);
+    d.discretionary_data = norm(&d.discretionary_data);
+    d.trace_number = d.trace_number.trim().to_string();
+    let trace_error = |reason: String| BuildError {
+        batch: bn,
+        entry: en,
+        field: Some("trace number"),
+        reason,
+    };
+    if d.trace_number.is_empty() {
+        d.trace_number = traces.assign(odfi).ok_or_else(|| {
+            plain(
+                bn,
+                en,
+                "no trace sequence numbers left (more than 9999999 entries)".into(),
+            )
+        })?;
+    } else if !d.trace_number.starts_with(odfi) {
+        return Err(trace_error(format!(
+            "trace number {} does not start with the ODFI identification {odfi}",
+            d.trace_number
+        )));
+    }
+    d.validate().map_err(|e| field_error(bn, en, e))?;
+    if !traces.used.insert(d.trace_number.clone()) {
+        return Err(trace_error(format!(
+            "trace number {} is used twice",
+            d.trace_number
+        )));
+    }
+    if d.addenda_indicator == entry.addenda.is_empty() {
+        return Err(BuildError {
+            batch: bn,
+            entry: en,
+            field: Some("addenda record indicator"),
+            reason: format!(
+                "addenda record indicator is {} but the entry has {} addenda records",
+                u8::from(d.addenda_indicator),
+                entry.addenda.len()
+            ),
+        });
+    }
+    number_addenda(bn, en, &mut entry)?;
+    Ok(entry)
+}
+
+/// Payment addenda are numbered 1, 2, … and carry the entry's sequence number.
+fn number_addenda(
+    bn: Option<usize>,
+    en: Option<usize>,
+    entry: &mut Entry,
+) -> Result<(), BuildError> {
+    let entry_seq: u32 = entry
+        .detail
+        .trace_number
+        .get(8..)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut payment_seq: u16 = 0;
+    for a in &mut entry.addenda {
+        if let Addenda::Payment(p) = a {
+            payment_seq = payment_seq.saturating_add(1);
+            p.payment_related_information = norm(&p.payment_related_information);
+            p.addenda_sequence_number = payment_seq;
+            p.entry_detail_sequence_number = entry_seq;
+        }
+        a.validate().map_err(|e| field_error(bn, en, e))?;
+    }
+    Ok(())
+}
+
+fn file_control(batches: usize, records: u64, totals: &Totals) -> Result<FileControl, BuildError> {
+    check_counts(None, totals, MAX_FILE_COUNT, "file")?;
+    Ok(FileControl {
+        batch_count: batches as u32,
+        block_count: records.div_ceil(BLOCKING_FACTOR) as u32,
+        entry_addenda_count: totals.entry_addenda_count as u32,
+        entry_hash: totals.entry_hash,
+        total_debit_cents: totals.total_debit_cents,
+        total_credit_cents: totals.total_credit_cents,
+    })
 }

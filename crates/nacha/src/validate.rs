@@ -1,6 +1,7 @@
 //! Whole-file validation: everything the reader checks, plus the rules that need the whole file
 //! or knowledge of SEC codes.
 
+use crate::EntryDetail;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -138,109 +139,150 @@ impl File {
             entry: None,
         };
         c.field(self.header.validate());
-
+        let entries: usize = self.batches.iter().map(|b| b.entries.len()).sum();
+        let mut across = AcrossEntries::with_capacity(entries);
         let mut file_totals = Totals::default();
         let mut last_number: Option<u32> = None;
-        let entries: usize = self.batches.iter().map(|b| b.entries.len()).sum();
-        let mut traces: HashMap<&str, (usize, usize)> = HashMap::with_capacity(entries);
-        let mut account_types: HashMap<(&str, &str), (AccountType, usize, usize)> =
-            HashMap::with_capacity(entries);
-        let mut micro: HashMap<(&str, &str, &str), (u64, u64, usize)> = HashMap::new();
-        let mut reported_accounts: HashSet<(&str, &str)> = HashSet::new();
-
         for (bi, batch) in self.batches.iter().enumerate() {
             let bn = bi + 1;
             c.batch = Some(bn);
             c.entry = None;
             c.field(batch.header.validate());
-            if let Some(prev) = last_number {
-                if batch.header.batch_number <= prev {
-                    c.push(
-                        Rule::BatchNumber,
-                        Some("batch number"),
-                        format!(
-                            "batch number {} is not greater than the previous batch number {prev}",
-                            batch.header.batch_number
-                        ),
-                    );
-                }
-            }
+            check_batch_number(&mut c, batch, last_number);
             last_number = Some(batch.header.batch_number);
             if batch.entries.is_empty() {
                 c.push(Rule::EmptyBatch, None, "batch has no entries");
             }
-            let is_micro = batch.header.company_entry_description.trim() == "ACCTVERIFY";
-
             for (ei, entry) in batch.entries.iter().enumerate() {
                 c.entry = Some(ei + 1);
                 validate_entry(&mut c, batch, entry);
-                let d = &entry.detail;
-                if let Some((b0, e0)) = traces.insert(d.trace_number.as_str(), (bn, ei + 1)) {
-                    c.push(
-                        Rule::DuplicateTrace,
-                        Some("trace number"),
-                        format!(
-                            "trace number {} is also used by batch {b0}, entry {e0}",
-                            d.trace_number
-                        ),
-                    );
-                }
-                let code = d.transaction_code;
-                if !code.is_return_or_noc() {
-                    let key = (d.rdfi_routing.as_str(), d.dfi_account_number.as_str());
-                    let ty = code.account_type();
-                    match account_types.get(&key) {
-                        Some(&(first, b0, e0)) if first != ty => {
-                            if reported_accounts.insert(key) {
-                                c.push(
-                                    Rule::AccountType,
-                                    Some("transaction code"),
-                                    format!(
-                                        "account {} at {} is posted to as {ty:?} (code {code}) but as {first:?} by batch {b0}, entry {e0}; use one account type per account (e.g. 32 with 37, 22 with 27)",
-                                        d.dfi_account_number, d.rdfi_routing
-                                    ),
-                                );
-                            }
-                        }
-                        Some(_) => {}
-                        None => {
-                            account_types.insert(key, (ty, bn, ei + 1));
-                        }
-                    }
-                }
-                if is_micro && code.is_live() {
-                    if code.is_credit() && d.amount_cents >= 100 {
-                        c.push(
-                            Rule::MicroEntry,
-                            Some("amount"),
-                            format!(
-                                "micro-entry credit of {} cents is not under $1.00",
-                                d.amount_cents
-                            ),
-                        );
-                    }
-                    let key = (
-                        batch.header.company_identification.trim(),
-                        d.rdfi_routing.as_str(),
-                        d.dfi_account_number.as_str(),
-                    );
-                    let slot = micro.entry(key).or_insert((0, 0, bn));
-                    if code.is_credit() {
-                        slot.0 = slot.0.saturating_add(d.amount_cents);
-                    } else {
-                        slot.1 = slot.1.saturating_add(d.amount_cents);
-                    }
-                }
+                across.check(&mut c, batch, entry, (bn, ei + 1));
             }
             c.entry = None;
             let totals = batch.totals();
             validate_batch_control(&mut c, batch, &totals);
             file_totals.add(&totals);
         }
-
         c.batch = None;
         c.entry = None;
-        let mut micro_errors: Vec<_> = micro
+        across.report_micro_debits(&mut c);
+        c.batch = None;
+        validate_file_control(&mut c, self, &file_totals);
+        c.errors
+    }
+}
+
+fn check_batch_number(c: &mut Collector, batch: &Batch, previous: Option<u32>) {
+    if let Some(prev) = previous {
+        if batch.header.batch_number <= prev {
+            c.push(
+                Rule::BatchNumber,
+                Some("batch number"),
+                format!(
+                    "batch number {} is not greater than the previous batch number {prev}",
+                    batch.header.batch_number
+                ),
+            );
+        }
+    }
+}
+
+/// The rules that look across entries: unique trace numbers, one account type per account,
+/// micro-entry debits not above the credits per company and account.
+struct AcrossEntries<'a> {
+    /// Trace number → (batch, entry) of its first use.
+    traces: HashMap<&'a str, (usize, usize)>,
+    /// (routing, account) → (account type, batch, entry) of its first posting.
+    account_types: HashMap<(&'a str, &'a str), (AccountType, usize, usize)>,
+    reported_accounts: HashSet<(&'a str, &'a str)>,
+    /// (company, routing, account) → (credits, debits, first batch) of micro-entries.
+    micro: HashMap<(&'a str, &'a str, &'a str), (u64, u64, usize)>,
+}
+
+impl<'a> AcrossEntries<'a> {
+    fn with_capacity(entries: usize) -> Self {
+        Self {
+            traces: HashMap::with_capacity(entries),
+            account_types: HashMap::with_capacity(entries),
+            reported_accounts: HashSet::new(),
+            micro: HashMap::new(),
+        }
+    }
+
+    fn check(&mut self, c: &mut Collector, batch: &'a Batch, entry: &'a Entry, at: (usize, usize)) {
+        let d = &entry.detail;
+        if let Some((b0, e0)) = self.traces.insert(d.trace_number.as_str(), at) {
+            c.push(
+                Rule::DuplicateTrace,
+                Some("trace number"),
+                format!(
+                    "trace number {} is also used by batch {b0}, entry {e0}",
+                    d.trace_number
+                ),
+            );
+        }
+        if !d.transaction_code.is_return_or_noc() {
+            self.account_type(c, d, at);
+        }
+        let is_micro = batch.header.company_entry_description.trim() == "ACCTVERIFY";
+        if is_micro && d.transaction_code.is_live() {
+            self.micro_entry(c, batch.header.company_identification.trim(), d, at.0);
+        }
+    }
+
+    fn account_type(&mut self, c: &mut Collector, d: &'a EntryDetail, (bn, en): (usize, usize)) {
+        let code = d.transaction_code;
+        let key = (d.rdfi_routing.as_str(), d.dfi_account_number.as_str());
+        let ty = code.account_type();
+        match self.account_types.get(&key) {
+            Some(&(first, b0, e0)) if first != ty => {
+                if self.reported_accounts.insert(key) {
+                    c.push(
+                        Rule::AccountType,
+                        Some("transaction code"),
+                        format!(
+                            "account {} at {} is posted to as {ty:?} (code {code}) but as {first:?} by batch {b0}, entry {e0}; use one account type per account (e.g. 32 with 37, 22 with 27)",
+                            d.dfi_account_number, d.rdfi_routing
+                        ),
+                    );
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.account_types.insert(key, (ty, bn, en));
+            }
+        }
+    }
+
+    fn micro_entry(&mut self, c: &mut Collector, company: &'a str, d: &'a EntryDetail, bn: usize) {
+        let credit = d.transaction_code.is_credit();
+        if credit && d.amount_cents >= 100 {
+            c.push(
+                Rule::MicroEntry,
+                Some("amount"),
+                format!(
+                    "micro-entry credit of {} cents is not under $1.00",
+                    d.amount_cents
+                ),
+            );
+        }
+        let key = (
+            company,
+            d.rdfi_routing.as_str(),
+            d.dfi_account_number.as_str(),
+        );
+        let slot = self.micro.entry(key).or_insert((0, 0, bn));
+        if credit {
+            slot.0 = slot.0.saturating_add(d.amount_cents);
+        } else {
+            slot.1 = slot.1.saturating_add(d.amount_cents);
+        }
+    }
+
+    /// Micro-entry debits above the credits, per company and account, in batch order.
+    fn report_micro_debits(&self, c: &mut Collector) {
+        let mut errors: Vec<_> = self
+            .micro
             .iter()
             .filter(|(_, (credits, debits, _))| debits > credits)
             .map(|((company, routing, account), (credits, debits, bn))| {
@@ -252,14 +294,11 @@ impl File {
                 )
             })
             .collect();
-        micro_errors.sort();
-        for (bn, reason) in micro_errors {
+        errors.sort();
+        for (bn, reason) in errors {
             c.batch = Some(bn);
             c.push(Rule::MicroEntry, Some("amount"), reason);
         }
-        c.batch = None;
-        validate_file_control(&mut c, self, &file_totals);
-        c.errors
     }
 }
 
@@ -267,7 +306,6 @@ fn validate_entry(c: &mut Collector, batch: &Batch, entry: &Entry) {
     let d = &entry.detail;
     let code = d.transaction_code;
     let class = batch.header.service_class;
-    let sec = batch.header.sec_code;
     c.field(d.validate());
     if !class.allows(code) {
         c.push(
@@ -297,118 +335,148 @@ fn validate_entry(c: &mut Collector, batch: &Batch, entry: &Entry) {
             ),
         );
     }
-    let mut payments = 0usize;
-    for a in &entry.addenda {
-        c.field(a.validate());
-        if let Addenda::Payment(p) = a {
-            payments += 1;
-            let seq = u16::try_from(payments).unwrap_or(u16::MAX);
-            if p.addenda_sequence_number != seq {
-                c.push(
-                    Rule::AddendaSequence,
-                    Some("addenda sequence number"),
-                    format!(
-                        "addenda sequence number is {} but this is addenda {payments} of the entry",
-                        p.addenda_sequence_number
-                    ),
-                );
+    let addenda = AddendaCounts::of(c, entry);
+    if batch.header.sec_code == SecCode::Cor {
+        cor_rules(c, entry, &addenda);
+    } else {
+        sec_rules(c, batch.header.sec_code, entry, &addenda);
+    }
+}
+
+/// How many addenda of each kind an entry has (payment addenda checked on the way).
+struct AddendaCounts {
+    payments: usize,
+    nocs: usize,
+    returns: usize,
+    total: usize,
+}
+
+impl AddendaCounts {
+    fn of(c: &mut Collector, entry: &Entry) -> Self {
+        let d = &entry.detail;
+        let mut payments = 0usize;
+        for a in &entry.addenda {
+            c.field(a.validate());
+            if let Addenda::Payment(p) = a {
+                payments += 1;
+                let seq = u16::try_from(payments).unwrap_or(u16::MAX);
+                if p.addenda_sequence_number != seq {
+                    c.push(
+                        Rule::AddendaSequence,
+                        Some("addenda sequence number"),
+                        format!(
+                            "addenda sequence number is {} but this is addenda {payments} of the entry",
+                            p.addenda_sequence_number
+                        ),
+                    );
+                }
+                let trace_seq = d.trace_number.get(8..).and_then(|s| s.parse::<u32>().ok());
+                if trace_seq != Some(p.entry_detail_sequence_number) {
+                    c.push(
+                        Rule::AddendaSequence,
+                        Some("entry detail sequence number"),
+                        format!(
+                            "entry detail sequence number {:07} is not the last 7 digits of trace number {}",
+                            p.entry_detail_sequence_number, d.trace_number
+                        ),
+                    );
+                }
             }
-            let trace_seq = d.trace_number.get(8..).and_then(|s| s.parse::<u32>().ok());
-            if trace_seq != Some(p.entry_detail_sequence_number) {
-                c.push(
-                    Rule::AddendaSequence,
-                    Some("entry detail sequence number"),
-                    format!(
-                        "entry detail sequence number {:07} is not the last 7 digits of trace number {}",
-                        p.entry_detail_sequence_number, d.trace_number
-                    ),
-                );
-            }
+        }
+        let count = |f: fn(&Addenda) -> bool| entry.addenda.iter().filter(|a| f(a)).count();
+        Self {
+            payments,
+            nocs: count(|a| matches!(a, Addenda::Noc(_))),
+            returns: count(|a| matches!(a, Addenda::Return(_))),
+            total: entry.addenda.len(),
         }
     }
-    let nocs = entry
-        .addenda
-        .iter()
-        .filter(|a| matches!(a, Addenda::Noc(_)))
-        .count();
-    let returns = entry
-        .addenda
-        .iter()
-        .filter(|a| matches!(a, Addenda::Return(_)))
-        .count();
-    let n = entry.addenda.len();
-    if sec == SecCode::Cor {
-        if d.amount_cents != 0 {
+}
+
+/// A COR entry: no money, a return/NOC code, exactly one addenda 98.
+fn cor_rules(c: &mut Collector, entry: &Entry, a: &AddendaCounts) {
+    let d = &entry.detail;
+    let code = d.transaction_code;
+    let (nocs, n) = (a.nocs, a.total);
+    if d.amount_cents != 0 {
+        c.push(
+            Rule::SecCode,
+            Some("amount"),
+            format!(
+                "COR (notification of change) entries carry no money, found {} cents",
+                d.amount_cents
+            ),
+        );
+    }
+    if !code.is_return_or_noc() {
+        c.push(
+            Rule::SecCode,
+            Some("transaction code"),
+            format!(
+                "COR entries use a return/NOC transaction code (21, 26, 31, 36, ...), found {code}"
+            ),
+        );
+    }
+    if nocs != 1 || n != 1 {
+        c.push(
+            Rule::SecCode,
+            None,
+            format!(
+                "a COR entry needs exactly one addenda 98, found {n} addenda ({nocs} of type 98)"
+            ),
+        );
+    }
+}
+
+/// Any other SEC code: no NOCs, returns well formed, at most one payment addenda, WEB's
+/// payment type code.
+fn sec_rules(c: &mut Collector, sec: SecCode, entry: &Entry, a: &AddendaCounts) {
+    let d = &entry.detail;
+    let code = d.transaction_code;
+    let (nocs, returns, payments, n) = (a.nocs, a.returns, a.payments, a.total);
+    if nocs > 0 {
+        c.push(
+            Rule::SecCode,
+            Some("addenda type code"),
+            format!("addenda 98 (NOC) is only allowed in COR batches, not {sec}"),
+        );
+    }
+    if returns > 0 && (returns != 1 || n != 1) {
+        c.push(
+            Rule::SecCode,
+            None,
+            format!("a return carries exactly one addenda 99 and nothing else, found {n} addenda"),
+        );
+    }
+    if returns > 0 && !code.is_return_or_noc() {
+        c.push(
+            Rule::SecCode,
+            Some("transaction code"),
+            format!("a return (addenda 99) needs a return transaction code (21, 26, 31, 36, ...), found {code}"),
+        );
+    }
+    if code.is_return_or_noc() && returns == 0 {
+        c.push(
+            Rule::SecCode,
+            Some("transaction code"),
+            format!("transaction code {code} is for returns, which need an addenda 99"),
+        );
+    }
+    if payments > 1 {
+        c.push(
+            Rule::SecCode,
+            None,
+            format!("{sec} entries carry at most one addenda 05, found {payments}"),
+        );
+    }
+    if sec == SecCode::Web && !code.is_return_or_noc() {
+        let ptc = d.discretionary_data.trim();
+        if !matches!(ptc, "S" | "R" | "ST") {
             c.push(
                 Rule::SecCode,
-                Some("amount"),
-                format!(
-                    "COR (notification of change) entries carry no money, found {} cents",
-                    d.amount_cents
-                ),
+                Some("discretionary data"),
+                format!("WEB payment type code must be S (single), R (recurring) or ST (standing), found {:?}", d.discretionary_data),
             );
-        }
-        if !code.is_return_or_noc() {
-            c.push(
-                Rule::SecCode,
-                Some("transaction code"),
-                format!("COR entries use a return/NOC transaction code (21, 26, 31, 36, ...), found {code}"),
-            );
-        }
-        if nocs != 1 || n != 1 {
-            c.push(
-                Rule::SecCode,
-                None,
-                format!("a COR entry needs exactly one addenda 98, found {n} addenda ({nocs} of type 98)"),
-            );
-        }
-    } else {
-        if nocs > 0 {
-            c.push(
-                Rule::SecCode,
-                Some("addenda type code"),
-                format!("addenda 98 (NOC) is only allowed in COR batches, not {sec}"),
-            );
-        }
-        if returns > 0 && (returns != 1 || n != 1) {
-            c.push(
-                Rule::SecCode,
-                None,
-                format!(
-                    "a return carries exactly one addenda 99 and nothing else, found {n} addenda"
-                ),
-            );
-        }
-        if returns > 0 && !code.is_return_or_noc() {
-            c.push(
-                Rule::SecCode,
-                Some("transaction code"),
-                format!("a return (addenda 99) needs a return transaction code (21, 26, 31, 36, ...), found {code}"),
-            );
-        }
-        if code.is_return_or_noc() && returns == 0 {
-            c.push(
-                Rule::SecCode,
-                Some("transaction code"),
-                format!("transaction code {code} is for returns, which need an addenda 99"),
-            );
-        }
-        if payments > 1 {
-            c.push(
-                Rule::SecCode,
-                None,
-                format!("{sec} entries carry at most one addenda 05, found {payments}"),
-            );
-        }
-        if sec == SecCode::Web && !code.is_return_or_noc() {
-            let ptc = d.discretionary_data.trim();
-            if !matches!(ptc, "S" | "R" | "ST") {
-                c.push(
-                    Rule::SecCode,
-                    Some("discretionary data"),
-                    format!("WEB payment type code must be S (single), R (recurring) or ST (standing), found {:?}", d.discretionary_data),
-                );
-            }
         }
     }
 }

@@ -359,6 +359,19 @@ macro_rules! sql_store {
             async fn apply_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
                 let at = to_micros(c.at.unwrap_or(Timestamp::UNIX_EPOCH));
                 // The compare-and-set on the aggregate root comes first: it takes the write lock.
+                Self::compare_and_set_in(tx, c, at).await?;
+                Self::write_verification_in(tx, c).await?;
+                Self::queue_money_in(tx, c).await?;
+                Self::settle_money_in(tx, c, at).await?;
+                Self::correct_in(tx, c, at).await?;
+                for event in &c.events {
+                    insert_event_sql!(&mut **tx, event).db()?;
+                }
+                Ok(())
+            }
+
+            /// Moves the bank account's version (and status), or `Stale` if it moved meanwhile.
+            async fn compare_and_set_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change, at: i64) -> Result<(), StoreError> {
                 let updated = match &c.status {
                     Some(s) => sqlx::query(
                         "UPDATE bank_accounts SET status = $1, status_reason = $2, exception_details = $3, \
@@ -385,6 +398,11 @@ macro_rules! sql_store {
                 if updated.rows_affected() != 1 {
                     return Err(StoreError::Stale);
                 }
+                Ok(())
+            }
+
+            /// Inserts or updates the verification round.
+            async fn write_verification_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
                 if let Some(v) = &c.insert_verification {
                     let sql = format!(
                         "INSERT INTO verifications ({VERIFICATION_COLUMNS}) VALUES \
@@ -421,6 +439,11 @@ macro_rules! sql_store {
                     .execute(&mut **tx)
                     .await.db()?;
                 }
+                Ok(())
+            }
+
+            /// Queues the ACH entries and instant credits a decision starts.
+            async fn queue_money_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
                 for e in &c.ach_entries {
                     let sql = format!(
                         "INSERT INTO ach_entries ({ACH_ENTRY_COLUMNS}) VALUES \
@@ -460,6 +483,11 @@ macro_rules! sql_store {
                         .execute(&mut **tx)
                         .await.db()?;
                 }
+                Ok(())
+            }
+
+            /// Cancels, answers or returns money movements.
+            async fn settle_money_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change, at: i64) -> Result<(), StoreError> {
                 if let Some(vid) = c.cancel_pending_of {
                     sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE verification_id = $1 AND status = 'pending'")
                         .bind(vid.to_string())
@@ -491,6 +519,11 @@ macro_rules! sql_store {
                         .execute(&mut **tx)
                         .await.db()?;
                 }
+                Ok(())
+            }
+
+            /// Applies a notification of change to the bank account and records it.
+            async fn correct_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change, at: i64) -> Result<(), StoreError> {
                 if let Some(fix) = &c.correction {
                     sqlx::query(
                         "UPDATE bank_accounts SET \
@@ -530,9 +563,6 @@ macro_rules! sql_store {
                     .bind(to_micros(noc.received_on))
                     .execute(&mut **tx)
                     .await.db()?;
-                }
-                for event in &c.events {
-                    insert_event_sql!(&mut **tx, event).db()?;
                 }
                 Ok(())
             }
