@@ -93,25 +93,10 @@ impl App {
             .await
             .with_context(|| format!("opening database {}", redact_url(&url)))?;
         store.migrate().await.context("applying migrations")?;
-        let vault = load_vault(&config.storage.data_dir)?;
-        let directory = match &config.fedach_directory {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading FedACH directory {}", path.display()))?;
-                Directory::parse(&text)
-                    .with_context(|| format!("parsing FedACH directory {}", path.display()))?
-            }
-            None => Directory::bundled(),
-        };
-        let vault = Arc::new(vault);
-        let simulator = config.simulator.then(|| {
-            let bank = SimulatedBank::new(store.clone(), vault.clone(), config.clock.clone());
-            let bank = match &config.instant_routing_numbers {
-                Some(list) => bank.with_instant_routing(list.iter().cloned()),
-                None => bank,
-            };
-            Arc::new(bank)
-        });
+        let vault = Arc::new(load_vault(&config.storage.data_dir)?);
+        let simulator = config
+            .simulator
+            .then(|| simulated_bank(&config, &store, &vault));
         let instant: Arc<dyn InstantRail> = match &simulator {
             Some(bank) => bank.clone(),
             None => Arc::new(NoInstantRail),
@@ -125,36 +110,14 @@ impl App {
                 config.engine.clone(),
             )
             .with_random(config.random.clone())
-            .with_directory(Arc::new(directory)),
+            .with_directory(Arc::new(directory(&config)?)),
         );
         let bootstrap_key = if engine.has_keys().await? {
             None
         } else {
             Some(engine.create_tenant("sandbox", Mode::Sandbox).await?)
         };
-        let odfi = config
-            .odfi
-            .clone()
-            .unwrap_or_else(|| OdfiConfig::simulated(&config.engine.company_name));
-        let ach = Arc::new(
-            AchRail::new(
-                store.clone(),
-                vault.clone(),
-                config.clock.clone(),
-                engine.clone(),
-                AchConfig {
-                    odfi,
-                    schedule: config.engine.schedule.clone(),
-                    settlement_delay: config.settlement_delay,
-                    delivery: delivery(&config)?,
-                    node_id: crate::config::node_id(&config.storage.data_dir)?,
-                    writer_lease: jiff::SignedDuration::from_secs(60),
-                },
-                AchDirs::under(&config.storage.data_dir),
-                simulator.clone().map(|s| s as Arc<dyn ReceivingBank>),
-            )
-            .context("preparing the ACH directories")?,
-        );
+        let ach = ach_rail(&config, &store, &vault, &engine, &simulator)?;
         let state = AppState {
             engine,
             ach: Some(ach.clone() as Arc<dyn AchOperator>),
@@ -206,6 +169,59 @@ impl App {
         }
         served
     }
+}
+
+/// The FedACH directory from the configured file, or the bundled sample.
+fn directory(config: &AppConfig) -> anyhow::Result<Directory> {
+    let Some(path) = &config.fedach_directory else {
+        return Ok(Directory::bundled());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading FedACH directory {}", path.display()))?;
+    Directory::parse(&text).with_context(|| format!("parsing FedACH directory {}", path.display()))
+}
+
+fn simulated_bank(
+    config: &AppConfig,
+    store: &Arc<dyn Store>,
+    vault: &Arc<Vault>,
+) -> Arc<SimulatedBank> {
+    let bank = SimulatedBank::new(store.clone(), vault.clone(), config.clock.clone());
+    Arc::new(match &config.instant_routing_numbers {
+        Some(list) => bank.with_instant_routing(list.iter().cloned()),
+        None => bank,
+    })
+}
+
+fn ach_rail(
+    config: &AppConfig,
+    store: &Arc<dyn Store>,
+    vault: &Arc<Vault>,
+    engine: &Arc<Engine>,
+    simulator: &Option<Arc<SimulatedBank>>,
+) -> anyhow::Result<Arc<AchRail>> {
+    let odfi = config
+        .odfi
+        .clone()
+        .unwrap_or_else(|| OdfiConfig::simulated(&config.engine.company_name));
+    let rail = AchRail::new(
+        store.clone(),
+        vault.clone(),
+        config.clock.clone(),
+        engine.clone(),
+        AchConfig {
+            odfi,
+            schedule: config.engine.schedule.clone(),
+            settlement_delay: config.settlement_delay,
+            delivery: delivery(config)?,
+            node_id: crate::config::node_id(&config.storage.data_dir)?,
+            writer_lease: jiff::SignedDuration::from_secs(60),
+        },
+        AchDirs::under(&config.storage.data_dir),
+        simulator.clone().map(|s| s as Arc<dyn ReceivingBank>),
+    )
+    .context("preparing the ACH directories")?;
+    Ok(Arc::new(rail))
 }
 
 /// The transport that takes files to the bank, if one is configured (at most one may be).

@@ -279,6 +279,7 @@ struct Flow {
 }
 
 #[tokio::main]
+// Long on purpose: a benchmark driver reads best as one script of its steps.
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.clients.is_empty() || args.clients.contains(&0) {
@@ -884,6 +885,7 @@ fn machine_header(out: &mut String, args: &Args) {
     );
 }
 
+// Long on purpose: a benchmark driver reads best as one script of its steps.
 fn report(out: &mut String, results: &[RunResult], flows: usize) {
     let _ = writeln!(out, "### HTTP flows (sandbox link → initiate → complete)\n");
     let _ = writeln!(

@@ -16,6 +16,7 @@ use pennydrop_core::model::{
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use uuid::Uuid;
 
+// Long on purpose: a seeding script reads best as one list of its steps.
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();

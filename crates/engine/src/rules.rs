@@ -506,53 +506,7 @@ pub fn initiate_instant(
         ),
         Mode::Production => {
             let code = format!("{:04}", rng.gen_range(0..10_000));
-            let remittance = format!("MV{code}");
-            match route {
-                CreditRoute::Instant => {
-                    let v = new_verification(
-                        b,
-                        VerificationKind::Instant,
-                        VerificationSecret::Code(code),
-                        false,
-                        now,
-                        rng,
-                    );
-                    change.instant_credits.push(InstantCredit {
-                        credit_id: random_uuid(rng),
-                        tenant_id: b.tenant_id,
-                        bank_account_id: b.bank_account_id,
-                        verification_id: v.verification_id,
-                        amount_cents: VERIFICATION_CREDIT_CENTS,
-                        remittance: format!("{company_name} {remittance}"),
-                        status: InstantCreditStatus::Pending,
-                        reason_code: None,
-                        created_on: now,
-                        updated_on: now,
-                    });
-                    v
-                }
-                CreditRoute::Ach { due_at } => {
-                    let v = new_verification(
-                        b,
-                        VerificationKind::InstantAch,
-                        VerificationSecret::Code(code),
-                        false,
-                        now,
-                        rng,
-                    );
-                    let e = ach_entry(
-                        &v,
-                        EntryPurpose::VerificationCredit,
-                        VERIFICATION_CREDIT_CENTS,
-                        true,
-                        Some(remittance),
-                        due_at,
-                        rng,
-                    );
-                    change.ach_entries.push(e);
-                    v
-                }
-            }
+            queue_coded_credit(&mut change, b, route, code, company_name, now, rng)
         }
     };
     set_status(
@@ -566,6 +520,53 @@ pub fn initiate_instant(
     );
     change.insert_verification = Some(verification.clone());
     Ok((change, verification))
+}
+
+/// The $0.01 credit carrying `MV<code>`: an instant credit, or a same-day ACH entry with the
+/// code in its addenda when the bank cannot be reached instantly.
+fn queue_coded_credit(
+    change: &mut Change,
+    b: &BankAccount,
+    route: CreditRoute,
+    code: String,
+    company_name: &str,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Verification {
+    let remittance = format!("MV{code}");
+    let secret = VerificationSecret::Code(code);
+    match route {
+        CreditRoute::Instant => {
+            let v = new_verification(b, VerificationKind::Instant, secret, false, now, rng);
+            change.instant_credits.push(InstantCredit {
+                credit_id: random_uuid(rng),
+                tenant_id: b.tenant_id,
+                bank_account_id: b.bank_account_id,
+                verification_id: v.verification_id,
+                amount_cents: VERIFICATION_CREDIT_CENTS,
+                remittance: format!("{company_name} {remittance}"),
+                status: InstantCreditStatus::Pending,
+                reason_code: None,
+                created_on: now,
+                updated_on: now,
+            });
+            v
+        }
+        CreditRoute::Ach { due_at } => {
+            let v = new_verification(b, VerificationKind::InstantAch, secret, false, now, rng);
+            let e = ach_entry(
+                &v,
+                EntryPurpose::VerificationCredit,
+                VERIFICATION_CREDIT_CENTS,
+                true,
+                Some(remittance),
+                due_at,
+                rng,
+            );
+            change.ach_entries.push(e);
+            v
+        }
+    }
 }
 
 /// Accepts `MV1234`, `mv1234` or `1234`; returns the four digits.

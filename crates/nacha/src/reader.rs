@@ -703,6 +703,8 @@ impl Machine {
         Ok(())
     }
 
+    // Long on purpose: one check per batch-control field, in field order, each with its own
+    // message; helpers would only hide the list.
     fn check_batch_control(&self, b: &OpenBatch, c: &BatchControl) -> Result<(), ReadError> {
         use crate::records::control::batch as l;
         let h = &b.header;

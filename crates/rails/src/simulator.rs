@@ -245,99 +245,119 @@ impl SimulatedBank {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if self.known_read(&name) {
+            if !self.due(&name, now, settlement_delay).await? {
                 continue;
-            }
-            if self.store.simulator_file_was_read(&name).await? {
-                self.remember_read(&name);
-                continue;
-            }
-            if !settlement_delay.is_zero() {
-                // Settlement is counted on the injected clock from when the bank first saw the
-                // file (after a restart the count starts again: it is a simulator).
-                let seen = self.first_seen(&name, now);
-                if now < seen + settlement_delay {
-                    continue;
-                }
             }
             let text = std::fs::read_to_string(&path)?;
-            let file = match nacha::read_str(&text) {
-                Ok(f) => f,
+            match nacha::read_str(&text) {
+                Ok(file) => self.settle(&name, &file, dirs, now).await?,
+                // A real bank would reject the file; the simulator says so loudly.
                 Err(e) => {
-                    // A real bank would reject the file; the simulator says so loudly.
-                    tracing::error!(file = %name, error = %e, "simulated bank rejected an unreadable file");
-                    self.store.simulator_mark_file_read(&name, now).await?;
-                    continue;
+                    tracing::error!(file = %name, error = %e, "simulated bank rejected an unreadable file")
                 }
-            };
-            let mut returns: Vec<(nacha::Batch, nacha::Entry, String)> = Vec::new();
-            let mut nocs: Vec<(nacha::Batch, nacha::Entry, String, String)> = Vec::new();
-            for batch in &file.batches {
-                for entry in &batch.entries {
-                    let d = &entry.detail;
-                    let number = d.dfi_account_number.trim().to_string();
-                    if let Some(code) = ach_return(&number) {
-                        returns.push((batch.clone(), entry.clone(), code.to_string()));
-                        continue;
-                    }
-                    if let Some((code, corrected)) = ach_noc(&number) {
-                        nocs.push((
-                            batch.clone(),
-                            entry.clone(),
-                            code.to_string(),
-                            corrected.to_string(),
-                        ));
-                    }
-                    let (Ok(routing), Ok(account)) = (
-                        RoutingNumber::parse(&d.rdfi_routing),
-                        AccountNumber::parse(&number),
-                    ) else {
-                        continue;
-                    };
-                    let info: Vec<String> = entry
-                        .addenda
-                        .iter()
-                        .filter_map(|a| match a {
-                            nacha::Addenda::Payment(p) => {
-                                Some(p.payment_related_information.trim().to_string())
-                            }
-                            _ => None,
-                        })
-                        .collect();
-                    let company = batch.header.company_name.trim();
-                    let description = batch.header.company_entry_description.trim();
-                    let mut text = format!("{company} {description}");
-                    for i in &info {
-                        text.push(' ');
-                        text.push_str(i);
-                    }
-                    self.post(
-                        format!("{name}:{}", d.trace_number),
-                        &routing,
-                        &account,
-                        i64::try_from(d.amount_cents).unwrap_or(i64::MAX),
-                        d.transaction_code.is_credit(),
-                        "ach",
-                        company,
-                        description,
-                        text,
-                    )
-                    .await?;
-                }
-            }
-            if !returns.is_empty() || !nocs.is_empty() {
-                let reply = crate::ach::simulated_reply(&file, &returns, &nocs, now)
-                    .map_err(SimulatorError::Build)?;
-                crate::ach::files::write_atomically(
-                    &dirs.inbox,
-                    &format!("RETURNS-{name}"),
-                    reply.as_bytes(),
-                )?;
             }
             self.store.simulator_mark_file_read(&name, now).await?;
             self.remember_read(&name);
             read += 1;
         }
         Ok(read)
+    }
+
+    /// Whether an outbox file is unread and past the settlement delay.
+    async fn due(
+        &self,
+        name: &str,
+        now: jiff::Timestamp,
+        settlement_delay: jiff::SignedDuration,
+    ) -> Result<bool, SimulatorError> {
+        if self.known_read(name) {
+            return Ok(false);
+        }
+        if self.store.simulator_file_was_read(name).await? {
+            self.remember_read(name);
+            return Ok(false);
+        }
+        // Settlement is counted on the injected clock from when the bank first saw the file
+        // (after a restart the count starts again: it is a simulator).
+        Ok(settlement_delay.is_zero() || now >= self.first_seen(name, now) + settlement_delay)
+    }
+
+    /// Posts every entry of a file and answers the magic account numbers with a returns file.
+    async fn settle(
+        &self,
+        name: &str,
+        file: &nacha::File,
+        dirs: &crate::ach::AchDirs,
+        now: jiff::Timestamp,
+    ) -> Result<(), SimulatorError> {
+        let mut returns: Vec<(nacha::Batch, nacha::Entry, String)> = Vec::new();
+        let mut nocs: Vec<(nacha::Batch, nacha::Entry, String, String)> = Vec::new();
+        for batch in &file.batches {
+            for entry in &batch.entries {
+                let number = entry.detail.dfi_account_number.trim();
+                if let Some(code) = ach_return(number) {
+                    returns.push((batch.clone(), entry.clone(), code.to_string()));
+                    continue;
+                }
+                if let Some((code, corrected)) = ach_noc(number) {
+                    nocs.push((
+                        batch.clone(),
+                        entry.clone(),
+                        code.to_string(),
+                        corrected.to_string(),
+                    ));
+                }
+                self.post_entry(name, batch, entry).await?;
+            }
+        }
+        if !returns.is_empty() || !nocs.is_empty() {
+            let reply = crate::ach::simulated_reply(file, &returns, &nocs, now)
+                .map_err(SimulatorError::Build)?;
+            crate::ach::files::write_atomically(
+                &dirs.inbox,
+                &format!("RETURNS-{name}"),
+                reply.as_bytes(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One entry on the holder's statement: company, description and payment addenda, as a
+    /// banking app shows them.
+    async fn post_entry(
+        &self,
+        file_name: &str,
+        batch: &nacha::Batch,
+        entry: &nacha::Entry,
+    ) -> Result<(), SimulatorError> {
+        let d = &entry.detail;
+        let (Ok(routing), Ok(account)) = (
+            RoutingNumber::parse(&d.rdfi_routing),
+            AccountNumber::parse(d.dfi_account_number.trim()),
+        ) else {
+            return Ok(());
+        };
+        let company = batch.header.company_name.trim();
+        let description = batch.header.company_entry_description.trim();
+        let mut text = format!("{company} {description}");
+        for a in &entry.addenda {
+            if let nacha::Addenda::Payment(p) = a {
+                text.push(' ');
+                text.push_str(p.payment_related_information.trim());
+            }
+        }
+        self.post(
+            format!("{file_name}:{}", d.trace_number),
+            &routing,
+            &account,
+            i64::try_from(d.amount_cents).unwrap_or(i64::MAX),
+            d.transaction_code.is_credit(),
+            "ach",
+            company,
+            description,
+            text,
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -186,6 +186,7 @@ async fn queue_micro_deposits(
     (ba, v)
 }
 
+// A long scenario on purpose: it reads top to bottom as one story against one store.
 pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
     let s = store.as_ref();
     let vault = Vault::new(SecretKey::generate(), vec![], None);
@@ -366,6 +367,7 @@ pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
     );
 }
 
+// A long scenario on purpose: it reads top to bottom as one story against one store.
 pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let window: Timestamp = "2026-11-24T15:00:00Z"
@@ -605,6 +607,7 @@ pub async fn link_and_disable_write_events_and_disable_cancels_money(s: &dyn Sto
     assert_eq!(types, ["bankAccount.created", "bankAccount.deleted"]);
 }
 
+// A long scenario on purpose: it reads top to bottom as one story against one store.
 pub async fn apply_is_atomic_and_guarded_by_the_version(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let (acct, ba) = linked(s, &vault, "99990000").await;
@@ -732,6 +735,7 @@ pub async fn apply_is_atomic_and_guarded_by_the_version(s: &dyn Store) {
     assert_eq!(events[1].1.data["statusReason"], "verification-initiated");
 }
 
+// A long scenario on purpose: it reads top to bottom as one story against one store.
 pub async fn instant_credits_are_claimed_once(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let (_, ba) = linked(s, &vault, "77778888").await;
@@ -963,6 +967,7 @@ pub async fn access_tokens_join_their_key(s: &dyn Store) {
         .is_none());
 }
 
+// A long scenario on purpose: it reads top to bottom as one story against one store.
 pub async fn accounts_are_tenant_scoped_and_paged(s: &dyn Store) {
     let a = new_tenant(s).await;
     let b = new_tenant(s).await;

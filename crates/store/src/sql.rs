@@ -600,6 +600,95 @@ macro_rules! sql_store {
                 Ok(inserted.rows_affected() == 1)
             }
 
+            /// Names and records the cutoff's file (status `assembled`, writer the claimer).
+            async fn new_file_in(tx: &mut sqlx::Transaction<'static, $db>, claim: &CutoffClaim, due: &$row, count: i64) -> Result<AchFile, StoreError> {
+                let today = sqlx::query("SELECT COUNT(*) AS n FROM ach_files WHERE created_on >= $1 AND created_on < $2")
+                    .bind(to_micros(claim.day_start))
+                    .bind(to_micros(claim.day_end))
+                    .fetch_one(&mut **tx)
+                    .await.db()?;
+                let files_today: i64 = today.try_get("n").db()?;
+                let identity = (claim.name_file)(claim, files_today);
+                let file = AchFile {
+                    file_id: claim.file_id,
+                    file_name: identity.name,
+                    created_on: claim.now,
+                    window_at: claim.window_at,
+                    effective_date: claim.effective_date,
+                    file_id_modifier: identity.modifier,
+                    entry_count: count,
+                    total_credit_cents: due.try_get("credits").db()?,
+                    total_debit_cents: due.try_get("debits").db()?,
+                    status: AchFileStatus::Assembled,
+                    written_on: None,
+                    delivered_on: None,
+                    delivery_error: None,
+                };
+                let sql = format!(
+                    "INSERT INTO ach_files ({ACH_FILE_COLUMNS}, writer) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, NULL, $11)"
+                );
+                sqlx::query(&sql)
+                    .bind(file.file_id.to_string())
+                    .bind(&file.file_name)
+                    .bind(to_micros(file.created_on))
+                    .bind(file.window_at.map(to_micros))
+                    .bind(file.effective_date.to_string())
+                    .bind(file.file_id_modifier.to_string())
+                    .bind(file.entry_count)
+                    .bind(file.total_credit_cents)
+                    .bind(file.total_debit_cents)
+                    .bind(file.status.as_str())
+                    .bind(&claim.writer)
+                    .execute(&mut **tx)
+                    .await.db()?;
+                Ok(file)
+            }
+
+            /// Puts the due entries in the file with fresh trace sequences, marks their
+            /// verifications sent and bumps their bank accounts' versions.
+            async fn claim_entries_in(tx: &mut sqlx::Transaction<'static, $db>, claim: &CutoffClaim, file: &AchFile, next_seq: i64) -> Result<(), StoreError> {
+                let count = file.entry_count;
+                let claimed = sqlx::query(
+                    "UPDATE ach_entries SET status = 'batched', file_id = $1, trace_seq = $2 + r.rn - 1 \
+                     FROM (SELECT entry_id AS rid, ROW_NUMBER() OVER (ORDER BY created_on, entry_id) AS rn \
+                           FROM ach_entries WHERE status = 'pending' AND due_at <= $3) r \
+                     WHERE ach_entries.entry_id = r.rid",
+                )
+                .bind(file.file_id.to_string())
+                .bind(next_seq)
+                .bind(to_micros(claim.due_by))
+                .execute(&mut **tx)
+                .await.db()?;
+                if i64::try_from(claimed.rows_affected()).unwrap_or(-1) != count {
+                    return Err(StoreError::Corrupt(format!(
+                        "cutoff counted {count} due entries but claimed {}",
+                        claimed.rows_affected()
+                    )));
+                }
+                sqlx::query("UPDATE ach_origination_state SET next_trace_seq = next_trace_seq + $1 WHERE id = 1")
+                    .bind(count)
+                    .execute(&mut **tx)
+                    .await.db()?;
+                // The money is on its way: the verifications can now be completed.
+                sqlx::query(
+                    "UPDATE verifications SET status = 'sent-credit', sent_on = $1, updated_on = $1 \
+                     WHERE status = 'new' AND verification_id IN (SELECT verification_id FROM ach_entries WHERE file_id = $2)",
+                )
+                .bind(to_micros(claim.now))
+                .bind(file.file_id.to_string())
+                .execute(&mut **tx)
+                .await.db()?;
+                sqlx::query(
+                    "UPDATE bank_accounts SET version = version + 1 \
+                     WHERE bank_account_id IN (SELECT bank_account_id FROM ach_entries WHERE file_id = $1)",
+                )
+                .bind(file.file_id.to_string())
+                .execute(&mut **tx)
+                .await.db()?;
+                Ok(())
+            }
+
             async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
                 let sql = format!(
                     "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id = $1 ORDER BY seq"
@@ -1033,83 +1122,8 @@ macro_rules! sql_store {
                     tx.commit().await.db()?;
                     return Ok(None);
                 }
-                let today = sqlx::query("SELECT COUNT(*) AS n FROM ach_files WHERE created_on >= $1 AND created_on < $2")
-                    .bind(to_micros(claim.day_start))
-                    .bind(to_micros(claim.day_end))
-                    .fetch_one(&mut *tx)
-                    .await.db()?;
-                let files_today: i64 = today.try_get("n").db()?;
-                let identity = (claim.name_file)(claim, files_today);
-                let file = AchFile {
-                    file_id: claim.file_id,
-                    file_name: identity.name,
-                    created_on: claim.now,
-                    window_at: claim.window_at,
-                    effective_date: claim.effective_date,
-                    file_id_modifier: identity.modifier,
-                    entry_count: count,
-                    total_credit_cents: due.try_get("credits").db()?,
-                    total_debit_cents: due.try_get("debits").db()?,
-                    status: AchFileStatus::Assembled,
-                    written_on: None,
-                    delivered_on: None,
-                    delivery_error: None,
-                };
-                let sql = format!(
-                    "INSERT INTO ach_files ({ACH_FILE_COLUMNS}, writer) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, NULL, $11)"
-                );
-                sqlx::query(&sql)
-                    .bind(file.file_id.to_string())
-                    .bind(&file.file_name)
-                    .bind(to_micros(file.created_on))
-                    .bind(file.window_at.map(to_micros))
-                    .bind(file.effective_date.to_string())
-                    .bind(file.file_id_modifier.to_string())
-                    .bind(file.entry_count)
-                    .bind(file.total_credit_cents)
-                    .bind(file.total_debit_cents)
-                    .bind(file.status.as_str())
-                    .bind(&claim.writer)
-                    .execute(&mut *tx)
-                    .await.db()?;
-                let claimed = sqlx::query(
-                    "UPDATE ach_entries SET status = 'batched', file_id = $1, trace_seq = $2 + r.rn - 1 \
-                     FROM (SELECT entry_id AS rid, ROW_NUMBER() OVER (ORDER BY created_on, entry_id) AS rn \
-                           FROM ach_entries WHERE status = 'pending' AND due_at <= $3) r \
-                     WHERE ach_entries.entry_id = r.rid",
-                )
-                .bind(file.file_id.to_string())
-                .bind(next_seq)
-                .bind(to_micros(claim.due_by))
-                .execute(&mut *tx)
-                .await.db()?;
-                if i64::try_from(claimed.rows_affected()).unwrap_or(-1) != count {
-                    return Err(StoreError::Corrupt(format!(
-                        "cutoff counted {count} due entries but claimed {}",
-                        claimed.rows_affected()
-                    )));
-                }
-                sqlx::query("UPDATE ach_origination_state SET next_trace_seq = next_trace_seq + $1 WHERE id = 1")
-                    .bind(count)
-                    .execute(&mut *tx)
-                    .await.db()?;
-                // The money is on its way: the verifications can now be completed.
-                sqlx::query(
-                    "UPDATE verifications SET status = 'sent-credit', sent_on = $1, updated_on = $1 \
-                     WHERE status = 'new' AND verification_id IN (SELECT verification_id FROM ach_entries WHERE file_id = $2)",
-                )
-                .bind(to_micros(claim.now))
-                .bind(file.file_id.to_string())
-                .execute(&mut *tx)
-                .await.db()?;
-                sqlx::query(
-                    "UPDATE bank_accounts SET version = version + 1 \
-                     WHERE bank_account_id IN (SELECT bank_account_id FROM ach_entries WHERE file_id = $1)",
-                )
-                .bind(file.file_id.to_string())
-                .execute(&mut *tx)
-                .await.db()?;
+                let file = Self::new_file_in(&mut tx, claim, &due, count).await?;
+                Self::claim_entries_in(&mut tx, claim, &file, next_seq).await?;
                 tx.commit().await.db()?;
                 Ok(Some(file))
             }

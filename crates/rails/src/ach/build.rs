@@ -336,7 +336,6 @@ pub fn simulated_reply(
     nocs: &[(nacha::Batch, nacha::Entry, String, String)],
     now: jiff::Timestamp,
 ) -> Result<String, String> {
-    const SIMULATED_BANK: &str = "110000000";
     let created = now.to_zoned(pennydrop_calendar::new_york_tz()).datetime();
     let mut builder = FileBuilder::new(FileHeaderParams {
         immediate_destination: original.header.immediate_destination.clone(),
@@ -352,80 +351,81 @@ pub fn simulated_reply(
         seq += 1;
         format!("{}{seq:07}", &SIMULATED_BANK[..8])
     };
-    let odfi_routing = |batch: &nacha::Batch| -> Result<String, String> {
-        let first8 = batch.header.odfi_identification.clone();
-        let check = nacha::check_digit(&first8)
-            .ok_or_else(|| format!("ODFI identification {first8:?} is not 8 digits"))?;
-        Ok(format!("{first8}{check}"))
-    };
-    let return_code = |tc: TransactionCode| -> Result<TransactionCode, String> {
-        let code = match tc.get() {
-            22 | 23 => 21,
-            27 | 28 => 26,
-            32 | 33 => 31,
-            37 | 38 => 36,
-            42 | 43 => 41,
-            47 | 48 => 46,
-            52 | 53 => 51,
-            55 => 56,
-            other => return Err(format!("no return code for transaction code {other}")),
-        };
-        TransactionCode::new(code).ok_or_else(|| format!("transaction code {code}"))
-    };
-    let mut groups: Vec<(BatchParams, Vec<Entry>)> = Vec::new();
     for (batch, entry, code) in returns {
-        let d = &entry.detail;
         let trace = next_trace();
-        let detail = EntryDetail::new(
-            return_code(d.transaction_code)?,
-            odfi_routing(batch)?,
-            d.dfi_account_number.clone(),
-            d.amount_cents,
-        )
-        .individual_id(d.individual_id.clone())
-        .individual_name(d.individual_name.clone())
-        .trace_number(trace.clone());
+        let d = &entry.detail;
         let ret = nacha::Addenda99 {
             return_reason_code: code.clone(),
             original_entry_trace: d.trace_number.clone(),
             date_of_death: None,
             original_rdfi_identification: d.rdfi_identification().to_string(),
             addenda_information: String::new(),
-            trace_number: trace,
+            trace_number: trace.clone(),
         };
-        groups.push((
+        let detail = reply_detail(batch, entry, d.amount_cents, trace)?;
+        builder = builder.batch(
             reply_batch(batch, batch.header.sec_code, SIMULATED_BANK),
             vec![Entry::new(detail).with_return(ret)],
-        ));
+        );
     }
     for (batch, entry, code, corrected) in nocs {
-        let d = &entry.detail;
         let trace = next_trace();
-        let detail = EntryDetail::new(
-            return_code(d.transaction_code)?,
-            odfi_routing(batch)?,
-            d.dfi_account_number.clone(),
-            0,
-        )
-        .individual_id(d.individual_id.clone())
-        .individual_name(d.individual_name.clone())
-        .trace_number(trace.clone());
+        let d = &entry.detail;
         let noc = nacha::Addenda98 {
             change_code: code.clone(),
             original_entry_trace: d.trace_number.clone(),
             original_rdfi_identification: d.rdfi_identification().to_string(),
             corrected_data: corrected.clone(),
-            trace_number: trace,
+            trace_number: trace.clone(),
         };
-        groups.push((
+        let detail = reply_detail(batch, entry, 0, trace)?;
+        builder = builder.batch(
             reply_batch(batch, SecCode::Cor, SIMULATED_BANK),
             vec![Entry::new(detail).with_noc(noc)],
-        ));
-    }
-    for (params, entries) in groups {
-        builder = builder.batch(params, entries);
+        );
     }
     Ok(builder.build().map_err(|e| e.to_string())?.to_string())
+}
+
+/// The simulated receiving bank's routing number.
+const SIMULATED_BANK: &str = "110000000";
+
+/// A return's or NOC's entry detail: back to the ODFI, with the return transaction code.
+fn reply_detail(
+    batch: &nacha::Batch,
+    entry: &nacha::Entry,
+    amount_cents: u64,
+    trace: String,
+) -> Result<EntryDetail, String> {
+    let d = &entry.detail;
+    let first8 = &batch.header.odfi_identification;
+    let check = nacha::check_digit(first8)
+        .ok_or_else(|| format!("ODFI identification {first8:?} is not 8 digits"))?;
+    Ok(EntryDetail::new(
+        return_code(d.transaction_code)?,
+        format!("{first8}{check}"),
+        d.dfi_account_number.clone(),
+        amount_cents,
+    )
+    .individual_id(d.individual_id.clone())
+    .individual_name(d.individual_name.clone())
+    .trace_number(trace))
+}
+
+/// The return/NOC transaction code of a forward entry's code (22 → 21, 27 → 26, …).
+fn return_code(tc: TransactionCode) -> Result<TransactionCode, String> {
+    let code = match tc.get() {
+        22 | 23 => 21,
+        27 | 28 => 26,
+        32 | 33 => 31,
+        37 | 38 => 36,
+        42 | 43 => 41,
+        47 | 48 => 46,
+        52 | 53 => 51,
+        55 => 56,
+        other => return Err(format!("no return code for transaction code {other}")),
+    };
+    TransactionCode::new(code).ok_or_else(|| format!("transaction code {code}"))
 }
 
 fn reply_batch(original: &nacha::Batch, sec: SecCode, rdfi: &str) -> BatchParams {

@@ -24,20 +24,49 @@ pub async fn process(
     random: &dyn Random,
     dirs: &AchDirs,
 ) -> Result<InboxReport, AchError> {
+    let inbox = Inbox {
+        store,
+        engine,
+        clock,
+        random,
+        dirs,
+    };
     let mut report = InboxReport::default();
     for visible in visible_files(&dirs.inbox)? {
         let Some(path) = claim(&visible)? else {
             continue;
         };
-        let bytes = std::fs::read(&path)?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
         let name = visible
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if store.inbound_seen(&sha256).await? {
-            release_into(&path, &dirs.archive)?;
-            continue;
+        inbox.file(name, &path, &mut report).await?;
+    }
+    Ok(report)
+}
+
+struct Inbox<'a> {
+    store: &'a dyn Store,
+    engine: &'a Engine,
+    clock: &'a dyn Clock,
+    random: &'a dyn Random,
+    dirs: &'a AchDirs,
+}
+
+impl Inbox<'_> {
+    /// One claimed file: applied once (by its SHA-256), or quarantined whole if it does not
+    /// parse; then moved out of the inbox.
+    async fn file(
+        &self,
+        name: String,
+        path: &std::path::Path,
+        report: &mut InboxReport,
+    ) -> Result<(), AchError> {
+        let bytes = std::fs::read(path)?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        if self.store.inbound_seen(&sha256).await? {
+            release_into(path, &self.dirs.archive)?;
+            return Ok(());
         }
         report.files += 1;
         let text = String::from_utf8_lossy(&bytes);
@@ -45,59 +74,71 @@ pub async fn process(
             Ok(items) => items,
             Err(reason) => {
                 tracing::error!(file = %name, error = %reason, "inbound ACH file quarantined");
-                store
-                    .record_inbound(&InboundFile {
-                        inbound_id: uuid(random),
-                        file_name: name,
-                        sha256,
-                        received_on: clock.now(),
-                        status: InboundStatus::Quarantined,
-                        error: Some(reason),
-                        returns: 0,
-                        nocs: 0,
-                    })
-                    .await?;
-                release_into(&path, &dirs.quarantine)?;
+                let record = self.record(name, sha256, InboundStatus::Quarantined, Some(reason));
+                self.store.record_inbound(&record).await?;
+                release_into(path, &self.dirs.quarantine)?;
                 report.quarantined += 1;
-                continue;
+                return Ok(());
             }
         };
+        let (returns, nocs) = self.apply(&name, items, report).await?;
+        tracing::info!(file = %name, returns, nocs, "inbound ACH file applied");
+        let mut record = self.record(name, sha256, InboundStatus::Applied, None);
+        (record.returns, record.nocs) = (returns, nocs);
+        self.store.record_inbound(&record).await?;
+        release_into(path, &self.dirs.archive)?;
+        report.returns += usize::try_from(returns).unwrap_or(0);
+        report.nocs += usize::try_from(nocs).unwrap_or(0);
+        Ok(())
+    }
+
+    /// Applies each return and NOC to its original entry; returns how many of each applied.
+    async fn apply(
+        &self,
+        name: &str,
+        items: Vec<InboundItem>,
+        report: &mut InboxReport,
+    ) -> Result<(i64, i64), AchError> {
         let (mut returns, mut nocs) = (0i64, 0i64);
         for item in items {
-            let Some((entry, _)) = store.entry_by_trace(item.original_trace_seq()).await? else {
+            let Some((entry, _)) = self.store.entry_by_trace(item.original_trace_seq()).await?
+            else {
                 tracing::warn!(file = %name, trace = item.original_trace(), "no originated entry has this trace number");
                 report.unmatched += 1;
                 continue;
             };
             match item {
                 InboundItem::Return { code, .. } => {
-                    engine.apply_return(&entry, &code).await?;
+                    self.engine.apply_return(&entry, &code).await?;
                     returns += 1;
                 }
                 InboundItem::Noc {
                     code, corrected, ..
                 } => {
-                    engine.apply_noc(&entry, &code, &corrected).await?;
+                    self.engine.apply_noc(&entry, &code, &corrected).await?;
                     nocs += 1;
                 }
             }
         }
-        tracing::info!(file = %name, returns, nocs, "inbound ACH file applied");
-        store
-            .record_inbound(&InboundFile {
-                inbound_id: uuid(random),
-                file_name: name,
-                sha256,
-                received_on: clock.now(),
-                status: InboundStatus::Applied,
-                error: None,
-                returns,
-                nocs,
-            })
-            .await?;
-        release_into(&path, &dirs.archive)?;
-        report.returns += usize::try_from(returns).unwrap_or(0);
-        report.nocs += usize::try_from(nocs).unwrap_or(0);
+        Ok((returns, nocs))
     }
-    Ok(report)
+
+    fn record(
+        &self,
+        file_name: String,
+        sha256: String,
+        status: InboundStatus,
+        error: Option<String>,
+    ) -> InboundFile {
+        InboundFile {
+            inbound_id: uuid(self.random),
+            file_name,
+            sha256,
+            received_on: self.clock.now(),
+            status,
+            error,
+            returns: 0,
+            nocs: 0,
+        }
+    }
 }

@@ -6,9 +6,10 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use jiff::SignedDuration;
+use pennydrop_core::model::ApiKey;
 use pennydrop_core::scope::Scope;
 use pennydrop_engine::access::Caller;
-use pennydrop_engine::Tenant;
+use pennydrop_engine::{EngineError, Tenant};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -50,42 +51,12 @@ fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-pub async fn create_token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    let request = parse_request(&headers, &body)?;
-    match request.grant_type.as_deref() {
-        Some("client_credentials") => {}
-        Some("refresh_token") => {
-            return Err(ApiError::BadRequest(
-                "grant_type refresh_token is not supported: request a new token with client_credentials".into(),
-            ))
-        }
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "unsupported grant_type {other:?}: use client_credentials"
-            )))
-        }
-        None => return Err(ApiError::BadRequest("grant_type is required".into())),
-    }
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_basic);
-    let (public_key, secret_key) = match (basic, request.client_id, request.client_secret) {
-        (Some(pair), _, _) => pair,
-        (None, Some(id), Some(secret)) => (id, secret),
-        _ => {
-            return Err(ApiError::Unauthorized(
-                "client credentials missing: send HTTP Basic or client_id and client_secret".into(),
-            ))
-        }
-    };
-    let key = verify_key_pair(&state, &public_key, &secret_key).await?;
-
-    let requested = request.scope.unwrap_or_default();
+/// The requested scopes, each one the key may have; duplicates dropped.
+async fn requested_scopes(
+    state: &AppState,
+    key: &ApiKey,
+    requested: String,
+) -> ApiResult<Vec<Scope>> {
     if requested.trim().is_empty() {
         return Err(ApiError::validation(
             "scope",
@@ -107,18 +78,59 @@ pub async fn create_token(
                 id: key.account_id,
                 mode: key.mode,
             };
-            if state.engine.account(tenant, account_id).await.is_err() {
-                return Err(ApiError::validation(
-                    "scope",
-                    format!("scope {raw} names an account this key cannot access"),
-                ));
+            match state.engine.account(tenant, account_id).await {
+                Ok(_) => {}
+                Err(EngineError::NotFound(_)) => {
+                    return Err(ApiError::validation(
+                        "scope",
+                        format!("scope {raw} names an account this key cannot access"),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         if !scopes.contains(&scope) {
             scopes.push(scope);
         }
     }
+    Ok(scopes)
+}
 
+fn check_grant_type(grant_type: Option<&str>) -> ApiResult<()> {
+    match grant_type {
+        Some("client_credentials") => Ok(()),
+        Some("refresh_token") => Err(ApiError::BadRequest(
+            "grant_type refresh_token is not supported: request a new token with client_credentials".into(),
+        )),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "unsupported grant_type {other:?}: use client_credentials"
+        ))),
+        None => Err(ApiError::BadRequest("grant_type is required".into())),
+    }
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let request = parse_request(&headers, &body)?;
+    check_grant_type(request.grant_type.as_deref())?;
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_basic);
+    let (public_key, secret_key) = match (basic, request.client_id, request.client_secret) {
+        (Some(pair), _, _) => pair,
+        (None, Some(id), Some(secret)) => (id, secret),
+        _ => {
+            return Err(ApiError::Unauthorized(
+                "client credentials missing: send HTTP Basic or client_id and client_secret".into(),
+            ))
+        }
+    };
+    let key = verify_key_pair(&state, &public_key, &secret_key).await?;
+    let scopes = requested_scopes(&state, &key, request.scope.unwrap_or_default()).await?;
     let ttl: SignedDuration = state.settings.token_ttl;
     let rendered: Vec<String> = scopes.iter().map(Scope::render).collect();
     let issued = state
