@@ -4,17 +4,16 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use pennydrop_core::model::BankAccount;
 use pennydrop_core::scope::Scope;
 use pennydrop_engine::payment_methods::payment_methods;
 use pennydrop_engine::LinkRequest;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::auth::Principal;
+use super::encode::{bank_account_json, basic_json};
 use super::error::{ApiError, ApiResult};
-use super::payment_methods::basic_json;
-use super::{path_id, rfc3339};
+use super::path_id;
 use crate::json::BodyError;
 use crate::AppState;
 
@@ -47,26 +46,6 @@ impl From<AccountDetails> for LinkRequest {
             routing_number: d.routing_number,
         }
     }
-}
-
-pub(crate) fn bank_account_json(b: &BankAccount) -> Value {
-    let mut v = json!({
-        "bankAccountID": b.bank_account_id,
-        "fingerprint": b.fingerprint,
-        "status": b.status,
-        "statusReason": b.status_reason,
-        "holderName": b.holder_name,
-        "holderType": b.holder_type,
-        "bankName": b.bank_name,
-        "bankAccountType": b.bank_account_type,
-        "routingNumber": b.routing_number,
-        "lastFourAccountNumber": b.last_four,
-        "updatedOn": rfc3339(b.updated_on),
-    });
-    if let Some(details) = &b.exception_details {
-        v["exceptionDetails"] = json!(details);
-    }
-    v
 }
 
 fn parse_link_body(body: &Bytes) -> ApiResult<AccountDetails> {

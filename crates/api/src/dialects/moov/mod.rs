@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 pub mod auth;
 mod bank_accounts;
+mod encode;
 pub mod error;
 mod health;
 mod oauth;

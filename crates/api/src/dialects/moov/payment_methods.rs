@@ -3,24 +3,15 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use pennydrop_core::scope::Scope;
-use pennydrop_engine::payment_methods::{payment_methods, PaymentMethod};
+use pennydrop_engine::payment_methods::payment_methods;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
 use super::auth::Principal;
-use super::bank_accounts::bank_account_json;
+use super::encode::bank_account_json;
 use super::error::{ApiError, ApiResult};
 use super::path_id;
 use crate::AppState;
-
-pub fn basic_json(methods: &[PaymentMethod]) -> Value {
-    Value::Array(
-        methods
-            .iter()
-            .map(|m| json!({"paymentMethodID": m.payment_method_id, "paymentMethodType": m.payment_method_type}))
-            .collect(),
-    )
-}
 
 async fn all(
     state: &AppState,

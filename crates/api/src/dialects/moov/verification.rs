@@ -7,6 +7,7 @@ use axum::Json;
 use pennydrop_core::model::{Verification, VerificationKind};
 use pennydrop_core::scope::Scope;
 use pennydrop_engine::{rules, Target};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Principal;
@@ -43,38 +44,44 @@ pub async fn initiate_micro_deposits(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PUT .../micro-deposits`.
+#[derive(Debug, Deserialize)]
+struct CompleteMicroDeposits {
+    amounts: Option<Vec<i64>>,
+}
+
+/// `PUT .../verify`.
+#[derive(Debug, Deserialize)]
+struct CompleteInstant {
+    code: Option<String>,
+}
+
 /// `{"amounts": [a, b]}`: exactly two whole numbers of cents, each a possible micro-deposit.
 fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
-    let value: Value = crate::json::parse(body).map_err(|e| match e {
-        BodyError::Malformed(m) => ApiError::BadRequest(m),
-        other => ApiError::validation("amounts", other.describe()),
-    })?;
     let invalid = |m: &str| ApiError::validation("amounts", m.to_string());
-    let list = value
-        .get("amounts")
-        .ok_or_else(|| invalid("amounts is required: two integers in cents, e.g. [18, 21]"))?
-        .as_array()
-        .ok_or_else(|| invalid("amounts must be an array of two integers in cents"))?;
-    if list.len() != 2 {
+    let request: CompleteMicroDeposits = crate::json::parse(body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        other => invalid(&format!(
+            "{}; amounts must be two whole numbers of cents, e.g. [18, 21] for $0.18 and $0.21",
+            other.describe()
+        )),
+    })?;
+    let list = request
+        .amounts
+        .ok_or_else(|| invalid("amounts is required: two integers in cents, e.g. [18, 21]"))?;
+    let [a, b] = list[..] else {
         return Err(invalid(&format!(
             "amounts must hold exactly two integers in cents, got {}",
             list.len()
         )));
+    };
+    let max = rules::MICRO_DEPOSIT_ANSWER_MAX_CENTS;
+    if [a, b].iter().any(|n| !(0..=max).contains(n)) {
+        return Err(invalid(&format!(
+            "each amount must be from 0 to {max} cents"
+        )));
     }
-    let mut out = [0i64; 2];
-    for (slot, item) in out.iter_mut().zip(list) {
-        let n = item.as_i64().ok_or_else(|| {
-            invalid("each amount must be a whole number of cents, e.g. 18 for $0.18")
-        })?;
-        if !(0..=rules::MICRO_DEPOSIT_ANSWER_MAX_CENTS).contains(&n) {
-            return Err(invalid(&format!(
-                "each amount must be from 0 to {} cents",
-                rules::MICRO_DEPOSIT_ANSWER_MAX_CENTS
-            )));
-        }
-        *slot = n;
-    }
-    Ok(out)
+    Ok([a, b])
 }
 
 pub async fn complete_micro_deposits(
@@ -154,17 +161,17 @@ pub async fn complete_instant(
         &bank_account_id,
         Scope::BankAccountsWrite,
     )?;
-    let value: Value = crate::json::parse(&body).map_err(|e| match e {
+    let request: CompleteInstant = crate::json::parse(&body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("error", other.describe()),
     })?;
-    let raw = value.get("code").and_then(Value::as_str).ok_or_else(|| {
+    let raw = request.code.ok_or_else(|| {
         ApiError::validation(
             "error",
             "code is required: the 4 digits after MV on the statement, e.g. \"MV1234\"",
         )
     })?;
-    let code = rules::parse_code(raw).ok_or_else(|| {
+    let code = rules::parse_code(&raw).ok_or_else(|| {
         ApiError::validation(
             "error",
             "code must be 4 digits, optionally prefixed with MV (MV1234, mv1234 or 1234)",
