@@ -34,8 +34,11 @@ pub struct AppConfig {
     pub random: Arc<dyn Random>,
     pub settings: Settings,
     pub engine: EngineConfig,
-    /// Run the simulated bank network (the instant rail and statements).
+    /// Run the simulated bank network (the instant rail and statements). It stays off when a
+    /// real bank is configured (an ODFI, SFTP or a drop directory) unless `force_simulator`.
     pub simulator: bool,
+    /// Run the simulated network even beside a real bank (loudly).
+    pub force_simulator: bool,
     /// Routing numbers the simulated network reaches instantly; None keeps its defaults.
     pub instant_routing_numbers: Option<Vec<String>>,
     /// How often the background sweeper expires verifications.
@@ -61,6 +64,7 @@ impl AppConfig {
             settings: Settings::default(),
             engine: EngineConfig::default(),
             simulator: true,
+            force_simulator: false,
             instant_routing_numbers: None,
             sweep_every: Duration::from_secs(60),
             odfi: None,
@@ -94,9 +98,7 @@ impl App {
             .with_context(|| format!("opening database {}", redact_url(&url)))?;
         store.migrate().await.context("applying migrations")?;
         let vault = Arc::new(load_vault(&config.storage.data_dir)?);
-        let simulator = config
-            .simulator
-            .then(|| simulated_bank(&config, &store, &vault));
+        let simulator = simulator_on(&config).then(|| simulated_bank(&config, &store, &vault));
         let instant: Arc<dyn InstantRail> = match &simulator {
             Some(bank) => bank.clone(),
             None => Arc::new(NoInstantRail),
@@ -118,6 +120,7 @@ impl App {
             Some(engine.create_tenant("sandbox", Mode::Sandbox).await?)
         };
         let ach = ach_rail(&config, &store, &vault, &engine, &simulator)?;
+        log_summary(&config, &url, simulator.is_some(), &ach);
         let state = AppState {
             engine,
             ach: Some(ach.clone() as Arc<dyn AchOperator>),
@@ -169,6 +172,56 @@ impl App {
         }
         served
     }
+}
+
+/// Whether a real bank is configured: an ODFI of its own, or a way to deliver files to one.
+fn real_bank(config: &AppConfig) -> bool {
+    let real_odfi = config.odfi.as_ref().is_some_and(|o| !o.is_simulated());
+    real_odfi || config.sftp.is_some() || config.drop_dir.is_some()
+}
+
+/// The simulated network never runs beside a real bank unless forced (DESIGN invariant 10).
+fn simulator_on(config: &AppConfig) -> bool {
+    match (config.simulator, real_bank(config), config.force_simulator) {
+        (false, _, _) => false,
+        (true, false, _) => true,
+        (true, true, true) => {
+            tracing::warn!(
+                "!!! --force-simulator: the SIMULATED bank runs beside a REAL bank: it reads the \
+                 outbox and its simulated returns and NOCs will change real verifications !!!"
+            );
+            true
+        }
+        (true, true, false) => {
+            tracing::warn!(
+                "a real bank is configured (ODFI or delivery): the simulated bank network is off \
+                 (--force-simulator runs it anyway)"
+            );
+            false
+        }
+    }
+}
+
+/// One line at start-up with everything an operator checks first.
+fn log_summary(config: &AppConfig, url: &str, simulator: bool, ach: &AchRail) {
+    let now = config.clock.now();
+    let next = config.engine.schedule.next_window(now).at;
+    let odfi = &ach.config().odfi;
+    let delivery = ach
+        .config()
+        .delivery
+        .as_ref()
+        .map_or_else(|| "local outbox only".to_string(), |d| d.describe());
+    tracing::info!(
+        database = %redact_url(url),
+        data_dir = %config.storage.data_dir.display(),
+        odfi = %format!("{} {}", odfi.routing_number, odfi.immediate_destination_name),
+        cutoff_windows = %config.engine.schedule,
+        next_cutoff = %next,
+        simulator = if simulator { "on" } else { "off" },
+        delivery = %delivery,
+        "pennydrop configuration"
+    );
 }
 
 /// The FedACH directory from the configured file, or the bundled sample.

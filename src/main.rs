@@ -62,9 +62,14 @@ struct ServeArgs {
     /// sample names a few banks and unknown routing numbers get an empty bankName.
     #[arg(long, env = "PENNYDROP_FEDACH_DIRECTORY")]
     pub fedach_directory: Option<PathBuf>,
-    /// Run the simulated bank network (instant rail and statements).
+    /// Run the simulated bank network (instant rail and statements). It stays off when a real
+    /// bank is configured (--odfi-routing, SFTP or a drop directory) unless --force-simulator.
     #[arg(long, env = "PENNYDROP_SIMULATOR", default_value_t = true, action = clap::ArgAction::Set)]
     pub simulator: bool,
+    /// Run the simulated bank network even beside a real bank. Its simulated returns then
+    /// change real verifications: for rehearsals only.
+    #[arg(long, env = "PENNYDROP_FORCE_SIMULATOR", default_value_t = false)]
+    pub force_simulator: bool,
     /// ACH cutoff windows, wall-clock times in America/New_York on banking days.
     #[arg(
         long,
@@ -239,6 +244,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = AppConfig::new(args.storage);
     config.fedach_directory = args.fedach_directory;
     config.simulator = args.simulator;
+    config.force_simulator = args.force_simulator;
     config.engine.schedule =
         CutoffSchedule::parse(&args.cutoff_windows).context("--cutoff-windows")?;
     config.engine.company_name = args.company_name;

@@ -221,8 +221,13 @@ async fn a_c01_notification_of_change_corrects_the_account_number() {
         .open(&snap.bank_account.sealed, bank_id.as_bytes())
         .unwrap();
     assert_eq!(number.expose(), "3100000010", "stored re-encrypted");
-    // The micro-deposits themselves posted; they can be completed.
-    let statement = c
+    // The micro-deposits themselves posted; they can be completed. The old number is no
+    // longer the tenant's (the NOC corrected it), so an operator reads its statement.
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let statement = ops
         .get("/simulator/accounts/231380104/3100000001/transactions")
         .await;
     let credits = amounts_from(&statement.body);
@@ -629,5 +634,45 @@ async fn a_drop_directory_delivers_files_and_brings_returns_back() {
         inbound.body
     );
     assert_eq!(inbound.body[0]["status"], "quarantined");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_a_real_odfi_the_simulator_reads_nothing_back() {
+    let app = TestApp::sqlite_with(|c| {
+        let mut odfi = pennydrop_rails::ach::OdfiConfig::simulated("PENNYDROP");
+        odfi.routing_number = "091000019".into();
+        odfi.immediate_destination = "091000019".into();
+        odfi.immediate_destination_name = "WELLS".into();
+        c.odfi = Some(odfi);
+    })
+    .await;
+    assert!(app.state.statements.is_none(), "no simulated network");
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    // A magic R03 number: the simulated bank would return it at once.
+    let (account, bank) = c.account_with_bank("231380104", "3000000003").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(
+        result["files"].as_array().map(Vec::len),
+        Some(1),
+        "{result:?}"
+    );
+    assert_eq!(result["inbound"]["returns"], 0, "{result:?}");
+    let name = result["files"][0]["fileName"].as_str().unwrap();
+    assert!(app.data_dir.path().join("ach/outbox").join(name).exists());
+    let got = c
+        .get(&format!("/accounts/{account}/bank-accounts/{bank}"))
+        .await;
+    assert_eq!(
+        got.body["status"], "pending",
+        "nothing came back: {:?}",
+        got.body
+    );
     app.stop().await;
 }

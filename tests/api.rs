@@ -658,3 +658,67 @@ async fn openapi_documents_every_route() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn simulated_statements_are_only_for_the_tenant_that_linked_the_account() {
+    let app = TestApp::sqlite().await;
+    let owner = app.tenant(Mode::Production).await;
+    let other = app.tenant(Mode::Production).await;
+    let sandbox = app.tenant(Mode::Sandbox).await;
+    let operator = app.operator().await;
+    let a = Caller {
+        app: &app,
+        key: &owner,
+    };
+    let (account, bank) = a.account_with_bank("021000021", "99887766").await;
+    let r = a
+        .post_with(
+            &format!("/accounts/{account}/bank-accounts/{bank}/verify"),
+            ("x-wait-for", "rail-response"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let path = "/simulator/accounts/021000021/99887766/transactions";
+    let seen = a.get(path).await;
+    assert_eq!(seen.status, 200, "{:?}", seen.body);
+    assert!(
+        seen.body["transactions"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()),
+        "the owner sees the verification credit: {:?}",
+        seen.body
+    );
+
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    assert_eq!(ops.get(path).await.status, 200, "an operator may look");
+    for key in [&other, &sandbox] {
+        let r = Caller { app: &app, key }.get(path).await;
+        assert_eq!(r.status, 404, "{:?}", r.body);
+        assert!(r.body.get("transactions").is_none());
+    }
+    // The owner's own token, scoped to another of its accounts, sees nothing either.
+    let elsewhere = a.create_account().await;
+    let scoped = token(
+        &app,
+        &owner,
+        &format!("/accounts/{elsewhere}/bank-accounts.read"),
+    )
+    .await;
+    assert_eq!(scoped.status, 200, "{:?}", scoped.body);
+    let t = scoped.body["access_token"].as_str().unwrap();
+    let r = bearer(&app, reqwest::Method::GET, path, t, None).await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    let right = token(
+        &app,
+        &owner,
+        &format!("/accounts/{account}/bank-accounts.read"),
+    )
+    .await;
+    let t = right.body["access_token"].as_str().unwrap();
+    let r = bearer(&app, reqwest::Method::GET, path, t, None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    app.stop().await;
+}

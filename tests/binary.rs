@@ -49,9 +49,14 @@ struct Server {
 
 /// Starts `pennydrop serve` on an ephemeral port and waits for its "listening on" line.
 fn serve(data_dir: &Path, log: &Path) -> Server {
+    serve_with(data_dir, log, &[])
+}
+
+fn serve_with(data_dir: &Path, log: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .args(extra)
         .env_remove("PENNYDROP_DATABASE_URL")
         .env_remove("PENNYDROP_ENCRYPTION_KEY")
         .env("PENNYDROP_LOG", "debug")
@@ -427,4 +432,65 @@ fn ach_inspect_summarizes_valid_files_and_names_the_line_of_an_error() {
     assert_eq!(bad.status.code(), Some(1));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn a_real_bank_turns_the_simulator_off_unless_forced_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let real = [
+        "--log-format",
+        "json",
+        "--odfi-routing",
+        "091000019",
+        "--odfi-name",
+        "WELLS",
+    ];
+    let server = serve_with(dir.path(), &log, &real);
+    let key: Value = serde_json::from_str(&server.first_lines[1]).expect("first-start key");
+    let auth = (
+        key["publicKey"].as_str().unwrap().to_string(),
+        key["secretKey"].as_str().unwrap().to_string(),
+    );
+    let statement = http()
+        .get(format!(
+            "{}/simulator/accounts/021000021/12345678/transactions",
+            server.base
+        ))
+        .basic_auth(&auth.0, Some(&auth.1))
+        .send()
+        .unwrap();
+    assert_eq!(statement.status(), 404, "no simulated network");
+    assert!(server.terminate().success());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("the simulated bank network is off"),
+        "{logged}"
+    );
+    assert!(logged.contains("pennydrop configuration"), "{logged}");
+    assert!(logged.contains(r#""simulator":"off""#), "{logged}");
+    assert!(
+        logged.contains("091000019"),
+        "the summary names the ODFI: {logged}"
+    );
+
+    let forced_log = dir.path().join("forced.log");
+    let mut forced = real.to_vec();
+    forced.push("--force-simulator");
+    let server = serve_with(dir.path(), &forced_log, &forced);
+    let health = http()
+        .get(format!("{}/health", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(
+        health.status(),
+        200,
+        "serving (and its signal handler installed)"
+    );
+    assert!(server.terminate().success());
+    let logged = std::fs::read_to_string(&forced_log).unwrap();
+    assert!(
+        logged.contains("the SIMULATED bank runs beside a REAL bank"),
+        "{logged}"
+    );
 }

@@ -116,7 +116,12 @@ async fn files_are_delivered_over_sftp_to_a_pinned_host() {
     let dir = tempfile::tempdir().unwrap();
     let sshd = start_sshd(dir.path());
     let config = sftp_config(&sshd, &sshd.host_key_pub);
-    let app = TestApp::sqlite_with(|c| c.sftp = Some(config.clone())).await;
+    // A rehearsal: a real SFTP server on loopback, and the simulated bank answering anyway.
+    let app = TestApp::sqlite_with(|c| {
+        c.sftp = Some(config.clone());
+        c.force_simulator = true;
+    })
+    .await;
     let key = app.tenant(Mode::Production).await;
     let operator = app.operator().await;
     let c = Caller {

@@ -350,6 +350,22 @@ impl Engine {
             .filter(|b| b.tenant_id == tenant.id))
     }
 
+    /// The tenant's accounts that hold an active bank account with this routing and account
+    /// number (who may read its simulated statement).
+    pub async fn holders_of(
+        &self,
+        tenant: Tenant,
+        routing: &pennydrop_core::RoutingNumber,
+        number: &pennydrop_core::AccountNumber,
+    ) -> Result<Vec<Uuid>, EngineError> {
+        let fingerprint = self.vault().fingerprint(routing, number);
+        let linked = self
+            .store()
+            .bank_accounts_with_fingerprint(tenant.id, &fingerprint)
+            .await?;
+        Ok(linked.into_iter().map(|b| b.account_id).collect())
+    }
+
     /// Opens or finds the holder's account, links the bank account and starts its
     /// micro-deposits, all in one transaction: on any refusal or failure nothing is written.
     /// A refusal about a bank account that was already linked names it

@@ -1124,6 +1124,7 @@ pub async fn linking_is_idempotent_per_fingerprint(s: &dyn Store) {
     ));
 }
 
+// A long scenario on purpose: it reads top to bottom as one story against one store.
 pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let a = new_tenant(s).await;
@@ -1165,6 +1166,19 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .is_empty());
+    let by_fingerprint = |tenant: Uuid| {
+        let fp = ba.fingerprint.clone();
+        async move {
+            s.bank_accounts_with_fingerprint(tenant, &fp)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    assert_eq!(by_fingerprint(a.account_id).await, vec![ba.clone()]);
+    assert!(
+        by_fingerprint(b.account_id).await.is_empty(),
+        "another tenant's bank account is not found by its fingerprint"
+    );
 
     assert!(s
         .disable_bank_account(b.account_id, acct.account_id, id, t0(), &deleted_event(&ba))
@@ -1193,6 +1207,10 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
         .await
         .unwrap_or_default()
         .is_empty());
+    assert!(
+        by_fingerprint(a.account_id).await.is_empty(),
+        "a disabled bank account is not found by its fingerprint"
+    );
 }
 
 pub async fn concurrent_identical_links_make_one_bank_account(store: Arc<dyn Store>) {

@@ -928,6 +928,24 @@ macro_rules! sql_store {
                 row.as_ref().map(Self::bank_account_from_row).transpose()
             }
 
+            async fn bank_accounts_with_fingerprint(
+                &self,
+                tenant: Uuid,
+                fingerprint: &str,
+            ) -> Result<Vec<BankAccount>, StoreError> {
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
+                     WHERE tenant_id = $1 AND fingerprint = $2 AND disabled_on IS NULL \
+                     ORDER BY created_on, bank_account_id"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(tenant.to_string())
+                    .bind(fingerprint)
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                rows.iter().map(Self::bank_account_from_row).collect()
+            }
+
             async fn list_bank_accounts(
                 &self,
                 tenant: Uuid,

@@ -148,6 +148,14 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
         bank_account_id: Uuid,
     ) -> Result<Option<BankAccount>, StoreError>;
 
+    /// The tenant's active bank accounts with this fingerprint (the same routing and account
+    /// number), oldest first.
+    async fn bank_accounts_with_fingerprint(
+        &self,
+        tenant: Uuid,
+        fingerprint: &str,
+    ) -> Result<Vec<BankAccount>, StoreError>;
+
     /// Active (not disabled) bank accounts of an account, oldest first.
     async fn list_bank_accounts(
         &self,

@@ -34,8 +34,8 @@ impl OdfiConfig {
     /// The simulated ODFI, used when nothing is configured.
     pub fn simulated(company_name: &str) -> Self {
         Self {
-            routing_number: "110000000".into(),
-            immediate_destination: "110000000".into(),
+            routing_number: SIMULATED_BANK.into(),
+            immediate_destination: SIMULATED_BANK.into(),
             immediate_destination_name: "PENNYDROP SIMULATED BANK".into(),
             immediate_origin: "1234567890".into(),
             immediate_origin_name: company_name.to_string(),
@@ -43,6 +43,11 @@ impl OdfiConfig {
             company_identification: "1234567890".into(),
             web_for_individuals: false,
         }
+    }
+
+    /// Whether this is the simulated network's own ODFI (not a real bank).
+    pub fn is_simulated(&self) -> bool {
+        self.routing_number == SIMULATED_BANK
     }
 
     pub fn odfi_identification(&self) -> &str {
@@ -387,8 +392,8 @@ pub fn simulated_reply(
     Ok(builder.build().map_err(|e| e.to_string())?.to_string())
 }
 
-/// The simulated receiving bank's routing number.
-const SIMULATED_BANK: &str = "110000000";
+/// The simulated bank's routing number (the simulated ODFI and receiving bank).
+pub const SIMULATED_BANK: &str = "110000000";
 
 /// A return's or NOC's entry detail: back to the ODFI, with the return transaction code.
 fn reply_detail(

@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
+use pennydrop_core::scope::Scope;
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use serde_json::{json, Value};
 
@@ -9,11 +10,12 @@ use super::auth::Principal;
 use super::error::{ApiError, ApiResult};
 use crate::AppState;
 
-/// `GET /simulator/accounts/{routingNumber}/{accountNumber}/transactions` — any valid key. The
-/// simulated network is shared by all tenants, like a real bank would be.
+/// `GET /simulator/accounts/{routingNumber}/{accountNumber}/transactions`: for an operator,
+/// or for the tenant that has the bank account linked, with the scope to read that account's
+/// bank accounts. Anyone else gets the same 404 as for an account nobody linked.
 pub async fn transactions(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     Path((routing, account)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let simulator = state.statements.as_ref().ok_or_else(|| {
@@ -23,6 +25,21 @@ pub async fn transactions(
         RoutingNumber::parse(&routing).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let account =
         AccountNumber::parse(&account).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let operator = principal.operator && principal.require(Scope::AdminRead).is_ok();
+    if !operator {
+        let holders = state
+            .engine
+            .holders_of(principal.tenant(), &routing, &account)
+            .await?;
+        let readable = holders
+            .into_iter()
+            .any(|id| principal.require(Scope::BankAccountsRead(id)).is_ok());
+        if !readable {
+            return Err(ApiError::NotFound(
+                "no statement for this account among your linked bank accounts".into(),
+            ));
+        }
+    }
     let lines = simulator
         .statement(&routing, &account)
         .await
