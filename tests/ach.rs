@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Caller, TestApp};
+use common::{reply, Caller, TestApp};
 use jiff::SignedDuration;
 use pennydrop_core::model::Mode;
 use serde_json::Value;
@@ -673,6 +673,165 @@ async fn with_a_real_odfi_the_simulator_reads_nothing_back() {
         got.body["status"], "pending",
         "nothing came back: {:?}",
         got.body
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn holders_named_in_any_script_make_a_file_an_independent_validator_accepts() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let names = [
+        ("محمد علي", "44440001"),
+        ("李小龙", "44440002"),
+        ("ＪＡＮＥ　ＤＯＥ", "44440003"),
+        ("Zoë Ñandú", "44440004"),
+    ];
+    for (name, number) in names {
+        let account = c.create_account().await;
+        let body = serde_json::json!({"account": {
+            "holderName": name, "holderType": "individual", "accountNumber": number,
+            "bankAccountType": "checking", "routingNumber": "231380104"}});
+        let r = c
+            .post(
+                &format!("/accounts/{account}/bank-accounts"),
+                &body.to_string(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{name}: {:?}", r.body);
+        assert_eq!(
+            r.body["holderName"], name,
+            "the API keeps the name as given"
+        );
+        let bank = r.body["bankAccountID"].as_str().unwrap().to_string();
+        c.initiate_micro_deposits(&account, &bank).await;
+    }
+    let result = cutoff(&app, &operator).await;
+    let name = result["files"][0]["fileName"].as_str().unwrap();
+    let path = app.data_dir.path().join("ach/outbox").join(name);
+    let file = nacha::read_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let written: Vec<String> = file
+        .batches
+        .iter()
+        .flat_map(|b| {
+            b.entries
+                .iter()
+                .map(|e| e.detail.individual_name.trim().to_string())
+        })
+        .collect();
+    for expected in ["LI XIAO LONG", "JANE DOE", "ZOE NANDU"] {
+        assert!(
+            written.iter().any(|n| n == expected),
+            "{expected}: {written:?}"
+        );
+    }
+    assert!(written.iter().all(|n| !n.is_empty()), "{written:?}");
+    let verdicts = third_party_verdicts(&[path]);
+    assert_eq!(
+        verdicts[0]["valid"], true,
+        "achlens: {}",
+        verdicts[0]["findings"]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_name_with_nothing_to_transliterate_is_refused_at_link_time_in_every_dialect() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let bad = "!!! ---";
+    // Moov.
+    let account = c.create_account().await;
+    let body = serde_json::json!({"account": {
+        "holderName": bad, "holderType": "individual", "accountNumber": "44440009",
+        "bankAccountType": "checking", "routingNumber": "231380104"}});
+    let r = c
+        .post(
+            &format!("/accounts/{account}/bank-accounts"),
+            &body.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert!(
+        r.body["account"].as_str().unwrap().contains("holderName"),
+        "{:?}",
+        r.body
+    );
+    // Finicity.
+    let token = reply(
+        app.client
+            .post(app.url("/aggregation/v2/partners/authentication"))
+            .header("Finicity-App-Key", &key.public_key)
+            .json(
+                &serde_json::json!({"partnerId": key.public_key, "partnerSecret": key.secret_key}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = reply(
+        app.client
+            .post(app.url("/microentry/v1/customers/c-bad"))
+            .header("Finicity-App-Key", &key.public_key)
+            .header("Finicity-App-Token", &token)
+            .json(
+                &serde_json::json!({"receiver": {"accountType": "personalChecking",
+                "routingNumber": "231380104", "accountNumber": "44440009", "name": bad}}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.body["code"], "14020", "{:?}", r.body);
+    // MX Platform.
+    let user = c
+        .post(
+            "/users",
+            &serde_json::json!({"user": {"id": "u-bad"}}).to_string(),
+        )
+        .await;
+    let user = user.body["user"]["guid"].as_str().unwrap().to_string();
+    let r = c
+        .post(
+            &format!("/users/{user}/micro_deposits"),
+            &serde_json::json!({"micro_deposit": {"account_number": "44440009",
+                "account_type": "CHECKING", "routing_number": "231380104",
+                "first_name": "!!!", "last_name": "---"}})
+            .to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.body["error"]["status"], "REJECTED", "{:?}", r.body);
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("first_name/last_name"));
+    // Nothing was stored by any of them.
+    assert_eq!(
+        c.get("/accounts?foreignID=c-bad").await.body,
+        serde_json::json!([])
+    );
+    assert_eq!(
+        c.get(&format!("/accounts/{account}/bank-accounts"))
+            .await
+            .body,
+        serde_json::json!([])
     );
     app.stop().await;
 }

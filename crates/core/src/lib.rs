@@ -13,6 +13,7 @@ pub mod money;
 pub mod numbers;
 pub mod random;
 pub mod scope;
+pub mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use numbers::{AccountNumber, RoutingNumber};

@@ -71,6 +71,9 @@ pub enum LinkReason {
     AccountNumber(AccountNumberError),
     /// A well-formed routing number that the (authoritative) FedACH directory does not list.
     NotInDirectory,
+    /// Nothing of it survives transliteration to the ACH network's ASCII (only punctuation or
+    /// symbols).
+    NotRepresentable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +106,9 @@ impl LinkProblem {
             LinkReason::NotInDirectory => {
                 format!("{name} is not in the FedACH participant directory")
             }
+            LinkReason::NotRepresentable => format!(
+                "{name} has no letters or digits the ACH network can carry (names are transliterated to ASCII)"
+            ),
         }
     }
 }
@@ -175,6 +181,8 @@ fn holder_name(raw: Option<&str>, problems: &mut Vec<LinkProblem>) -> String {
         })
     } else if name.chars().any(char::is_control) {
         Some(LinkReason::ControlCharacters)
+    } else if !pennydrop_core::text::nacha_representable(&name) {
+        Some(LinkReason::NotRepresentable)
     } else {
         None
     };
@@ -310,6 +318,21 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("accountNumber is required"), "{text}");
+    }
+
+    #[test]
+    fn names_must_survive_transliteration() {
+        let name = |n: &str| {
+            LinkRequest {
+                holder_name: Some(n.into()),
+                ..good()
+            }
+            .validate()
+        };
+        assert!(name("李小龙").is_ok());
+        assert!(name("محمد علي").is_ok());
+        let e = name("!!!").unwrap_err();
+        assert_eq!(e.problems[0].reason, LinkReason::NotRepresentable);
     }
 
     #[test]

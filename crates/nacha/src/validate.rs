@@ -39,6 +39,9 @@ pub enum Rule {
     MicroEntry,
     /// The same account is posted to as two different account types.
     AccountType,
+    /// A forward entry's receiver name (individual or company name field) is blank; receiving
+    /// banks and validators such as moov-io/ach refuse the file.
+    IndividualName,
 }
 
 /// One broken rule, located by 1-based batch position and entry position within the batch.
@@ -434,6 +437,13 @@ fn sec_rules(c: &mut Collector, sec: SecCode, entry: &Entry, a: &AddendaCounts) 
     let d = &entry.detail;
     let code = d.transaction_code;
     let (nocs, returns, payments, n) = (a.nocs, a.returns, a.payments, a.total);
+    if !code.is_return_or_noc() && d.individual_name.trim().is_empty() {
+        c.push(
+            Rule::IndividualName,
+            Some("individual name"),
+            "the receiver's name is blank (only spaces); name the receiver".to_string(),
+        );
+    }
     if nocs > 0 {
         c.push(
             Rule::SecCode,

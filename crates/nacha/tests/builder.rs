@@ -97,12 +97,15 @@ fn hash_keeps_the_rightmost_ten_digits() {
     let rdfi = routing("72999999");
     let entries = (0..200)
         .map(|i| {
-            Entry::new(EntryDetail::new(
-                TransactionCode::CHECKING_CREDIT,
-                rdfi.clone(),
-                format!("A{i}"),
-                1,
-            ))
+            Entry::new(
+                EntryDetail::new(
+                    TransactionCode::CHECKING_CREDIT,
+                    rdfi.clone(),
+                    format!("A{i}"),
+                    1,
+                )
+                .individual_name("Receiver"),
+            )
         })
         .collect();
     let mut p = batch_params(SecCode::Ccd, "12104288");
@@ -264,12 +267,15 @@ fn builder_runs_the_validation_rules() {
     assert_eq!(e.batch, Some(1));
 
     // The paygate bug: savings credits with a checking debit for the same account.
-    let savings = Entry::new(EntryDetail::new(
-        TransactionCode::SAVINGS_CREDIT,
-        routing("23138010"),
-        "1",
-        10,
-    ));
+    let savings = Entry::new(
+        EntryDetail::new(
+            TransactionCode::SAVINGS_CREDIT,
+            routing("23138010"),
+            "1",
+            10,
+        )
+        .individual_name("Receiver"),
+    );
     let e = build_err(vec![(ppd(), vec![savings, debit("1", 10)])]);
     assert_eq!(e.to_string(), "batch 1, entry 2: transaction code: account 1 at 231380104 is posted to as Checking (code 27) but as Savings by batch 1, entry 1; use one account type per account (e.g. 32 with 37, 22 with 27)");
 
@@ -436,9 +442,18 @@ fn transaction_code_helpers_keep_micro_deposit_pairs_right() {
             .batch(
                 ppd(),
                 vec![
-                    Entry::new(EntryDetail::new(credit_code, routing("23138010"), "55", 20)),
-                    Entry::new(EntryDetail::new(credit_code, routing("23138010"), "55", 21)),
-                    Entry::new(EntryDetail::new(debit_code, routing("23138010"), "55", 41)),
+                    Entry::new(
+                        EntryDetail::new(credit_code, routing("23138010"), "55", 20)
+                            .individual_name("Receiver"),
+                    ),
+                    Entry::new(
+                        EntryDetail::new(credit_code, routing("23138010"), "55", 21)
+                            .individual_name("Receiver"),
+                    ),
+                    Entry::new(
+                        EntryDetail::new(debit_code, routing("23138010"), "55", 41)
+                            .individual_name("Receiver"),
+                    ),
                 ],
             )
             .build()
@@ -467,4 +482,20 @@ fn summary_serializes() {
     assert_eq!(json["batches"][1]["total_credit_cents"], 150_000);
     let back: Summary = serde_json::from_value(json).unwrap();
     assert_eq!(back, s);
+}
+
+#[test]
+fn a_forward_entry_without_a_receiver_name_breaks_the_file() {
+    let blank = Entry::new(
+        EntryDetail::new(
+            TransactionCode::CHECKING_CREDIT,
+            routing("23138010"),
+            "12345678",
+            10,
+        )
+        .individual_name("   "),
+    );
+    let e = build_err(vec![(ppd(), vec![blank])]);
+    assert_eq!(e.field, Some("individual name"), "{e}");
+    assert!(e.to_string().contains("blank"), "{e}");
 }

@@ -84,6 +84,12 @@ fn entry(kind: Kind) -> BoxedStrategy<Entry> {
         )
             .prop_map(move |((r, id, name, amount), code, ptc, info)| {
                 let amount = if code.is_prenote() { 0 } else { amount };
+                // Forward entries name their receiver (a blank name is a broken file).
+                let name = if name.trim().is_empty() {
+                    "RECEIVER".to_string()
+                } else {
+                    name
+                };
                 let mut d = EntryDetail::new(code, r, "", amount)
                     .individual_id(id)
                     .individual_name(name);

@@ -97,18 +97,7 @@ pub fn file_identity(claim: &CutoffClaim, files_today: i64) -> FileIdentity {
 
 /// Upper-case ASCII for NACHA alphanumeric fields; anything else becomes a space.
 pub fn ascii_upper(s: &str, max: usize) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c.to_ascii_uppercase()
-            } else {
-                ' '
-            }
-        })
-        .take(max)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    pennydrop_core::text::nacha_text(s, max)
 }
 
 pub fn sec_code(holder: HolderType, odfi: &OdfiConfig) -> SecCode {
