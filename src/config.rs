@@ -20,9 +20,23 @@ pub struct StorageArgs {
 }
 
 impl StorageArgs {
+    /// Creates the data directory (0700) and the embedded database file (0600, so its WAL
+    /// and shared-memory files are created 0600 too), tightening them if they exist.
     pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("creating data directory {}", self.data_dir.display()))
+        pennydrop_rails::ach::files::private_dir(&self.data_dir)
+            .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        if self.database_url.is_none() {
+            let db = self.data_dir.join("pennydrop.db");
+            for path in [
+                db.clone(),
+                db.with_extension("db-wal"),
+                db.with_extension("db-shm"),
+            ] {
+                make_private(&path, path == db)
+                    .with_context(|| format!("protecting {}", path.display()))?;
+            }
+        }
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {
@@ -89,6 +103,28 @@ fn key_from_file(path: &Path) -> anyhow::Result<SecretKey> {
     write_private(path, key.to_base64().as_bytes())?;
     tracing::info!(path = %path.display(), key_id = %key.id(), "generated a new encryption key");
     Ok(key)
+}
+
+/// Makes `path` readable by its owner only (0600), creating it (empty) when `create`.
+fn make_private(path: &Path, create: bool) -> std::io::Result<()> {
+    if create {
+        let mut options = std::fs::OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(path)?;
+    } else if !path.exists() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 /// Writes a file readable only by its owner, refusing to overwrite.

@@ -835,3 +835,58 @@ async fn a_name_with_nothing_to_transliterate_is_refused_at_link_time_in_every_d
     );
     app.stop().await;
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_everything_in_it_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "55667711").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    // An R03 too, so the simulated bank's returns file passes through inbox and archive.
+    let (account, bank) = c.account_with_bank("231380104", "3000000003").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(result["inbound"]["returns"], 3, "{result:?}");
+    let name = result["files"][0]["fileName"].as_str().unwrap().to_string();
+    let dir = app.data_dir.path();
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(dir), 0o700, "data directory");
+    for d in ["ach/outbox", "ach/inbox", "ach/archive", "ach/quarantine"] {
+        assert_eq!(mode(&dir.join(d)), 0o700, "{d}");
+    }
+    for f in [
+        "pennydrop.db",
+        "pennydrop.db-wal",
+        "pennydrop.db-shm",
+        "encryption.key",
+    ] {
+        assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+    }
+    assert_eq!(
+        mode(&dir.join("ach/outbox").join(&name)),
+        0o600,
+        "outbox file"
+    );
+    let archived: Vec<_> = std::fs::read_dir(dir.join("ach/archive"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(archived.len(), 1, "the returns file");
+    for path in archived {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    app.stop().await;
+}

@@ -26,7 +26,7 @@ impl AchDirs {
 
     pub fn create(&self) -> std::io::Result<()> {
         for dir in [&self.outbox, &self.inbox, &self.archive, &self.quarantine] {
-            std::fs::create_dir_all(dir)?;
+            private_dir(dir)?;
         }
         Ok(())
     }
@@ -52,6 +52,30 @@ impl AchDirs {
     }
 }
 
+/// Creates `dir` (and its parents) if needed and makes it accessible to its owner only (0700):
+/// NACHA files hold full account numbers.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Options that create (or truncate) a file readable and writable by its owner only (0600).
+pub fn private_file() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
 /// Writes `content` to `dir/name` so that readers see either nothing or the whole file:
 /// a hidden temporary file, fsync, rename, fsync of the directory. Rewriting identical content
 /// (recovery after a crash) is harmless.
@@ -59,7 +83,7 @@ pub fn write_atomically(dir: &Path, name: &str, content: &[u8]) -> std::io::Resu
     let target = dir.join(name);
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut file = private_file().open(&temp)?;
         file.write_all(content)?;
         file.sync_all()?;
     }
