@@ -835,3 +835,50 @@ async fn nexus_sessions_isolation_and_errors() {
     assert_eq!(expired.body["code"], 4011);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_nexus_create_stores_nothing_and_leaves_the_email_usable() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Sandbox).await;
+    let n = Nexus {
+        app: &app,
+        token: session(&app, &key).await,
+    };
+    let moov = Caller {
+        app: &app,
+        key: &key,
+    };
+    let long = json!({"micro_deposit": {"first_name": "J".repeat(1000), "last_name": "James",
+        "email": "stuck@example.com", "account_number": "12345678",
+        "account_type_name": "CHECKING", "routing_number": ROUTING}});
+    let r = n.post(long).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.body["status_name"], "REJECTED", "{:?}", r.body);
+    assert_eq!(
+        moov.get("/accounts?foreignID=mx-nexus:stuck@example.com")
+            .await
+            .body,
+        json!([]),
+        "no per-email account was left behind"
+    );
+    for email in [
+        "a\u{0}b@example.com",
+        "bell\u{7}@example.com",
+        "x\u{202E}y@example.com",
+    ] {
+        let r = n
+            .post(
+                json!({"micro_deposit": {"first_name": "Josh", "last_name": "James",
+                "email": email, "account_number": "12345678",
+                "account_type_name": "CHECKING", "routing_number": ROUTING}}),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{email:?}: {:?}", r.body);
+    }
+    let md = n.create("stuck@example.com", "12345678").await;
+    assert_eq!(
+        md["status_name"], "DEPOSITED",
+        "the email still works: {md}"
+    );
+    app.stop().await;
+}

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod input;
 pub mod link;
 mod operations;
 pub mod payment_methods;

@@ -96,7 +96,7 @@ impl LinkProblem {
             } => format!("{name} is required: one of {list}"),
             LinkReason::TooLong { max } => format!("{name} must be at most {max} characters"),
             LinkReason::ControlCharacters => {
-                format!("{name} must not contain control characters")
+                format!("{name} must not contain control or bidirectional-override characters")
             }
             LinkReason::NotOneOf { given, expected } => {
                 format!("{name} {given:?} is not one of {expected}")
@@ -179,7 +179,7 @@ fn holder_name(raw: Option<&str>, problems: &mut Vec<LinkProblem>) -> String {
         Some(LinkReason::TooLong {
             max: MAX_HOLDER_NAME,
         })
-    } else if name.chars().any(char::is_control) {
+    } else if name.chars().any(crate::input::is_unsafe) {
         Some(LinkReason::ControlCharacters)
     } else if !pennydrop_core::text::nacha_representable(&name) {
         Some(LinkReason::NotRepresentable)

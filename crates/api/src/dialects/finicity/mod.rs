@@ -157,8 +157,7 @@ impl FromRequestParts<AppState> for Partner {
 
 fn check_customer_id(customer_id: &str) -> FinicityResult<()> {
     if customer_id.is_empty()
-        || customer_id.chars().count() > MAX_CUSTOMER_ID
-        || customer_id.chars().any(char::is_control)
+        || pennydrop_engine::input::check_text(customer_id, MAX_CUSTOMER_ID).is_err()
     {
         return Err(FinicityError::generic(format!(
             "customerId must be 1 to {MAX_CUSTOMER_ID} characters"

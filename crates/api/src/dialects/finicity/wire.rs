@@ -86,7 +86,9 @@ pub fn account_type(raw: &str) -> Option<(bool, &'static str)> {
 fn check_callback(url: &str) -> FinicityResult<()> {
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() > "https://".len()
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || pennydrop_engine::input::is_unsafe(c));
     if !ok {
         return Err(FinicityError::generic("callbackUrl must be an http(s) URL"));
     }
@@ -111,7 +113,7 @@ fn check_numbers(routing: &str, account_number: &str) -> FinicityResult<()> {
 }
 
 fn check_name(name: &str) -> FinicityResult<()> {
-    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+    if name.is_empty() || pennydrop_engine::input::check_text(name, MAX_NAME).is_err() {
         return Err(FinicityError::generic(format!(
             "receiver.name is required: 1 to {MAX_NAME} characters"
         )));

@@ -6,7 +6,7 @@ use axum::Json;
 use pennydrop_core::model::{Account, AccountType};
 use pennydrop_core::scope::Scope;
 use pennydrop_engine::ports::AccountFilter;
-use pennydrop_engine::NewAccount;
+use pennydrop_engine::{input, NewAccount};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -92,25 +92,19 @@ fn required_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Str
 
 fn optional_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Option<String>> {
     match value.map(|s| s.trim().to_string()) {
-        Some(s) if s.chars().count() > max => Err(field_error(
-            path,
-            format!("must be at most {max} characters"),
-        )),
-        Some(s) if s.chars().any(char::is_control) => {
-            Err(field_error(path, "must not contain control characters"))
-        }
         Some(s) if s.is_empty() => Ok(None),
-        other => Ok(other),
+        Some(s) => match input::check_text(&s, max) {
+            Ok(()) => Ok(Some(s)),
+            Err(problem) => Err(field_error(path, problem.to_string())),
+        },
+        None => Ok(None),
     }
 }
 
 fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
-    let email = optional_text(value, path, 255)?;
+    let email = optional_text(value, path, input::MAX_EMAIL)?;
     if let Some(e) = &email {
-        let valid = e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !e.contains(' ')
-        });
-        if !valid {
+        if input::check_email(e).is_err() {
             return Err(field_error(path, format!("{e:?} is not an email address")));
         }
     }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::error::{MxError, MxResult};
 use crate::amounts::DollarAmount;
 use crate::json::{self, BodyError};
+use pennydrop_engine::input;
 
 /// A string field that MX clients sometimes send as a JSON number (`account_number`).
 #[derive(Debug, Clone, Deserialize)]
@@ -132,10 +133,19 @@ impl UserBody {
     }
 }
 
+/// Longest name MX fields may carry (as the link's holder name).
+const MAX_NAME: usize = pennydrop_engine::link::MAX_HOLDER_NAME;
+
 fn valid_email(e: &str) -> bool {
-    e.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !e.contains(' ')
-    }) && e.len() <= 255
+    input::check_email(e).is_ok()
+}
+
+/// A name field: within the length, nothing unsafe.
+fn check_name(field: &str, value: &Option<String>) -> MxResult<()> {
+    match value.as_deref().map(|v| input::check_text(v, MAX_NAME)) {
+        Some(Err(problem)) => Err(MxError::rejected(format!("{field} {problem}"))),
+        _ => Ok(()),
+    }
 }
 
 /// A checked user.
@@ -156,8 +166,8 @@ impl UserFields {
             }
         }
         let id = given(&self.id);
-        if id.as_ref().is_some_and(|i| i.len() > 64) {
-            return Err(MxError::rejected("id must be at most 64 characters"));
+        if let Some(Err(problem)) = id.as_deref().map(|i| input::check_text(i, 64)) {
+            return Err(MxError::rejected(format!("id {problem}")));
         }
         Ok(NewUser {
             email,
@@ -215,7 +225,7 @@ impl Fields {
                 )));
             }
         }
-        Ok(Request {
+        let request = Request {
             account_name: given(&self.account_name),
             account_number: given_digits(&self.account_number),
             account_type,
@@ -223,7 +233,11 @@ impl Fields {
             email: email.map(|e| e.to_ascii_lowercase()),
             first_name: given(&self.first_name),
             last_name: given(&self.last_name),
-        })
+        };
+        check_name("first_name", &request.first_name)?;
+        check_name("last_name", &request.last_name)?;
+        check_name("account_name", &request.account_name)?;
+        Ok(request)
     }
 }
 
