@@ -52,6 +52,8 @@ pub struct AppConfig {
     pub drop_dir: Option<PathBuf>,
     /// How often the ACH rail checks windows, the outbox and the inbox.
     pub ach_every: Duration,
+    /// Client time limits (headers, bodies, shutdown grace).
+    pub limits: crate::http::Limits,
 }
 
 impl AppConfig {
@@ -72,6 +74,7 @@ impl AppConfig {
             sftp: None,
             drop_dir: None,
             ach_every: Duration::from_secs(1),
+            limits: crate::http::Limits::default(),
         }
     }
 }
@@ -87,6 +90,7 @@ pub struct App {
     pub bootstrap_key: Option<CreatedKey>,
     sweep_every: Duration,
     ach_every: Duration,
+    limits: crate::http::Limits,
 }
 
 impl App {
@@ -136,6 +140,7 @@ impl App {
             bootstrap_key,
             sweep_every: config.sweep_every,
             ach_every: config.ach_every,
+            limits: config.limits,
         })
     }
 
@@ -160,8 +165,7 @@ impl App {
             },
         )));
         let router = pennydrop_api::router(self.state);
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
+        let served = crate::http::serve(listener, router, self.limits, shutdown)
             .await
             .context("HTTP server");
         let _ = stop_background.send(());

@@ -87,6 +87,16 @@ struct ServeArgs {
     /// Seconds between background expiry sweeps.
     #[arg(long, env = "PENNYDROP_EXPIRY_SWEEP_SECONDS", default_value_t = 60)]
     pub expiry_sweep_seconds: u64,
+    /// Seconds a client has to send a request's headers (also closes idle keep-alive
+    /// connections).
+    #[arg(long, env = "PENNYDROP_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_timeout_seconds: u64,
+    /// Seconds a request body may go without sending data.
+    #[arg(long, env = "PENNYDROP_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub body_timeout_seconds: u64,
+    /// Seconds a shutdown waits for requests in flight before exiting anyway.
+    #[arg(long, env = "PENNYDROP_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    pub shutdown_grace_seconds: u64,
     #[command(flatten)]
     pub ach: AchArgs,
 }
@@ -253,6 +263,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     config.instant_routing_numbers = args.instant_routing_numbers;
     config.sweep_every = std::time::Duration::from_secs(args.expiry_sweep_seconds.max(1));
+    config.limits = pennydrop::http::Limits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
+        body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds.max(1)),
+        shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace_seconds),
+    };
     configure_ach(&mut config, &args.ach)?;
     config.settlement_delay =
         jiff::SignedDuration::from_secs(args.ach.settlement_delay_seconds.max(0));

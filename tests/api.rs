@@ -722,3 +722,36 @@ async fn simulated_statements_are_only_for_the_tenant_that_linked_the_account() 
     assert_eq!(r.status, 200, "{:?}", r.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::sqlite_with(|c| {
+        c.limits.header_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /ping HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .unwrap();
+    // The server closes the connection (perhaps after a 408); the bound only keeps a broken
+    // server from hanging the suite.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection is still open");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "no answer but a timeout: {text}"
+    );
+    // The server itself is fine.
+    let ok = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    app.stop().await;
+}

@@ -494,3 +494,60 @@ fn a_real_bank_turns_the_simulator_off_unless_forced_loudly() {
         "{logged}"
     );
 }
+
+#[test]
+fn sigterm_exits_within_the_grace_period_even_with_a_stuck_client() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let server = serve_with(
+        dir.path(),
+        &log,
+        &[
+            "--shutdown-grace-seconds",
+            "1",
+            "--body-timeout-seconds",
+            "600",
+            "--header-timeout-seconds",
+            "600",
+        ],
+    );
+    let health = http()
+        .get(format!("{}/health", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    // An authenticated request whose body never finishes: in flight until the grace period
+    // ends it.
+    let key: Value = serde_json::from_str(&server.first_lines[1]).expect("first-start key");
+    let credentials = base64_basic(
+        key["publicKey"].as_str().unwrap(),
+        key["secretKey"].as_str().unwrap(),
+    );
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stuck = std::net::TcpStream::connect(&address).unwrap();
+    stuck
+        .write_all(
+            format!(
+                "POST /accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic {credentials}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"accountType\":"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // `terminate` fails the test if the process is still running 20 s after SIGTERM.
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("still open after the shutdown grace period"),
+        "{logged}"
+    );
+    drop(stuck);
+}
+
+fn base64_basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+}
