@@ -94,6 +94,12 @@ struct ServeArgs {
     /// Seconds a request body may go without sending data.
     #[arg(long, env = "PENNYDROP_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
     pub body_timeout_seconds: u64,
+    /// Requests per second a production tenant may make (Moov's limit); above it, 429.
+    #[arg(long, env = "PENNYDROP_RATE_LIMIT_PRODUCTION", default_value_t = 40)]
+    pub rate_limit_production: u32,
+    /// Requests per second a sandbox tenant may make (Moov's limit); above it, 429.
+    #[arg(long, env = "PENNYDROP_RATE_LIMIT_SANDBOX", default_value_t = 10)]
+    pub rate_limit_sandbox: u32,
     /// Seconds a shutdown waits for requests in flight before exiting anyway.
     #[arg(long, env = "PENNYDROP_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u64,
@@ -263,6 +269,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     config.instant_routing_numbers = args.instant_routing_numbers;
     config.sweep_every = std::time::Duration::from_secs(args.expiry_sweep_seconds.max(1));
+    config.engine.rate_limits.production_per_second = args.rate_limit_production;
+    config.engine.rate_limits.sandbox_per_second = args.rate_limit_sandbox;
     config.limits = pennydrop::http::Limits {
         header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
         body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds.max(1)),

@@ -755,3 +755,109 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     assert_eq!(ok.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_tenant_over_its_rate_limit_gets_429_with_retry_after_in_every_dialect() {
+    let app = TestApp::sqlite_with(|c| {
+        c.engine.rate_limits = pennydrop_engine::limits::RateLimits::default();
+    })
+    .await;
+    let key = app.tenant(Mode::Sandbox).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..100 {
+        let r = app
+            .client
+            .get(app.url("/ping"))
+            .basic_auth(&key.public_key, Some(&key.secret_key))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            retry_after = r.headers().get("retry-after").cloned();
+        }
+        statuses.push(r.status().as_u16());
+    }
+    let passed = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(
+        passed, 10,
+        "a sandbox tenant gets 10 requests a second: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 90);
+    assert_eq!(retry_after.unwrap().to_str().unwrap(), "1");
+    // The MX and Finicity doors share the same limit, in their own shapes.
+    let mx = reply(
+        app.client
+            .get(app.url("/users"))
+            .basic_auth(&key.public_key, Some(&key.secret_key))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(mx.status, 429, "{:?}", mx.body);
+    assert!(mx.body["error"]["message"].is_string(), "{:?}", mx.body);
+    let finicity = reply(
+        app.client
+            .post(app.url("/aggregation/v2/partners/authentication"))
+            .header("Finicity-App-Key", &key.public_key)
+            .json(&json!({"partnerId": key.public_key, "partnerSecret": key.secret_key}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(finicity.status, 429, "{:?}", finicity.body);
+    assert_eq!(finicity.body["code"], "3300001");
+    // A second later the tenant passes again; another tenant was never affected.
+    app.clock.advance(SignedDuration::from_secs(1));
+    assert_eq!(c.get("/ping").await.status, 200);
+    let other = app.tenant(Mode::Sandbox).await;
+    let o = Caller {
+        app: &app,
+        key: &other,
+    };
+    assert_eq!(o.get("/ping").await.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_wrong_secrets_lock_the_key_out() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let wrong = |secret: &'static str| {
+        let app = &app;
+        let public = key.public_key.clone();
+        async move {
+            app.client
+                .get(app.url("/ping"))
+                .basic_auth(public, Some(secret))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let limits = pennydrop_engine::limits::RateLimits::default();
+    for _ in 0..=limits.failures_allowed {
+        assert_eq!(wrong("pdsk_wrong").await.status(), 401);
+    }
+    let locked = wrong("pdsk_wrong").await;
+    assert_eq!(locked.status(), 429);
+    assert!(locked.headers().contains_key("retry-after"));
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    assert_eq!(
+        c.get("/ping").await.status,
+        429,
+        "even the right secret waits"
+    );
+    app.clock.advance(limits.lockout);
+    assert_eq!(c.get("/ping").await.status, 200);
+    app.stop().await;
+}

@@ -55,6 +55,8 @@ fn serve(data_dir: &Path, log: &Path) -> Server {
 fn serve_with(data_dir: &Path, log: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .env("PENNYDROP_RATE_LIMIT_PRODUCTION", "100000")
+        .env("PENNYDROP_RATE_LIMIT_SANDBOX", "100000")
         .arg(data_dir)
         .args(extra)
         .env_remove("PENNYDROP_DATABASE_URL")

@@ -75,6 +75,8 @@ struct Server {
 fn start(data_dir: &Path, database_url: Option<&str>, log: &Path) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .env("PENNYDROP_RATE_LIMIT_PRODUCTION", "100000")
+        .env("PENNYDROP_RATE_LIMIT_SANDBOX", "100000")
         .arg(data_dir)
         .args(
             database_url

@@ -779,6 +779,8 @@ fn generated_openapi_client_completes_the_flow_against_the_binary() {
     let operator = create_key(dir.path(), "finicity-ops", &["--operator"]);
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .env("PENNYDROP_RATE_LIMIT_PRODUCTION", "100000")
+        .env("PENNYDROP_RATE_LIMIT_SANDBOX", "100000")
         .arg(dir.path())
         .env_remove("PENNYDROP_DATABASE_URL")
         .env_remove("PENNYDROP_ENCRYPTION_KEY")

@@ -537,6 +537,9 @@ async fn run_http(
 ) -> anyhow::Result<HttpResult> {
     let mut config = AppConfig::new(storage);
     config.clock = Arc::new(SystemClock);
+    // The benchmark measures the service, not the per-tenant rate limit.
+    config.engine.rate_limits.production_per_second = u32::MAX;
+    config.engine.rate_limits.sandbox_per_second = u32::MAX;
     let app = App::build(config).await.context("building the app")?;
     let state = app.state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

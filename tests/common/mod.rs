@@ -66,6 +66,10 @@ impl TestApp {
         };
         let mut config = AppConfig::new(storage);
         config.clock = clock.clone();
+        // The manual clock stands still, so every request of a test falls in one second: the
+        // rate limit is the subject of its own tests only.
+        config.engine.rate_limits.production_per_second = u32::MAX;
+        config.engine.rate_limits.sandbox_per_second = u32::MAX;
         adjust(&mut config);
         let app = App::build(config).await.expect("app builds");
         let state = app.state.clone();

@@ -158,19 +158,44 @@ impl Engine {
     }
 
     /// Checks a key pair. `None` whether the key is unknown, revoked or the secret is wrong,
-    /// so that a caller's answer reveals nothing to a prober.
+    /// so that a caller's answer reveals nothing to a prober. Repeated failures lock the public
+    /// key out for a while, and every success counts against the tenant's rate limit
+    /// ([`EngineError::Throttled`] either way).
     pub async fn authenticate(
         &self,
         public_key: &str,
         secret_key: &str,
     ) -> Result<Option<Caller>, EngineError> {
-        let Some(key) = self.store().api_key(public_key).await? else {
+        let limits = &self.config().rate_limits;
+        let now = self.clock().now();
+        self.limiter()
+            .check_lockout(public_key, now)
+            .map_err(|retry_after| EngineError::Throttled { retry_after })?;
+        let key = self.store().api_key(public_key).await?;
+        let key = key.filter(|k| {
+            secrets_equal(&hash_secret(secret_key), &k.secret_hash) && k.revoked_on.is_none()
+        });
+        let Some(key) = key else {
+            self.limiter().failed(limits, public_key, now);
             return Ok(None);
         };
-        if !secrets_equal(&hash_secret(secret_key), &key.secret_hash) || key.revoked_on.is_some() {
-            return Ok(None);
-        }
-        Ok(Some(Caller { key }))
+        self.limiter().succeeded(public_key);
+        let caller = Caller { key };
+        self.admit(&caller)?;
+        Ok(Some(caller))
+    }
+
+    /// Counts one request of the caller's tenant against its rate limit.
+    fn admit(&self, caller: &Caller) -> Result<(), EngineError> {
+        let tenant = caller.tenant();
+        self.limiter()
+            .admit(
+                &self.config().rate_limits,
+                tenant.id,
+                tenant.mode,
+                self.clock().now(),
+            )
+            .map_err(|retry_after| EngineError::Throttled { retry_after })
     }
 
     /// Issues an access token for `caller` with these scopes, living `ttl`; `prefix` marks the
@@ -215,10 +240,9 @@ impl Engine {
                 caller,
             }))));
         }
-        Ok(Ok(Session {
-            token,
-            caller: Caller { key },
-        }))
+        let caller = Caller { key };
+        self.admit(&caller)?;
+        Ok(Ok(Session { token, caller }))
     }
 
     /// Moves a live session's expiry to now + `ttl` (sliding sessions such as MX Nexus's).

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod input;
+pub mod limits;
 pub mod link;
 mod operations;
 pub mod payment_methods;

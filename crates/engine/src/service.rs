@@ -43,6 +43,9 @@ pub enum EngineError {
     Conflict(String),
     #[error("too much concurrent activity on this bank account; retry")]
     Busy,
+    /// Over a rate limit (requests per second, or a key locked out after failed attempts).
+    #[error("too many requests; retry in {retry_after} s")]
+    Throttled { retry_after: u64 },
     #[error(transparent)]
     Store(StoreError),
     #[error("stored account number cannot be decrypted: {0}")]
@@ -71,6 +74,8 @@ pub enum ErrorClass {
     Conflict,
     /// Too much concurrent activity; retrying is safe.
     Busy,
+    /// Over a rate limit: answer 429 with `Retry-After` ([`EngineError::retry_after`]).
+    Throttled,
     /// Our fault, not the caller's.
     Internal,
 }
@@ -89,7 +94,16 @@ impl EngineError {
             EngineError::Link(_) => ErrorClass::Invalid,
             EngineError::Conflict(_) => ErrorClass::Conflict,
             EngineError::Busy => ErrorClass::Busy,
+            EngineError::Throttled { .. } => ErrorClass::Throttled,
             EngineError::Store(_) | EngineError::Crypto(_) => ErrorClass::Internal,
+        }
+    }
+
+    /// Seconds to wait, for a throttled request.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            EngineError::Throttled { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 
@@ -111,6 +125,8 @@ pub struct EngineConfig {
     pub rail_wait: Duration,
     /// A submitted instant credit with no answer for this long is asked about again.
     pub resubmit_after: SignedDuration,
+    /// Requests per second per tenant, and the lockout after failed authentications.
+    pub rate_limits: crate::limits::RateLimits,
 }
 
 impl Default for EngineConfig {
@@ -120,6 +136,7 @@ impl Default for EngineConfig {
             schedule: CutoffSchedule::default_windows(),
             rail_wait: Duration::from_secs(10),
             resubmit_after: SignedDuration::from_secs(30),
+            rate_limits: crate::limits::RateLimits::default(),
         }
     }
 }
@@ -134,6 +151,7 @@ pub struct Engine {
     instant: Arc<dyn InstantRail>,
     config: EngineConfig,
     wake: Notify,
+    limiter: crate::limits::Limiter,
 }
 
 /// Which bank account a call is about, as seen by a tenant.
@@ -162,6 +180,7 @@ impl Engine {
             instant,
             config,
             wake: Notify::new(),
+            limiter: crate::limits::Limiter::default(),
         }
     }
 
@@ -206,6 +225,10 @@ impl Engine {
 
     pub(crate) fn directory(&self) -> &Directory {
         &self.directory
+    }
+
+    pub(crate) fn limiter(&self) -> &crate::limits::Limiter {
+        &self.limiter
     }
 
     /// When the next cutoff window closes (micro-deposits queued now leave then).

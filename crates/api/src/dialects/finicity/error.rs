@@ -14,6 +14,8 @@ pub struct FinicityError {
     message: String,
     /// Extra fields: `accountId` on a conflict, `status`/`statusDescription` on verify errors.
     extra: Map<String, Value>,
+    /// Seconds for `Retry-After` on a 429.
+    retry_after: Option<u64>,
 }
 
 pub type FinicityResult<T> = Result<T, FinicityError>;
@@ -27,6 +29,7 @@ impl FinicityError {
             code,
             message: message.into(),
             extra: Map::new(),
+            retry_after: None,
         }
     }
 
@@ -101,7 +104,16 @@ impl IntoResponse for FinicityError {
         body.insert("code".into(), json!(self.code));
         body.insert("message".into(), json!(self.message));
         body.extend(self.extra);
-        (self.http, Json(Value::Object(body))).into_response()
+        let mut response = (self.http, Json(Value::Object(body))).into_response();
+        if let Some(v) = self
+            .retry_after
+            .and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 
@@ -115,6 +127,11 @@ impl From<EngineError> for FinicityError {
             (ErrorClass::Invalid, EngineError::Link(l)) => Self::link(&l),
             (ErrorClass::Conflict, e) => Self::conflict(e.to_string()),
             (ErrorClass::Busy, _) => Self::busy(),
+            (ErrorClass::Throttled, e) => {
+                let mut error = Self::busy();
+                error.retry_after = e.retry_after();
+                error
+            }
             (_, e) => Self::internal(e),
         }
     }

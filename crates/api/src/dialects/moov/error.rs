@@ -23,6 +23,9 @@ pub enum ApiError {
     Validation(Value),
     #[error("internal error")]
     Internal(String),
+    /// 429 with `Retry-After` (seconds).
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
 }
 
 impl ApiError {
@@ -39,6 +42,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -53,6 +57,10 @@ impl From<EngineError> for ApiError {
             }
             ErrorClass::Invalid => ApiError::validation("account", message),
             ErrorClass::Internal => ApiError::Internal(message),
+            ErrorClass::Throttled => ApiError::TooManyRequests {
+                message,
+                retry_after: e.retry_after().unwrap_or(1),
+            },
         }
     }
 }
@@ -71,6 +79,11 @@ impl IntoResponse for ApiError {
             other => json!({ "error": other.to_string() }),
         };
         let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

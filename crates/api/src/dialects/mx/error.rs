@@ -28,6 +28,8 @@ pub struct MxError {
     pub(super) message: String,
     /// The MX status name a refused create would have had (CONFLICTED, REJECTED).
     pub(super) status: Option<&'static str>,
+    /// Seconds for `Retry-After` on a 429.
+    pub(super) retry_after: Option<u64>,
 }
 
 impl MxError {
@@ -37,6 +39,7 @@ impl MxError {
             code,
             message: message.into(),
             status: None,
+            retry_after: None,
         }
     }
     pub fn missing(message: impl Into<String>) -> Self {
@@ -156,6 +159,12 @@ fn error_response(dialect: Dialect, media: &'static str, e: MxError) -> Response
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if let Some(v) = e
+        .retry_after
+        .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     if e.http == StatusCode::UNAUTHORIZED {
         let challenge = match dialect {
             Dialect::Platform => "Basic realm=\"pennydrop\"",
@@ -211,6 +220,11 @@ impl From<EngineError> for MxError {
             }
             ErrorClass::Invalid => MxError::rejected(message),
             ErrorClass::Internal => MxError::internal(message),
+            ErrorClass::Throttled => {
+                let mut error = MxError::new(StatusCode::TOO_MANY_REQUESTS, 4290, message);
+                error.retry_after = e.retry_after();
+                error
+            }
         }
     }
 }
