@@ -767,22 +767,7 @@ async fn a_name_with_nothing_to_transliterate_is_refused_at_link_time_in_every_d
         r.body
     );
     // Finicity.
-    let token = reply(
-        app.client
-            .post(app.url("/aggregation/v2/partners/authentication"))
-            .header("Finicity-App-Key", &key.public_key)
-            .json(
-                &serde_json::json!({"partnerId": key.public_key, "partnerSecret": key.secret_key}),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = common::finicity_token(&app, &key).await;
     let r = reply(
         app.client
             .post(app.url("/microentry/v1/customers/c-bad"))

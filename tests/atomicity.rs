@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{reply, Caller, Reply, TestApp};
+use common::{finicity_token, nexus_session, reply, Caller, Reply, TestApp};
 use pennydrop_core::model::Mode;
 use pennydrop_engine::access::CreatedKey;
 use serde_json::{json, Value};
@@ -102,21 +102,6 @@ async fn accept_rounds(app: &TestApp) {
     execute(app, &[drop]).await;
 }
 
-async fn finicity_token(app: &TestApp, key: &CreatedKey) -> String {
-    let r = reply(
-        app.client
-            .post(app.url("/aggregation/v2/partners/authentication"))
-            .header("Finicity-App-Key", &key.public_key)
-            .json(&json!({"partnerId": key.public_key, "partnerSecret": key.secret_key}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    r.body["token"].as_str().unwrap().to_string()
-}
-
 async fn finicity_initiate(app: &TestApp, key: &CreatedKey, token: &str, customer: &str) -> Reply {
     let body = json!({"receiver": {"accountType": "personalChecking", "routingNumber": ROUTING,
         "accountNumber": "12345678", "name": "Jane Doe"}});
@@ -131,21 +116,6 @@ async fn finicity_initiate(app: &TestApp, key: &CreatedKey, token: &str, custome
             .unwrap(),
     )
     .await
-}
-
-async fn nexus_session(app: &TestApp, key: &CreatedKey) -> String {
-    let r = reply(
-        app.client
-            .post(app.url("/sessions"))
-            .basic_auth(&key.public_key, Some(&key.secret_key))
-            .header("accept", NEXUS)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    r.body["session"]["token"].as_str().unwrap().to_string()
 }
 
 async fn nexus_create(app: &TestApp, session: &str, email: &str) -> Reply {

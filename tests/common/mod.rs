@@ -298,3 +298,40 @@ impl Caller<'_> {
         .await
     }
 }
+
+/// A Finicity partner token for the key (Finicity-App-Key = the public key).
+pub async fn finicity_token(app: &TestApp, key: &CreatedKey) -> String {
+    let r = reply(
+        app.client
+            .post(app.url("/aggregation/v2/partners/authentication"))
+            .header("Finicity-App-Key", &key.public_key)
+            .json(
+                &serde_json::json!({"partnerId": key.public_key, "partnerSecret": key.secret_key}),
+            )
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body["token"].as_str().expect("token").to_string()
+}
+
+/// An MX Nexus session token for the key.
+pub async fn nexus_session(app: &TestApp, key: &CreatedKey) -> String {
+    let r = reply(
+        app.client
+            .post(app.url("/sessions"))
+            .basic_auth(&key.public_key, Some(&key.secret_key))
+            .header("accept", "application/vnd.mx.nexus.v1+json")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body["session"]["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
