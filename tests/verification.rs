@@ -600,3 +600,55 @@ async fn the_simulator_can_be_turned_off() {
     let _: Arc<()> = Arc::new(());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn verification_secrets_are_sealed_in_the_database() {
+    use sqlx::Connection;
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("021000021", "99887711").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    let (account2, bank2) = c.account_with_bank("021000021", "99887722").await;
+    let r = c
+        .post_with(
+            &format!("/accounts/{account2}/bank-accounts/{bank2}/verify"),
+            ("x-wait-for", "rail-response"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let url = format!(
+        "sqlite://{}",
+        app.data_dir.path().join("pennydrop.db").display()
+    );
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let secrets: Vec<String> = sqlx::query_scalar("SELECT secret FROM verifications")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(secrets.len(), 2);
+    for s in &secrets {
+        assert!(s.starts_with("sealed:"), "a secret in clear: {s}");
+    }
+    // The code the holder reads on the statement still completes the verification.
+    let statement = c
+        .get("/simulator/accounts/021000021/99887722/transactions")
+        .await;
+    let text = statement.body["transactions"][0]["statementText"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = text.rsplit("MV").next().unwrap().to_string();
+    let done = c
+        .put(
+            &format!("/accounts/{account2}/bank-accounts/{bank2}/verify"),
+            &format!(r#"{{"code":"MV{code}"}}"#),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    assert_eq!(done.body["status"], "successful");
+    app.stop().await;
+}

@@ -122,18 +122,23 @@ impl Vault {
     /// `aad` binds the ciphertext to its row (e.g. the bank account id) so a ciphertext copied
     /// into another row fails to decrypt.
     pub fn seal(&self, number: &AccountNumber, aad: &[u8]) -> Sealed {
+        self.seal_bytes(number.expose().as_bytes(), aad)
+    }
+
+    pub fn open(&self, sealed: &Sealed, aad: &[u8]) -> Result<AccountNumber, CryptoError> {
+        let plain = self.open_bytes(sealed, aad)?;
+        let s = String::from_utf8(plain).map_err(|_| CryptoError::Corrupt)?;
+        AccountNumber::parse(&s).map_err(|_| CryptoError::Corrupt)
+    }
+
+    /// AES-256-GCM with the current key and a fresh random nonce; `aad` binds it to its row.
+    pub fn seal_bytes(&self, plain: &[u8], aad: &[u8]) -> Sealed {
         let cipher = Aes256Gcm::new_from_slice(&self.current.0)
             .unwrap_or_else(|_| unreachable!("key is 32 bytes"));
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ct = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: number.expose().as_bytes(),
-                    aad,
-                },
-            )
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
             .unwrap_or_else(|_| unreachable!("AES-GCM encryption of a short message cannot fail"));
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
@@ -144,7 +149,7 @@ impl Vault {
         }
     }
 
-    pub fn open(&self, sealed: &Sealed, aad: &[u8]) -> Result<AccountNumber, CryptoError> {
+    pub fn open_bytes(&self, sealed: &Sealed, aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let key = self
             .by_id
             .get(&sealed.key_id)
@@ -155,11 +160,9 @@ impl Vault {
         let (nonce, ct) = sealed.ciphertext.split_at(NONCE_LEN);
         let cipher =
             Aes256Gcm::new_from_slice(&key.0).unwrap_or_else(|_| unreachable!("key is 32 bytes"));
-        let plain = cipher
+        cipher
             .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
-            .map_err(|_| CryptoError::Authentication)?;
-        let s = String::from_utf8(plain).map_err(|_| CryptoError::Corrupt)?;
-        AccountNumber::parse(&s).map_err(|_| CryptoError::Corrupt)
+            .map_err(|_| CryptoError::Authentication)
     }
 
     /// 64 lowercase hex characters identifying (routing, account) without revealing either.

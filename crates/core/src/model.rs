@@ -254,6 +254,9 @@ impl Verification {
 pub enum VerificationSecret {
     Amounts([i64; 2]),
     Code(String),
+    /// Either of the above encrypted with the vault, as it is stored: the engine seals before
+    /// writing and opens after reading, so the database alone never reveals a secret.
+    Sealed(crate::crypto::Sealed),
 }
 
 impl std::fmt::Debug for VerificationSecret {
@@ -261,20 +264,39 @@ impl std::fmt::Debug for VerificationSecret {
         match self {
             VerificationSecret::Amounts(_) => f.write_str("Amounts(**)"),
             VerificationSecret::Code(_) => f.write_str("Code(****)"),
+            VerificationSecret::Sealed(_) => f.write_str("Sealed"),
         }
     }
 }
 
+const SEALED_PREFIX: &str = "sealed:";
+
 impl VerificationSecret {
-    /// Storage form: `"12,34"` or `"1234"`.
+    /// Storage form: `"12,34"` or `"1234"` in clear (what is sealed), or
+    /// `sealed:<key id>:<base64>`.
     pub fn encode(&self) -> String {
+        use base64::Engine;
         match self {
             VerificationSecret::Amounts([a, b]) => format!("{a},{b}"),
             VerificationSecret::Code(c) => c.clone(),
+            VerificationSecret::Sealed(s) => format!(
+                "{SEALED_PREFIX}{}:{}",
+                s.key_id,
+                base64::engine::general_purpose::STANDARD.encode(&s.ciphertext)
+            ),
         }
     }
 
     pub fn decode(kind: VerificationKind, s: &str) -> Option<Self> {
+        use base64::Engine;
+        if let Some(rest) = s.strip_prefix(SEALED_PREFIX) {
+            let (key_id, b64) = rest.split_once(':')?;
+            let ciphertext = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+            return Some(VerificationSecret::Sealed(crate::crypto::Sealed {
+                key_id: key_id.to_string(),
+                ciphertext,
+            }));
+        }
         match kind {
             VerificationKind::MicroDeposits => {
                 let (a, b) = s.split_once(',')?;

@@ -343,7 +343,6 @@ impl Engine {
         bank_account_id: Uuid,
     ) -> Result<Option<BankAccount>, EngineError> {
         Ok(self
-            .store()
             .snapshot_by_id(bank_account_id)
             .await?
             .map(|s| s.bank_account)
@@ -415,7 +414,7 @@ impl Engine {
             let enrollment = Enrollment {
                 open_account: opened.then(|| account.clone()),
                 link,
-                change,
+                change: self.sealed_change(&change),
             };
             match self.store().enroll(&enrollment).await {
                 Ok(()) => {}

@@ -7,7 +7,9 @@ use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::crypto::Vault;
 use pennydrop_core::directory::Directory;
-use pennydrop_core::model::{InstantCredit, InstantCreditStatus, Mode, Verification};
+use pennydrop_core::model::{
+    InstantCredit, InstantCreditStatus, Mode, Verification, VerificationSecret,
+};
 use pennydrop_core::random::{OsRandom, Random, Rng};
 use pennydrop_core::Clock;
 use std::sync::Arc;
@@ -231,6 +233,56 @@ impl Engine {
         &self.limiter
     }
 
+    /// A snapshot by bank account ID alone, its secrets opened.
+    pub(crate) async fn snapshot_by_id(&self, id: Uuid) -> Result<Option<Snapshot>, EngineError> {
+        match self.store.snapshot_by_id(id).await? {
+            Some(snap) => Ok(Some(self.opened(snap)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The snapshot with its verification secrets opened for the rules.
+    fn opened(&self, mut snap: Snapshot) -> Result<Snapshot, EngineError> {
+        for v in &mut snap.verifications {
+            if let VerificationSecret::Sealed(sealed) = &v.secret {
+                let plain = self
+                    .vault
+                    .open_bytes(sealed, v.verification_id.as_bytes())?;
+                let text = String::from_utf8(plain)
+                    .map_err(|_| pennydrop_core::crypto::CryptoError::Corrupt)?;
+                v.secret = VerificationSecret::decode(v.kind, &text)
+                    .ok_or(pennydrop_core::crypto::CryptoError::Corrupt)?;
+            }
+        }
+        Ok(snap)
+    }
+
+    /// A verification as it is stored: its secret sealed, bound to the verification's ID.
+    fn sealed(&self, v: &Verification) -> Verification {
+        let mut stored = v.clone();
+        if !matches!(v.secret, VerificationSecret::Sealed(_)) {
+            let clear = v.secret.encode();
+            stored.secret = VerificationSecret::Sealed(
+                self.vault
+                    .seal_bytes(clear.as_bytes(), v.verification_id.as_bytes()),
+            );
+        }
+        stored
+    }
+
+    /// A decision as it is stored (secrets sealed).
+    pub(crate) fn sealed_change(&self, change: &Change) -> Change {
+        let mut stored = change.clone();
+        stored.insert_verification = change.insert_verification.as_ref().map(|v| self.sealed(v));
+        stored.update_verification = change.update_verification.as_ref().map(|v| self.sealed(v));
+        stored
+    }
+
+    /// Applies a decision with its secrets sealed.
+    pub(crate) async fn apply(&self, change: &Change) -> Result<(), StoreError> {
+        self.store.apply(&self.sealed_change(change)).await
+    }
+
     /// When the next cutoff window closes (micro-deposits queued now leave then).
     pub(crate) fn next_window_at(&self) -> Timestamp {
         self.config.schedule.next_window(self.clock.now()).at
@@ -255,10 +307,11 @@ impl Engine {
                 .store
                 .snapshot(t.tenant, t.account_id, t.bank_account_id)
                 .await?
-                .ok_or_else(|| Self::not_found(t))?;
+                .ok_or_else(|| Self::not_found(t))
+                .and_then(|s| self.opened(s))?;
             match rules::expire(&snap, self.clock.now(), &mut self.rng()) {
                 None => return Ok(snap),
-                Some(change) => match self.store.apply(&change).await {
+                Some(change) => match self.apply(&change).await {
                     Ok(()) | Err(StoreError::Stale) => continue,
                     Err(e) => return Err(e.into()),
                 },
@@ -310,7 +363,7 @@ impl Engine {
             let snap = self.snapshot(t).await?;
             let decision = decide(&snap, self.clock.now());
             if let Some(change) = &decision.change {
-                match self.store.apply(change).await {
+                match self.apply(change).await {
                     Ok(()) => {}
                     Err(StoreError::Stale) => continue,
                     Err(e) => return Err(e.into()),
@@ -437,7 +490,7 @@ impl Engine {
         {
             return Ok(());
         }
-        let Some(snap) = self.store.snapshot_by_id(credit.bank_account_id).await? else {
+        let Some(snap) = self.snapshot_by_id(credit.bank_account_id).await? else {
             return Ok(()); // disabled meanwhile: the disable cancelled what was still pending
         };
         let b = &snap.bank_account;
@@ -460,7 +513,7 @@ impl Engine {
             }
         };
         for _ in 0..MAX_RETRIES {
-            let Some(snap) = self.store.snapshot_by_id(credit.bank_account_id).await? else {
+            let Some(snap) = self.snapshot_by_id(credit.bank_account_id).await? else {
                 return Ok(());
             };
             let change: Change = rules::credit_answered(
@@ -471,7 +524,7 @@ impl Engine {
                 self.clock.now(),
                 &mut self.rng(),
             );
-            match self.store.apply(&change).await {
+            match self.apply(&change).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::Stale) => continue,
                 Err(e) => return Err(e.into()),
@@ -487,13 +540,13 @@ impl Engine {
         mut decide: impl FnMut(&Snapshot, Timestamp) -> Result<Option<Change>, EngineError>,
     ) -> Result<bool, EngineError> {
         for _ in 0..MAX_RETRIES {
-            let Some(snap) = self.store.snapshot_by_id(bank_account_id).await? else {
+            let Some(snap) = self.snapshot_by_id(bank_account_id).await? else {
                 return Ok(false); // disabled: nothing left to change
             };
             let Some(change) = decide(&snap, self.clock.now())? else {
                 return Ok(false);
             };
-            match self.store.apply(&change).await {
+            match self.apply(&change).await {
                 Ok(()) => return Ok(true),
                 Err(StoreError::Stale) => continue,
                 Err(e) => return Err(e.into()),
@@ -605,11 +658,11 @@ impl Engine {
             }
             let mut progressed = 0;
             for id in due {
-                let Some(snap) = self.store.snapshot_by_id(id).await? else {
+                let Some(snap) = self.snapshot_by_id(id).await? else {
                     continue;
                 };
                 if let Some(change) = rules::expire(&snap, self.clock.now(), &mut self.rng()) {
-                    match self.store.apply(&change).await {
+                    match self.apply(&change).await {
                         Ok(()) => progressed += 1,
                         Err(StoreError::Stale) => {}
                         Err(e) => return Err(e.into()),
