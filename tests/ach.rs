@@ -873,5 +873,16 @@ async fn the_data_directory_and_everything_in_it_is_private() {
     for path in archived {
         assert_eq!(mode(&path), 0o600, "{}", path.display());
     }
+    // The database files (WAL included) hold no account number in clear: bank accounts and
+    // the stored NACHA texts are sealed.
+    for f in ["pennydrop.db", "pennydrop.db-wal"] {
+        let bytes = std::fs::read(dir.join(f)).unwrap();
+        for number in ["55667711", "3000000003"] {
+            assert!(
+                !bytes.windows(number.len()).any(|w| w == number.as_bytes()),
+                "{number} in clear in {f}"
+            );
+        }
+    }
     app.stop().await;
 }

@@ -29,6 +29,9 @@ pub use build::{simulated_reply, OdfiConfig};
 pub use files::AchDirs;
 pub use transport::{DirectoryTransport, FileTransport};
 
+/// The prefix of a sealed file text in the store.
+const SEALED_TEXT: &str = "sealed:";
+
 #[derive(Debug, thiserror::Error)]
 pub enum AchError {
     #[error(transparent)]
@@ -179,10 +182,11 @@ impl AchRail {
         Ok(Some(file))
     }
 
-    /// The file's text: stored once, derived deterministically from its claimed entries.
+    /// The file's text: stored once (sealed with the vault: it holds full account numbers),
+    /// derived deterministically from its claimed entries.
     pub async fn file_text(&self, file: &AchFile) -> Result<String, AchError> {
-        if let Some(text) = self.store.file_content(file.file_id).await? {
-            return Ok(text);
+        if let Some(stored) = self.store.file_content(file.file_id).await? {
+            return self.open_text(file, &stored);
         }
         let entries = self.store.file_entries(file.file_id).await?;
         let mut with_numbers: Vec<(pennydrop_core::model::FileEntry, AccountNumber)> =
@@ -199,17 +203,56 @@ impl AchRail {
                 reason,
             }
         })?;
-        if self.store.store_file_content(file.file_id, &text).await? {
+        if self
+            .store
+            .store_file_content(file.file_id, &self.seal_text(file, &text))
+            .await?
+        {
             return Ok(text);
         }
         // Another writer stored the text first (the same bytes, by construction): use theirs.
-        self.store
+        let stored = self
+            .store
             .file_content(file.file_id)
             .await?
             .ok_or_else(|| AchError::Build {
                 file: file.file_name.clone(),
                 reason: "the stored text vanished".into(),
-            })
+            })?;
+        self.open_text(file, &stored)
+    }
+
+    /// The stored form of a file's text: `sealed:<key id>:<base64>`, bound to the file's ID.
+    fn seal_text(&self, file: &AchFile, text: &str) -> String {
+        use base64::Engine;
+        let sealed = self
+            .vault
+            .seal_bytes(text.as_bytes(), file.file_id.as_bytes());
+        format!(
+            "{SEALED_TEXT}{}:{}",
+            sealed.key_id,
+            base64::engine::general_purpose::STANDARD.encode(&sealed.ciphertext)
+        )
+    }
+
+    /// A stored file text, opened (texts stored in clear by an earlier release are read as
+    /// they are).
+    fn open_text(&self, file: &AchFile, stored: &str) -> Result<String, AchError> {
+        use base64::Engine;
+        let Some(rest) = stored.strip_prefix(SEALED_TEXT) else {
+            return Ok(stored.to_string());
+        };
+        let corrupt = || pennydrop_core::crypto::CryptoError::Corrupt;
+        let (key_id, b64) = rest.split_once(':').ok_or_else(corrupt)?;
+        let ciphertext = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| corrupt())?;
+        let sealed = pennydrop_core::crypto::Sealed {
+            key_id: key_id.to_string(),
+            ciphertext,
+        };
+        let plain = self.vault.open_bytes(&sealed, file.file_id.as_bytes())?;
+        Ok(String::from_utf8(plain).map_err(|_| corrupt())?)
     }
 
     /// Writes an assembled file to the outbox and delivers it. Safe to repeat.
