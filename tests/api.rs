@@ -861,3 +861,31 @@ async fn repeated_wrong_secrets_lock_the_key_out() {
     assert_eq!(c.get("/ping").await.status, 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn failures_across_many_keys_from_one_address_lock_the_address_out() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let limits = pennydrop_engine::limits::RateLimits::default();
+    // A prober spraying public keys: each key fails once, the address many times.
+    for i in 0..=limits.failures_allowed {
+        let r = app
+            .client
+            .get(app.url("/ping"))
+            .basic_auth(format!("pdpk_guess{i}"), Some("pdsk_guess"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    // From that address even a valid key waits now (all test clients share 127.0.0.1).
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let r = c.get("/ping").await;
+    assert_eq!(r.status, 429, "{:?}", r.body);
+    app.clock.advance(limits.lockout);
+    assert_eq!(c.get("/ping").await.status, 200);
+    app.stop().await;
+}

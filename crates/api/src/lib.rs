@@ -29,6 +29,32 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
+/// The client's address, when the server knows it (the connection's peer). Failed
+/// authentications are throttled per address as well as per public key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl Peer {
+    pub fn of(extensions: &axum::http::Extensions) -> Self {
+        Peer(
+            extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        )
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer::of(&parts.extensions))
+    }
+}
+
 /// Tunables with production defaults.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -166,17 +166,33 @@ impl Engine {
         public_key: &str,
         secret_key: &str,
     ) -> Result<Option<Caller>, EngineError> {
+        self.authenticate_from(public_key, secret_key, None).await
+    }
+
+    /// [`Engine::authenticate`], also throttling failures per client address `from`.
+    pub async fn authenticate_from(
+        &self,
+        public_key: &str,
+        secret_key: &str,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<Option<Caller>, EngineError> {
         let limits = &self.config().rate_limits;
         let now = self.clock().now();
-        self.limiter()
-            .check_lockout(public_key, now)
-            .map_err(|retry_after| EngineError::Throttled { retry_after })?;
+        let address = from.map(|ip| format!("address {ip}"));
+        for subject in std::iter::once(public_key).chain(address.as_deref()) {
+            self.limiter()
+                .check_lockout(subject, now)
+                .map_err(|retry_after| EngineError::Throttled { retry_after })?;
+        }
         let key = self.store().api_key(public_key).await?;
         let key = key.filter(|k| {
             secrets_equal(&hash_secret(secret_key), &k.secret_hash) && k.revoked_on.is_none()
         });
         let Some(key) = key else {
             self.limiter().failed(limits, public_key, now);
+            if let Some(a) = &address {
+                self.limiter().failed(limits, a, now);
+            }
             return Ok(None);
         };
         self.limiter().succeeded(public_key);

@@ -21,7 +21,7 @@ use pennydrop_engine::{EngineError, Holder, Target, Tenant};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::AppState;
+use crate::{AppState, Peer};
 use error::{FinicityError, FinicityResult, NO_ROUNDS};
 
 /// The scope stored on Finicity tokens; they grant nothing on the Moov routes.
@@ -75,6 +75,7 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> FinicityResult<&'a str
 /// secret key, `Finicity-App-Key` = the same public key.
 async fn authenticate(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> FinicityResult<Json<Value>> {
@@ -88,7 +89,7 @@ async fn authenticate(
     }
     let caller = state
         .engine
-        .authenticate(partner_id, partner_secret)
+        .authenticate_from(partner_id, partner_secret, peer.0)
         .await?
         .ok_or_else(bad_credentials)?;
     let issued = state

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use crate::basic::parse_basic;
-use crate::AppState;
+use crate::{AppState, Peer};
 
 /// Who is calling: the tenant (facilitator account), its mode, and what it may do.
 #[derive(Debug, Clone)]
@@ -60,10 +60,11 @@ pub async fn verify_key_pair(
     state: &AppState,
     public_key: &str,
     secret_key: &str,
+    peer: Peer,
 ) -> Result<ApiKey, ApiError> {
     state
         .engine
-        .authenticate(public_key, secret_key)
+        .authenticate_from(public_key, secret_key, peer.0)
         .await?
         .map(|c| c.key)
         .ok_or_else(|| ApiError::Unauthorized("invalid API key or secret".into()))
@@ -114,7 +115,8 @@ impl FromRequestParts<AppState> for Principal {
                 "malformed Authorization header: expected Basic or Bearer".into(),
             )
         })?;
-        let key = verify_key_pair(state, &public_key, &secret_key).await?;
+        let key =
+            verify_key_pair(state, &public_key, &secret_key, Peer::of(&parts.extensions)).await?;
         Ok(principal(key, Grant::Full))
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::auth::verify_key_pair;
 use super::error::{ApiError, ApiResult};
 use crate::basic::parse_basic;
-use crate::AppState;
+use crate::{AppState, Peer};
 
 #[derive(Debug, Default, Deserialize)]
 struct TokenRequest {
@@ -111,6 +111,7 @@ fn check_grant_type(grant_type: Option<&str>) -> ApiResult<()> {
 
 pub async fn create_token(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
@@ -129,7 +130,7 @@ pub async fn create_token(
             ))
         }
     };
-    let key = verify_key_pair(&state, &public_key, &secret_key).await?;
+    let key = verify_key_pair(&state, &public_key, &secret_key, peer).await?;
     let scopes = requested_scopes(&state, &key, request.scope.unwrap_or_default()).await?;
     let ttl: SignedDuration = state.settings.token_ttl;
     let rendered: Vec<String> = scopes.iter().map(Scope::render).collect();

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::basic::parse_basic;
-use crate::AppState;
+use crate::{AppState, Peer};
 use error::{render, Dialect, MxError, MxResult};
 use record::{bank_record, mic_guid, mx_time, Record};
 use wire::{Fields, Request};
@@ -74,7 +74,7 @@ pub fn router() -> Router<AppState> {
 // Authentication
 // ---------------------------------------------------------------------------------------------
 
-async fn basic_caller(state: &AppState, headers: &HeaderMap) -> MxResult<Caller> {
+async fn basic_caller(state: &AppState, headers: &HeaderMap, peer: Peer) -> MxResult<Caller> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -86,13 +86,13 @@ async fn basic_caller(state: &AppState, headers: &HeaderMap) -> MxResult<Caller>
     })?;
     state
         .engine
-        .authenticate(&public_key, &secret_key)
+        .authenticate_from(&public_key, &secret_key, peer.0)
         .await?
         .ok_or_else(|| MxError::unauthorized("invalid API key or secret"))
 }
 
-async fn platform_caller(state: &AppState, headers: &HeaderMap) -> MxResult<Tenant> {
-    Ok(basic_caller(state, headers).await?.tenant())
+async fn platform_caller(state: &AppState, headers: &HeaderMap, peer: Peer) -> MxResult<Tenant> {
+    Ok(basic_caller(state, headers, peer).await?.tenant())
 }
 
 async fn nexus_caller(state: &AppState, headers: &HeaderMap) -> MxResult<Tenant> {
@@ -120,9 +120,9 @@ async fn nexus_caller(state: &AppState, headers: &HeaderMap) -> MxResult<Tenant>
 }
 
 /// `POST /sessions`: HTTP Basic with an API key pair → a Nexus session token.
-async fn create_session(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn create_session(State(state): State<AppState>, peer: Peer, headers: HeaderMap) -> Response {
     let result = async {
-        let caller = basic_caller(&state, &headers).await?;
+        let caller = basic_caller(&state, &headers, peer).await?;
         let issued = state
             .engine
             .issue_token(&caller, vec![NEXUS_SCOPE.into()], SESSION_TTL, "")

@@ -17,7 +17,7 @@ use super::{
     platform_caller, record_of, start, tenant_bank, verify, MAX_SCAN, NEXUS_FOREIGN_PREFIX,
     USER_MARK,
 };
-use crate::AppState;
+use crate::{AppState, Peer};
 
 // ---------------------------------------------------------------------------------------------
 // Platform: users
@@ -36,11 +36,12 @@ fn user_json(a: &Account) -> Value {
 
 pub(super) async fn create_user(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let user = UserBody::parse(&body)?.check()?;
         let display = user
             .id
@@ -64,11 +65,12 @@ pub(super) async fn create_user(
 
 pub(super) async fn list_users(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let (page, per_page) = pagination(&query)?;
         let users = state
             .engine
@@ -105,11 +107,12 @@ async fn find_user(state: &AppState, tenant: Tenant, raw: &str) -> MxResult<Acco
 
 pub(super) async fn get_user(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     Path(user): Path<String>,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let account = find_user(&state, tenant, &user).await?;
         Ok((StatusCode::OK, json!({"user": user_json(&account)})))
     }
@@ -123,12 +126,13 @@ pub(super) async fn get_user(
 
 pub(super) async fn platform_list(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     Path(user): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let (page, per_page) = pagination(&query)?;
         let account = find_user(&state, tenant, &user).await?;
         let records = account_records(&state, tenant, &account, true).await?;
@@ -141,12 +145,13 @@ pub(super) async fn platform_list(
 
 pub(super) async fn platform_create(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     Path(user): Path<String>,
     body: Bytes,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let account = find_user(&state, tenant, &user).await?;
         let request = MicroDepositBody::parse(&body, false)?.request()?;
         let link = link_request(&request, Some(account.display_name.clone()))?;
@@ -180,11 +185,12 @@ async fn user_bank(
 
 pub(super) async fn platform_get(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     Path((user, guid)): Path<(String, String)>,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let (_, b) = user_bank(&state, tenant, &user, &guid).await?;
         let record = record_of(&state, tenant, &b).await?;
         Ok(platform_one(&record))
@@ -195,11 +201,12 @@ pub(super) async fn platform_get(
 
 pub(super) async fn platform_delete(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     Path((user, guid)): Path<(String, String)>,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let (account, b) = user_bank(&state, tenant, &user, &guid).await?;
         match state
             .engine
@@ -222,12 +229,13 @@ pub(super) async fn platform_delete(
 
 pub(super) async fn platform_verify(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     Path(guid): Path<String>,
     body: Bytes,
 ) -> Response {
     let result = async {
-        let tenant = platform_caller(&state, &headers).await?;
+        let tenant = platform_caller(&state, &headers, peer).await?;
         let id = parse_guid(&guid, "MIC-", "micro_deposit")?;
         let b = tenant_bank(&state, tenant, id, &guid).await?;
         let fields = MicroDepositBody::parse(&body, false)?;
