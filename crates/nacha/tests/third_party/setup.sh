@@ -4,7 +4,8 @@
 # field-level ACH validator nobody on this project wrote. Only its core is used, which needs
 # PyYAML; its MCP server and CLI extras (mcp, typer) are not installed (--no-deps).
 #
-# usage: setup.sh [TARGET_DIR]   (default: <repo>/target). Idempotent; prints the venv's python.
+# usage: setup.sh [TARGET_DIR]   (default: <repo>/target). Idempotent and safe to run
+# concurrently (flock); prints the venv's python.
 set -euo pipefail
 
 ACHLENS_VERSION=0.1.7
@@ -25,12 +26,16 @@ import achlens.core  # noqa: F401
 PY
 }
 
+mkdir -p "$target"
+# Tests run in parallel threads and may all ask at once: one installs, the others wait.
+exec 9>"$target/.nacha-validator-venv.lock"
+flock 9
+
 if [ -x "$python" ] && check; then
   echo "$python"
   exit 0
 fi
 
-mkdir -p "$target"
 rm -rf "$venv"
 python3 -m venv "$venv" >&2
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
