@@ -14,9 +14,13 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MX_VENV="${MX_VENV:-./target/mx-venv}"
 PYTHON="${PYTHON:-python3}"
 
+mkdir -p "$(dirname "$MX_VENV")"
+# Several tests may call this at once: one creates and installs, the others wait.
+exec 9>"$MX_VENV.lock"
+flock 9
+
 if [[ ! -x "$MX_VENV/bin/python" ]]; then
   echo "creating virtualenv $MX_VENV" >&2
-  mkdir -p "$(dirname "$MX_VENV")"
   "$PYTHON" -m venv "$MX_VENV"
 fi
 
@@ -27,4 +31,6 @@ if [[ "$versions" != "$JSONSCHEMA_VERSION $PYYAML_VERSION" ]]; then
     "jsonschema==$JSONSCHEMA_VERSION" "PyYAML==$PYYAML_VERSION"
 fi
 
+flock -u 9
+exec 9>&-
 exec "$MX_VENV/bin/python" "$SCRIPT_DIR/validate.py" "$SCRIPT_DIR/mx-platform-microdeposits.yaml" "$@"
