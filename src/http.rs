@@ -12,6 +12,7 @@ use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower::Layer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// Time limits for clients.
@@ -63,9 +64,15 @@ pub async fn serve(
         // The peer's address reaches handlers as axum's `ConnectInfo` (failed authentications
         // are throttled per address).
         let service = TowerToHyperService::new(
-            router
-                .clone()
-                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+            tower::util::MapRequestLayer::new(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                },
+            )
+            .layer(router.clone()),
         );
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)

@@ -2,6 +2,7 @@
 //! the same claim always gives the same bytes, which is what makes rewriting after a crash safe.
 
 use pennydrop_core::model::{AchFile, BankAccountType, FileEntry, HolderType};
+use pennydrop_core::text::nacha_text;
 use pennydrop_core::AccountNumber;
 use pennydrop_engine::ports::{CutoffClaim, FileIdentity};
 use pennydrop_engine::returns::CorrectedData;
@@ -95,11 +96,6 @@ pub fn file_identity(claim: &CutoffClaim, files_today: i64) -> FileIdentity {
     }
 }
 
-/// Upper-case ASCII for NACHA alphanumeric fields; anything else becomes a space.
-pub fn ascii_upper(s: &str, max: usize) -> String {
-    pennydrop_core::text::nacha_text(s, max)
-}
-
 pub fn sec_code(holder: HolderType, odfi: &OdfiConfig) -> SecCode {
     match holder {
         HolderType::Business => SecCode::Ccd,
@@ -149,8 +145,8 @@ pub fn build_file(
     let mut builder = FileBuilder::new(FileHeaderParams {
         immediate_destination: odfi.immediate_destination.clone(),
         immediate_origin: odfi.immediate_origin.clone(),
-        destination_name: ascii_upper(&odfi.immediate_destination_name, 23),
-        origin_name: ascii_upper(&odfi.immediate_origin_name, 23),
+        destination_name: nacha_text(&odfi.immediate_destination_name, 23),
+        origin_name: nacha_text(&odfi.immediate_origin_name, 23),
         creation: created,
         file_id_modifier: file.file_id_modifier,
         reference_code: file.file_id.simple().to_string()[..8].to_ascii_uppercase(),
@@ -164,14 +160,14 @@ pub fn build_file(
             u64::try_from(e.entry.amount_cents).map_err(|_| "negative amount".to_string())?;
         let mut detail = EntryDetail::new(code, e.routing_number.clone(), number.expose(), amount)
             .individual_id(e.entry.bank_account_id.simple().to_string()[..15].to_ascii_uppercase())
-            .individual_name(ascii_upper(&e.holder_name, 22))
+            .individual_name(nacha_text(&e.holder_name, 22))
             .trace_number(trace_number(odfi, e.trace_seq));
         if sec == SecCode::Web {
             detail = detail.discretionary_data("S");
         }
         let mut entry = Entry::new(detail);
         if let Some(info) = &e.entry.addenda {
-            entry = entry.with_payment_info(ascii_upper(info, 80));
+            entry = entry.with_payment_info(nacha_text(info, 80));
         }
         by_sec
             .entry(sec.as_str())
@@ -182,7 +178,7 @@ pub fn build_file(
     for (_, (sec, batch_entries)) in by_sec {
         builder = builder.batch(
             BatchParams {
-                company_name: ascii_upper(&odfi.company_name, 16),
+                company_name: nacha_text(&odfi.company_name, 16),
                 company_discretionary_data: String::new(),
                 company_identification: odfi.company_identification.clone(),
                 sec_code: sec,
