@@ -70,6 +70,14 @@ struct ServeArgs {
     /// change real verifications: for rehearsals only.
     #[arg(long, env = "PENNYDROP_FORCE_SIMULATOR", default_value_t = false)]
     pub force_simulator: bool,
+    /// Fault injection for crash tests: keyed requests commit their change, then never answer.
+    #[arg(
+        long,
+        hide = true,
+        env = "PENNYDROP_FAULT_HANG_BEFORE_ANSWER",
+        default_value_t = false
+    )]
+    pub fault_hang_before_answer: bool,
     /// ACH cutoff windows, wall-clock times in America/New_York on banking days.
     #[arg(
         long,
@@ -261,6 +269,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.fedach_directory = args.fedach_directory;
     config.simulator = args.simulator;
     config.force_simulator = args.force_simulator;
+    config.settings.hang_before_keeping_answers = args.fault_hang_before_answer;
     config.engine.schedule =
         CutoffSchedule::parse(&args.cutoff_windows).context("--cutoff-windows")?;
     config.engine.company_name = args.company_name;

@@ -889,3 +889,58 @@ async fn failures_across_many_keys_from_one_address_lock_the_address_out() {
     assert_eq!(c.get("/ping").await.status, 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn guessed_tokens_lock_the_address_out_on_every_token_door() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let limits = pennydrop_engine::limits::RateLimits::default();
+    // Each door that takes a token: a Moov bearer token, a Finicity app token, an MX session.
+    let doors: [(&str, &str, &str); 3] = [
+        ("/accounts", "authorization", "Bearer pdat_guess"),
+        (
+            "/microentry/v1/customers/c-1/accounts/a-1",
+            "finicity-app-token",
+            "guess",
+        ),
+        ("/micro_deposits", "md-session-token", "guess"),
+    ];
+    for (path, header, value) in doors {
+        let app_for_door = TestApp::sqlite().await;
+        for i in 0..=limits.failures_allowed {
+            let r = app_for_door
+                .client
+                .get(app_for_door.url(path))
+                .header(header, format!("{value}{i}"))
+                .header("finicity-app-key", "pdpk_any")
+                .header("accept", "application/vnd.mx.nexus.v1+json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{path} guess {i}");
+        }
+        let r = app_for_door
+            .client
+            .get(app_for_door.url(path))
+            .header(header, format!("{value}-again"))
+            .header("finicity-app-key", "pdpk_any")
+            .header("accept", "application/vnd.mx.nexus.v1+json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            429,
+            "{path}: the guessing address is locked out"
+        );
+        assert!(r.headers().contains_key("retry-after"), "{path}");
+        app_for_door.stop().await;
+    }
+    // A client elsewhere, with a real key, is not affected.
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    assert_eq!(c.get("/ping").await.status, 200);
+    app.stop().await;
+}

@@ -6,6 +6,7 @@
 pub mod amounts;
 pub mod basic;
 mod dialects;
+pub mod idempotency;
 pub mod json;
 pub mod request_id;
 
@@ -60,12 +61,16 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
 pub struct Settings {
     /// How long an OAuth2 access token lives.
     pub token_ttl: SignedDuration,
+    /// Fault injection for crash tests: a keyed request's change is committed but its answer
+    /// is never kept nor sent (the process is then killed from outside).
+    pub hang_before_keeping_answers: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             token_ttl: SignedDuration::from_hours(1),
+            hang_before_keeping_answers: false,
         }
     }
 }
@@ -77,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .merge(dialects::mx::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state)
 }

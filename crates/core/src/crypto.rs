@@ -71,6 +71,29 @@ pub struct Sealed {
     pub ciphertext: Vec<u8>,
 }
 
+impl Sealed {
+    /// Text form for a text column: `<key id>:<base64 of nonce ‖ ciphertext ‖ tag>`.
+    pub fn to_text(&self) -> String {
+        use base64::Engine;
+        format!(
+            "{}:{}",
+            self.key_id,
+            base64::engine::general_purpose::STANDARD.encode(&self.ciphertext)
+        )
+    }
+
+    /// The inverse of [`Sealed::to_text`]; None if the text is not in that form.
+    pub fn from_text(s: &str) -> Option<Self> {
+        use base64::Engine;
+        let (key_id, b64) = s.split_once(':')?;
+        let ciphertext = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+        Some(Sealed {
+            key_id: key_id.to_string(),
+            ciphertext,
+        })
+    }
+}
+
 /// The keys that protect account numbers: one current key for encryption, older keys kept for
 /// decryption, and the fingerprint key.
 #[derive(Clone)]
@@ -180,6 +203,11 @@ impl Vault {
 /// random strings, so a fast hash is enough; a slow password hash would add nothing.
 pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Hex SHA-256 of some bytes (a request body's fingerprint, say).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// A URL-safe random token with `bytes` bytes of entropy.

@@ -198,6 +198,7 @@ impl Engine {
         self.limiter().succeeded(public_key);
         let caller = Caller { key };
         self.admit(&caller)?;
+        self.claim_idempotency(&caller).await?;
         Ok(Some(caller))
     }
 
@@ -241,8 +242,28 @@ impl Engine {
         &self,
         secret: &str,
     ) -> Result<Result<Session, TokenProblem>, EngineError> {
+        self.open_session_from(secret, None).await
+    }
+
+    /// [`Engine::open_session`], also counting unknown tokens as failed authentications of the
+    /// client address `from` (a prober guessing tokens is locked out like one guessing secrets).
+    pub async fn open_session_from(
+        &self,
+        secret: &str,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<Result<Session, TokenProblem>, EngineError> {
+        let limits = &self.config().rate_limits;
+        let address = from.map(|ip| format!("address {ip}"));
+        if let Some(a) = &address {
+            self.limiter()
+                .check_lockout(a, self.clock().now())
+                .map_err(|retry_after| EngineError::Throttled { retry_after })?;
+        }
         let hash = hash_secret(secret);
         let Some((token, key)) = self.store().access_token(&hash).await? else {
+            if let Some(a) = &address {
+                self.limiter().failed(limits, a, self.clock().now());
+            }
             return Ok(Err(TokenProblem::Unknown));
         };
         let now = self.clock().now();
@@ -258,6 +279,7 @@ impl Engine {
         }
         let caller = Caller { key };
         self.admit(&caller)?;
+        self.claim_idempotency(&caller).await?;
         Ok(Ok(Session { token, caller }))
     }
 

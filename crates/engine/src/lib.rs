@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod idempotency;
 pub mod input;
 pub mod limits;
 pub mod link;

@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::accounts::Tenant;
+use crate::idempotency::IdempotencyProblem;
 use crate::link::LinkError;
 use crate::rail::{InstantRail, OutgoingCredit};
 use crate::rules::{self, CreditRoute, Decision, Refusal};
@@ -52,12 +53,16 @@ pub enum EngineError {
     Store(StoreError),
     #[error("stored account number cannot be decrypted: {0}")]
     Crypto(#[from] pennydrop_core::crypto::CryptoError),
+    /// The request's idempotency key does not let it run (see [`crate::idempotency`]).
+    #[error(transparent)]
+    Idempotency(#[from] crate::idempotency::IdempotencyProblem),
 }
 
 impl From<StoreError> for EngineError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => EngineError::Conflict(what),
+            StoreError::Fenced => EngineError::Busy,
             other => EngineError::Store(other),
         }
     }
@@ -78,6 +83,11 @@ pub enum ErrorClass {
     Busy,
     /// Over a rate limit: answer 429 with `Retry-After` ([`EngineError::retry_after`]).
     Throttled,
+    /// The idempotency key is malformed, or was first used for a different request: 422.
+    KeyMisused,
+    /// A request with the same idempotency key is in progress (409 with `Retry-After`,
+    /// [`EngineError::retry_after`]), or was carried out but its answer was lost (409).
+    KeyInProgress,
     /// Our fault, not the caller's.
     Internal,
 }
@@ -98,6 +108,14 @@ impl EngineError {
             EngineError::Busy => ErrorClass::Busy,
             EngineError::Throttled { .. } => ErrorClass::Throttled,
             EngineError::Store(_) | EngineError::Crypto(_) => ErrorClass::Internal,
+            EngineError::Idempotency(p) => match p {
+                IdempotencyProblem::InvalidKey(_) | IdempotencyProblem::Reused { .. } => {
+                    ErrorClass::KeyMisused
+                }
+                IdempotencyProblem::InFlight { .. }
+                | IdempotencyProblem::AnswerLost { .. }
+                | IdempotencyProblem::Replayed => ErrorClass::KeyInProgress,
+            },
         }
     }
 
@@ -105,6 +123,7 @@ impl EngineError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             EngineError::Throttled { retry_after } => Some(*retry_after),
+            EngineError::Idempotency(p) => p.retry_after(),
             _ => None,
         }
     }
@@ -696,6 +715,9 @@ impl Engine {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(expired = n, "expired verifications"),
                         Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                    }
+                    if let Err(e) = self.purge_idempotency().await {
+                        tracing::warn!(error = %e, "idempotency key purge failed");
                     }
                     continue;
                 }

@@ -22,9 +22,12 @@ use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
+use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState};
+
 use crate::{
-    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore, KeyStore,
-    LinkOutcome, MicroEntryCounts, SimulatorStore, Store, StoreError, VerificationStore,
+    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore,
+    IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, SimulatorStore, Store, StoreError,
+    VerificationStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -368,6 +371,49 @@ macro_rules! sql_store {
                     insert_event_sql!(&mut **tx, event).db()?;
                 }
                 Ok(())
+            }
+
+            /// Marks the current request's idempotency reservation committed, in the caller's
+            /// transaction; `Fenced` if the reservation is no longer this request's.
+            async fn mark_claim_in(tx: &mut sqlx::Transaction<'static, $db>) -> Result<(), StoreError> {
+                let Some(claim) = pennydrop_engine::idempotency::current_claim() else {
+                    return Ok(());
+                };
+                let done = sqlx::query(
+                    "UPDATE idempotency_keys SET state = 'committed' \
+                     WHERE tenant_id = $1 AND mode = $2 AND idem_key = $3 AND owner = $4 \
+                     AND state IN ('in_flight', 'committed')",
+                )
+                .bind(claim.id.tenant_id.to_string())
+                .bind(claim.id.mode.as_str())
+                .bind(&claim.id.key)
+                .bind(&claim.owner)
+                .execute(&mut **tx)
+                .await.db()?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Fenced);
+                }
+                Ok(())
+            }
+
+            fn idempotency_from_row(row: &$row) -> Result<IdempotencyRecord, StoreError> {
+                let mode: String = row.try_get("mode").db()?;
+                let state: String = row.try_get("state").db()?;
+                Ok(IdempotencyRecord {
+                    id: KeyId {
+                        tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                        mode: enum_value(Mode::parse, "mode", &mode).db()?,
+                        key: row.try_get("idem_key").db()?,
+                    },
+                    method: row.try_get("method").db()?,
+                    path: row.try_get("path").db()?,
+                    body_sha256: row.try_get("body_sha256").db()?,
+                    state: enum_value(RecordState::parse, "idempotency state", &state).db()?,
+                    owner: row.try_get("owner").db()?,
+                    locked_until: from_micros(row.try_get("locked_until").db()?),
+                    expires_on: from_micros(row.try_get("expires_on").db()?),
+                    response: row.try_get("response").db()?,
+                })
             }
 
             /// Moves the bank account's version (and status), or `Stale` if it moved meanwhile.
@@ -729,12 +775,16 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await.db()?;
                 insert_account_sql!(&mut *tx, facilitator).db()?;
                 insert_api_key_sql!(&mut *tx, key).db()?;
+                Self::mark_claim_in(&mut tx).await?;
                 tx.commit().await.db()?;
                 Ok(())
             }
 
             async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-                insert_api_key_sql!(&self.pool, key).db()?;
+                let mut tx = self.pool.begin().await.db()?;
+                insert_api_key_sql!(&mut *tx, key).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
                 Ok(())
             }
 
@@ -760,13 +810,16 @@ macro_rules! sql_store {
             }
 
             async fn revoke_api_key(&self, public_key: &str, at: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
                 let done = sqlx::query(
                     "UPDATE api_keys SET revoked_on = $1 WHERE public_key = $2 AND revoked_on IS NULL",
                 )
                 .bind(to_micros(at))
                 .bind(public_key)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await.db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -776,6 +829,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_access_token(&self, token: &AccessToken) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
                 sqlx::query(
                     "INSERT INTO access_tokens (token_hash, public_key, scopes, created_on, expires_on) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -785,8 +839,10 @@ macro_rules! sql_store {
                 .bind(token.scopes.join(" "))
                 .bind(to_micros(token.created_on))
                 .bind(to_micros(token.expires_on))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await.db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
                 Ok(())
             }
 
@@ -828,7 +884,10 @@ macro_rules! sql_store {
         #[async_trait]
         impl AccountStore for $store {
             async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
-                insert_account_sql!(&self.pool, account).db()?;
+                let mut tx = self.pool.begin().await.db()?;
+                insert_account_sql!(&mut *tx, account).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
                 Ok(())
             }
 
@@ -871,6 +930,7 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await.db()?;
                 if Self::insert_bank_account_in(&mut tx, b).await? {
                     insert_event_sql!(&mut *tx, created).db()?;
+                    Self::mark_claim_in(&mut tx).await?;
                     tx.commit().await.db()?;
                     return Ok(LinkOutcome::Created(b.clone()));
                 }
@@ -904,6 +964,7 @@ macro_rules! sql_store {
                     insert_event_sql!(&mut *tx, created).db()?;
                 }
                 Self::apply_in(&mut tx, &e.change).await?;
+                Self::mark_claim_in(&mut tx).await?;
                 tx.commit().await.db()?;
                 Ok(())
             }
@@ -1003,6 +1064,7 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await.db()?;
                 insert_event_sql!(&mut *tx, event).db()?;
+                Self::mark_claim_in(&mut tx).await?;
                 tx.commit().await.db()?;
                 Ok(Some(disabled))
             }
@@ -1041,6 +1103,7 @@ macro_rules! sql_store {
             async fn apply(&self, c: &Change) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await.db()?;
                 Self::apply_in(&mut tx, c).await?;
+                Self::mark_claim_in(&mut tx).await?;
                 tx.commit().await.db()?;
                 Ok(())
             }
@@ -1421,6 +1484,112 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await.db()?;
                 Ok(done.rows_affected() == 1)
+            }
+        }
+
+        #[async_trait]
+        impl IdempotencyStore for $store {
+            async fn idempotency_record(&self, id: &KeyId) -> Result<Option<IdempotencyRecord>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, mode, idem_key, method, path, body_sha256, state, owner, \
+                     locked_until, expires_on, response FROM idempotency_keys \
+                     WHERE tenant_id = $1 AND mode = $2 AND idem_key = $3",
+                )
+                .bind(id.tenant_id.to_string())
+                .bind(id.mode.as_str())
+                .bind(&id.key)
+                .fetch_optional(&self.pool)
+                .await.db()?;
+                row.as_ref().map(Self::idempotency_from_row).transpose()
+            }
+
+            async fn reserve_idempotency(&self, r: &IdempotencyRecord, now: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND mode = $2 AND idem_key = $3 \
+                     AND expires_on <= $4",
+                )
+                .bind(r.id.tenant_id.to_string())
+                .bind(r.id.mode.as_str())
+                .bind(&r.id.key)
+                .bind(to_micros(now))
+                .execute(&mut *tx)
+                .await.db()?;
+                let done = sqlx::query(
+                    "INSERT INTO idempotency_keys (tenant_id, mode, idem_key, method, path, body_sha256, \
+                     state, owner, locked_until, expires_on, response) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL) \
+                     ON CONFLICT (tenant_id, mode, idem_key) DO NOTHING",
+                )
+                .bind(r.id.tenant_id.to_string())
+                .bind(r.id.mode.as_str())
+                .bind(&r.id.key)
+                .bind(&r.method)
+                .bind(&r.path)
+                .bind(&r.body_sha256)
+                .bind(r.state.as_str())
+                .bind(&r.owner)
+                .bind(to_micros(r.locked_until))
+                .bind(to_micros(r.expires_on))
+                .execute(&mut *tx)
+                .await.db()?;
+                tx.commit().await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn take_over_idempotency(&self, r: &IdempotencyRecord, from: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE idempotency_keys SET owner = $1, locked_until = $2 \
+                     WHERE tenant_id = $3 AND mode = $4 AND idem_key = $5 AND owner = $6 \
+                     AND state = 'in_flight'",
+                )
+                .bind(&r.owner)
+                .bind(to_micros(r.locked_until))
+                .bind(r.id.tenant_id.to_string())
+                .bind(r.id.mode.as_str())
+                .bind(&r.id.key)
+                .bind(from)
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn finish_idempotency(&self, claim: &Claim, sealed: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE idempotency_keys SET state = 'done', response = $1 \
+                     WHERE tenant_id = $2 AND mode = $3 AND idem_key = $4 AND owner = $5 \
+                     AND state IN ('in_flight', 'committed')",
+                )
+                .bind(sealed)
+                .bind(claim.id.tenant_id.to_string())
+                .bind(claim.id.mode.as_str())
+                .bind(&claim.id.key)
+                .bind(&claim.owner)
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_idempotency(&self, claim: &Claim) -> Result<(), StoreError> {
+                sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND mode = $2 AND idem_key = $3 \
+                     AND owner = $4 AND state = 'in_flight'",
+                )
+                .bind(claim.id.tenant_id.to_string())
+                .bind(claim.id.mode.as_str())
+                .bind(&claim.id.key)
+                .bind(&claim.owner)
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(())
+            }
+
+            async fn purge_idempotency(&self, now: Timestamp) -> Result<u64, StoreError> {
+                let done = sqlx::query("DELETE FROM idempotency_keys WHERE expires_on <= $1")
+                    .bind(to_micros(now))
+                    .execute(&self.pool)
+                    .await.db()?;
+                Ok(done.rows_affected())
             }
         }
 

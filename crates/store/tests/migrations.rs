@@ -55,6 +55,8 @@ const RELEASED: &[(Backend, i64, &str)] = &[
     (Backend::Postgres, 1, "ad870ee8453493d0ff470888487062cd38651ff2c50be03e048969290e57986faf662ec9af75569effda4138937c4717"),
     (Backend::Postgres, 2, "4aaac342c5ff37694cf70e3f11d2134a0a16017da99536fa08f9df8cb579b63fbfad1058187fbb2ea531d853c7ad0078"),
     (Backend::Postgres, 3, "f86859854e8985ac5500104ba5cfe5acaed6195e6708f18caf4efbb2939679b13c3ba44d0d362367f810b9011fdda018"),
+    (Backend::Sqlite, 4, "56feed5ae1cc2ba9796a35ae00856319c05b5821aacc24ec0abb647530a5749ce4ba6a7526386face68e6fd96f923e11"),
+    (Backend::Postgres, 4, "56feed5ae1cc2ba9796a35ae00856319c05b5821aacc24ec0abb647530a5749ce4ba6a7526386face68e6fd96f923e11"),
 ];
 
 #[test]

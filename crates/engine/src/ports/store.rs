@@ -14,6 +14,8 @@ use pennydrop_core::model::{
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::idempotency::{Claim, IdempotencyRecord, KeyId};
+
 /// A failure from the database driver, kept as its source.
 pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -32,6 +34,10 @@ pub enum StoreError {
     /// The bank account changed since it was read; re-read and decide again.
     #[error("the bank account changed concurrently")]
     Stale,
+    /// The request's idempotency reservation was taken over by another request (its lease ran
+    /// out); nothing was written.
+    #[error("the idempotency key's reservation was taken over by another request")]
+    Fenced,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,10 +327,53 @@ pub trait SimulatorStore: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, StoreError>;
 }
 
+/// Idempotency records (see [`crate::idempotency`]). Besides these methods, every write
+/// transaction of the other ports marks the current request's reservation committed
+/// ([`crate::idempotency::current_claim`]), fenced by its owner: if the reservation is no longer
+/// the caller's, the transaction fails with [`StoreError::Fenced`] and writes nothing.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
+    async fn idempotency_record(&self, id: &KeyId)
+        -> Result<Option<IdempotencyRecord>, StoreError>;
+
+    /// Inserts a new reservation, replacing an expired record of the same key. False if a
+    /// live record exists (another request got there first).
+    async fn reserve_idempotency(
+        &self,
+        record: &IdempotencyRecord,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Hands an in-flight reservation whose lease ran out from `from` to `record.owner`.
+    /// False if it is no longer `from`'s or no longer in flight.
+    async fn take_over_idempotency(
+        &self,
+        record: &IdempotencyRecord,
+        from: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores the sealed answer of the claim's request (state `done`). False if the claim no
+    /// longer holds the key.
+    async fn finish_idempotency(&self, claim: &Claim, sealed: &str) -> Result<bool, StoreError>;
+
+    /// Forgets a reservation under which nothing was committed.
+    async fn release_idempotency(&self, claim: &Claim) -> Result<(), StoreError>;
+
+    /// Deletes records that expired before `now`; how many.
+    async fn purge_idempotency(&self, now: Timestamp) -> Result<u64, StoreError>;
+}
+
 /// Every storage port in one object, plus the database's own life cycle.
 #[async_trait]
 pub trait Store:
-    KeyStore + AccountStore + VerificationStore + AchStore + EventStore + SimulatorStore + 'static
+    KeyStore
+    + AccountStore
+    + VerificationStore
+    + AchStore
+    + EventStore
+    + SimulatorStore
+    + IdempotencyStore
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -127,6 +127,16 @@ impl From<EngineError> for FinicityError {
             (ErrorClass::Invalid, EngineError::Link(l)) => Self::link(&l),
             (ErrorClass::Conflict, e) => Self::conflict(e.to_string()),
             (ErrorClass::Busy, _) => Self::busy(),
+            (ErrorClass::KeyMisused, e) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "14020",
+                format!("Bad request. ({e})"),
+            ),
+            (ErrorClass::KeyInProgress, e) => {
+                let mut error = Self::conflict(e.to_string());
+                error.retry_after = e.retry_after();
+                error
+            }
             (ErrorClass::Throttled, e) => {
                 let mut error = Self::busy();
                 error.retry_after = e.retry_after();

@@ -131,7 +131,8 @@ impl FromRequestParts<AppState> for Partner {
         let token = header(&parts.headers, APP_TOKEN).ok_or_else(|| {
             FinicityError::unauthorized("10024", "Missing parameter (Finicity-App-Token)")
         })?;
-        match state.engine.open_session(token).await? {
+        let peer = crate::Peer::of(&parts.extensions);
+        match state.engine.open_session_from(token, peer.0).await? {
             Ok(session) => {
                 check_partner(&session, app_key)?;
                 Ok(Partner {

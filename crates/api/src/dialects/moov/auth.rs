@@ -99,7 +99,7 @@ impl FromRequestParts<AppState> for Principal {
         {
             let session = state
                 .engine
-                .open_session(token.trim())
+                .open_session_from(token.trim(), crate::Peer::of(&parts.extensions).0)
                 .await?
                 .map_err(|_| ApiError::Unauthorized("invalid or expired access token".into()))?;
             let scopes = session

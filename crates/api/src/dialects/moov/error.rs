@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 429 with `Retry-After` (seconds).
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: u64 },
+    /// 409 with `Retry-After` (seconds): the same idempotency key is in progress.
+    #[error("{message}")]
+    ConflictRetry { message: String, retry_after: u64 },
 }
 
 impl ApiError {
@@ -39,7 +42,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ConflictRetry { .. } => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -55,6 +58,14 @@ impl From<EngineError> for ApiError {
             ErrorClass::Refused | ErrorClass::Conflict | ErrorClass::Busy => {
                 ApiError::Conflict(message)
             }
+            ErrorClass::KeyInProgress => match e.retry_after() {
+                Some(retry_after) => ApiError::ConflictRetry {
+                    message,
+                    retry_after,
+                },
+                None => ApiError::Conflict(message),
+            },
+            ErrorClass::KeyMisused => ApiError::validation("idempotencyKey", message),
             ErrorClass::Invalid => ApiError::validation("account", message),
             ErrorClass::Internal => ApiError::Internal(message),
             ErrorClass::Throttled => ApiError::TooManyRequests {
@@ -79,7 +90,9 @@ impl IntoResponse for ApiError {
             other => json!({ "error": other.to_string() }),
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+        if let ApiError::TooManyRequests { retry_after, .. }
+        | ApiError::ConflictRetry { retry_after, .. } = &self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

@@ -219,6 +219,12 @@ impl From<EngineError> for MxError {
                 MxError::conflict(message)
             }
             ErrorClass::Invalid => MxError::rejected(message),
+            ErrorClass::KeyMisused => MxError::new(StatusCode::UNPROCESSABLE_ENTITY, 4220, message),
+            ErrorClass::KeyInProgress => {
+                let mut error = MxError::conflict(message);
+                error.retry_after = e.retry_after();
+                error
+            }
             ErrorClass::Internal => MxError::internal(message),
             ErrorClass::Throttled => {
                 let mut error = MxError::new(StatusCode::TOO_MANY_REQUESTS, 4290, message);

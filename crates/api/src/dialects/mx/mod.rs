@@ -95,7 +95,7 @@ async fn platform_caller(state: &AppState, headers: &HeaderMap, peer: Peer) -> M
     Ok(basic_caller(state, headers, peer).await?.tenant())
 }
 
-async fn nexus_caller(state: &AppState, headers: &HeaderMap) -> MxResult<Tenant> {
+async fn nexus_caller(state: &AppState, headers: &HeaderMap, peer: Peer) -> MxResult<Tenant> {
     let token = headers
         .get(SESSION_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -109,7 +109,7 @@ async fn nexus_caller(state: &AppState, headers: &HeaderMap) -> MxResult<Tenant>
     let invalid = || MxError::unauthorized("session expired or invalid; create a new session");
     let session = state
         .engine
-        .open_session(token)
+        .open_session_from(token, peer.0)
         .await?
         .map_err(|_| invalid())?;
     if !session.has_scope(NEXUS_SCOPE) {

@@ -94,11 +94,12 @@ async fn nexus_target(state: &AppState, tenant: Tenant, raw: &str) -> MxResult<N
 
 pub(super) async fn nexus_list(
     State(state): State<AppState>,
+    peer: crate::Peer,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let tenant = nexus_caller(&state, &headers).await?;
+        let tenant = nexus_caller(&state, &headers, peer).await?;
         let (page, per_page) = pagination(&query)?;
         let accounts = state
             .engine
@@ -120,11 +121,12 @@ pub(super) async fn nexus_list(
 
 pub(super) async fn nexus_get(
     State(state): State<AppState>,
+    peer: crate::Peer,
     headers: HeaderMap,
     Path(guid): Path<String>,
 ) -> Response {
     let result = async {
-        let tenant = nexus_caller(&state, &headers).await?;
+        let tenant = nexus_caller(&state, &headers, peer).await?;
         let record = match nexus_target(&state, tenant, &guid).await? {
             NexusTarget::Bank(b) => record_of(&state, tenant, &b).await?,
             NexusTarget::Preinitiated(a) => preinitiated_record(&a),
@@ -183,11 +185,12 @@ async fn preinitiate(state: &AppState, tenant: Tenant, request: &Request) -> MxR
 
 pub(super) async fn nexus_create(
     State(state): State<AppState>,
+    peer: crate::Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let result = async {
-        let tenant = nexus_caller(&state, &headers).await?;
+        let tenant = nexus_caller(&state, &headers, peer).await?;
         let request = MicroDepositBody::parse(&body, false)?.request()?;
         let record = if request.has_account_details() {
             let holder = nexus_holder(&request)?;
@@ -214,12 +217,13 @@ pub(super) async fn nexus_create(
 /// pre-initiated micro-deposit. The fields may come bare or under `micro_deposit`.
 pub(super) async fn nexus_put(
     State(state): State<AppState>,
+    peer: crate::Peer,
     headers: HeaderMap,
     Path(guid): Path<String>,
     body: Bytes,
 ) -> Response {
     let result = async {
-        let tenant = nexus_caller(&state, &headers).await?;
+        let tenant = nexus_caller(&state, &headers, peer).await?;
         let fields = MicroDepositBody::parse(&body, true)?;
         let target = nexus_target(&state, tenant, &guid).await?;
         let record = match target {
