@@ -350,11 +350,19 @@ async fn cutoff(
     Ok(())
 }
 
-/// `pennydrop ach inspect`: a summary, or the file's errors and exit status 1.
+/// `pennydrop ach inspect`: a summary, or the file's errors and exit status 1. A file that
+/// reads but breaks a rule of the validator (what moov-io/ach refuses too: blank receiver
+/// names, check digits, zero amounts, trace order, SEC rules, ...) is invalid as well.
 fn inspect(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     match nacha::read_str(&text) {
+        Ok(parsed) if parsed.validate().is_err() => {
+            for e in parsed.validation_errors() {
+                eprintln!("{}: {} ({})", file.display(), e, e.rule);
+            }
+            std::process::exit(1);
+        }
         Ok(parsed) => {
             let summary = nacha::summary(&parsed);
             if json {
