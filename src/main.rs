@@ -126,6 +126,12 @@ enum AchCommand {
         )]
         cutoff_windows: String,
     },
+    /// List the entries cutoffs held back because they would have broken the file (JSON lines:
+    /// entry, verification, rule, reason; never the account number).
+    Held {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Summarize a NACHA file, or list its errors (exit status 1 if it is invalid).
     Inspect {
         file: PathBuf,
@@ -242,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
             company_name,
             cutoff_windows,
         }) => cutoff(storage, &ach, company_name, &cutoff_windows).await,
+        Command::Ach(AchCommand::Held { storage }) => held(&storage).await,
         Command::Ach(AchCommand::Inspect { file, json }) => inspect(&file, json),
         Command::Migrate { storage } => {
             open_store(&storage).await?;
@@ -346,6 +353,26 @@ async fn cutoff(
                 "totalCreditCents": file.total_credit_cents, "totalDebitCents": file.total_debit_cents})
         ),
         None => eprintln!("nothing pending"),
+    }
+    Ok(())
+}
+
+/// `pennydrop ach held`: the entries cutoffs held back, newest first.
+async fn held(storage: &StorageArgs) -> anyhow::Result<()> {
+    let store = open_store(storage).await?;
+    for h in store.held_entries(1000).await? {
+        let line = serde_json::json!({
+            "entryID": h.entry.entry_id,
+            "verificationID": h.entry.verification_id,
+            "bankAccountID": h.entry.bank_account_id,
+            "tenantID": h.entry.tenant_id,
+            "amountCents": h.entry.amount_cents,
+            "isCredit": h.entry.is_credit,
+            "rule": h.rule,
+            "reason": h.reason,
+            "heldOn": h.held_on.to_string(),
+        });
+        println!("{line}");
     }
     Ok(())
 }

@@ -29,6 +29,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0002_verification.sql"),
     ),
     (3, "ach", include_str!("../migrations/0003_ach.sql")),
+    (
+        5,
+        "held_entries",
+        include_str!("../migrations/0005_held_entries.sql"),
+    ),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {
