@@ -134,6 +134,12 @@ enum AchCommand {
         )]
         cutoff_windows: String,
     },
+    /// List the entries cutoffs held back because they would have broken the file (JSON lines:
+    /// entry, verification, rule, reason; never the account number).
+    Held {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Summarize a NACHA file, or list its errors (exit status 1 if it is invalid).
     Inspect {
         file: PathBuf,
@@ -250,6 +256,7 @@ async fn main() -> anyhow::Result<()> {
             company_name,
             cutoff_windows,
         }) => cutoff(storage, &ach, company_name, &cutoff_windows).await,
+        Command::Ach(AchCommand::Held { storage }) => held(&storage).await,
         Command::Ach(AchCommand::Inspect { file, json }) => inspect(&file, json),
         Command::Migrate { storage } => {
             open_store(&storage).await?;
@@ -359,11 +366,39 @@ async fn cutoff(
     Ok(())
 }
 
-/// `pennydrop ach inspect`: a summary, or the file's errors and exit status 1.
+/// `pennydrop ach held`: the entries cutoffs held back, newest first.
+async fn held(storage: &StorageArgs) -> anyhow::Result<()> {
+    let store = open_store(storage).await?;
+    for h in store.held_entries(1000).await? {
+        let line = serde_json::json!({
+            "entryID": h.entry.entry_id,
+            "verificationID": h.entry.verification_id,
+            "bankAccountID": h.entry.bank_account_id,
+            "tenantID": h.entry.tenant_id,
+            "amountCents": h.entry.amount_cents,
+            "isCredit": h.entry.is_credit,
+            "rule": h.rule,
+            "reason": h.reason,
+            "heldOn": h.held_on.to_string(),
+        });
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// `pennydrop ach inspect`: a summary, or the file's errors and exit status 1. A file that
+/// reads but breaks a rule of the validator (what moov-io/ach refuses too: blank receiver
+/// names, check digits, zero amounts, trace order, SEC rules, ...) is invalid as well.
 fn inspect(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     match nacha::read_str(&text) {
+        Ok(parsed) if parsed.validate().is_err() => {
+            for e in parsed.validation_errors() {
+                eprintln!("{}: {} ({})", file.display(), e, e.rule);
+            }
+            std::process::exit(1);
+        }
         Ok(parsed) => {
             let summary = nacha::summary(&parsed);
             if json {

@@ -539,6 +539,120 @@ async fn every_file_the_service_writes_passes_an_independent_validator() {
     web.stop().await;
 }
 
+/// Three holders start micro-deposits; underneath the API, one holder's stored name is made
+/// blank (as a row from an older release could be) and another's credit is made a dollar. The
+/// cutoff holds back both verifications' entries, writes the third's in a file achlens
+/// accepts, and the operator sees what was held and why.
+async fn one_bad_entry_never_spoils_a_file(app: &TestApp) {
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller { app, key: &key };
+    let mut banks = Vec::new();
+    for number in ["55550001", "55550002", "55550003"] {
+        let (account, bank) = c.account_with_bank("231380104", number).await;
+        c.initiate_micro_deposits(&account, &bank).await;
+        banks.push((account, bank));
+    }
+    let (blank, big) = (&banks[1].1, &banks[2].1);
+    app.sql(&format!(
+        "UPDATE bank_accounts SET holder_name = '   ' WHERE bank_account_id = '{blank}'"
+    ))
+    .await;
+    let big_id: uuid::Uuid = big.parse().unwrap();
+    let entries = app.store.ach_entries_for(big_id).await.unwrap();
+    let credit = entries.iter().find(|e| e.is_credit).unwrap().entry_id;
+    app.sql(&format!(
+        "UPDATE ach_entries SET amount_cents = 100 WHERE entry_id = '{credit}'"
+    ))
+    .await;
+
+    let result = cutoff(app, &operator).await;
+    assert_eq!(result["files"][0]["entryCount"], 3, "{result}");
+    let name = result["files"][0]["fileName"].as_str().unwrap();
+    let path = app.data_dir.path().join("ach/outbox").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let file = nacha::read_str(&text).unwrap();
+    assert_eq!(file.validate(), Ok(()));
+    let accounts: Vec<&str> = file
+        .batches
+        .iter()
+        .flat_map(|b| b.entries.iter().map(|e| e.detail.dfi_account_number.trim()))
+        .collect();
+    assert_eq!(accounts, ["55550001"; 3], "only the good holder's entries");
+    let verdicts = third_party_verdicts(&[path]);
+    assert_eq!(
+        verdicts[0]["valid"], true,
+        "achlens: {}",
+        verdicts[0]["findings"]
+    );
+
+    let ops = Caller {
+        app,
+        key: &operator,
+    };
+    let held = ops.get("/admin/ach/held-entries").await;
+    assert_eq!(held.status, 200, "{:?}", held.body);
+    let held = held.body.as_array().unwrap().clone();
+    assert_eq!(held.len(), 6, "both verifications' entries: {held:?}");
+    let rule_of = |id: &str| -> Vec<String> {
+        held.iter()
+            .filter(|h| h["bankAccountID"] == id)
+            .map(|h| h["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rule_of(blank), ["individual-name"; 3]);
+    let mut big_rules = rule_of(big);
+    big_rules.sort();
+    assert_eq!(
+        big_rules, ["micro-entry"; 3],
+        "the credit's own rule, its siblings held with it"
+    );
+    let own = held
+        .iter()
+        .find(|h| h["entryID"] == credit.to_string())
+        .unwrap();
+    assert!(
+        own["reason"].as_str().unwrap().contains("not under $1.00"),
+        "{own}"
+    );
+    for h in &held {
+        assert!(!h.to_string().contains("5555000"), "no account number: {h}");
+    }
+    assert_eq!(ops.get("/admin/ach/held-entries").await.status, 200);
+    assert_eq!(c.get("/admin/ach/held-entries").await.status, 403);
+
+    for (account, bank) in &banks[1..] {
+        let got = c
+            .get(&format!("/accounts/{account}/bank-accounts/{bank}"))
+            .await;
+        assert_eq!(got.body["status"], "errored", "{:?}", got.body);
+        assert_eq!(got.body["statusReason"], "other");
+        let why = got.body["exceptionDetails"]["description"]
+            .as_str()
+            .unwrap();
+        assert!(why.contains("held back"), "{why}");
+    }
+    // A later cutoff has nothing left to send: held entries are never claimed.
+    let again = cutoff(app, &operator).await;
+    assert_eq!(again["files"], serde_json::json!([]), "{again}");
+}
+
+#[tokio::test]
+async fn one_bad_entry_is_held_back_and_never_spoils_a_file() {
+    let app = TestApp::sqlite().await;
+    one_bad_entry_never_spoils_a_file(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_bad_entry_is_held_back_and_never_spoils_a_file_on_postgres() {
+    let Some(app) = TestApp::postgres("held_back").await else {
+        return;
+    };
+    one_bad_entry_never_spoils_a_file(&app).await;
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_simulated_bank_waits_for_the_settlement_delay() {
     let app = TestApp::sqlite_with(|c| c.settlement_delay = SignedDuration::from_mins(30)).await;

@@ -436,6 +436,32 @@ fn ach_inspect_summarizes_valid_files_and_names_the_line_of_an_error() {
     assert!(err.contains("line 3"), "{err}");
 }
 
+/// A file that reads but breaks a validator rule moov-io/ach also applies (a PPD receiver
+/// named only zeros) is reported invalid, with the rule, like a file that does not read.
+#[test]
+fn ach_inspect_reports_the_rules_a_readable_file_breaks() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/nacha/tests/data");
+    let text = std::fs::read_to_string(data.join("ppd-mixedDebitCredit.ach")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Line 3 is the first entry; the individual name is positions 55-76.
+    lines[2].replace_range(54..76, &format!("{:<22}", "0000"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zeros.ach");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    assert!(nacha::read_str(&std::fs::read_to_string(&path).unwrap()).is_ok());
+    let out = Command::new(BIN)
+        .args(["ach", "inspect"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("batch 1, entry 1: individual name") && err.contains("(individual-name)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_real_bank_turns_the_simulator_off_unless_forced_loudly() {
     let dir = tempfile::tempdir().unwrap();

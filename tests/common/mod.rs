@@ -123,6 +123,32 @@ impl TestApp {
         self.postgres.as_ref().map(|p| p.url.clone())
     }
 
+    /// Runs one statement on the app's own database, underneath it (to plant rows an older
+    /// release or a bug could have left).
+    pub async fn sql(&self, statement: &str) {
+        use sqlx::Connection;
+        match self.postgres_url() {
+            Some(url) => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("postgres");
+                sqlx::query(statement)
+                    .execute(&mut conn)
+                    .await
+                    .expect(statement);
+            }
+            None => {
+                let url = format!(
+                    "sqlite://{}",
+                    self.data_dir.path().join("pennydrop.db").display()
+                );
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+                sqlx::query(statement)
+                    .execute(&mut conn)
+                    .await
+                    .expect(statement);
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

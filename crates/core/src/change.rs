@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::crypto::Sealed;
 use crate::model::{
-    AchEntry, BankAccount, BankAccountStatus, BankAccountType, Event, ExceptionDetails,
+    AchEntry, BankAccount, BankAccountStatus, BankAccountType, EntryHold, Event, ExceptionDetails,
     InstantCredit, InstantCreditStatus, NocRecord, StatusReason, Verification,
 };
 
@@ -47,6 +47,9 @@ pub struct Change {
     pub update_verification: Option<Verification>,
     pub ach_entries: Vec<AchEntry>,
     pub instant_credits: Vec<InstantCredit>,
+    /// Hold these pending ACH entries back (they would break a file); a hold of an entry that
+    /// is no longer pending makes the whole change stale.
+    pub held_entries: Vec<EntryHold>,
     /// Cancel any still-pending ACH entries and instant credits of this verification.
     pub cancel_pending_of: Option<Uuid>,
     /// Record the rail's answer for an instant credit.

@@ -321,7 +321,11 @@ wire_enum!(
     }
 );
 
-wire_enum!(EntryStatus { Pending = "pending", Batched = "batched", Cancelled = "cancelled" });
+wire_enum!(
+    /// An entry waits (`pending`), leaves in a file (`batched`), is cancelled with its
+    /// verification, or is held back at a cutoff because it would have broken the file.
+    EntryStatus { Pending = "pending", Batched = "batched", Cancelled = "cancelled", Held = "held" }
+);
 
 /// A money movement waiting for (or placed in) a NACHA file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,6 +343,24 @@ pub struct AchEntry {
     pub due_at: Timestamp,
     pub status: EntryStatus,
     pub created_on: Timestamp,
+}
+
+/// Why an entry was held back at a cutoff: the NACHA rule it would have broken (e.g.
+/// `individual-name`) and what is wrong, never the account number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryHold {
+    pub entry_id: Uuid,
+    pub rule: String,
+    pub reason: String,
+}
+
+/// An entry held back at a cutoff, as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldEntry {
+    pub entry: AchEntry,
+    pub rule: String,
+    pub reason: String,
+    pub held_on: Timestamp,
 }
 
 wire_enum!(InstantCreditStatus {

@@ -1,6 +1,7 @@
-//! What operators look at: ACH files, inbound files, micro-entry monitoring, readiness.
+//! What operators look at: ACH files, held entries, inbound files, micro-entry monitoring,
+//! readiness.
 
-use pennydrop_core::model::{AchFile, InboundFile};
+use pennydrop_core::model::{AchFile, HeldEntry, InboundFile};
 use uuid::Uuid;
 
 use crate::ports::MicroEntryCounts;
@@ -17,6 +18,11 @@ impl Engine {
             .ach_file(file_id)
             .await?
             .ok_or_else(|| EngineError::NotFound(format!("ACH file {file_id} not found")))
+    }
+
+    /// Entries held back at cutoffs (they would have broken a file), the newest first.
+    pub async fn held_entries(&self, limit: i64) -> Result<Vec<HeldEntry>, EngineError> {
+        Ok(self.store().held_entries(limit).await?)
     }
 
     /// The newest inbound (return and NOC) files first.

@@ -8,9 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use pennydrop_core::change::{Change, Snapshot, StatusChange};
 use pennydrop_core::events;
 use pennydrop_core::model::{
-    AchEntry, BankAccount, BankAccountStatus, BankAccountType, EntryPurpose, EntryStatus,
-    ExceptionDetails, InstantCredit, InstantCreditStatus, Mode, StatusReason, Verification,
-    VerificationKind, VerificationSecret, VerificationStatus,
+    AchEntry, BankAccount, BankAccountStatus, BankAccountType, EntryHold, EntryPurpose,
+    EntryStatus, ExceptionDetails, InstantCredit, InstantCreditStatus, Mode, StatusReason,
+    Verification, VerificationKind, VerificationSecret, VerificationStatus,
 };
 use rand::{Rng, RngCore};
 use subtle::ConstantTimeEq;
@@ -712,6 +712,52 @@ pub fn rejection_details(network: InstantNetwork, code: &str) -> (ExceptionDetai
             StatusReason::FednowCreditFailure,
         ),
     }
+}
+
+/// Holds a verification's pending ACH entries back at a cutoff because one of them would break
+/// the NACHA file (`holds` names every pending entry of the verification, each with the rule).
+/// Nothing was sent and the same details would be held again, so the verification fails and
+/// the bank account is `errored / other` (link it again with corrected details), with the rule
+/// in `exceptionDetails`; a verification no longer active only gets its entries held.
+pub fn hold_back(
+    snap: &Snapshot,
+    verification_id: Uuid,
+    holds: Vec<EntryHold>,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Change {
+    let mut change = Change::new(snap, now);
+    let rule = holds.first().map(|h| h.rule.clone()).unwrap_or_default();
+    change.held_entries = holds;
+    let Some(v) = snap
+        .verifications
+        .iter()
+        .find(|v| v.verification_id == verification_id && v.status.is_active())
+    else {
+        return change;
+    };
+    let details = ExceptionDetails {
+        description: format!(
+            "ACH entry held back at the cutoff: it would break NACHA rule {rule}; nothing was sent. Link the bank account again with corrected details"
+        ),
+        ..Default::default()
+    };
+    let mut failed = v.clone();
+    failed.status = VerificationStatus::Failed;
+    failed.exception_details = Some(details.clone());
+    failed.updated_on = now;
+    change.update_verification = Some(failed);
+    change.cancel_pending_of = Some(verification_id);
+    set_status(
+        &mut change,
+        &snap.bank_account,
+        BankAccountStatus::Errored,
+        StatusReason::Other,
+        Some(details),
+        now,
+        rng,
+    );
+    change
 }
 
 /// Expires the active verification if its 14 days are up.

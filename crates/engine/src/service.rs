@@ -592,6 +592,48 @@ impl Engine {
         .await
     }
 
+    /// Holds back the pending entries of a verification that a cutoff found would break its
+    /// file (`holds`: the rule per entry) and fails the verification (`rules::hold_back`), in
+    /// one transaction. False if none of them is pending any more (claimed or cancelled
+    /// meanwhile), in which case nothing changes.
+    pub async fn hold_back(
+        &self,
+        bank_account_id: Uuid,
+        verification_id: Uuid,
+        holds: &[pennydrop_core::model::EntryHold],
+    ) -> Result<bool, EngineError> {
+        for _ in 0..MAX_RETRIES {
+            let Some(snap) = self.snapshot_by_id(bank_account_id).await? else {
+                return Ok(false); // disabled: its pending entries were cancelled
+            };
+            let pending: Vec<_> = self
+                .store
+                .ach_entries_for(bank_account_id)
+                .await?
+                .into_iter()
+                .filter(|e| e.status == pennydrop_core::model::EntryStatus::Pending)
+                .map(|e| e.entry_id)
+                .collect();
+            let still: Vec<_> = holds
+                .iter()
+                .filter(|h| pending.contains(&h.entry_id))
+                .cloned()
+                .collect();
+            if still.is_empty() {
+                return Ok(false);
+            }
+            let now = self.clock.now();
+            let change =
+                crate::rules::hold_back(&snap, verification_id, still, now, &mut self.rng());
+            match self.apply(&change).await {
+                Ok(()) => return Ok(true),
+                Err(StoreError::Stale) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Busy)
+    }
+
     /// Applies a notification of change: re-encrypts a corrected account number, updates the
     /// fingerprint, routing number, holder name or account type, and records the NOC.
     pub async fn apply_noc(

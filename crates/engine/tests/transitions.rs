@@ -281,6 +281,20 @@ fn fednow_rejects(s: &Snapshot) -> Result<Change, Refusal> {
         &mut rng(),
     ))
 }
+fn held_at_cutoff(s: &Snapshot) -> Result<Change, Refusal> {
+    let hold = pennydrop_core::model::EntryHold {
+        entry_id: Uuid::new_v4(),
+        rule: "individual-name".into(),
+        reason: "individual name: the receiver's name is blank".into(),
+    };
+    Ok(rules::hold_back(
+        s,
+        latest_id(s),
+        vec![hold],
+        t0(),
+        &mut rng(),
+    ))
+}
 fn code_right(s: &Snapshot) -> Result<Change, Refusal> {
     decision(rules::complete_instant(s, "4321", t0(), &mut rng()))
 }
@@ -475,6 +489,22 @@ fn rows() -> Vec<Row> {
             bank_account: Some((BA::VerificationFailed, R::VerificationExpired)),
             events: &[UPDATED],
         },
+        Row {
+            name: "22 micro-deposit entries held back at the cutoff",
+            snapshot: with_round(Micro, V::New, 0, 0),
+            act: held_at_cutoff,
+            verification: Some(V::Failed),
+            bank_account: Some((BA::Errored, R::Other)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "22b ACH-fallback credit held back at the cutoff",
+            snapshot: with_round(InstantAch, V::New, 0, 0),
+            act: held_at_cutoff,
+            verification: Some(V::Failed),
+            bank_account: Some((BA::Errored, R::Other)),
+            events: &[UPDATED],
+        },
     ]
 }
 
@@ -525,6 +555,31 @@ fn every_row_of_the_transition_table() {
             );
         }
     }
+}
+
+#[test]
+fn a_hold_names_the_rule_and_only_holds_once_the_verification_is_over() {
+    let _seed = seeded();
+    let snap = with_round(VerificationKind::MicroDeposits, V::New, 0, 0);
+    let change = held_at_cutoff(&snap).unwrap();
+    assert_eq!(change.held_entries.len(), 1);
+    assert_eq!(change.cancel_pending_of, Some(latest_id(&snap)));
+    let details = change
+        .update_verification
+        .unwrap()
+        .exception_details
+        .unwrap();
+    assert!(
+        details.description.contains("individual-name"),
+        "{details:?}"
+    );
+    assert_eq!(change.status.unwrap().exception_details, Some(details));
+    // An expired round keeps its status; its entries are only held.
+    let over = with_round(VerificationKind::MicroDeposits, V::Expired, 0, 0);
+    let change = held_at_cutoff(&over).unwrap();
+    assert_eq!(change.held_entries.len(), 1);
+    assert!(change.update_verification.is_none() && change.status.is_none());
+    assert!(change.events.is_empty());
 }
 
 #[test]

@@ -256,8 +256,16 @@ fn batch_header(
     entries: &[Entry],
     batch_number: u32,
 ) -> Result<BatchHeader, BuildError> {
-    let header = BatchHeader {
-        service_class: ServiceClass::for_entries(entries.iter().map(|e| e.detail.transaction_code)),
+    let class = ServiceClass::for_entries(entries.iter().map(|e| e.detail.transaction_code));
+    let header = header_of(bp, class, batch_number);
+    header.validate().map_err(|e| field_error(bn, None, e))?;
+    Ok(header)
+}
+
+/// The batch header the parameters make, text normalized.
+fn header_of(bp: &BatchParams, service_class: ServiceClass, batch_number: u32) -> BatchHeader {
+    BatchHeader {
+        service_class,
         company_name: norm(&bp.company_name),
         company_discretionary_data: norm(&bp.company_discretionary_data),
         company_identification: norm(&bp.company_identification),
@@ -269,9 +277,7 @@ fn batch_header(
         originator_status_code: '1',
         odfi_identification: bp.odfi_identification.trim().to_string(),
         batch_number,
-    };
-    header.validate().map_err(|e| field_error(bn, None, e))?;
-    Ok(header)
+    }
 }
 
 /// One batch with its control record, and its totals.
@@ -348,13 +354,8 @@ fn build_entry(
     odfi: &str,
     traces: &mut Traces,
 ) -> Result<Entry, BuildError> {
+    normalize(&mut entry.detail);
     let d = &mut entry.detail;
-    d.rdfi_routing = d.rdfi_routing.trim().to_string();
-    d.dfi_account_number = norm(&d.dfi_account_number);
-    d.individual_id = norm(&d.individual_id);
-    d.individual_name = norm(&d.individual_name);
-    d.discretionary_data = norm(&d.discretionary_data);
-    d.trace_number = d.trace_number.trim().to_string();
     let trace_error = |reason: String| BuildError {
         batch: bn,
         entry: en,
@@ -398,12 +399,30 @@ fn build_entry(
     Ok(entry)
 }
 
+/// Text fields trimmed and upper-cased, as the file will carry them.
+fn normalize(d: &mut crate::EntryDetail) {
+    d.rdfi_routing = d.rdfi_routing.trim().to_string();
+    d.dfi_account_number = norm(&d.dfi_account_number);
+    d.individual_id = norm(&d.individual_id);
+    d.individual_name = norm(&d.individual_name);
+    d.discretionary_data = norm(&d.discretionary_data);
+    d.trace_number = d.trace_number.trim().to_string();
+}
+
 /// Payment addenda are numbered 1, 2, … and carry the entry's sequence number.
 fn number_addenda(
     bn: Option<usize>,
     en: Option<usize>,
     entry: &mut Entry,
 ) -> Result<(), BuildError> {
+    number_payment_addenda(entry);
+    for a in &entry.addenda {
+        a.validate().map_err(|e| field_error(bn, en, e))?;
+    }
+    Ok(())
+}
+
+fn number_payment_addenda(entry: &mut Entry) {
     let entry_seq: u32 = entry
         .detail
         .trace_number
@@ -418,9 +437,28 @@ fn number_addenda(
             p.addenda_sequence_number = payment_seq;
             p.entry_detail_sequence_number = entry_seq;
         }
-        a.validate().map_err(|e| field_error(bn, en, e))?;
     }
-    Ok(())
+}
+
+/// Whether `entry` would pass the validator in a batch built from `params`: the builder's
+/// normalization (trimmed, upper-cased text; numbered payment addenda), then every rule of
+/// [`File::validate`] about one entry alone ([`crate::entry_errors`]). An entry without a
+/// trace number is checked with the batch's first one. Errors about the batch parameters
+/// themselves are not reported here (they would concern every entry, not this one).
+///
+/// A caller assembling a file checks each entry first and leaves out the ones that fail, so
+/// one bad entry cannot spoil the file.
+pub fn check_entry(params: &BatchParams, entry: &Entry) -> Vec<crate::ValidationError> {
+    let mut entry = entry.clone();
+    normalize(&mut entry.detail);
+    let odfi = params.odfi_identification.trim();
+    if entry.detail.trace_number.is_empty() {
+        entry.detail.trace_number = format!("{odfi}0000001");
+    }
+    number_payment_addenda(&mut entry);
+    let class = ServiceClass::for_entries(std::iter::once(entry.detail.transaction_code));
+    let header = header_of(params, class, 1);
+    crate::validate::entry_errors(&header, &entry)
 }
 
 fn file_control(batches: usize, records: u64, totals: &Totals) -> Result<FileControl, BuildError> {

@@ -12,7 +12,9 @@
 //!   `\n` line endings, a final newline, padded with all-9 records to a multiple of ten.
 //! * [`FileBuilder`]: numbering, service classes, trace numbers, counts, hashes, totals, blocks.
 //! * [`read_str`] / [`Reader`]: strict reading with line-numbered [`ReadError`]s.
-//! * [`File::validate`]: every rule, including SEC code rules and unique trace numbers.
+//! * [`File::validate`]: every rule, including SEC code rules and unique trace numbers;
+//!   [`check_entry`] / [`entry_errors`]: the rules about one entry alone, to leave out an entry
+//!   that would fail before a file is built.
 //! * [`summary`]: a serde-serialisable overview.
 //!
 //! # Strictness on input
@@ -41,7 +43,7 @@ mod routing;
 mod summary;
 mod validate;
 
-pub use builder::{BatchParams, BuildError, FileBuilder, FileHeaderParams};
+pub use builder::{check_entry, BatchParams, BuildError, FileBuilder, FileHeaderParams};
 pub use codes::{AccountType, SecCode, ServiceClass, TransactionCode};
 pub use field::{FieldError, RECORD_LEN};
 pub use model::{Batch, Entry, File, Totals, BLOCKING_FACTOR, PADDING_LINE};
@@ -52,4 +54,4 @@ pub use records::{
 };
 pub use routing::{check_digit, valid_prefix, validate_routing};
 pub use summary::{summary, BatchSummary, Summary};
-pub use validate::{Rule, ValidationError, ValidationErrors};
+pub use validate::{entry_errors, Rule, ValidationError, ValidationErrors};

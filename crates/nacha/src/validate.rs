@@ -8,7 +8,7 @@ use std::fmt;
 use crate::codes::{AccountType, SecCode};
 use crate::field::FieldError;
 use crate::model::{Batch, Entry, File, Totals};
-use crate::records::Addenda;
+use crate::records::{Addenda, BatchHeader};
 
 /// Which rule a [`ValidationError`] breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,9 +39,50 @@ pub enum Rule {
     MicroEntry,
     /// The same account is posted to as two different account types.
     AccountType,
-    /// A forward entry's receiver name (individual or company name field) is blank; receiving
-    /// banks and validators such as moov-io/ach refuse the file.
+    /// A forward entry's receiver name (individual or company name field) is blank, or in a
+    /// PPD or WEB batch holds nothing but zeros and blanks; receiving banks and validators such
+    /// as moov-io/ach refuse the file.
     IndividualName,
+    /// A live forward entry (not a prenote, return or NOC) moves no money.
+    ZeroAmount,
+    /// Trace numbers do not ascend within a batch.
+    TraceOrder,
+    /// A trace number does not start with the batch's ODFI identification.
+    TraceOdfi,
+    /// Forward entries and returns are mixed in one batch.
+    Category,
+}
+
+impl Rule {
+    /// A stable, kebab-case name for logs and operator views, e.g. `individual-name`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Field => "field",
+            Rule::EmptyBatch => "empty-batch",
+            Rule::ServiceClass => "service-class",
+            Rule::BatchNumber => "batch-number",
+            Rule::ControlMismatch => "control-mismatch",
+            Rule::BlockCount => "block-count",
+            Rule::AddendaIndicator => "addenda-indicator",
+            Rule::AddendaSequence => "addenda-sequence",
+            Rule::SecCode => "sec-code",
+            Rule::Prenote => "prenote",
+            Rule::DuplicateTrace => "duplicate-trace",
+            Rule::MicroEntry => "micro-entry",
+            Rule::AccountType => "account-type",
+            Rule::IndividualName => "individual-name",
+            Rule::ZeroAmount => "zero-amount",
+            Rule::TraceOrder => "trace-order",
+            Rule::TraceOdfi => "trace-odfi",
+            Rule::Category => "category",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// One broken rule, located by 1-based batch position and entry position within the batch.
@@ -122,9 +163,12 @@ impl File {
     /// addenda 05 sequence numbers; prenotes are zero; SEC rules (COR entries are zero-amount
     /// return/NOC codes with exactly one addenda 98; addenda 98 only in COR; returns carry
     /// exactly one addenda 99 and a return code, return codes carry an addenda 99; PPD, CCD and
-    /// WEB entries carry at most one addenda 05; WEB payment type `S`, `R` or `ST`); trace
-    /// numbers unique; micro-entries (`ACCTVERIFY`) under $1.00 with offsetting debits not
-    /// exceeding the credits per account; one account type per account.
+    /// WEB entries carry at most one addenda 05; WEB payment type `S`, `R` or `ST`); receiver
+    /// names not blank (nor only zeros in PPD and WEB); live entries not zero; trace numbers
+    /// unique, ascending within a batch and starting with the batch's ODFI; no forward entries
+    /// beside returns in a batch; micro-entries (`ACCTVERIFY`) under $1.00 with offsetting
+    /// debits not exceeding the credits per account; one account type per account. The rules
+    /// about one entry alone are [`entry_errors`].
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let errors = self.validation_errors();
         if errors.is_empty() {
@@ -156,9 +200,11 @@ impl File {
             if batch.entries.is_empty() {
                 c.push(Rule::EmptyBatch, None, "batch has no entries");
             }
+            let mut order = BatchOrder::default();
             for (ei, entry) in batch.entries.iter().enumerate() {
                 c.entry = Some(ei + 1);
-                validate_entry(&mut c, batch, entry);
+                validate_entry(&mut c, &batch.header, entry);
+                order.check(&mut c, entry);
                 across.check(&mut c, batch, entry, (bn, ei + 1));
             }
             c.entry = None;
@@ -229,7 +275,7 @@ impl<'a> AcrossEntries<'a> {
         }
         let is_micro = batch.header.company_entry_description.trim() == "ACCTVERIFY";
         if is_micro && d.transaction_code.is_live() {
-            self.micro_entry(c, batch.header.company_identification.trim(), d, at.0);
+            self.micro_entry(batch.header.company_identification.trim(), d, at.0);
         }
     }
 
@@ -257,18 +303,8 @@ impl<'a> AcrossEntries<'a> {
         }
     }
 
-    fn micro_entry(&mut self, c: &mut Collector, company: &'a str, d: &'a EntryDetail, bn: usize) {
+    fn micro_entry(&mut self, company: &'a str, d: &'a EntryDetail, bn: usize) {
         let credit = d.transaction_code.is_credit();
-        if credit && d.amount_cents >= 100 {
-            c.push(
-                Rule::MicroEntry,
-                Some("amount"),
-                format!(
-                    "micro-entry credit of {} cents is not under $1.00",
-                    d.amount_cents
-                ),
-            );
-        }
         let key = (
             company,
             d.rdfi_routing.as_str(),
@@ -305,10 +341,27 @@ impl<'a> AcrossEntries<'a> {
     }
 }
 
-fn validate_entry(c: &mut Collector, batch: &Batch, entry: &Entry) {
+/// The rules one entry must keep on its own, in a batch with `header`: the same checks
+/// [`File::validate`] makes of every entry (field formats and the routing check digit, the
+/// service class, prenotes, the addenda indicator and addenda, the SEC code's rules, the
+/// receiver's name, a live entry's amount and a micro-entry credit's cap, the trace number's
+/// ODFI). The rules across entries (unique and ascending trace numbers, one account type per
+/// account, micro-entry debits within the credits, forward entries apart from returns) are
+/// not among them. Errors carry no batch or entry position.
+pub fn entry_errors(header: &BatchHeader, entry: &Entry) -> Vec<ValidationError> {
+    let mut c = Collector {
+        errors: Vec::new(),
+        batch: None,
+        entry: None,
+    };
+    validate_entry(&mut c, header, entry);
+    c.errors
+}
+
+fn validate_entry(c: &mut Collector, header: &BatchHeader, entry: &Entry) {
     let d = &entry.detail;
     let code = d.transaction_code;
-    let class = batch.header.service_class;
+    let class = header.service_class;
     c.field(d.validate());
     if !class.allows(code) {
         c.push(
@@ -339,10 +392,121 @@ fn validate_entry(c: &mut Collector, batch: &Batch, entry: &Entry) {
         );
     }
     let addenda = AddendaCounts::of(c, entry);
-    if batch.header.sec_code == SecCode::Cor {
+    if header.sec_code == SecCode::Cor {
         cor_rules(c, entry, &addenda);
     } else {
-        sec_rules(c, batch.header.sec_code, entry, &addenda);
+        sec_rules(c, header.sec_code, entry, &addenda);
+        amount_rules(c, header, d);
+    }
+    trace_odfi(c, header, d);
+}
+
+/// Live entries move money, and a micro-entry credit stays under $1.00.
+fn amount_rules(c: &mut Collector, header: &BatchHeader, d: &EntryDetail) {
+    let code = d.transaction_code;
+    if code.is_live() && d.amount_cents == 0 {
+        c.push(
+            Rule::ZeroAmount,
+            Some("amount"),
+            format!("a live entry (code {code}) must move money; a prenote sends nothing"),
+        );
+    }
+    let is_micro = header.company_entry_description.trim() == "ACCTVERIFY";
+    if is_micro && code.is_live() && code.is_credit() && d.amount_cents >= 100 {
+        c.push(
+            Rule::MicroEntry,
+            Some("amount"),
+            format!(
+                "micro-entry credit of {} cents is not under $1.00",
+                d.amount_cents
+            ),
+        );
+    }
+}
+
+/// The trace number starts with the ODFI identification of the batch that originates it.
+fn trace_odfi(c: &mut Collector, header: &BatchHeader, d: &EntryDetail) {
+    let odfi = header.odfi_identification.as_str();
+    if d.trace_number.len() == 15 && d.trace_number.get(..8) != Some(odfi) {
+        c.push(
+            Rule::TraceOdfi,
+            Some("trace number"),
+            format!(
+                "trace number {} does not start with the batch's ODFI identification {odfi}",
+                d.trace_number
+            ),
+        );
+    }
+}
+
+/// What an entry is to its batch: a forward entry, a return, or a notification of change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    Forward,
+    Return,
+    Noc,
+}
+
+impl EntryKind {
+    fn of(entry: &Entry) -> Self {
+        if entry.return_addenda().is_some() {
+            EntryKind::Return
+        } else if entry.noc_addenda().is_some() {
+            EntryKind::Noc
+        } else {
+            EntryKind::Forward
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            EntryKind::Forward => "forward",
+            EntryKind::Return => "return",
+            EntryKind::Noc => "notification-of-change",
+        }
+    }
+}
+
+/// The rules about an entry's place in its batch: trace numbers ascend, and forward entries
+/// and returns are not mixed (notifications of change may sit with either).
+#[derive(Default)]
+struct BatchOrder {
+    last_trace: Option<String>,
+    kind: Option<EntryKind>,
+}
+
+impl BatchOrder {
+    fn check(&mut self, c: &mut Collector, entry: &Entry) {
+        let trace = &entry.detail.trace_number;
+        if let Some(last) = &self.last_trace {
+            if trace <= last {
+                c.push(
+                    Rule::TraceOrder,
+                    Some("trace number"),
+                    format!(
+                        "trace number {trace} does not ascend from the previous entry's {last}"
+                    ),
+                );
+            }
+        }
+        self.last_trace = Some(trace.clone());
+        let kind = EntryKind::of(entry);
+        if kind == EntryKind::Noc {
+            return;
+        }
+        match self.kind {
+            None => self.kind = Some(kind),
+            Some(first) if first != kind => c.push(
+                Rule::Category,
+                None,
+                format!(
+                    "a {} entry in a batch of {} entries; put forward entries and returns in separate batches",
+                    kind.name(),
+                    first.name()
+                ),
+            ),
+            Some(_) => {}
+        }
     }
 }
 
@@ -437,12 +601,8 @@ fn sec_rules(c: &mut Collector, sec: SecCode, entry: &Entry, a: &AddendaCounts) 
     let d = &entry.detail;
     let code = d.transaction_code;
     let (nocs, returns, payments, n) = (a.nocs, a.returns, a.payments, a.total);
-    if !code.is_return_or_noc() && d.individual_name.trim().is_empty() {
-        c.push(
-            Rule::IndividualName,
-            Some("individual name"),
-            "the receiver's name is blank (only spaces); name the receiver".to_string(),
-        );
+    if !code.is_return_or_noc() {
+        receiver_name(c, sec, d);
     }
     if nocs > 0 {
         c.push(
@@ -488,6 +648,27 @@ fn sec_rules(c: &mut Collector, sec: SecCode, entry: &Entry, a: &AddendaCounts) 
                 format!("WEB payment type code must be S (single), R (recurring) or ST (standing), found {:?}", d.discretionary_data),
             );
         }
+    }
+}
+
+/// A forward entry names its receiver: not blank, and in PPD and WEB batches (consumers) not
+/// only zeros either, as moov-io/ach requires.
+fn receiver_name(c: &mut Collector, sec: SecCode, d: &EntryDetail) {
+    let name = d.individual_name.trim();
+    if name.is_empty() {
+        c.push(
+            Rule::IndividualName,
+            Some("individual name"),
+            "the receiver's name is blank (only spaces); name the receiver".to_string(),
+        );
+    } else if matches!(sec, SecCode::Ppd | SecCode::Web)
+        && name.chars().all(|ch| ch == '0' || ch == ' ')
+    {
+        c.push(
+            Rule::IndividualName,
+            Some("individual name"),
+            format!("the receiver's name is only zeros ({name:?}); name the receiver"),
+        );
     }
 }
 

@@ -34,6 +34,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         "idempotency",
         include_str!("../migrations/0004_idempotency.sql"),
     ),
+    (
+        5,
+        "held_entries",
+        include_str!("../migrations/0005_held_entries.sql"),
+    ),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {

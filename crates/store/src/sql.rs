@@ -9,9 +9,9 @@ use pennydrop_core::crypto::Sealed;
 use pennydrop_core::model::{
     AccessToken, Account, AccountType, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount,
     BankAccountStatus, BankAccountType, EntryPurpose, EntryStatus, Event, ExceptionDetails,
-    FileEntry, HolderType, InboundFile, InboundStatus, InstantCredit, InstantCreditStatus, Mode,
-    NocRecord, StatementLine, StatusReason, Verification, VerificationKind, VerificationSecret,
-    VerificationStatus,
+    FileEntry, HeldEntry, HolderType, InboundFile, InboundStatus, InstantCredit,
+    InstantCreditStatus, Mode, NocRecord, StatementLine, StatusReason, Verification,
+    VerificationKind, VerificationSecret, VerificationStatus,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -365,6 +365,7 @@ macro_rules! sql_store {
                 Self::compare_and_set_in(tx, c, at).await?;
                 Self::write_verification_in(tx, c).await?;
                 Self::queue_money_in(tx, c).await?;
+                Self::hold_in(tx, c, at).await?;
                 Self::settle_money_in(tx, c, at).await?;
                 Self::correct_in(tx, c, at).await?;
                 for event in &c.events {
@@ -528,6 +529,27 @@ macro_rules! sql_store {
                         .bind(to_micros(credit.updated_on))
                         .execute(&mut **tx)
                         .await.db()?;
+                }
+                Ok(())
+            }
+
+            /// Holds entries back; `Stale` if one is no longer pending (a cutoff claimed it, or
+            /// it was cancelled), so nothing of the decision is written.
+            async fn hold_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change, at: i64) -> Result<(), StoreError> {
+                for h in &c.held_entries {
+                    let held = sqlx::query(
+                        "UPDATE ach_entries SET status = 'held', held_rule = $1, held_reason = $2, held_on = $3 \
+                         WHERE entry_id = $4 AND status = 'pending'",
+                    )
+                    .bind(&h.rule)
+                    .bind(&h.reason)
+                    .bind(at)
+                    .bind(h.entry_id.to_string())
+                    .execute(&mut **tx)
+                    .await.db()?;
+                    if held.rows_affected() != 1 {
+                        return Err(StoreError::Stale);
+                    }
                 }
                 Ok(())
             }
@@ -1176,6 +1198,41 @@ macro_rules! sql_store {
                 );
                 let rows = sqlx::query(&sql).bind(bank_account_id.to_string()).fetch_all(&self.pool).await.db()?;
                 rows.iter().map(Self::ach_entry_from_row).collect()
+            }
+
+            async fn due_entries(&self, due_by: Timestamp) -> Result<Vec<FileEntry>, StoreError> {
+                let columns: Vec<String> = ACH_ENTRY_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect();
+                let sql = format!(
+                    "SELECT {}, CAST(0 AS BIGINT) AS trace_seq, b.routing_number, b.account_number_key_id, \
+                     b.account_number_ciphertext, b.holder_name, b.holder_type, b.bank_account_type \
+                     FROM ach_entries e JOIN bank_accounts b ON b.bank_account_id = e.bank_account_id \
+                     WHERE e.status = 'pending' AND e.due_at <= $1 ORDER BY e.verification_id, e.entry_id",
+                    columns.join(", ")
+                );
+                let mut rows = sqlx::query(&sql).bind(to_micros(due_by)).fetch(&self.pool);
+                let mut out = Vec::new();
+                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await.db()? {
+                    out.push(Self::file_entry_from_row(&row).db()?);
+                }
+                Ok(out)
+            }
+
+            async fn held_entries(&self, limit: i64) -> Result<Vec<HeldEntry>, StoreError> {
+                let sql = format!(
+                    "SELECT {ACH_ENTRY_COLUMNS}, held_rule, held_reason, held_on FROM ach_entries \
+                     WHERE status = 'held' ORDER BY held_on DESC, entry_id LIMIT $1"
+                );
+                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await.db()?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(HeldEntry {
+                            entry: Self::ach_entry_from_row(row)?,
+                            rule: row.try_get::<Option<String>, _>("held_rule").db()?.unwrap_or_default(),
+                            reason: row.try_get::<Option<String>, _>("held_reason").db()?.unwrap_or_default(),
+                            held_on: from_micros(row.try_get::<Option<i64>, _>("held_on").db()?.unwrap_or(0)),
+                        })
+                    })
+                    .collect()
             }
 
             async fn claim_cutoff(&self, claim: &CutoffClaim) -> Result<Option<AchFile>, StoreError> {

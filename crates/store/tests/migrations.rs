@@ -57,6 +57,8 @@ const RELEASED: &[(Backend, i64, &str)] = &[
     (Backend::Postgres, 3, "f86859854e8985ac5500104ba5cfe5acaed6195e6708f18caf4efbb2939679b13c3ba44d0d362367f810b9011fdda018"),
     (Backend::Sqlite, 4, "56feed5ae1cc2ba9796a35ae00856319c05b5821aacc24ec0abb647530a5749ce4ba6a7526386face68e6fd96f923e11"),
     (Backend::Postgres, 4, "56feed5ae1cc2ba9796a35ae00856319c05b5821aacc24ec0abb647530a5749ce4ba6a7526386face68e6fd96f923e11"),
+    (Backend::Sqlite, 5, "9b24fd3bd6a25024c1c2b2a2ec4b21514341a006099ed0dfd8e057ff220162fc80d87a0d7d8c923e5af8facc69bd67ef"),
+    (Backend::Postgres, 5, "9b24fd3bd6a25024c1c2b2a2ec4b21514341a006099ed0dfd8e057ff220162fc80d87a0d7d8c923e5af8facc69bd67ef"),
 ];
 
 #[test]

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::model::{
     AccessToken, Account, AccountType, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount,
-    Event, FileEntry, InboundFile, InstantCredit, NocRecord, StatementLine,
+    Event, FileEntry, HeldEntry, InboundFile, InstantCredit, NocRecord, StatementLine,
 };
 use thiserror::Error;
 use uuid::Uuid;
@@ -226,10 +226,17 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
     /// ACH entries of a bank account, oldest first.
     async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError>;
 
+    /// Every pending entry due by `due_by` with its bank-account details (`trace_seq` 0), by
+    /// verification: what a cutoff checks before it claims. Read outside any transaction.
+    async fn due_entries(&self, due_by: Timestamp) -> Result<Vec<FileEntry>, StoreError>;
+
+    /// Entries held back at cutoffs, the newest first.
+    async fn held_entries(&self, limit: i64) -> Result<Vec<HeldEntry>, StoreError>;
+
     /// The cutoff's one transaction: serialized against every other cutoff (in any process),
     /// it puts every pending entry due by `claim.due_by` into a new file with fresh trace
     /// sequences, marks their verifications sent, and remembers the window. None if nothing
-    /// was due (the window is still remembered).
+    /// was due (the window is still remembered). Held entries are not pending: never claimed.
     async fn claim_cutoff(&self, claim: &CutoffClaim) -> Result<Option<AchFile>, StoreError>;
 
     /// The last scheduled window a cutoff ran for.

@@ -154,21 +154,7 @@ pub fn build_file(
     let mut by_sec: BTreeMap<&'static str, (SecCode, Vec<Entry>)> = BTreeMap::new();
     // Consumed as the file's entries are made, so both never sit in memory in full.
     for (e, number) in entries {
-        let sec = sec_code(e.holder_type, odfi);
-        let code = TransactionCode::live(account_type(e.bank_account_type), e.entry.is_credit);
-        let amount =
-            u64::try_from(e.entry.amount_cents).map_err(|_| "negative amount".to_string())?;
-        let mut detail = EntryDetail::new(code, e.routing_number.clone(), number.expose(), amount)
-            .individual_id(e.entry.bank_account_id.simple().to_string()[..15].to_ascii_uppercase())
-            .individual_name(nacha_text(&e.holder_name, 22))
-            .trace_number(trace_number(odfi, e.trace_seq));
-        if sec == SecCode::Web {
-            detail = detail.discretionary_data("S");
-        }
-        let mut entry = Entry::new(detail);
-        if let Some(info) = &e.entry.addenda {
-            entry = entry.with_payment_info(nacha_text(info, 80));
-        }
+        let (sec, entry) = nacha_entry(odfi, &e, &number)?;
         by_sec
             .entry(sec.as_str())
             .or_insert_with(|| (sec, Vec::new()))
@@ -176,22 +162,76 @@ pub fn build_file(
             .push(entry);
     }
     for (_, (sec, batch_entries)) in by_sec {
-        builder = builder.batch(
-            BatchParams {
-                company_name: nacha_text(&odfi.company_name, 16),
-                company_discretionary_data: String::new(),
-                company_identification: odfi.company_identification.clone(),
-                sec_code: sec,
-                company_entry_description: ACCTVERIFY.into(),
-                company_descriptive_date: None,
-                effective_entry_date: file.effective_date,
-                odfi_identification: odfi.odfi_identification().to_string(),
-            },
-            batch_entries,
-        );
+        builder = builder.batch(batch_params(odfi, sec, file.effective_date), batch_entries);
     }
     let built = builder.build().map_err(|e| e.to_string())?;
     Ok(built.to_string())
+}
+
+/// The batch an entry of SEC code `sec` goes in.
+fn batch_params(odfi: &OdfiConfig, sec: SecCode, effective_date: jiff::civil::Date) -> BatchParams {
+    BatchParams {
+        company_name: nacha_text(&odfi.company_name, 16),
+        company_discretionary_data: String::new(),
+        company_identification: odfi.company_identification.clone(),
+        sec_code: sec,
+        company_entry_description: ACCTVERIFY.into(),
+        company_descriptive_date: None,
+        effective_entry_date: effective_date,
+        odfi_identification: odfi.odfi_identification().to_string(),
+    }
+}
+
+/// The NACHA entry (and its SEC code) for one of a file's entries.
+fn nacha_entry(
+    odfi: &OdfiConfig,
+    e: &FileEntry,
+    number: &AccountNumber,
+) -> Result<(SecCode, Entry), String> {
+    let sec = sec_code(e.holder_type, odfi);
+    let code = TransactionCode::live(account_type(e.bank_account_type), e.entry.is_credit);
+    let amount = u64::try_from(e.entry.amount_cents).map_err(|_| "negative amount".to_string())?;
+    let mut detail = EntryDetail::new(code, e.routing_number.clone(), number.expose(), amount)
+        .individual_id(e.entry.bank_account_id.simple().to_string()[..15].to_ascii_uppercase())
+        .individual_name(nacha_text(&e.holder_name, 22))
+        .trace_number(trace_number(odfi, e.trace_seq));
+    if sec == SecCode::Web {
+        detail = detail.discretionary_data("S");
+    }
+    let mut entry = Entry::new(detail);
+    if let Some(info) = &e.entry.addenda {
+        entry = entry.with_payment_info(nacha_text(info, 80));
+    }
+    Ok((sec, entry))
+}
+
+/// The NACHA rule an entry would break in a file dated `effective_date`, if any: the rule's
+/// name and what is wrong, with the account number masked. The same per-entry checks the
+/// file validator makes (`nacha::check_entry`); the cutoff holds such an entry back.
+pub fn entry_problem(
+    odfi: &OdfiConfig,
+    e: &FileEntry,
+    number: &AccountNumber,
+    effective_date: jiff::civil::Date,
+) -> Option<(String, String)> {
+    let (sec, entry) = match nacha_entry(odfi, e, number) {
+        Ok(made) => made,
+        Err(reason) => {
+            return Some((
+                nacha::Rule::Field.name().to_string(),
+                format!("amount: {reason}"),
+            ))
+        }
+    };
+    let errors = nacha::check_entry(&batch_params(odfi, sec, effective_date), &entry);
+    let first = errors.first()?;
+    let field = first.field.map(|f| format!("{f}: ")).unwrap_or_default();
+    let mut reason = format!("{field}{}", first.reason);
+    let clear = number.expose();
+    if clear.trim().len() >= 4 {
+        reason = reason.replace(clear.trim(), "****");
+    }
+    Some((first.rule.name().to_string(), reason))
 }
 
 /// A return or NOC found in an inbound file.

@@ -1,6 +1,9 @@
 //! The ACH rail: at each cutoff window, pending entries leave as one NACHA file per ODFI,
 //! exactly once; returns and notifications of change come back through the inbox.
 //!
+//! Always valid: before the claim, every due entry is checked with the validator's per-entry
+//! rules; one that would break the file is held back and reported (`holdback`), never claimed.
+//!
 //! Exactly once, across crashes and processes: the database decides which entries go in
 //! which file in one transaction (`Store::claim_cutoff`, serialized by a row lock); the file's
 //! text is derived deterministically from that claim and stored once; writing it to the outbox
@@ -8,6 +11,7 @@
 
 pub mod build;
 pub mod files;
+mod holdback;
 pub mod inbox;
 pub mod sftp;
 pub mod transport;
@@ -156,6 +160,8 @@ impl AchRail {
         effective_date: jiff::civil::Date,
     ) -> Result<Option<AchFile>, AchError> {
         let _one_at_a_time = self.cutoff_lock.lock().await;
+        // Entries that would break the file are held back first, each in its own transaction.
+        self.hold_back_invalid(due_by, effective_date).await?;
         let now = self.clock.now();
         let local = now.to_zoned(new_york_tz());
         let day_start = local

@@ -1,4 +1,4 @@
-//! The operator's API: ACH files and cutoffs, inbound files, micro-entry monitoring. Every
+//! The operator's API: ACH files and cutoffs, held entries, inbound files, micro-entry monitoring. Every
 //! route needs an operator key (`pennydrop api-keys create --operator`) or a token with
 //! `/admin.read` / `/admin.write` issued to one.
 
@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use pennydrop_core::model::{AchFile, InboundFile};
+use pennydrop_core::model::{AchFile, HeldEntry, InboundFile};
 use pennydrop_core::scope::Scope;
 use pennydrop_engine::ports::AchOperator;
 use serde_json::{json, Value};
@@ -120,6 +120,33 @@ pub async fn download_file(
         text,
     )
         .into_response())
+}
+
+fn held_json(h: &HeldEntry) -> Value {
+    let e = &h.entry;
+    json!({
+        "entryID": e.entry_id,
+        "verificationID": e.verification_id,
+        "bankAccountID": e.bank_account_id,
+        "tenantID": e.tenant_id,
+        "purpose": e.purpose,
+        "amountCents": e.amount_cents,
+        "isCredit": e.is_credit,
+        "rule": h.rule,
+        "reason": h.reason,
+        "heldOn": rfc3339(h.held_on),
+    })
+}
+
+/// `GET /admin/ach/held-entries`: entries a cutoff held back because they would have broken
+/// the file (the NACHA rule and what is wrong; never the account number).
+pub async fn held_entries(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<Value>> {
+    principal.require_operator(Scope::AdminRead)?;
+    let held = state.engine.held_entries(200).await?;
+    Ok(Json(Value::Array(held.iter().map(held_json).collect())))
 }
 
 pub async fn list_inbound(

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
             get(admin::download_file),
         )
         .route("/admin/ach/inbound", get(admin::list_inbound))
+        .route("/admin/ach/held-entries", get(admin::held_entries))
         .route("/admin/micro-entries", get(admin::micro_entries))
         .route("/accounts", post(accounts::create).get(accounts::list))
         .route("/accounts/{account_id}", get(accounts::get))
