@@ -335,6 +335,7 @@ async fn statement(routing: &str, account: &str, storage: &StorageArgs) -> anyho
         .simulator_statement(&vault.fingerprint(&routing, &account))
         .await?
     {
+        let line = pennydrop_rails::simulator::open_line(&vault, line)?;
         println!("{}", serde_json::to_string(&line)?);
     }
     Ok(())

@@ -405,6 +405,14 @@ async fn moov_instant_verification_replays() {
     assert_eq!(started.reply.status, 200, "{}", started.raw);
     assert_eq!(count(&app, "instant_credits").await, 1, "one $0.01 credit");
     app.state.engine.dispatch_open_credits().await.unwrap();
+    // The background worker may hold the credit; wait until the rail's answer is recorded.
+    for _ in 0..500 {
+        let got = c.call(reqwest::Method::GET, &verify, None, None).await;
+        if got.reply.body["status"] != "new" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let statement = common::Caller {
         app: &app,
         key: &key,

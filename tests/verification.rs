@@ -393,7 +393,13 @@ async fn banks_off_the_instant_network_get_a_same_day_ach_credit() {
     assert_eq!(entries[0].amount_cents, 1);
     assert!(entries[0].is_credit);
     assert_eq!(entries[0].purpose, EntryPurpose::VerificationCredit);
-    assert!(entries[0].addenda.as_deref().unwrap().starts_with("MV"));
+    let stored = entries[0].addenda.as_deref().unwrap();
+    assert!(stored.starts_with("sealed:"), "the code is sealed at rest");
+    let code = app
+        .vault
+        .open_text(stored, entries[0].entry_id.as_bytes())
+        .unwrap();
+    assert!(code.starts_with("MV"), "{code}");
     let r = c.put(&verify, r#"{"code":"MV0000"}"#).await;
     assert_eq!(r.status, 409);
     assert!(r.body["error"].as_str().unwrap().contains("not been sent"));

@@ -94,6 +94,9 @@ impl Sealed {
     }
 }
 
+/// Marks sealed text in a column that may also hold clear text from earlier releases.
+pub const SEALED_TEXT_PREFIX: &str = "sealed:";
+
 /// The keys that protect account numbers: one current key for encryption, older keys kept for
 /// decryption, and the fingerprint key.
 #[derive(Clone)]
@@ -186,6 +189,24 @@ impl Vault {
         cipher
             .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
             .map_err(|_| CryptoError::Authentication)
+    }
+
+    /// Text sealed for a text column: `sealed:<key id>:<base64>`, bound to `aad`.
+    pub fn seal_text(&self, plain: &str, aad: &[u8]) -> String {
+        format!(
+            "{SEALED_TEXT_PREFIX}{}",
+            self.seal_bytes(plain.as_bytes(), aad).to_text()
+        )
+    }
+
+    /// The inverse of [`Vault::seal_text`]. Text without the prefix was stored in clear by an
+    /// earlier release and is returned as it is.
+    pub fn open_text(&self, stored: &str, aad: &[u8]) -> Result<String, CryptoError> {
+        let Some(rest) = stored.strip_prefix(SEALED_TEXT_PREFIX) else {
+            return Ok(stored.to_string());
+        };
+        let sealed = Sealed::from_text(rest).ok_or(CryptoError::Corrupt)?;
+        String::from_utf8(self.open_bytes(&sealed, aad)?).map_err(|_| CryptoError::Corrupt)
     }
 
     /// 64 lowercase hex characters identifying (routing, account) without revealing either.

@@ -294,6 +294,18 @@ impl Engine {
         let mut stored = change.clone();
         stored.insert_verification = change.insert_verification.as_ref().map(|v| self.sealed(v));
         stored.update_verification = change.update_verification.as_ref().map(|v| self.sealed(v));
+        // The MV code travels in the credit's remittance and in an ACH credit's addenda.
+        for credit in &mut stored.instant_credits {
+            credit.remittance = self
+                .vault
+                .seal_text(&credit.remittance, credit.credit_id.as_bytes());
+        }
+        for entry in &mut stored.ach_entries {
+            entry.addenda = entry
+                .addenda
+                .as_ref()
+                .map(|a| self.vault.seal_text(a, entry.entry_id.as_bytes()));
+        }
         stored
     }
 
@@ -520,7 +532,9 @@ impl Engine {
             creditor_name: b.holder_name.clone(),
             debtor_name: self.config.company_name.clone(),
             amount_cents: credit.amount_cents,
-            remittance: credit.remittance.clone(),
+            remittance: self
+                .vault
+                .open_text(&credit.remittance, credit.credit_id.as_bytes())?,
         };
         let outcome = match self.instant.send_credit(&outgoing).await {
             Ok(outcome) => outcome,

@@ -84,8 +84,9 @@ fn entry(kind: Kind) -> BoxedStrategy<Entry> {
         )
             .prop_map(move |((r, id, name, amount), code, ptc, info)| {
                 let amount = if code.is_prenote() { 0 } else { amount };
-                // Forward entries name their receiver (a blank name is a broken file).
-                let name = if name.trim().is_empty() {
+                // Forward entries name their receiver (a name of blanks or zeros is a broken
+                // file).
+                let name = if name.trim().trim_matches('0').is_empty() {
                     "RECEIVER".to_string()
                 } else {
                     name

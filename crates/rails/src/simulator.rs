@@ -91,6 +91,15 @@ impl SimulatedBank {
         description: &str,
         statement_text: String,
     ) -> Result<bool, StoreError> {
+        // The amount and the text are the verification's secret (micro-deposit amounts, the MV
+        // code): the simulated bank's books keep them sealed, like the product's own tables.
+        let secret = SealedLine {
+            amount_cents,
+            statement_text,
+        };
+        let sealed = serde_json::to_string(&secret)
+            .map(|json| self.vault.seal_text(&json, reference.as_bytes()))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.store
             .simulator_post(&StatementLine {
                 reference,
@@ -98,14 +107,18 @@ impl SimulatedBank {
                 routing_number: routing.to_string(),
                 last_four_account_number: account.last_four(),
                 posted_on: self.clock.now(),
-                amount_cents,
+                amount_cents: 0,
                 direction: if is_credit { "credit" } else { "debit" },
                 rail: rail.to_string(),
                 company_name: company_name.to_string(),
                 description: description.to_string(),
-                statement_text,
+                statement_text: sealed,
             })
             .await
+    }
+
+    fn opened(&self, line: StatementLine) -> Result<StatementLine, StoreError> {
+        open_line(&self.vault, line)
     }
 }
 
@@ -120,6 +133,32 @@ impl crate::ach::ReceivingBank for SimulatedBank {
     }
 }
 
+/// A stored statement line with its amount and text opened (lines of earlier releases are
+/// clear).
+pub fn open_line(vault: &Vault, mut line: StatementLine) -> Result<StatementLine, StoreError> {
+    if !line
+        .statement_text
+        .starts_with(pennydrop_core::crypto::SEALED_TEXT_PREFIX)
+    {
+        return Ok(line);
+    }
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("statement line: {e}"));
+    let json = vault
+        .open_text(&line.statement_text, line.reference.as_bytes())
+        .map_err(|e| corrupt(&e))?;
+    let secret: SealedLine = serde_json::from_str(&json).map_err(|e| corrupt(&e))?;
+    line.amount_cents = secret.amount_cents;
+    line.statement_text = secret.statement_text;
+    Ok(line)
+}
+
+/// What a statement line keeps sealed.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SealedLine {
+    amount_cents: i64,
+    statement_text: String,
+}
+
 #[async_trait]
 impl Statements for SimulatedBank {
     async fn statement(
@@ -127,9 +166,11 @@ impl Statements for SimulatedBank {
         routing: &RoutingNumber,
         account: &AccountNumber,
     ) -> Result<Vec<StatementLine>, StoreError> {
-        self.store
+        let lines = self
+            .store
             .simulator_statement(&self.vault.fingerprint(routing, account))
-            .await
+            .await?;
+        lines.into_iter().map(|l| self.opened(l)).collect()
     }
 }
 

@@ -44,11 +44,9 @@ impl AchRail {
     ) -> Result<Vec<EntryHold>, AchError> {
         let mut problems: Vec<(Uuid, String, String)> = Vec::new();
         for e in group {
-            let number = self
-                .vault
-                .open(&e.sealed, e.entry.bank_account_id.as_bytes())?;
+            let (e, number) = self.opened(e.clone())?;
             if let Some((rule, reason)) =
-                build::entry_problem(&self.config.odfi, e, &number, effective_date)
+                build::entry_problem(&self.config.odfi, &e, &number, effective_date)
             {
                 problems.push((e.entry.entry_id, rule, reason));
             }

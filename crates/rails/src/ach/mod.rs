@@ -34,7 +34,6 @@ pub use files::AchDirs;
 pub use transport::{DirectoryTransport, FileTransport};
 
 /// The prefix of a sealed file text in the store.
-const SEALED_TEXT: &str = "sealed:";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AchError {
@@ -198,10 +197,7 @@ impl AchRail {
         let mut with_numbers: Vec<(pennydrop_core::model::FileEntry, AccountNumber)> =
             Vec::with_capacity(entries.len());
         for e in entries {
-            let number = self
-                .vault
-                .open(&e.sealed, e.entry.bank_account_id.as_bytes())?;
-            with_numbers.push((e, number));
+            with_numbers.push(self.opened(e)?);
         }
         let text = build::build_file(&self.config.odfi, file, with_numbers).map_err(|reason| {
             AchError::Build {
@@ -230,35 +226,28 @@ impl AchRail {
 
     /// The stored form of a file's text: `sealed:<key id>:<base64>`, bound to the file's ID.
     fn seal_text(&self, file: &AchFile, text: &str) -> String {
-        use base64::Engine;
-        let sealed = self
+        self.vault.seal_text(text, file.file_id.as_bytes())
+    }
+
+    /// An entry as the file needs it: its account number and its addenda (which may carry a
+    /// verification code) opened.
+    fn opened(
+        &self,
+        mut e: pennydrop_core::model::FileEntry,
+    ) -> Result<(pennydrop_core::model::FileEntry, AccountNumber), AchError> {
+        let number = self
             .vault
-            .seal_bytes(text.as_bytes(), file.file_id.as_bytes());
-        format!(
-            "{SEALED_TEXT}{}:{}",
-            sealed.key_id,
-            base64::engine::general_purpose::STANDARD.encode(&sealed.ciphertext)
-        )
+            .open(&e.sealed, e.entry.bank_account_id.as_bytes())?;
+        if let Some(a) = &e.entry.addenda {
+            e.entry.addenda = Some(self.vault.open_text(a, e.entry.entry_id.as_bytes())?);
+        }
+        Ok((e, number))
     }
 
     /// A stored file text, opened (texts stored in clear by an earlier release are read as
     /// they are).
     fn open_text(&self, file: &AchFile, stored: &str) -> Result<String, AchError> {
-        use base64::Engine;
-        let Some(rest) = stored.strip_prefix(SEALED_TEXT) else {
-            return Ok(stored.to_string());
-        };
-        let corrupt = || pennydrop_core::crypto::CryptoError::Corrupt;
-        let (key_id, b64) = rest.split_once(':').ok_or_else(corrupt)?;
-        let ciphertext = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|_| corrupt())?;
-        let sealed = pennydrop_core::crypto::Sealed {
-            key_id: key_id.to_string(),
-            ciphertext,
-        };
-        let plain = self.vault.open_bytes(&sealed, file.file_id.as_bytes())?;
-        Ok(String::from_utf8(plain).map_err(|_| corrupt())?)
+        Ok(self.vault.open_text(stored, file.file_id.as_bytes())?)
     }
 
     /// Writes an assembled file to the outbox and delivers it. Safe to repeat.
