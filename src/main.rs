@@ -376,7 +376,7 @@ async fn held(storage: &StorageArgs) -> anyhow::Result<()> {
             "verificationID": h.entry.verification_id,
             "bankAccountID": h.entry.bank_account_id,
             "tenantID": h.entry.tenant_id,
-            "amountCents": h.entry.amount_cents,
+            "amountCents": h.entry.visible_amount(),
             "isCredit": h.entry.is_credit,
             "rule": h.rule,
             "reason": h.reason,

@@ -562,7 +562,7 @@ async fn one_bad_entry_never_spoils_a_file(app: &TestApp) {
     let entries = app.store.ach_entries_for(big_id).await.unwrap();
     let credit = entries.iter().find(|e| e.is_credit).unwrap().entry_id;
     app.sql(&format!(
-        "UPDATE ach_entries SET amount_cents = 100 WHERE entry_id = '{credit}'"
+        "UPDATE ach_entries SET amount_cents = 100, sealed_amount = NULL WHERE entry_id = '{credit}'"
     ))
     .await;
 

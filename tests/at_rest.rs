@@ -1,13 +1,15 @@
 //! Invariants 3 and 7 at rest: after a production flow through every rail (micro-deposits by
 //! ACH, an instant credit over RTP, an instant code by same-day ACH, a return), the database
 //! (SQLite files with the WAL, or a `pg_dump` of PostgreSQL) holds no account number, no MV
-//! code and no micro-deposit amount pair in clear — the simulated bank's books included.
+//! code and no micro-deposit amount pair in clear — the simulated bank's books included — and
+//! every micro-deposit entry keeps its amount sealed.
 
 mod common;
 
 use common::{Caller, TestApp};
 use pennydrop_core::model::Mode;
 use serde_json::Value;
+use sqlx::Connection;
 
 /// Runs a production flow; returns the secrets a dump must not show.
 async fn full_flow(app: &TestApp) -> Vec<String> {
@@ -60,6 +62,38 @@ async fn full_flow(app: &TestApp) -> Vec<String> {
     secrets
 }
 
+/// Micro-deposit entries in the database: (how many, how many with their amount in clear).
+async fn micro_entries(url: &str) -> (i64, i64) {
+    let all = "SELECT COUNT(*) FROM ach_entries \
+               WHERE purpose IN ('micro-deposit-credit', 'micro-deposit-debit')";
+    let clear = "SELECT COUNT(*) FROM ach_entries \
+                 WHERE purpose IN ('micro-deposit-credit', 'micro-deposit-debit') \
+                 AND (amount_cents <> 0 OR sealed_amount IS NULL)";
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
+        let a: i64 = sqlx::query_scalar(all)
+            .fetch_one(&mut c)
+            .await
+            .expect("count");
+        let b: i64 = sqlx::query_scalar(clear)
+            .fetch_one(&mut c)
+            .await
+            .expect("count");
+        (a, b)
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("postgres");
+        let a: i64 = sqlx::query_scalar(all)
+            .fetch_one(&mut c)
+            .await
+            .expect("count");
+        let b: i64 = sqlx::query_scalar(clear)
+            .fetch_one(&mut c)
+            .await
+            .expect("count");
+        (a, b)
+    }
+}
+
 fn credits(statement: &Value) -> Vec<i64> {
     statement["transactions"]
         .as_array()
@@ -90,6 +124,12 @@ async fn sqlite_files_hold_no_secret_in_clear() {
         all.extend(std::fs::read(dir.join(f)).unwrap_or_default());
     }
     assert_absent("the SQLite files", &all, &secrets);
+    let url = format!("sqlite://{}", dir.join("pennydrop.db").display());
+    assert_eq!(
+        micro_entries(&url).await,
+        (6, 0),
+        "amounts sealed in ach_entries"
+    );
     app.stop().await;
 }
 
@@ -112,5 +152,10 @@ async fn a_postgres_dump_holds_no_secret_in_clear() {
     );
     assert!(String::from_utf8_lossy(&dump.stdout).contains("COPY public.verifications"));
     assert_absent("the PostgreSQL dump", &dump.stdout, &secrets);
+    assert_eq!(
+        micro_entries(&url).await,
+        (6, 0),
+        "amounts sealed in ach_entries"
+    );
     app.stop().await;
 }

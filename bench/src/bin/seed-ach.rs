@@ -107,8 +107,11 @@ async fn main() -> anyhow::Result<()> {
                 1 => b,
                 _ => a + b,
             };
+            // Sealed as the engine stores them, so the cutoff pays for opening them.
+            let entry_id = Uuid::new_v4();
+            let sealed_amount = Some(vault.seal_text(&amount.to_string(), entry_id.as_bytes()));
             change.ach_entries.push(AchEntry {
-                entry_id: Uuid::new_v4(),
+                entry_id,
                 tenant_id: tenant,
                 bank_account_id: id,
                 verification_id: v.verification_id,
@@ -117,7 +120,8 @@ async fn main() -> anyhow::Result<()> {
                 } else {
                     EntryPurpose::MicroDepositDebit
                 },
-                amount_cents: amount,
+                amount_cents: 0,
+                sealed_amount,
                 is_credit: credit,
                 addenda: None,
                 due_at: now,

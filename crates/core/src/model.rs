@@ -335,7 +335,11 @@ pub struct AchEntry {
     pub bank_account_id: Uuid,
     pub verification_id: Uuid,
     pub purpose: EntryPurpose,
+    /// The amount; 0 as stored when `sealed_amount` holds it.
     pub amount_cents: i64,
+    /// A micro-deposit's amount sealed with the vault (it is the holder's secret), as stored;
+    /// None once opened, and for entries whose amount is no secret.
+    pub sealed_amount: Option<String>,
     pub is_credit: bool,
     /// Free text for an addenda 05 record (e.g. the `MV1234` code), if any.
     pub addenda: Option<String>,
@@ -343,6 +347,22 @@ pub struct AchEntry {
     pub due_at: Timestamp,
     pub status: EntryStatus,
     pub created_on: Timestamp,
+}
+
+impl AchEntry {
+    /// The amount an operator may see: None while it is a sealed verification secret.
+    pub fn visible_amount(&self) -> Option<i64> {
+        self.sealed_amount.is_none().then_some(self.amount_cents)
+    }
+
+    /// Whether the amount is a verification secret (a micro-deposit credit, or the recoup
+    /// debit that equals their sum).
+    pub fn amount_is_secret(&self) -> bool {
+        matches!(
+            self.purpose,
+            EntryPurpose::MicroDepositCredit | EntryPurpose::MicroDepositDebit
+        )
+    }
 }
 
 /// Why an entry was held back at a cutoff: the NACHA rule it would have broken (e.g.

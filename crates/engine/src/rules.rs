@@ -236,6 +236,7 @@ fn ach_entry(
         verification_id: v.verification_id,
         purpose,
         amount_cents,
+        sealed_amount: None,
         is_credit,
         addenda,
         due_at,

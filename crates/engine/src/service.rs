@@ -300,11 +300,15 @@ impl Engine {
                 .vault
                 .seal_text(&credit.remittance, credit.credit_id.as_bytes());
         }
+        // Micro-deposit amounts are the holder's secret too (the debit is their sum).
         for entry in &mut stored.ach_entries {
-            entry.addenda = entry
-                .addenda
-                .as_ref()
-                .map(|a| self.vault.seal_text(a, entry.entry_id.as_bytes()));
+            let aad = entry.entry_id.as_bytes();
+            entry.addenda = entry.addenda.as_ref().map(|a| self.vault.seal_text(a, aad));
+            if entry.amount_is_secret() && entry.sealed_amount.is_none() {
+                let amount = entry.amount_cents.to_string();
+                entry.sealed_amount = Some(self.vault.seal_text(&amount, aad));
+                entry.amount_cents = 0;
+            }
         }
         stored
     }

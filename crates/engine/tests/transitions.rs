@@ -849,6 +849,7 @@ fn ach_returns_follow_the_documented_mapping() {
             verification_id: latest_id(s),
             purpose,
             amount_cents: 12,
+            sealed_amount: None,
             is_credit: credit,
             addenda: None,
             due_at: t0(),

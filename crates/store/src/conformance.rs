@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::{AccountFilter, CutoffClaim, FileIdentity, LinkOutcome, Store, StoreError};
+use crate::{AccountFilter, CutoffClaim, FileIdentity, FileTotals, LinkOutcome, Store, StoreError};
 
 fn t0() -> Timestamp {
     "2026-11-23T15:00:00Z"
@@ -274,13 +274,18 @@ pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
         "and is no longer the first node's"
     );
 
-    // Content is stored once; a second store keeps the first.
+    // Content is stored once, with the totals the builder summed; a second store keeps the
+    // first.
+    let totals = FileTotals {
+        credit_cents: 777,
+        debit_cents: 555,
+    };
     assert!(s
-        .store_file_content(file.file_id, "first")
+        .store_file_content(file.file_id, "first", totals)
         .await
         .unwrap_or(false));
     assert!(
-        !s.store_file_content(file.file_id, "second")
+        !s.store_file_content(file.file_id, "second", FileTotals::default())
             .await
             .unwrap_or(true),
         "stored once"
@@ -291,6 +296,15 @@ pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
             .unwrap_or_default()
             .as_deref(),
         Some("first")
+    );
+    let stored = s
+        .ach_file(file.file_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        stored.map(|f| (f.total_credit_cents, f.total_debit_cents)),
+        Some((777, 555)),
+        "the totals come with the text"
     );
     s.mark_file(file.file_id, AchFileStatus::Written, window)
         .await
@@ -544,6 +558,7 @@ fn entry(v: &Verification, purpose: EntryPurpose, amount: i64, credit: bool) -> 
         verification_id: v.verification_id,
         purpose,
         amount_cents: amount,
+        sealed_amount: None,
         is_credit: credit,
         addenda: None,
         due_at: t0() + SignedDuration::from_hours(1),

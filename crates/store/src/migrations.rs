@@ -39,6 +39,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         "held_entries",
         include_str!("../migrations/0005_held_entries.sql"),
     ),
+    (
+        6,
+        "sealed_amounts",
+        include_str!("../migrations/0006_sealed_amounts.sql"),
+    ),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {

@@ -26,8 +26,8 @@ use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState
 
 use crate::{
     AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore,
-    IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, SimulatorStore, Store, StoreError,
-    VerificationStore,
+    FileTotals, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, SimulatorStore, Store,
+    StoreError, VerificationStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -135,7 +135,7 @@ const BANK_ACCOUNT_COLUMNS: &str = "bank_account_id, account_id, tenant_id, fing
 const VERIFICATION_COLUMNS: &str = "verification_id, bank_account_id, account_id, tenant_id, kind, \
      status, secret, failed_attempts, exception_details, created_on, expires_on, sent_on, updated_on";
 const ACH_ENTRY_COLUMNS: &str = "entry_id, tenant_id, bank_account_id, verification_id, purpose, \
-     amount_cents, is_credit, addenda, due_at, status, created_on";
+     amount_cents, is_credit, addenda, due_at, status, created_on, sealed_amount";
 const INSTANT_CREDIT_COLUMNS: &str = "credit_id, tenant_id, bank_account_id, verification_id, \
      amount_cents, remittance, status, reason_code, created_on, updated_on";
 const ACH_FILE_COLUMNS: &str = "file_id, file_name, created_on, window_at, effective_date, \
@@ -265,6 +265,7 @@ macro_rules! sql_store {
                     verification_id: uuid(&row.try_get::<String, _>("verification_id").db()?).db()?,
                     purpose: enum_value(EntryPurpose::parse, "entry purpose", &purpose).db()?,
                     amount_cents: row.try_get("amount_cents").db()?,
+                    sealed_amount: row.try_get("sealed_amount").db()?,
                     is_credit: row.try_get("is_credit").db()?,
                     addenda: row.try_get("addenda").db()?,
                     due_at: from_micros(row.try_get("due_at").db()?),
@@ -494,7 +495,7 @@ macro_rules! sql_store {
                 for e in &c.ach_entries {
                     let sql = format!(
                         "INSERT INTO ach_entries ({ACH_ENTRY_COLUMNS}) VALUES \
-                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                     );
                     sqlx::query(&sql)
                         .bind(e.entry_id.to_string())
@@ -508,6 +509,7 @@ macro_rules! sql_store {
                         .bind(to_micros(e.due_at))
                         .bind(e.status.as_str())
                         .bind(to_micros(e.created_on))
+                        .bind(&e.sealed_amount)
                         .execute(&mut **tx)
                         .await.db()?;
                 }
@@ -1292,9 +1294,14 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
-            async fn store_file_content(&self, file_id: Uuid, content: &str) -> Result<bool, StoreError> {
-                let done = sqlx::query("UPDATE ach_files SET content = $1 WHERE file_id = $2 AND content IS NULL")
+            async fn store_file_content(&self, file_id: Uuid, content: &str, totals: FileTotals) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE ach_files SET content = $1, total_credit_cents = $2, total_debit_cents = $3 \
+                     WHERE file_id = $4 AND content IS NULL",
+                )
                     .bind(content)
+                    .bind(totals.credit_cents)
+                    .bind(totals.debit_cents)
                     .bind(file_id.to_string())
                     .execute(&self.pool)
                     .await.db()?;

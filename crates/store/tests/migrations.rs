@@ -59,6 +59,8 @@ const RELEASED: &[(Backend, i64, &str)] = &[
     (Backend::Postgres, 4, "56feed5ae1cc2ba9796a35ae00856319c05b5821aacc24ec0abb647530a5749ce4ba6a7526386face68e6fd96f923e11"),
     (Backend::Sqlite, 5, "9b24fd3bd6a25024c1c2b2a2ec4b21514341a006099ed0dfd8e057ff220162fc80d87a0d7d8c923e5af8facc69bd67ef"),
     (Backend::Postgres, 5, "9b24fd3bd6a25024c1c2b2a2ec4b21514341a006099ed0dfd8e057ff220162fc80d87a0d7d8c923e5af8facc69bd67ef"),
+    (Backend::Sqlite, 6, "86145370916f31d46f3be6f37b603fe1e73d4691b6ba917433a1b73afbdb4aa55f0478780cc1084c95d9bad082ae0ebe"),
+    (Backend::Postgres, 6, "86145370916f31d46f3be6f37b603fe1e73d4691b6ba917433a1b73afbdb4aa55f0478780cc1084c95d9bad082ae0ebe"),
 ];
 
 #[test]

@@ -8,6 +8,6 @@ pub mod store;
 pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
     AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, Enrollment,
-    EventStore, FileIdentity, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts,
-    SimulatorStore, Store, StoreError, VerificationStore,
+    EventStore, FileIdentity, FileTotals, IdempotencyStore, KeyStore, LinkOutcome,
+    MicroEntryCounts, SimulatorStore, Store, StoreError, VerificationStore,
 };

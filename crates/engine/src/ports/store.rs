@@ -245,8 +245,14 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
     /// A file's entries with their bank-account details, in trace order.
     async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError>;
 
-    /// Stores a file's NACHA text unless it already has one. True if this call stored it.
-    async fn store_file_content(&self, file_id: Uuid, content: &str) -> Result<bool, StoreError>;
+    /// Stores a file's NACHA text and its totals unless it already has a text. True if this
+    /// call stored it. (The claim cannot sum sealed micro-deposit amounts; the builder can.)
+    async fn store_file_content(
+        &self,
+        file_id: Uuid,
+        content: &str,
+        totals: FileTotals,
+    ) -> Result<bool, StoreError>;
 
     async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError>;
 
@@ -412,6 +418,13 @@ pub struct CutoffClaim {
     pub name_file: fn(&CutoffClaim, i64) -> FileIdentity,
     /// The node claiming the file; it alone writes the file until the lease runs out.
     pub writer: String,
+}
+
+/// A file's credit and debit totals, in cents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileTotals {
+    pub credit_cents: i64,
+    pub debit_cents: i64,
 }
 
 /// A file's name and its file ID modifier (`A`-`Z`, `0`-`9`).

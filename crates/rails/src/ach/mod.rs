@@ -23,7 +23,7 @@ use pennydrop_core::model::{AchFile, AchFileStatus};
 use pennydrop_core::random::uuid;
 use pennydrop_core::{AccountNumber, Clock, Random};
 use pennydrop_engine::ports::{AchOperator, CutoffReport, RailError};
-use pennydrop_engine::ports::{CutoffClaim, Store, StoreError};
+use pennydrop_engine::ports::{CutoffClaim, FileTotals, Store, StoreError};
 use pennydrop_engine::Engine;
 use std::sync::Arc;
 use std::time::Duration;
@@ -184,7 +184,10 @@ impl AchRail {
         };
         tracing::info!(file = %file.file_name, entries = file.entry_count, "cutoff claimed entries");
         self.finish(&file).await?;
-        Ok(Some(file))
+        // Re-read: the totals were set when the text was built.
+        Ok(Some(
+            self.store.ach_file(file.file_id).await?.unwrap_or(file),
+        ))
     }
 
     /// The file's text: stored once (sealed with the vault: it holds full account numbers),
@@ -199,6 +202,15 @@ impl AchRail {
         for e in entries {
             with_numbers.push(self.opened(e)?);
         }
+        let totals = with_numbers
+            .iter()
+            .fold(FileTotals::default(), |mut t, (e, _)| {
+                match e.entry.is_credit {
+                    true => t.credit_cents += e.entry.amount_cents,
+                    false => t.debit_cents += e.entry.amount_cents,
+                }
+                t
+            });
         let text = build::build_file(&self.config.odfi, file, with_numbers).map_err(|reason| {
             AchError::Build {
                 file: file.file_name.clone(),
@@ -207,7 +219,7 @@ impl AchRail {
         })?;
         if self
             .store
-            .store_file_content(file.file_id, &self.seal_text(file, &text))
+            .store_file_content(file.file_id, &self.seal_text(file, &text), totals)
             .await?
         {
             return Ok(text);
@@ -238,8 +250,15 @@ impl AchRail {
         let number = self
             .vault
             .open(&e.sealed, e.entry.bank_account_id.as_bytes())?;
+        let aad = e.entry.entry_id.as_bytes();
         if let Some(a) = &e.entry.addenda {
-            e.entry.addenda = Some(self.vault.open_text(a, e.entry.entry_id.as_bytes())?);
+            e.entry.addenda = Some(self.vault.open_text(a, aad)?);
+        }
+        if let Some(sealed) = e.entry.sealed_amount.take() {
+            let amount = self.vault.open_text(&sealed, aad)?;
+            e.entry.amount_cents = amount
+                .parse()
+                .map_err(|_| pennydrop_core::crypto::CryptoError::Corrupt)?;
         }
         Ok((e, number))
     }

@@ -130,7 +130,7 @@ fn held_json(h: &HeldEntry) -> Value {
         "bankAccountID": e.bank_account_id,
         "tenantID": e.tenant_id,
         "purpose": e.purpose,
-        "amountCents": e.amount_cents,
+        "amountCents": e.visible_amount(),
         "isCredit": e.is_credit,
         "rule": h.rule,
         "reason": h.reason,
