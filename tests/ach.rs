@@ -963,7 +963,7 @@ async fn the_data_directory_and_everything_in_it_is_private() {
             & 0o777
     };
     assert_eq!(mode(dir), 0o700, "data directory");
-    for d in ["ach/outbox", "ach/inbox", "ach/archive", "ach/quarantine"] {
+    for d in ["ach", "ach/outbox", "ach/inbox", "ach/archive", "ach/quarantine"] {
         assert_eq!(mode(&dir.join(d)), 0o700, "{d}");
     }
     for f in [
