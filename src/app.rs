@@ -95,7 +95,7 @@ pub struct App {
 
 impl App {
     pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
-        config.storage.ensure_data_dir()?;
+        let outbox_group = config.storage.ensure_data_dir()?;
         let url = config.storage.database_url();
         let store = pennydrop_store::connect(&url)
             .await
@@ -123,7 +123,8 @@ impl App {
         } else {
             Some(engine.create_tenant("sandbox", Mode::Sandbox).await?)
         };
-        let ach = ach_rail(&config, &store, &vault, &engine, &simulator)?;
+        let dirs = AchDirs::under(&config.storage.data_dir).with_outbox_group(outbox_group);
+        let ach = ach_rail(&config, dirs, &store, &vault, &engine, &simulator)?;
         log_summary(&config, &url, simulator.is_some(), &ach);
         let state = AppState {
             engine,
@@ -216,6 +217,11 @@ fn log_summary(config: &AppConfig, url: &str, simulator: bool, ach: &AchRail) {
         .delivery
         .as_ref()
         .map_or_else(|| "local outbox only".to_string(), |d| d.describe());
+    let outbox_group = ach
+        .dirs()
+        .outbox_group
+        .as_ref()
+        .map_or_else(|| "none".to_string(), |g| g.to_string());
     tracing::info!(
         database = %redact_url(url),
         data_dir = %config.storage.data_dir.display(),
@@ -224,6 +230,7 @@ fn log_summary(config: &AppConfig, url: &str, simulator: bool, ach: &AchRail) {
         next_cutoff = %next,
         simulator = if simulator { "on" } else { "off" },
         delivery = %delivery,
+        outbox_group = %outbox_group,
         "pennydrop configuration"
     );
 }
@@ -252,6 +259,7 @@ fn simulated_bank(
 
 fn ach_rail(
     config: &AppConfig,
+    dirs: AchDirs,
     store: &Arc<dyn Store>,
     vault: &Arc<Vault>,
     engine: &Arc<Engine>,
@@ -261,6 +269,13 @@ fn ach_rail(
         .odfi
         .clone()
         .unwrap_or_else(|| OdfiConfig::simulated(&config.engine.company_name));
+    let preparing = match &dirs.outbox_group {
+        Some(g) => format!(
+            "preparing the ACH directories for --outbox-group {g} (this process must own them \
+             and be a member of the group, or run as root)"
+        ),
+        None => "preparing the ACH directories".to_string(),
+    };
     let rail = AchRail::new(
         store.clone(),
         vault.clone(),
@@ -270,19 +285,23 @@ fn ach_rail(
             odfi,
             schedule: config.engine.schedule.clone(),
             settlement_delay: config.settlement_delay,
-            delivery: delivery(config)?,
+            delivery: delivery(config, dirs.outbox_gid())?,
             node_id: crate::config::node_id(&config.storage.data_dir)?,
             writer_lease: jiff::SignedDuration::from_secs(60),
         },
-        AchDirs::under(&config.storage.data_dir),
+        dirs,
         simulator.clone().map(|s| s as Arc<dyn ReceivingBank>),
     )
-    .context("preparing the ACH directories")?;
+    .context(preparing)?;
     Ok(Arc::new(rail))
 }
 
-/// The transport that takes files to the bank, if one is configured (at most one may be).
-fn delivery(config: &AppConfig) -> anyhow::Result<Option<Arc<dyn FileTransport>>> {
+/// The transport that takes files to the bank, if one is configured (at most one may be); a
+/// drop directory's files are readable by the outbox group too (`outbox_gid`).
+fn delivery(
+    config: &AppConfig,
+    outbox_gid: Option<u32>,
+) -> anyhow::Result<Option<Arc<dyn FileTransport>>> {
     match (&config.sftp, &config.drop_dir) {
         (Some(_), Some(_)) => {
             anyhow::bail!("configure one delivery: SFTP or a drop directory, not both")
@@ -291,7 +310,7 @@ fn delivery(config: &AppConfig) -> anyhow::Result<Option<Arc<dyn FileTransport>>
         (None, Some(dir)) => {
             let t = DirectoryTransport::under(dir)
                 .with_context(|| format!("preparing the drop directory {}", dir.display()))?;
-            Ok(Some(Arc::new(t)))
+            Ok(Some(Arc::new(t.with_group(outbox_gid))))
         }
         (None, None) => Ok(None),
     }

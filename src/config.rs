@@ -4,8 +4,9 @@ use anyhow::{bail, Context};
 use clap::Args;
 use pennydrop_core::crypto::{SecretKey, Vault};
 use pennydrop_core::RoutingNumber;
+use pennydrop_rails::ach::files::group_dir;
 use pennydrop_rails::ach::sftp::SftpConfig;
-use pennydrop_rails::ach::OdfiConfig;
+use pennydrop_rails::ach::{OdfiConfig, OutboxGroup};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Args)]
@@ -17,14 +18,35 @@ pub struct StorageArgs {
     /// `sqlite://PATH` or `postgres://...`; defaults to SQLite in the data directory.
     #[arg(long, env = "PENNYDROP_DATABASE_URL")]
     pub database_url: Option<String>,
+
+    /// A group (name or GID) that may read the ACH outbox, e.g. a bank-transfer agent running
+    /// as another user: the outbox becomes 0750 and its files 0640, owned by that group; the
+    /// data directory 0710 (the group passes through, but cannot list it or read the
+    /// database). Without it everything is the owner's only. This process must be root or a
+    /// member of the group.
+    #[arg(long, env = "PENNYDROP_OUTBOX_GROUP", value_name = "NAME_OR_GID")]
+    pub outbox_group: Option<String>,
 }
 
 impl StorageArgs {
-    /// Creates the data directory (0700) and the embedded database file (0600, so its WAL
-    /// and shared-memory files are created 0600 too), tightening them if they exist.
-    pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
-        pennydrop_rails::ach::files::private_dir(&self.data_dir)
+    /// Creates the data directory (0700, or 0710 and the outbox group's) and the embedded
+    /// database file (0600, so its WAL and shared-memory files are created 0600 too),
+    /// tightening them if they exist. Returns the outbox group, resolved; fails naming
+    /// `--outbox-group` if it does not exist or this process cannot give files to it.
+    pub fn ensure_data_dir(&self) -> anyhow::Result<Option<OutboxGroup>> {
+        let group = self.outbox_group()?;
+        std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        group_dir(&self.data_dir, group.as_ref().map(|g| g.gid), 0o710).with_context(|| {
+            match &group {
+                Some(g) => format!(
+                    "--outbox-group: cannot give the data directory {} to group {g}; this \
+                     process must own it and be a member of the group, or run as root",
+                    self.data_dir.display()
+                ),
+                None => format!("protecting data directory {}", self.data_dir.display()),
+            }
+        })?;
         if self.database_url.is_none() {
             let db = self.data_dir.join("pennydrop.db");
             for path in [
@@ -36,7 +58,21 @@ impl StorageArgs {
                     .with_context(|| format!("protecting {}", path.display()))?;
             }
         }
-        Ok(())
+        Ok(group)
+    }
+
+    /// The `--outbox-group`, looked up (None when not set).
+    pub fn outbox_group(&self) -> anyhow::Result<Option<OutboxGroup>> {
+        let Some(name) = self
+            .outbox_group
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        OutboxGroup::resolve(name)
+            .map(Some)
+            .with_context(|| format!("--outbox-group {name}"))
     }
 
     pub fn database_url(&self) -> String {

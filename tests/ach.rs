@@ -935,6 +935,61 @@ async fn a_name_with_nothing_to_transliterate_is_refused_at_link_time_in_every_d
     app.stop().await;
 }
 
+/// `--outbox-group`: a bank-transfer agent in that group can read the outbox files (0640)
+/// through the data directory (0710, no listing) and `ach/` (0710), and nothing else.
+#[cfg(unix)]
+#[tokio::test]
+async fn an_outbox_group_reads_the_outbox_and_nothing_else() {
+    use common::mode_and_group;
+    let (group, gid) = common::outbox_test_group();
+    let app = TestApp::sqlite_with(|c| c.storage.outbox_group = Some(group.clone())).await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "55667711").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    // An R03 too, so the simulated bank's returns file passes through inbox and archive.
+    let (account, bank) = c.account_with_bank("231380104", "3000000003").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(result["inbound"]["returns"], 3, "{result:?}");
+    let name = result["files"][0]["fileName"].as_str().unwrap().to_string();
+    let dir = app.data_dir.path();
+    let mode = |p: &str| mode_and_group(&dir.join(p)).0;
+    assert_eq!(mode_and_group(dir), (0o710, gid), "data directory");
+    assert_eq!(mode_and_group(&dir.join("ach")), (0o710, gid), "ach/");
+    assert_eq!(
+        mode_and_group(&dir.join("ach/outbox")),
+        (0o750, gid),
+        "outbox"
+    );
+    let outbox: Vec<_> = std::fs::read_dir(dir.join("ach/outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(outbox, [dir.join("ach/outbox").join(&name)], "{outbox:?}");
+    assert_eq!(mode_and_group(&outbox[0]), (0o640, gid), "outbox file");
+    for d in ["ach/inbox", "ach/archive", "ach/quarantine"] {
+        assert_eq!(mode(d), 0o700, "{d}");
+    }
+    for f in [
+        "pennydrop.db",
+        "pennydrop.db-wal",
+        "pennydrop.db-shm",
+        "encryption.key",
+    ] {
+        assert_eq!(mode(f), 0o600, "{f}");
+    }
+    for archived in std::fs::read_dir(dir.join("ach/archive")).unwrap() {
+        let path = archived.unwrap().path();
+        assert_eq!(mode_and_group(&path).0, 0o600, "{}", path.display());
+    }
+    app.stop().await;
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn the_data_directory_and_everything_in_it_is_private() {
@@ -963,7 +1018,13 @@ async fn the_data_directory_and_everything_in_it_is_private() {
             & 0o777
     };
     assert_eq!(mode(dir), 0o700, "data directory");
-    for d in ["ach/outbox", "ach/inbox", "ach/archive", "ach/quarantine"] {
+    for d in [
+        "ach",
+        "ach/outbox",
+        "ach/inbox",
+        "ach/archive",
+        "ach/quarantine",
+    ] {
         assert_eq!(mode(&dir.join(d)), 0o700, "{d}");
     }
     for f in [

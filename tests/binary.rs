@@ -523,6 +523,73 @@ fn a_real_bank_turns_the_simulator_off_unless_forced_loudly() {
     );
 }
 
+/// `--outbox-group` names the group in the configuration summary and lets it through the data
+/// directory (0710); a group that does not exist stops `serve` at start-up, naming the flag.
+#[cfg(unix)]
+#[test]
+fn serve_takes_an_outbox_group_and_refuses_one_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (group, gid) = common::outbox_test_group();
+    let log = dir.path().join("serve.log");
+    let server = serve_with(&data, &log, &["--outbox-group", &group]);
+    let health = http()
+        .get(format!("{}/health", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(
+        health.status(),
+        200,
+        "serving (and its signal handler installed)"
+    );
+    assert!(server.terminate().success());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let summary = logged
+        .lines()
+        .find(|l| l.contains("pennydrop configuration"))
+        .unwrap_or_else(|| panic!("a summary line: {logged}"));
+    assert!(
+        summary.contains(&format!("(gid {gid})")),
+        "the summary names the outbox group: {summary}"
+    );
+    assert_eq!(common::mode_and_group(&data), (0o710, gid));
+    assert_eq!(
+        common::mode_and_group(&data.join("ach/outbox")),
+        (0o750, gid)
+    );
+
+    let fresh = dir.path().join("fresh");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&fresh)
+        .args(["--outbox-group", "pennydrop-no-such-group"])
+        .env_remove("PENNYDROP_DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve started with a group that does not exist");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    assert!(!status.success());
+    assert!(
+        stderr.contains("--outbox-group") && stderr.contains("pennydrop-no-such-group"),
+        "{stderr}"
+    );
+    assert!(!fresh.exists(), "nothing created before refusing: {stderr}");
+}
+
 #[test]
 fn sigterm_exits_within_the_grace_period_even_with_a_stuck_client() {
     use std::io::Write;

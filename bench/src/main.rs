@@ -384,6 +384,7 @@ async fn run_sqlite(args: &Args, clients: usize, raw_inserts: usize) -> anyhow::
     let storage = StorageArgs {
         data_dir: dir.path().to_path_buf(),
         database_url: None,
+        outbox_group: None,
     };
     let url = storage.database_url();
     let http = run_http(storage, clients, args.flows, args.warmup).await?;
@@ -414,6 +415,7 @@ async fn run_postgres(
         let storage = StorageArgs {
             data_dir: data_dir.path().to_path_buf(),
             database_url: Some(db.url.clone()),
+            outbox_group: None,
         };
         let http = run_http(storage, clients, args.flows, args.warmup).await?;
         let store = PostgresStore::connect(&db.url)

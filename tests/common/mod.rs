@@ -63,6 +63,7 @@ impl TestApp {
         let storage = StorageArgs {
             data_dir: data_dir.path().to_path_buf(),
             database_url: postgres.as_ref().map(|p| p.url.clone()),
+            outbox_group: None,
         };
         let mut config = AppConfig::new(storage);
         config.clock = clock.clone();
@@ -360,4 +361,39 @@ pub async fn nexus_session(app: &TestApp, key: &CreatedKey) -> String {
         .as_str()
         .expect("token")
         .to_string()
+}
+
+/// A group this test process may give files to (`--outbox-group`), as the flag's value and its
+/// GID. Not the process's own group when that can be helped, so a missing chown shows: root may
+/// use any existing group (`nogroup` or `daemon`, when `/etc/group` has one); anyone else uses
+/// their own group, by number.
+#[cfg(unix)]
+pub fn outbox_test_group() -> (String, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let me = tempfile::tempfile()
+        .and_then(|f| f.metadata())
+        .expect("a probe file");
+    if me.uid() == 0 {
+        let groups = std::fs::read_to_string("/etc/group").unwrap_or_default();
+        for wanted in ["nogroup", "daemon"] {
+            let gid = groups.lines().find_map(|line| {
+                let mut fields = line.split(':');
+                let name = fields.next()?;
+                let gid: u32 = fields.nth(1)?.parse().ok()?;
+                (name == wanted && gid != me.gid()).then_some(gid)
+            });
+            if let Some(gid) = gid {
+                return (wanted.to_string(), gid);
+            }
+        }
+    }
+    (me.gid().to_string(), me.gid())
+}
+
+/// A path's permission bits and group.
+#[cfg(unix)]
+pub fn mode_and_group(path: &std::path::Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (m.mode() & 0o777, m.gid())
 }

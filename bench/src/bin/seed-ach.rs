@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = AppConfig::new(StorageArgs {
         data_dir: dir.into(),
         database_url: None,
+        outbox_group: None,
     });
     config.simulator = false;
     let app = App::build(config).await?;

@@ -30,7 +30,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 pub use build::{simulated_reply, OdfiConfig};
-pub use files::AchDirs;
+pub use files::{AchDirs, GroupError, OutboxGroup};
 pub use transport::{DirectoryTransport, FileTransport};
 
 /// The prefix of a sealed file text in the store.
@@ -273,7 +273,12 @@ impl AchRail {
     async fn finish(&self, file: &AchFile) -> Result<(), AchError> {
         let text = self.file_text(file).await?;
         if file.status == AchFileStatus::Assembled {
-            files::write_atomically(&self.dirs.outbox, &file.file_name, text.as_bytes())?;
+            files::write_atomically_for(
+                &self.dirs.outbox,
+                &file.file_name,
+                text.as_bytes(),
+                self.dirs.outbox_gid(),
+            )?;
             self.store
                 .mark_file(file.file_id, AchFileStatus::Written, self.clock.now())
                 .await?;

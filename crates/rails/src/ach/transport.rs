@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 
-use super::files::{visible_files, write_atomically};
+use super::files::{visible_files, write_atomically, write_atomically_for};
 use super::sftp::SftpError;
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,8 @@ pub(super) fn check_name(name: &str) -> Result<(), TransportError> {
 pub struct DirectoryTransport {
     outbound: PathBuf,
     inbound: PathBuf,
+    /// The group that may read delivered files (the outbox group), if any.
+    gid: Option<u32>,
 }
 
 impl DirectoryTransport {
@@ -72,10 +74,19 @@ impl DirectoryTransport {
         let t = Self {
             outbound: root.join("outbound"),
             inbound: root.join("inbound"),
+            gid: None,
         };
         std::fs::create_dir_all(&t.outbound)?;
         std::fs::create_dir_all(&t.inbound)?;
         Ok(t)
+    }
+
+    /// Delivered files belong to group `gid` and it may read them (0640), like the outbox's;
+    /// None keeps them the owner's only (0600). The directories are the operator's: their
+    /// modes are left as they are.
+    pub fn with_group(mut self, gid: Option<u32>) -> Self {
+        self.gid = gid;
+        self
     }
 }
 
@@ -91,7 +102,7 @@ impl FileTransport for DirectoryTransport {
         if std::fs::read(&target).is_ok_and(|existing| existing == content) {
             return Ok(());
         }
-        write_atomically(&self.outbound, name, content)?;
+        write_atomically_for(&self.outbound, name, content, self.gid)?;
         Ok(())
     }
 
