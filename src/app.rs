@@ -15,6 +15,7 @@ use pennydrop_rails::ach::sftp::{SftpConfig, SftpTransport};
 use pennydrop_rails::ach::{
     AchConfig, AchDirs, AchRail, DirectoryTransport, FileTransport, OdfiConfig, ReceivingBank,
 };
+use pennydrop_rails::webhooks::HttpWebhookSender;
 use pennydrop_rails::SimulatedBank;
 use std::future::Future;
 use std::path::PathBuf;
@@ -54,6 +55,10 @@ pub struct AppConfig {
     pub ach_every: Duration,
     /// Client time limits (headers, bodies, shutdown grace).
     pub limits: crate::http::Limits,
+    /// How long a webhook endpoint has to answer one delivery.
+    pub webhook_timeout: Duration,
+    /// Run the webhook delivery worker (tests that step deliveries themselves turn it off).
+    pub webhook_worker: bool,
 }
 
 impl AppConfig {
@@ -75,6 +80,8 @@ impl AppConfig {
             drop_dir: None,
             ach_every: Duration::from_secs(1),
             limits: crate::http::Limits::default(),
+            webhook_timeout: Duration::from_secs(10),
+            webhook_worker: true,
         }
     }
 }
@@ -91,6 +98,7 @@ pub struct App {
     sweep_every: Duration,
     ach_every: Duration,
     limits: crate::http::Limits,
+    webhook_worker: bool,
 }
 
 impl App {
@@ -116,7 +124,14 @@ impl App {
                 config.engine.clone(),
             )
             .with_random(config.random.clone())
-            .with_directory(Arc::new(directory(&config)?)),
+            .with_directory(Arc::new(directory(&config)?))
+            .with_webhook_sender(Arc::new(
+                HttpWebhookSender::new(
+                    config.engine.webhook_networks.clone(),
+                    config.webhook_timeout,
+                )
+                .context("webhook HTTP client")?,
+            )),
         );
         let bootstrap_key = if engine.has_keys().await? {
             None
@@ -142,6 +157,7 @@ impl App {
             sweep_every: config.sweep_every,
             ach_every: config.ach_every,
             limits: config.limits,
+            webhook_worker: config.webhook_worker,
         })
     }
 
@@ -158,6 +174,15 @@ impl App {
                 let _ = background_stopped.await;
             },
         ));
+        let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
+        // One lease owner per process: two processes of one node never share a lease.
+        let owner = format!("{}/{}", self.ach.config().node_id, std::process::id());
+        let engine = self.state.engine.clone();
+        let webhooks = self.webhook_worker.then(|| {
+            tokio::spawn(engine.run_webhooks(owner, async {
+                let _ = webhooks_stopped.await;
+            }))
+        });
         let (stop_ach, ach_stopped) = tokio::sync::oneshot::channel::<()>();
         let ach = Some(tokio::spawn(self.ach.clone().run_background(
             self.ach_every,
@@ -171,7 +196,11 @@ impl App {
             .context("HTTP server");
         let _ = stop_background.send(());
         let _ = stop_ach.send(());
+        let _ = stop_webhooks.send(());
         let _ = background.await;
+        if let Some(webhooks) = webhooks {
+            let _ = webhooks.await;
+        }
         if let Some(ach) = ach {
             let _ = ach.await;
         }

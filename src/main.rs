@@ -111,6 +111,17 @@ struct ServeArgs {
     /// Seconds a shutdown waits for requests in flight before exiting anyway.
     #[arg(long, env = "PENNYDROP_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u64,
+    /// Networks webhooks may reach besides the public internet, comma-separated CIDRs or
+    /// addresses (e.g. 127.0.0.0/8 for a receiver on this machine). Loopback and private
+    /// networks are refused unless listed; link-local (cloud metadata) always.
+    #[arg(long, env = "PENNYDROP_WEBHOOK_ALLOW_NETWORKS", default_value = "")]
+    pub webhook_allow_networks: String,
+    /// Networks webhooks may never reach, comma-separated CIDRs or addresses.
+    #[arg(long, env = "PENNYDROP_WEBHOOK_DENY_NETWORKS", default_value = "")]
+    pub webhook_deny_networks: String,
+    /// Seconds a webhook endpoint has to answer one delivery (then it is retried).
+    #[arg(long, env = "PENNYDROP_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub webhook_timeout_seconds: u64,
     #[command(flatten)]
     pub ach: AchArgs,
 }
@@ -287,6 +298,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.sweep_every = std::time::Duration::from_secs(args.expiry_sweep_seconds.max(1));
     config.engine.rate_limits.production_per_second = args.rate_limit_production;
     config.engine.rate_limits.sandbox_per_second = args.rate_limit_sandbox;
+    config.engine.webhook_networks = pennydrop_engine::webhooks::NetworkPolicy {
+        allow: pennydrop_engine::webhooks::NetworkPolicy::parse_list(&args.webhook_allow_networks)
+            .map_err(|e| anyhow::anyhow!("--webhook-allow-networks: {e}"))?,
+        deny: pennydrop_engine::webhooks::NetworkPolicy::parse_list(&args.webhook_deny_networks)
+            .map_err(|e| anyhow::anyhow!("--webhook-deny-networks: {e}"))?,
+    };
+    config.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout_seconds.max(1));
     config.limits = pennydrop::http::Limits {
         header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
         body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds.max(1)),

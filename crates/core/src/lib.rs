@@ -14,6 +14,7 @@ pub mod numbers;
 pub mod random;
 pub mod scope;
 pub mod text;
+pub mod webhooks;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use numbers::{AccountNumber, RoutingNumber};

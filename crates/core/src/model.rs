@@ -42,6 +42,7 @@ macro_rules! wire_enum {
         }
     };
 }
+pub(crate) use wire_enum;
 
 wire_enum!(
     /// Sandbox tenants never reach a rail; production tenants do.

@@ -16,6 +16,10 @@ pub enum Scope {
     AdminRead,
     /// Operator keys only: run cutoffs.
     AdminWrite,
+    /// A tenant's webhooks: list and read (including the signing secret).
+    WebhooksRead,
+    /// A tenant's webhooks: create, update, delete, ping, replay.
+    WebhooksWrite,
 }
 
 impl Scope {
@@ -27,6 +31,8 @@ impl Scope {
             "/ping.read" => return Some(Scope::PingRead),
             "/admin.read" => return Some(Scope::AdminRead),
             "/admin.write" => return Some(Scope::AdminWrite),
+            "/webhooks.read" => return Some(Scope::WebhooksRead),
+            "/webhooks.write" => return Some(Scope::WebhooksWrite),
             _ => {}
         }
         let rest = s.strip_prefix("/accounts/")?;
@@ -58,7 +64,9 @@ impl Scope {
             | Scope::AccountsWrite
             | Scope::PingRead
             | Scope::AdminRead
-            | Scope::AdminWrite => None,
+            | Scope::AdminWrite
+            | Scope::WebhooksRead
+            | Scope::WebhooksWrite => None,
         }
     }
 
@@ -69,6 +77,8 @@ impl Scope {
             Scope::PingRead => "/ping.read".into(),
             Scope::AdminRead => "/admin.read".into(),
             Scope::AdminWrite => "/admin.write".into(),
+            Scope::WebhooksRead => "/webhooks.read".into(),
+            Scope::WebhooksWrite => "/webhooks.write".into(),
             Scope::ProfileRead(id) => format!("/accounts/{id}/profile.read"),
             Scope::ProfileWrite(id) => format!("/accounts/{id}/profile.write"),
             Scope::BankAccountsRead(id) => format!("/accounts/{id}/bank-accounts.read"),
@@ -114,6 +124,8 @@ mod tests {
             Scope::PaymentMethodsRead(id),
             Scope::AdminRead,
             Scope::AdminWrite,
+            Scope::WebhooksRead,
+            Scope::WebhooksWrite,
         ] {
             assert_eq!(Scope::parse(&s.render()), Some(s));
         }

@@ -298,6 +298,7 @@ impl Engine {
         for _ in 0..MAX_RETRIES {
             match self.store().link_bank_account(&candidate, &created).await {
                 Ok(LinkOutcome::Created(b)) => {
+                    self.wake_webhooks();
                     tracing::info!(bank_account_id = %b.bank_account_id, "bank account linked");
                     return Ok(b);
                 }
@@ -331,6 +332,7 @@ impl Engine {
             .disable_bank_account(tenant.id, account_id, bank_account_id, now, &deleted)
             .await?
             .ok_or_else(not_found)?;
+        self.wake_webhooks();
         tracing::info!(%bank_account_id, "bank account disabled");
         Ok(disabled)
     }
@@ -417,7 +419,7 @@ impl Engine {
                 change: self.sealed_change(&change),
             };
             match self.store().enroll(&enrollment).await {
-                Ok(()) => {}
+                Ok(()) => self.wake_webhooks(),
                 Err(StoreError::Stale | StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -18,6 +18,7 @@ pub mod rail;
 pub mod returns;
 pub mod rules;
 mod service;
+pub mod webhooks;
 
 pub use accounts::{Enrolled, Holder, NewAccount, Tenant};
 pub use link::{LinkError, LinkField, LinkProblem, LinkReason, LinkRequest};

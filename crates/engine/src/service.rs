@@ -53,6 +53,9 @@ pub enum EngineError {
     Store(StoreError),
     #[error("stored account number cannot be decrypted: {0}")]
     Crypto(#[from] pennydrop_core::crypto::CryptoError),
+    /// A webhook's settings are refused; the problem names the field.
+    #[error(transparent)]
+    Webhook(#[from] crate::webhooks::WebhookProblem),
     /// The request's idempotency key does not let it run (see [`crate::idempotency`]).
     #[error(transparent)]
     Idempotency(#[from] crate::idempotency::IdempotencyProblem),
@@ -103,7 +106,7 @@ impl EngineError {
                     ErrorClass::Refused
                 }
             }
-            EngineError::Link(_) => ErrorClass::Invalid,
+            EngineError::Link(_) | EngineError::Webhook(_) => ErrorClass::Invalid,
             EngineError::Conflict(_) => ErrorClass::Conflict,
             EngineError::Busy => ErrorClass::Busy,
             EngineError::Throttled { .. } => ErrorClass::Throttled,
@@ -148,6 +151,8 @@ pub struct EngineConfig {
     pub resubmit_after: SignedDuration,
     /// Requests per second per tenant, and the lockout after failed authentications.
     pub rate_limits: crate::limits::RateLimits,
+    /// Networks webhook targets may (not) be in.
+    pub webhook_networks: crate::webhooks::NetworkPolicy,
 }
 
 impl Default for EngineConfig {
@@ -158,6 +163,7 @@ impl Default for EngineConfig {
             rail_wait: Duration::from_secs(10),
             resubmit_after: SignedDuration::from_secs(30),
             rate_limits: crate::limits::RateLimits::default(),
+            webhook_networks: crate::webhooks::NetworkPolicy::default(),
         }
     }
 }
@@ -173,6 +179,8 @@ pub struct Engine {
     config: EngineConfig,
     wake: Notify,
     limiter: crate::limits::Limiter,
+    webhook_sender: Arc<dyn crate::webhooks::WebhookSender>,
+    webhook_wake: Notify,
 }
 
 /// Which bank account a call is about, as seen by a tenant.
@@ -202,6 +210,44 @@ impl Engine {
             config,
             wake: Notify::new(),
             limiter: crate::limits::Limiter::default(),
+            webhook_sender: Arc::new(crate::webhooks::NoWebhookSender),
+            webhook_wake: Notify::new(),
+        }
+    }
+
+    /// Where webhooks go (HTTP in production).
+    pub fn with_webhook_sender(mut self, sender: Arc<dyn crate::webhooks::WebhookSender>) -> Self {
+        self.webhook_sender = sender;
+        self
+    }
+
+    pub(crate) fn webhook_sender(&self) -> &dyn crate::webhooks::WebhookSender {
+        self.webhook_sender.as_ref()
+    }
+
+    /// Wakes the webhook worker (events were just written or replayed).
+    pub fn wake_webhooks(&self) {
+        self.webhook_wake.notify_one();
+    }
+
+    /// The webhook delivery worker until `shutdown` resolves: a pass every second, or at once
+    /// when woken. `owner` names this process in delivery leases.
+    pub async fn run_webhooks(
+        self: Arc<Self>,
+        owner: String,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        let mut poll = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = self.webhook_wake.notified() => {}
+                _ = poll.tick() => {}
+            }
+            if let Err(e) = self.deliver_due_webhooks(&owner).await {
+                tracing::warn!(error = %e, "webhook delivery pass failed");
+            }
         }
     }
 
@@ -315,7 +361,11 @@ impl Engine {
 
     /// Applies a decision with its secrets sealed.
     pub(crate) async fn apply(&self, change: &Change) -> Result<(), StoreError> {
-        self.store.apply(&self.sealed_change(change)).await
+        self.store.apply(&self.sealed_change(change)).await?;
+        if !change.events.is_empty() {
+            self.wake_webhooks();
+        }
+        Ok(())
     }
 
     /// When the next cutoff window closes (micro-deposits queued now leave then).

@@ -3,5 +3,6 @@
 
 pub mod ach;
 pub mod simulator;
+pub mod webhooks;
 
 pub use simulator::SimulatedBank;

@@ -44,6 +44,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         "sealed_amounts",
         include_str!("../migrations/0006_sealed_amounts.sql"),
     ),
+    (
+        8,
+        "webhooks",
+        include_str!("../migrations/0008_webhooks.sql"),
+    ),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {

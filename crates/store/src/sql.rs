@@ -22,12 +22,13 @@ use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
+use pennydrop_core::webhooks::{Delivery, DeliveryStatus, Webhook, WebhookStatus};
 use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState};
 
 use crate::{
     AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore,
     FileTotals, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, SimulatorStore, Store,
-    StoreError, VerificationStore,
+    StoreError, VerificationStore, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -143,8 +144,23 @@ const ACH_FILE_COLUMNS: &str = "file_id, file_name, created_on, window_at, effec
      delivered_on, delivery_error";
 const INBOUND_COLUMNS: &str =
     "inbound_id, file_name, sha256, received_on, status, error, returns, nocs";
+const FAN_OUT_SQL: &str = "INSERT INTO webhook_deliveries (webhook_id, event_id, tenant_id, \
+     event_seq, status, attempts, next_attempt_at, created_on) \
+     SELECT w.webhook_id, e.event_id, e.tenant_id, e.seq, 'pending', 0, e.created_on, e.created_on \
+     FROM events e JOIN webhooks w ON w.tenant_id = e.tenant_id \
+     WHERE e.event_id = $1 AND w.status = 'enabled' AND w.deleted_on IS NULL \
+     AND (w.event_types = ' ' OR w.event_types LIKE ('% ' || e.event_type || ' %'))";
+const WEBHOOK_COLUMNS: &str = "webhook_id, tenant_id, url, description, status, event_types, \
+     secret, disabled_reason, created_on, updated_on";
+const DELIVERY_COLUMNS: &str = "webhook_id, event_id, tenant_id, event_seq, status, attempts, \
+     next_attempt_at, last_status_code, last_error, delivered_on, created_on";
 const STATEMENT_COLUMNS: &str = "reference, fingerprint, routing_number, last_four, posted_on, \
      amount_cents, is_credit, rail, company_name, description, statement_text";
+
+/// Event types as stored: space-delimited with a space at each end; `" "` for every type.
+fn event_types_text(types: &[String]) -> String {
+    format!(" {} ", types.join(" ")).replace("  ", " ")
+}
 
 fn details_json(d: Option<&ExceptionDetails>) -> Option<String> {
     d.and_then(|d| serde_json::to_string(d).ok())
@@ -373,6 +389,40 @@ macro_rules! sql_store {
                     insert_event_sql!(&mut **tx, event).db()?;
                 }
                 Ok(())
+            }
+
+            fn webhook_from_row(row: &$row) -> Result<Webhook, StoreError> {
+                let status: String = row.try_get("status").db()?;
+                let types: String = row.try_get("event_types").db()?;
+                Ok(Webhook {
+                    webhook_id: uuid(&row.try_get::<String, _>("webhook_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    url: row.try_get("url").db()?,
+                    description: row.try_get("description").db()?,
+                    status: enum_value(WebhookStatus::parse, "webhook status", &status).db()?,
+                    event_types: types.split_whitespace().map(str::to_string).collect(),
+                    secret: row.try_get("secret").db()?,
+                    disabled_reason: row.try_get("disabled_reason").db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    updated_on: from_micros(row.try_get("updated_on").db()?),
+                })
+            }
+
+            fn delivery_from_row(row: &$row) -> Result<Delivery, StoreError> {
+                let status: String = row.try_get("status").db()?;
+                Ok(Delivery {
+                    webhook_id: uuid(&row.try_get::<String, _>("webhook_id").db()?).db()?,
+                    event_id: uuid(&row.try_get::<String, _>("event_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    sequence: row.try_get("event_seq").db()?,
+                    status: enum_value(DeliveryStatus::parse, "delivery status", &status).db()?,
+                    attempts: row.try_get("attempts").db()?,
+                    next_attempt_at: from_micros(row.try_get("next_attempt_at").db()?),
+                    last_status_code: row.try_get("last_status_code").db()?,
+                    last_error: row.try_get("last_error").db()?,
+                    delivered_on: row.try_get::<Option<i64>, _>("delivered_on").db()?.map(from_micros),
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                })
             }
 
             /// Marks the current request's idempotency reservation committed, in the caller's
@@ -757,6 +807,24 @@ macro_rules! sql_store {
                 .execute(&mut **tx)
                 .await.db()?;
                 Ok(())
+            }
+
+            async fn event(&self, event_id: Uuid) -> Result<Option<Event>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT event_id, tenant_id, event_type, data, created_on FROM events WHERE event_id = $1",
+                )
+                .bind(event_id.to_string())
+                .fetch_optional(&self.pool)
+                .await.db()?;
+                let Some(row) = row else { return Ok(None) };
+                let data: String = row.try_get("data").db()?;
+                Ok(Some(Event {
+                    event_id: uuid(&row.try_get::<String, _>("event_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    event_type: row.try_get("event_type").db()?,
+                    data: serde_json::from_str(&data).map_err(|_| corrupt("event data", &data)).db()?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                }))
             }
 
             async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
@@ -1657,13 +1725,214 @@ macro_rules! sql_store {
             }
         }
 
+        #[async_trait]
+        impl WebhookStore for $store {
+            async fn insert_webhook(&self, w: &Webhook) -> Result<(), StoreError> {
+                let sql = format!(
+                    "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                );
+                sqlx::query(&sql)
+                    .bind(w.webhook_id.to_string())
+                    .bind(w.tenant_id.to_string())
+                    .bind(&w.url)
+                    .bind(&w.description)
+                    .bind(w.status.as_str())
+                    .bind(event_types_text(&w.event_types))
+                    .bind(&w.secret)
+                    .bind(&w.disabled_reason)
+                    .bind(to_micros(w.created_on))
+                    .bind(to_micros(w.updated_on))
+                    .execute(&self.pool)
+                    .await.db()?;
+                Ok(())
+            }
+
+            async fn webhook(&self, tenant: Uuid, webhook_id: Uuid) -> Result<Option<Webhook>, StoreError> {
+                let sql = format!(
+                    "SELECT {WEBHOOK_COLUMNS} FROM webhooks \
+                     WHERE webhook_id = $1 AND tenant_id = $2 AND deleted_on IS NULL"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(webhook_id.to_string())
+                    .bind(tenant.to_string())
+                    .fetch_optional(&self.pool)
+                    .await.db()?;
+                row.as_ref().map(Self::webhook_from_row).transpose()
+            }
+
+            async fn list_webhooks(&self, tenant: Uuid) -> Result<Vec<Webhook>, StoreError> {
+                let sql = format!(
+                    "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 AND deleted_on IS NULL \
+                     ORDER BY created_on, webhook_id"
+                );
+                let rows = sqlx::query(&sql).bind(tenant.to_string()).fetch_all(&self.pool).await.db()?;
+                rows.iter().map(Self::webhook_from_row).collect()
+            }
+
+            async fn update_webhook(&self, w: &Webhook) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE webhooks SET url = $1, description = $2, status = $3, event_types = $4, \
+                     disabled_reason = $5, updated_on = $6 \
+                     WHERE webhook_id = $7 AND tenant_id = $8 AND deleted_on IS NULL",
+                )
+                .bind(&w.url)
+                .bind(&w.description)
+                .bind(w.status.as_str())
+                .bind(event_types_text(&w.event_types))
+                .bind(&w.disabled_reason)
+                .bind(to_micros(w.updated_on))
+                .bind(w.webhook_id.to_string())
+                .bind(w.tenant_id.to_string())
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(())
+            }
+
+            async fn delete_webhook(&self, tenant: Uuid, webhook_id: Uuid, at: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let done = sqlx::query(
+                    "UPDATE webhooks SET deleted_on = $1, status = 'disabled', updated_on = $1 \
+                     WHERE webhook_id = $2 AND tenant_id = $3 AND deleted_on IS NULL",
+                )
+                .bind(to_micros(at))
+                .bind(webhook_id.to_string())
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await.db()?;
+                sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'pending'")
+                    .bind(webhook_id.to_string())
+                    .execute(&mut *tx)
+                    .await.db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn deliveries(&self, tenant: Uuid, webhook_id: Uuid, limit: i64) -> Result<Vec<Delivery>, StoreError> {
+                let sql = format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
+                     WHERE webhook_id = $1 AND tenant_id = $2 ORDER BY event_seq DESC LIMIT $3"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(webhook_id.to_string())
+                    .bind(tenant.to_string())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                rows.iter().map(Self::delivery_from_row).collect()
+            }
+
+            async fn replay_deliveries(
+                &self,
+                webhook_id: Uuid,
+                since: Option<Timestamp>,
+                event_id: Option<Uuid>,
+                now: Timestamp,
+            ) -> Result<u64, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, \
+                     lease_owner = NULL, lease_until = NULL \
+                     WHERE webhook_id = $2 AND (event_id = $3 OR ($3 IS NULL AND created_on >= $4))",
+                )
+                .bind(to_micros(now))
+                .bind(webhook_id.to_string())
+                .bind(event_id.map(|e| e.to_string()))
+                .bind(to_micros(since.unwrap_or(Timestamp::UNIX_EPOCH)))
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_deliveries(
+                &self,
+                now: Timestamp,
+                lease_until: Timestamp,
+                owner: &str,
+                limit: i64,
+            ) -> Result<Vec<(Delivery, Webhook, Event)>, StoreError> {
+                // One statement, so SQLite takes its write lock at once (a read upgraded to a
+                // write inside a transaction fails with "database is locked" under contention);
+                // PostgreSQL skips rows another process is claiming.
+                let skip_locked = match $backend {
+                    Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+                    Backend::Sqlite => "",
+                };
+                let sql = format!(
+                    "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 \
+                     WHERE (webhook_id, event_id) IN (SELECT d.webhook_id, d.event_id \
+                     FROM webhook_deliveries d JOIN webhooks w ON w.webhook_id = d.webhook_id \
+                     WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
+                     AND (d.lease_until IS NULL OR d.lease_until <= $3) \
+                     AND w.status = 'enabled' AND w.deleted_on IS NULL \
+                     ORDER BY d.event_seq LIMIT $4{skip_locked}) \
+                     AND (lease_until IS NULL OR lease_until <= $3) \
+                     RETURNING {DELIVERY_COLUMNS}"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(owner)
+                    .bind(to_micros(lease_until))
+                    .bind(to_micros(now))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                let mut claimed = rows.iter().map(Self::delivery_from_row).collect::<Result<Vec<_>, _>>()?;
+                claimed.sort_by_key(|d| d.sequence);
+                let mut out = Vec::with_capacity(claimed.len());
+                for d in claimed {
+                    let Some(w) = self.webhook(d.tenant_id, d.webhook_id).await? else { continue };
+                    let Some(e) = self.event(d.event_id).await? else { continue };
+                    out.push((d, w, e));
+                }
+                Ok(out)
+            }
+
+            async fn record_delivery(
+                &self,
+                d: &Delivery,
+                owner: &str,
+                disable: Option<&str>,
+                at: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let done = sqlx::query(
+                    "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, \
+                     last_status_code = $4, last_error = $5, delivered_on = $6, lease_owner = NULL, \
+                     lease_until = NULL WHERE webhook_id = $7 AND event_id = $8 AND lease_owner = $9",
+                )
+                .bind(d.status.as_str())
+                .bind(d.attempts)
+                .bind(to_micros(d.next_attempt_at))
+                .bind(d.last_status_code)
+                .bind(&d.last_error)
+                .bind(d.delivered_on.map(to_micros))
+                .bind(d.webhook_id.to_string())
+                .bind(d.event_id.to_string())
+                .bind(owner)
+                .execute(&mut *tx)
+                .await.db()?;
+                if let Some(reason) = disable {
+                    sqlx::query(
+                        "UPDATE webhooks SET status = 'disabled', disabled_reason = $1, updated_on = $2 \
+                         WHERE webhook_id = $3",
+                    )
+                    .bind(reason)
+                    .bind(to_micros(at))
+                    .bind(d.webhook_id.to_string())
+                    .execute(&mut *tx)
+                    .await.db()?;
+                }
+                tx.commit().await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+
     };
 }
 
 macro_rules! insert_event_sql {
     ($exec:expr, $e:expr) => {{
         let e: &Event = $e;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO events (event_id, tenant_id, event_type, data, created_on) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(e.event_id.to_string())
@@ -1672,7 +1941,17 @@ macro_rules! insert_event_sql {
         .bind(e.data.to_string())
         .bind(to_micros(e.created_on))
         .execute($exec)
-        .await
+        .await;
+        // One delivery per enabled webhook of the tenant that wants this type, in the same
+        // transaction as the event.
+        match inserted {
+            Ok(_) => sqlx::query(FAN_OUT_SQL)
+                .bind(e.event_id.to_string())
+                .execute($exec)
+                .await
+                .map(|_| ()),
+            Err(err) => Err(err),
+        }
     }};
 }
 

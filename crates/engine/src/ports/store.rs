@@ -15,6 +15,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::idempotency::{Claim, IdempotencyRecord, KeyId};
+use pennydrop_core::webhooks::{Delivery, Webhook};
 
 /// A failure from the database driver, kept as its source.
 pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -376,6 +377,69 @@ pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
     async fn purge_idempotency(&self, now: Timestamp) -> Result<u64, StoreError>;
 }
 
+/// Webhook endpoints and their deliveries. Deliveries are made by the store itself: writing an
+/// event (in any transaction) also queues one delivery per enabled webhook of its tenant that
+/// subscribes to its type, so events written before a webhook existed never reach it.
+#[async_trait]
+pub trait WebhookStore: Send + Sync + std::fmt::Debug {
+    async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError>;
+
+    /// The tenant's webhook, unless deleted.
+    async fn webhook(&self, tenant: Uuid, webhook_id: Uuid) -> Result<Option<Webhook>, StoreError>;
+
+    /// The tenant's webhooks, oldest first.
+    async fn list_webhooks(&self, tenant: Uuid) -> Result<Vec<Webhook>, StoreError>;
+
+    async fn update_webhook(&self, webhook: &Webhook) -> Result<(), StoreError>;
+
+    /// Deletes a webhook and drops its undelivered deliveries. False if there was none.
+    async fn delete_webhook(
+        &self,
+        tenant: Uuid,
+        webhook_id: Uuid,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// A webhook's newest deliveries first.
+    async fn deliveries(
+        &self,
+        tenant: Uuid,
+        webhook_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Makes a webhook's deliveries of events since `since` (or of one event) pending again,
+    /// due `now`. How many.
+    async fn replay_deliveries(
+        &self,
+        webhook_id: Uuid,
+        since: Option<Timestamp>,
+        event_id: Option<Uuid>,
+        now: Timestamp,
+    ) -> Result<u64, StoreError>;
+
+    /// Leases up to `limit` pending deliveries due at `now` of enabled webhooks to `owner`
+    /// until `lease_until` (each delivery is leased to one process at a time; an expired lease
+    /// is taken over), oldest event first, with their webhook and event.
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<(Delivery, Webhook, Event)>, StoreError>;
+
+    /// Records an attempt's outcome and releases the lease (only `owner`'s); `disable` turns
+    /// the webhook off with that reason. False if the lease was no longer `owner`'s.
+    async fn record_delivery(
+        &self,
+        delivery: &Delivery,
+        owner: &str,
+        disable: Option<&str>,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Every storage port in one object, plus the database's own life cycle.
 #[async_trait]
 pub trait Store:
@@ -386,6 +450,7 @@ pub trait Store:
     + EventStore
     + SimulatorStore
     + IdempotencyStore
+    + WebhookStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -66,7 +66,10 @@ impl From<EngineError> for ApiError {
                 None => ApiError::Conflict(message),
             },
             ErrorClass::KeyMisused => ApiError::validation("idempotencyKey", message),
-            ErrorClass::Invalid => ApiError::validation("account", message),
+            ErrorClass::Invalid => match &e {
+                EngineError::Webhook(p) => ApiError::validation(p.field, p.message.clone()),
+                _ => ApiError::validation("account", message),
+            },
             ErrorClass::Internal => ApiError::Internal(message),
             ErrorClass::Throttled => ApiError::TooManyRequests {
                 message,

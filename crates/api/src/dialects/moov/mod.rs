@@ -13,6 +13,7 @@ mod oauth;
 mod payment_methods;
 mod simulator;
 mod verification;
+mod webhooks;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -70,6 +71,21 @@ pub fn router() -> Router<AppState> {
             "/simulator/accounts/{routing_number}/{account_number}/transactions",
             get(simulator::transactions),
         )
+        .route("/event-types", get(webhooks::list_event_types))
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/webhooks/{webhook_id}",
+            get(webhooks::get)
+                .put(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/webhooks/{webhook_id}/secret", get(webhooks::secret))
+        .route("/webhooks/{webhook_id}/ping", post(webhooks::ping))
+        .route(
+            "/webhooks/{webhook_id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route("/webhooks/{webhook_id}/replay", post(webhooks::replay))
 }
 
 /// Whether the request's `x-wait-for` header (possibly repeated or comma-separated) asks for

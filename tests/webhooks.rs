@@ -1,0 +1,412 @@
+//! Webhooks end to end: a tenant registers an endpoint with Moov's API; every event written
+//! from then on reaches a real HTTP receiver on loopback, signed with Moov's X-Signature and
+//! the Standard Webhooks signature, retried with backoff on the injected clock until it is
+//! delivered or the retry horizon passes; tenants never see each other's webhooks.
+
+mod common;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use common::{Caller, Reply, TestApp};
+use jiff::SignedDuration;
+use pennydrop_core::model::Mode;
+use pennydrop_core::webhooks::{moov_signature, standard_signature};
+use pennydrop_engine::webhooks::NetworkPolicy;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A webhook receiver on loopback: records every request, answers `fail_first` calls with
+/// `failure` and the rest with 200.
+#[derive(Clone)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    calls: Arc<AtomicUsize>,
+    url: String,
+}
+
+impl Receiver {
+    async fn start(fail_first: usize, failure: StatusCode) -> Self {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (g, c) = (got.clone(), calls.clone());
+        let app = axum::Router::new().route(
+            "/hooks",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let (g, c) = (g.clone(), c.clone());
+                async move {
+                    if c.fetch_add(1, Ordering::SeqCst) < fail_first {
+                        return failure;
+                    }
+                    g.lock().unwrap().push((headers, body));
+                    StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { got, calls, url }
+    }
+
+    fn deliveries(&self) -> Vec<(HeaderMap, Bytes)> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+async fn app() -> TestApp {
+    TestApp::sqlite_with(|c| {
+        // The test steps deliveries itself, on the manual clock.
+        c.webhook_worker = false;
+        c.engine.webhook_networks = NetworkPolicy {
+            allow: NetworkPolicy::parse_list("127.0.0.0/8").unwrap(),
+            deny: vec![],
+        };
+    })
+    .await
+}
+
+async fn send_json(
+    c: &Caller<'_>,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut r = c
+        .app
+        .client
+        .request(method, c.app.url(path))
+        .basic_auth(&c.key.public_key, Some(&c.key.secret_key));
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    common::reply(r.send().await.unwrap()).await
+}
+
+async fn register(c: &Caller<'_>, url: &str, types: Value) -> (String, String) {
+    let r = send_json(
+        c,
+        reqwest::Method::POST,
+        "/webhooks",
+        Some(json!({"url": url, "status": "enabled", "eventTypes": types, "description": "test"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["webhookID"].as_str().unwrap().to_string();
+    let s = c.get(&format!("/webhooks/{id}/secret")).await;
+    assert_eq!(s.status, 200);
+    let secret = s.body["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    (id, secret)
+}
+
+/// Runs delivery passes until nothing is due.
+async fn deliver(app: &TestApp) {
+    for _ in 0..50 {
+        if app.state.engine.deliver_due_webhooks("test").await.unwrap() == 0 {
+            return;
+        }
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// Checks both signatures of one delivery; returns its envelope.
+fn verified(h: &HeaderMap, body: &Bytes, secret: &str, webhook_id: &str) -> Value {
+    let moov = moov_signature(
+        secret,
+        header(h, "x-timestamp"),
+        header(h, "x-nonce"),
+        webhook_id,
+    );
+    assert_eq!(header(h, "x-signature"), moov, "Moov's signature");
+    assert_eq!(header(h, "x-webhook-id"), webhook_id);
+    let ts: i64 = header(h, "webhook-timestamp").parse().unwrap();
+    let standard = standard_signature(secret, header(h, "webhook-id"), ts, body).unwrap();
+    assert_eq!(
+        header(h, "webhook-signature"),
+        standard,
+        "Standard Webhooks' signature"
+    );
+    let mut tampered = body.to_vec();
+    tampered[1] ^= 1;
+    assert_ne!(
+        standard_signature(secret, header(h, "webhook-id"), ts, &tampered).unwrap(),
+        standard,
+        "a tampered body fails the body signature"
+    );
+    let v: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(header(h, "webhook-id"), v["eventID"].as_str().unwrap());
+    v
+}
+
+#[tokio::test]
+async fn every_event_of_a_flow_arrives_signed_and_in_sequence() {
+    let app = app().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    // An event before the webhook exists never reaches it.
+    let (early, _) = c.account_with_bank("231380104", "11112222").await;
+    let receiver = Receiver::start(0, StatusCode::OK).await;
+    let (id, secret) = register(&c, &receiver.url, json!(["*"])).await;
+
+    let (account, bank) = c.account_with_bank("021000021", "99887766").await;
+    let verify = format!("/accounts/{account}/bank-accounts/{bank}/verify");
+    let r = c.post_with(&verify, ("x-wait-for", "rail-response")).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let lines = c
+        .get("/simulator/accounts/021000021/99887766/transactions")
+        .await;
+    let text = lines.body["transactions"][0]["statementText"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = &text[text.find("MV").unwrap()..][..6];
+    let done = c.put(&verify, &json!({"code": code}).to_string()).await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    let (returned, returned_bank) = c.account_with_bank("231380104", "3000000003").await;
+    c.initiate_micro_deposits(&returned, &returned_bank).await;
+    let cutoff = Caller {
+        app: &app,
+        key: &operator,
+    }
+    .post("/admin/ach/cutoffs", "")
+    .await;
+    assert_eq!(cutoff.status, 200);
+    deliver(&app).await;
+
+    let got = receiver.deliveries();
+    let envelopes: Vec<Value> = got
+        .iter()
+        .map(|(h, b)| verified(h, b, &secret, &id))
+        .collect();
+    let types: Vec<&str> = envelopes
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "bankAccount.created",
+        "bankAccount.updated",
+        "paymentMethod.enabled",
+    ] {
+        assert!(types.contains(&expected), "{expected} in {types:?}");
+    }
+    assert!(
+        envelopes
+            .iter()
+            .any(|e| e["data"]["statusReason"] == "micro-deposit-return"),
+        "the R03 return: {envelopes:?}"
+    );
+    assert!(
+        envelopes
+            .iter()
+            .all(|e| e["data"]["bankAccountID"] != json!(early)),
+        "nothing from before the webhook"
+    );
+    let mut sequences: Vec<i64> = envelopes
+        .iter()
+        .map(|e| e["sequence"].as_i64().unwrap())
+        .collect();
+    let sorted = {
+        let mut s = sequences.clone();
+        s.sort();
+        s
+    };
+    sequences.dedup();
+    assert_eq!(sequences.len(), envelopes.len(), "one delivery per event");
+    assert_eq!(sorted.len(), envelopes.len());
+    let body = String::from_utf8_lossy(
+        &got.iter()
+            .flat_map(|(_, b)| b.to_vec())
+            .collect::<Vec<u8>>(),
+    )
+    .to_string();
+    for secret_text in ["99887766", "3000000003", code] {
+        assert!(
+            !body.contains(secret_text),
+            "{secret_text} in a webhook body"
+        );
+    }
+    let log = c.get(&format!("/webhooks/{id}/deliveries")).await;
+    assert_eq!(log.status, 200);
+    assert!(
+        log.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "delivered"),
+        "{:?}",
+        log.body
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn failures_are_retried_with_backoff_until_delivered_or_the_horizon() {
+    let app = app().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let flaky = Receiver::start(3, StatusCode::INTERNAL_SERVER_ERROR).await;
+    let (flaky_id, _) = register(&c, &flaky.url, json!(["bankAccount.created"])).await;
+    let dead = Receiver::start(usize::MAX, StatusCode::SERVICE_UNAVAILABLE).await;
+    let (dead_id, _) = register(&c, &dead.url, json!(["bankAccount.created"])).await;
+    c.account_with_bank("021000021", "55554444").await;
+
+    deliver(&app).await;
+    for _ in 0..6 {
+        // Not due again until its backoff has passed on the clock.
+        let before = flaky.calls.load(Ordering::SeqCst);
+        deliver(&app).await;
+        assert_eq!(
+            flaky.calls.load(Ordering::SeqCst),
+            before,
+            "no retry before the backoff"
+        );
+        app.clock.advance(SignedDuration::from_mins(2));
+        deliver(&app).await;
+    }
+    let got = flaky.deliveries();
+    let ids: BTreeSet<String> = got
+        .iter()
+        .map(|(_, b)| serde_json::from_slice::<Value>(b).unwrap()["eventID"].to_string())
+        .collect();
+    assert_eq!(
+        (got.len(), ids.len()),
+        (1, 1),
+        "delivered once after three 500s"
+    );
+    let log = c.get(&format!("/webhooks/{flaky_id}/deliveries")).await;
+    assert_eq!(log.body[0]["status"], "delivered");
+    assert_eq!(log.body[0]["attempts"], 4);
+
+    let pending = c.get(&format!("/webhooks/{dead_id}/deliveries")).await;
+    assert_eq!(pending.body[0]["status"], "pending", "{:?}", pending.body);
+    assert_eq!(pending.body[0]["lastStatusCode"], 503);
+    for _ in 0..80 {
+        app.clock.advance(SignedDuration::from_hours(1));
+        deliver(&app).await;
+    }
+    let failed = c.get(&format!("/webhooks/{dead_id}/deliveries")).await;
+    assert_eq!(
+        failed.body[0]["status"], "failed",
+        "past the 72 h horizon: {:?}",
+        failed.body
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn gone_disables_the_webhook() {
+    let app = app().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let gone = Receiver::start(usize::MAX, StatusCode::GONE).await;
+    let (id, _) = register(&c, &gone.url, json!(["*"])).await;
+    c.account_with_bank("021000021", "55554444").await;
+    deliver(&app).await;
+    let w = c.get(&format!("/webhooks/{id}")).await;
+    assert_eq!(w.body["status"], "disabled", "{:?}", w.body);
+    assert!(w.body["disabledReason"].as_str().unwrap().contains("410"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ping_sends_a_signed_test_event() {
+    let app = app().await;
+    let key = app.tenant(Mode::Sandbox).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let receiver = Receiver::start(0, StatusCode::OK).await;
+    let (id, secret) = register(&c, &receiver.url, json!(["bankAccount.updated"])).await;
+    let r = send_json(
+        &c,
+        reqwest::Method::POST,
+        &format!("/webhooks/{id}/ping"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["responseStatusCode"], 200);
+    assert_eq!(r.body["requestBodySent"]["type"], "event.test");
+    let got = receiver.deliveries();
+    assert_eq!(got.len(), 1);
+    let envelope = verified(&got[0].0, &got[0].1, &secret, &id);
+    assert_eq!(envelope["type"], "event.test");
+    let types = c.get("/event-types").await;
+    assert!(types
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["type"] == "bankAccount.updated"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn targets_are_checked_and_tenants_never_see_each_other() {
+    let app = app().await;
+    let a = app.tenant(Mode::Production).await;
+    let b = app.tenant(Mode::Production).await;
+    let ca = Caller { app: &app, key: &a };
+    let cb = Caller { app: &app, key: &b };
+    for bad in [
+        "http://169.254.169.254/latest/meta-data",
+        "https://user:secret@example.com/hooks",
+        "ftp://example.com/hooks",
+        "http://10.0.0.1/hooks",
+        "not a url",
+    ] {
+        let r = send_json(
+            &ca,
+            reqwest::Method::POST,
+            "/webhooks",
+            Some(json!({"url": bad, "status": "enabled", "eventTypes": ["*"]})),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{bad}: {:?}", r.body);
+        assert!(r.body["url"].is_string(), "{bad}: {:?}", r.body);
+    }
+    let unknown_type = send_json(
+        &ca,
+        reqwest::Method::POST,
+        "/webhooks",
+        Some(json!({"url": "https://example.com/h", "status": "enabled", "eventTypes": ["transfer.created"]})),
+    )
+    .await;
+    assert_eq!(unknown_type.status, 422);
+    let (id, _) = register(&ca, "https://example.com/hooks", json!(["*"])).await;
+    for (method, path) in [
+        (reqwest::Method::GET, format!("/webhooks/{id}")),
+        (reqwest::Method::PUT, format!("/webhooks/{id}")),
+        (reqwest::Method::DELETE, format!("/webhooks/{id}")),
+        (reqwest::Method::GET, format!("/webhooks/{id}/secret")),
+        (reqwest::Method::POST, format!("/webhooks/{id}/ping")),
+        (reqwest::Method::GET, format!("/webhooks/{id}/deliveries")),
+    ] {
+        let body = (method == reqwest::Method::PUT).then(
+            || json!({"url": "https://example.com/x", "status": "enabled", "eventTypes": ["*"]}),
+        );
+        let r = send_json(&cb, method.clone(), &path, body).await;
+        assert_eq!(r.status, 404, "{method} {path}: {:?}", r.body);
+    }
+    assert_eq!(cb.get("/webhooks").await.body, json!([]));
+    assert_eq!(ca.get("/webhooks").await.body.as_array().unwrap().len(), 1);
+    app.stop().await;
+}
