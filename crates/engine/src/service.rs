@@ -173,6 +173,7 @@ pub struct Engine {
     config: EngineConfig,
     wake: Notify,
     limiter: crate::limits::Limiter,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Which bank account a call is about, as seen by a tenant.
@@ -202,7 +203,13 @@ impl Engine {
             config,
             wake: Notify::new(),
             limiter: crate::limits::Limiter::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The in-process metrics registry (HTTP requests, cutoffs).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// Draws randomness (amounts, codes, IDs) from `random` instead of the OS CSPRNG.
