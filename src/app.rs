@@ -99,16 +99,17 @@ pub struct App {
     ach_every: Duration,
     limits: crate::http::Limits,
     webhook_worker: bool,
+    /// Where `GET /metrics` is served without authentication, if anywhere.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
+    /// Checks before it changes: the data directory must take files and the database must
+    /// open, migrate and take writes before the first key is created.
     pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
         let outbox_group = config.storage.ensure_data_dir()?;
         let url = config.storage.database_url();
-        let store = pennydrop_store::connect(&url)
-            .await
-            .with_context(|| format!("opening database {}", redact_url(&url)))?;
-        store.migrate().await.context("applying migrations")?;
+        let store = open_database(&url).await?;
         let vault = Arc::new(load_vault(&config.storage.data_dir)?);
         let simulator = simulator_on(&config).then(|| simulated_bank(&config, &store, &vault));
         let instant: Arc<dyn InstantRail> = match &simulator {
@@ -133,13 +134,18 @@ impl App {
                 .context("webhook HTTP client")?,
             )),
         );
+        let dirs = AchDirs::under(&config.storage.data_dir).with_outbox_group(outbox_group);
+        let ach = ach_rail(&config, dirs, &store, &vault, &engine, &simulator)?;
         let bootstrap_key = if engine.has_keys().await? {
             None
         } else {
-            Some(engine.create_tenant("sandbox", Mode::Sandbox).await?)
+            let key = engine.create_tenant("sandbox", Mode::Sandbox).await?;
+            // The secret goes to the console once (see `pennydrop serve`); the log gets the
+            // public key only.
+            tracing::info!(public_key = %key.public_key, account_id = %key.account_id,
+                "first start: created a sandbox API key");
+            Some(key)
         };
-        let dirs = AchDirs::under(&config.storage.data_dir).with_outbox_group(outbox_group);
-        let ach = ach_rail(&config, dirs, &store, &vault, &engine, &simulator)?;
         log_summary(&config, &url, simulator.is_some(), &ach);
         let state = AppState {
             engine,
@@ -158,7 +164,14 @@ impl App {
             ach_every: config.ach_every,
             limits: config.limits,
             webhook_worker: config.webhook_worker,
+            metrics_listener: None,
         })
+    }
+
+    /// Also serves `GET /metrics`, unauthenticated, on `listener` (`--metrics-listen`).
+    pub fn with_metrics_listener(mut self, listener: TcpListener) -> Self {
+        self.metrics_listener = Some(listener);
+        self
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
@@ -190,10 +203,26 @@ impl App {
                 let _ = ach_stopped.await;
             },
         )));
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics = self.metrics_listener.map(|metrics_listener| {
+            let router = pennydrop_api::metrics_router(self.state.clone());
+            tokio::spawn(crate::http::serve(
+                metrics_listener,
+                router,
+                self.limits,
+                async {
+                    let _ = metrics_stopped.await;
+                },
+            ))
+        });
         let router = pennydrop_api::router(self.state);
         let served = crate::http::serve(listener, router, self.limits, shutdown)
             .await
             .context("HTTP server");
+        let _ = stop_metrics.send(());
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         let _ = stop_background.send(());
         let _ = stop_ach.send(());
         let _ = stop_webhooks.send(());
@@ -343,6 +372,32 @@ fn delivery(
         }
         (None, None) => Ok(None),
     }
+}
+
+/// Opens the database, applies migrations and checks that it takes writes, with errors that
+/// name where it looked and what to do.
+pub async fn open_database(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let shown = match pennydrop_store::target(url) {
+        Some(target) => format!("{} ({target})", redact_url(url)),
+        None => redact_url(url),
+    };
+    let store = pennydrop_store::connect(url).await.with_context(|| {
+        format!(
+            "cannot open the database {shown}: check --database-url (PENNYDROP_DATABASE_URL) \
+             and that the database server runs and accepts this user there"
+        )
+    })?;
+    store.migrate().await.with_context(|| {
+        format!("applying migrations to {shown} (can this user write to the database?)")
+    })?;
+    store.check_writable().await.with_context(|| {
+        format!(
+            "the database {shown} cannot be written: give the user running pennydrop write \
+             access (the file and its directory for SQLite; a role with write rights on a \
+             primary, not a standby, for PostgreSQL)"
+        )
+    })?;
+    Ok(store)
 }
 
 /// A database URL without its password, for messages.

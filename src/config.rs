@@ -35,8 +35,14 @@ impl StorageArgs {
     /// `--outbox-group` if it does not exist or this process cannot give files to it.
     pub fn ensure_data_dir(&self) -> anyhow::Result<Option<OutboxGroup>> {
         let group = self.outbox_group()?;
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}: create it for the user running pennydrop, \
+                 or choose another with --data-dir (PENNYDROP_DATA_DIR)",
+                self.data_dir.display()
+            )
+        })?;
+        check_dir_writable(&self.data_dir)?;
         group_dir(&self.data_dir, group.as_ref().map(|g| g.gid), 0o710).with_context(|| {
             match &group {
                 Some(g) => format!(
@@ -80,6 +86,27 @@ impl StorageArgs {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.join("pennydrop.db").display()),
         }
+    }
+}
+
+/// Fails naming the directory and what to do when this process cannot create files in it
+/// (modes, ownership, a read-only mount, an immutable directory).
+fn check_dir_writable(dir: &Path) -> anyhow::Result<()> {
+    let probe = dir.join(format!(".write-check-{}", std::process::id()));
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe);
+    match created {
+        Ok(_) => {
+            std::fs::remove_file(&probe).with_context(|| format!("removing {}", probe.display()))
+        }
+        Err(e) => bail!(
+            "the data directory {} is not writable ({e}): give the user running pennydrop \
+             write access to it (chown/chmod, or remount read-write), or choose another with \
+             --data-dir (PENNYDROP_DATA_DIR)",
+            dir.display()
+        ),
     }
 }
 
@@ -236,6 +263,7 @@ pub struct AchArgs {
     /// SFTP server for delivery: HOST:PORT. Needs the user, key and pinned host key too.
     #[arg(long, env = "PENNYDROP_SFTP_ADDRESS")]
     pub sftp_address: Option<String>,
+    /// User name on the SFTP server.
     #[arg(long, env = "PENNYDROP_SFTP_USER")]
     pub sftp_user: Option<String>,
     /// Private key file for SFTP key authentication.

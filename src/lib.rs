@@ -4,3 +4,5 @@
 pub mod app;
 pub mod config;
 pub mod http;
+pub mod output;
+pub mod settings_file;

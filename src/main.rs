@@ -1,7 +1,8 @@
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use pennydrop::app::{App, AppConfig};
 use pennydrop::config::{AchArgs, StorageArgs};
+use pennydrop::output;
 use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::model::Mode;
 use pennydrop_core::OsRandom;
@@ -19,6 +20,15 @@ struct Cli {
     /// Log format.
     #[arg(long, env = "PENNYDROP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
+
+    /// A TOML configuration file: any option with a PENNYDROP_* variable, by its long name
+    /// (`listen = "0.0.0.0:8080"`). Flags beat the environment, which beats the file.
+    #[arg(long, env = "PENNYDROP_CONFIG", value_name = "PATH", global = true)]
+    config: Option<PathBuf>,
+
+    /// On an error, print its full chain of causes and a backtrace (as RUST_BACKTRACE=1 does).
+    #[arg(long, global = true)]
+    verbose: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -56,6 +66,10 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "PENNYDROP_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// A second address serving only GET /metrics, without authentication (for a Prometheus
+    /// scraper on a private network). On the API address /metrics needs an operator key.
+    #[arg(long, env = "PENNYDROP_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
     #[command(flatten)]
     pub storage: StorageArgs,
     /// FedACH participant directory file (155-character lines). Without it a small bundled
@@ -136,8 +150,10 @@ enum AchCommand {
         storage: StorageArgs,
         #[command(flatten)]
         ach: AchArgs,
+        /// Company name on the holder's statement (ACH company name).
         #[arg(long, env = "PENNYDROP_COMPANY_NAME", default_value = "PENNYDROP")]
         company_name: String,
+        /// ACH cutoff windows, wall-clock times in America/New_York on banking days.
         #[arg(
             long,
             env = "PENNYDROP_CUTOFF_WINDOWS",
@@ -151,9 +167,11 @@ enum AchCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// Summarize a NACHA file, or list its errors (exit status 1 if it is invalid).
+    /// Summarize NACHA files, or list their errors (exit status 1 if any is invalid).
     Inspect {
-        file: PathBuf,
+        /// The NACHA files to read; each is reported.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -164,8 +182,10 @@ enum AchCommand {
 enum SimulatorCommand {
     /// Print a simulated account's statement (what the holder would see) as JSON lines.
     Statement {
+        /// The simulated account's routing number (9 digits).
         #[arg(long)]
         routing: String,
+        /// The simulated account's account number.
         #[arg(long)]
         account: String,
         #[command(flatten)]
@@ -177,6 +197,7 @@ enum SimulatorCommand {
 enum ApiKeysCommand {
     /// Create a key pair and print it once as JSON. Without --account, creates a new tenant.
     Create {
+        /// A name for the key, to recognise it in `api-keys list`.
         #[arg(long)]
         name: String,
         /// Sandbox tenant: verifications never reach a rail.
@@ -198,17 +219,22 @@ enum ApiKeysCommand {
     },
     /// Revoke a key pair; its access tokens stop working at once.
     Revoke {
+        /// The public key of the pair to revoke.
         public_key: String,
         #[command(flatten)]
         storage: StorageArgs,
     },
 }
 
+/// Logs go to stderr, with colours only when stderr is a terminal (a file or journald gets
+/// plain text).
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PENNYDROP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
@@ -220,12 +246,7 @@ async fn open_store(
     storage: &StorageArgs,
 ) -> anyhow::Result<std::sync::Arc<dyn pennydrop_store::Store>> {
     storage.ensure_data_dir()?;
-    let url = storage.database_url();
-    let store = pennydrop_store::connect(&url)
-        .await
-        .with_context(|| format!("opening database {}", pennydrop::app::redact_url(&url)))?;
-    store.migrate().await.context("applying migrations")?;
-    Ok(store)
+    pennydrop::app::open_database(&storage.database_url()).await
 }
 
 async fn shutdown_signal() {
@@ -250,10 +271,61 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+/// Errors end the process with one line, `error: ...` and its causes, and status 1; the full
+/// chain and a backtrace only when asked (--verbose, RUST_BACKTRACE). Output cut short by a
+/// reader that went away (`| head`) ends it quietly.
+fn main() -> std::process::ExitCode {
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(err) => return report(&err, false),
+    };
+    if cli.verbose && std::env::var_os("RUST_BACKTRACE").is_none() {
+        // Before any thread starts: anyhow captures backtraces when this is set.
+        std::env::set_var("RUST_LIB_BACKTRACE", "1");
+    }
     init_logging(cli.log_format);
+    let verbose = cli.verbose;
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => report(&err, verbose),
+    }
+}
+
+fn report(err: &anyhow::Error, verbose: bool) -> std::process::ExitCode {
+    if output::is_broken_pipe(err) {
+        return std::process::ExitCode::SUCCESS;
+    }
+    if verbose || std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+        let _ = output::note(format_args!("error: {err:?}"));
+    } else {
+        let _ = output::note(format_args!(
+            "error: {}",
+            format!("{err:#}").replace('\n', " ")
+        ));
+    }
+    std::process::ExitCode::FAILURE
+}
+
+/// The command line, over the configuration file's values (see `pennydrop::settings_file`).
+fn parse_cli() -> anyhow::Result<Cli> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command();
+    if let Some(path) = pennydrop::settings_file::path_from(&args) {
+        let values = pennydrop::settings_file::load(&path)?;
+        command = pennydrop::settings_file::apply(command, &values, &path)?;
+    }
+    let matches = command
+        .try_get_matches_from(args)
+        .unwrap_or_else(|e| e.exit());
+    Ok(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Simulator(SimulatorCommand::Statement {
@@ -268,21 +340,81 @@ async fn main() -> anyhow::Result<()> {
             cutoff_windows,
         }) => cutoff(storage, &ach, company_name, &cutoff_windows).await,
         Command::Ach(AchCommand::Held { storage }) => held(&storage).await,
-        Command::Ach(AchCommand::Inspect { file, json }) => inspect(&file, json),
+        Command::Ach(AchCommand::Inspect { files, json }) => inspect(&files, json),
         Command::Migrate { storage } => {
             open_store(&storage).await?;
-            eprintln!(
+            output::note(format_args!(
                 "migrations applied to {}",
                 pennydrop::app::redact_url(&storage.database_url())
-            );
+            ))?;
             Ok(())
         }
         Command::ApiKeys(command) => api_keys(command).await,
     }
 }
 
-/// `pennydrop serve`: configure, start, print the first-start key, serve until a signal.
+/// `pennydrop serve`: check the configuration, bind, open and check the database, then
+/// create the first-start key, print the banner and serve until a signal. Nothing is written
+/// before the address is bound.
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let (listen, metrics_listen) = (args.listen, args.metrics_listen);
+    let config = serve_config(args)?;
+    let listener = bind(listen, "--listen (PENNYDROP_LISTEN)").await?;
+    let metrics = match metrics_listen {
+        Some(addr) => Some(bind(addr, "--metrics-listen (PENNYDROP_METRICS_LISTEN)").await?),
+        None => None,
+    };
+    let mut app = App::build(config).await?;
+    let address = listener.local_addr()?;
+    banner(&app, address);
+    if let Some(metrics) = metrics {
+        let at = metrics.local_addr()?;
+        tracing::info!(address = %at, "metrics listening");
+        let _ = output::line(format_args!("metrics on http://{at}/metrics"));
+        app = app.with_metrics_listener(metrics);
+    }
+    tracing::info!(%address, "pennydrop listening");
+    let _ = output::line(format_args!("listening on http://{address}"));
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "cannot listen on {addr}: another program may be using it; stop it or choose \
+             another address with {flag}"
+        )
+    })
+}
+
+/// The first start's key pair, on stdout only and once (the log has the public key only).
+/// Printing is best effort: a console that is gone must not stop the server.
+fn banner(app: &App, address: SocketAddr) {
+    let Some(key) = &app.bootstrap_key else {
+        return;
+    };
+    let Ok(json) = serde_json::to_string(key) else {
+        return;
+    };
+    let printed = output::line(
+        "First start: created a sandbox API key. Keep the secret; it is not shown again.",
+    )
+    .and_then(|_| output::line(&json))
+    .and_then(|_| {
+        output::line(format_args!(
+            "Try: curl -u '{}:SECRET_KEY' http://{address}/accounts/{}",
+            key.public_key, key.account_id
+        ))
+    });
+    if let Err(e) = printed {
+        tracing::warn!(error = %e, "could not print the first-start key to stdout");
+    }
+}
+
+/// The service's configuration from the flags (parsing only: nothing is touched yet).
+fn serve_config(args: ServeArgs) -> anyhow::Result<AppConfig> {
     let mut config = AppConfig::new(args.storage);
     config.fedach_directory = args.fedach_directory;
     config.simulator = args.simulator;
@@ -313,26 +445,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     configure_ach(&mut config, &args.ach)?;
     config.settlement_delay =
         jiff::SignedDuration::from_secs(args.ach.settlement_delay_seconds.max(0));
-    let listen = args.listen;
-    let app = App::build(config).await?;
-    if let Some(key) = &app.bootstrap_key {
-        // Printed once, to the console only (never to the log): the secret is not stored.
-        println!("First start: created a sandbox API key. Keep the secret; it is not shown again.");
-        println!("{}", serde_json::to_string(key)?);
-        println!(
-            "Try: curl -u '{}:{}' http://{}/accounts/{}",
-            key.public_key, key.secret_key, listen, key.account_id
-        );
-    }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("binding {listen}"))?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, "pennydrop listening");
-    println!("listening on http://{address}");
-    app.serve(listener, shutdown_signal()).await?;
-    tracing::info!("stopped");
-    Ok(())
+    Ok(config)
 }
 
 /// The ODFI and the delivery transport from the ACH flags.
@@ -354,7 +467,7 @@ async fn statement(routing: &str, account: &str, storage: &StorageArgs) -> anyho
         .await?
     {
         let line = pennydrop_rails::simulator::open_line(&vault, line)?;
-        println!("{}", serde_json::to_string(&line)?);
+        output::line(serde_json::to_string(&line)?)?;
     }
     Ok(())
 }
@@ -375,12 +488,11 @@ async fn cutoff(
     let rail = app.ach.clone();
     rail.finish_pending().await?;
     match rail.cutoff_now().await? {
-        Some(file) => println!(
-            "{}",
+        Some(file) => output::line(
             serde_json::json!({"fileID": file.file_id, "fileName": file.file_name, "entryCount": file.entry_count,
-                "totalCreditCents": file.total_credit_cents, "totalDebitCents": file.total_debit_cents})
-        ),
-        None => eprintln!("nothing pending"),
+                "totalCreditCents": file.total_credit_cents, "totalDebitCents": file.total_debit_cents}),
+        )?,
+        None => output::note("nothing pending")?,
     }
     Ok(())
 }
@@ -400,38 +512,64 @@ async fn held(storage: &StorageArgs) -> anyhow::Result<()> {
             "reason": h.reason,
             "heldOn": h.held_on.to_string(),
         });
-        println!("{line}");
+        output::line(line)?;
     }
     Ok(())
 }
 
-/// `pennydrop ach inspect`: a summary, or the file's errors and exit status 1. A file that
-/// reads but breaks a rule of the validator (what moov-io/ach refuses too: blank receiver
-/// names, check digits, zero amounts, trace order, SEC rules, ...) is invalid as well.
-fn inspect(file: &std::path::Path, json: bool) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    match nacha::read_str(&text) {
-        Ok(parsed) if parsed.validate().is_err() => {
-            for e in parsed.validation_errors() {
-                eprintln!("{}: {} ({})", file.display(), e, e.rule);
-            }
-            std::process::exit(1);
-        }
-        Ok(parsed) => {
-            let summary = nacha::summary(&parsed);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&summary)?);
-            } else {
-                print!("{}", inspect_text(&summary));
-            }
-            Ok(())
-        }
-        Err(e) => {
-            eprintln!("{}: {e}", file.display());
-            std::process::exit(1);
+/// `pennydrop ach inspect FILE...`: each file's summary, or its errors; exit status 1 if any
+/// file is invalid. A file that reads but breaks a rule of the validator (what moov-io/ach
+/// refuses too: blank receiver names, check digits, zero amounts, trace order, SEC rules, ...)
+/// is invalid as well.
+fn inspect(files: &[PathBuf], json: bool) -> anyhow::Result<()> {
+    let mut invalid = 0;
+    for file in files {
+        if !inspect_one(file, json, files.len() > 1)? {
+            invalid += 1;
         }
     }
+    if invalid > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Reports one file; whether it is valid. Errors only when stdout cannot be written.
+fn inspect_one(file: &std::path::Path, json: bool, several: bool) -> anyhow::Result<bool> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            output::note(format_args!("{}: cannot read: {e}", file.display()))?;
+            return Ok(false);
+        }
+    };
+    let parsed = match nacha::read_str(&text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            output::note(format_args!("{}: {e}", file.display()))?;
+            return Ok(false);
+        }
+    };
+    if parsed.validate().is_err() {
+        for e in parsed.validation_errors() {
+            output::note(format_args!("{}: {} ({})", file.display(), e, e.rule))?;
+        }
+        return Ok(false);
+    }
+    let summary = nacha::summary(&parsed);
+    if json {
+        let mut value = serde_json::to_value(&summary)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("file".into(), file.display().to_string().into());
+        }
+        output::line(serde_json::to_string_pretty(&value)?)?;
+    } else {
+        if several {
+            output::line(format_args!("{}:", file.display()))?;
+        }
+        output::text(&inspect_text(&summary))?;
+    }
+    Ok(true)
 }
 
 /// `pennydrop api-keys create | list | revoke`.
@@ -458,7 +596,7 @@ async fn api_keys(command: ApiKeysCommand) -> anyhow::Result<()> {
             if operator {
                 store.set_operator(&created.public_key, true).await?;
             }
-            println!("{}", serde_json::to_string(&created)?);
+            output::line(serde_json::to_string(&created)?)?;
         }
         ApiKeysCommand::List { storage } => {
             let store = open_store(&storage).await?;
@@ -471,7 +609,7 @@ async fn api_keys(command: ApiKeysCommand) -> anyhow::Result<()> {
                     "createdOn": key.created_on.to_string(),
                     "revokedOn": key.revoked_on.map(|t| t.to_string()),
                 });
-                println!("{line}");
+                output::line(line)?;
             }
         }
         ApiKeysCommand::Revoke {
@@ -482,7 +620,7 @@ async fn api_keys(command: ApiKeysCommand) -> anyhow::Result<()> {
             if !store.revoke_api_key(&public_key, clock.now()).await? {
                 anyhow::bail!("no active API key {public_key}");
             }
-            eprintln!("revoked {public_key}");
+            output::note(format_args!("revoked {public_key}"))?;
         }
     }
     Ok(())
@@ -526,4 +664,37 @@ fn inspect_text(s: &nacha::Summary) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every argument anywhere in the tree, by its command path, that has no help text.
+    fn undocumented(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            let builtin = ["help", "version"].contains(&id);
+            if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                out.push(format!("{path} {id}"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            undocumented(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_argument_has_help_text() {
+        let mut command = Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        undocumented(&command, "pennydrop", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

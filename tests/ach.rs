@@ -163,6 +163,7 @@ async fn an_r03_return_fails_the_verification() {
     let metrics = app
         .client
         .get(app.url("/metrics"))
+        .basic_auth(&ops.key.public_key, Some(&ops.key.secret_key))
         .send()
         .await
         .unwrap()

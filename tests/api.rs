@@ -944,3 +944,36 @@ async fn guessed_tokens_lock_the_address_out_on_every_token_door() {
     assert_eq!(c.get("/ping").await.status, 200);
     app.stop().await;
 }
+
+/// A database that answers but refuses writes (here a PostgreSQL database turned read-only, as
+/// a standby after a failover is) makes `/health` not ready, naming why.
+#[tokio::test]
+async fn health_is_not_ready_when_the_database_cannot_be_written() {
+    let Some(app) =
+        TestApp::postgres("health_is_not_ready_when_the_database_cannot_be_written").await
+    else {
+        return;
+    };
+    let health = reply(app.client.get(app.url("/health")).send().await.unwrap()).await;
+    assert_eq!(health.status, 200, "{:?}", health.body);
+    app.sql("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on', current_database()); END $$")
+        .await;
+    // The server's connections were opened read-write; new ones will be read-only.
+    app.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let health = loop {
+        let health = reply(app.client.get(app.url("/health")).send().await.unwrap()).await;
+        if health.body["database"] == "read-only" || std::time::Instant::now() > deadline {
+            break health;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(health.status, 503, "{:?}", health.body);
+    assert_eq!(health.body["database"], "read-only");
+    assert_eq!(health.body["status"], "unavailable");
+    app.stop().await;
+}

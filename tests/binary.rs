@@ -153,6 +153,12 @@ fn first_start_prints_a_working_sandbox_key_once_and_sigterm_stops_cleanly() {
         .expect("the first start prints the sandbox key");
     let key: Value = serde_json::from_str(key_line).unwrap();
     assert_eq!(key["mode"], "sandbox");
+    let server_lines = server.first_lines.clone();
+    let try_line = server_lines.iter().find(|l| l.starts_with("Try: curl"));
+    assert!(
+        try_line.is_some_and(|l| l.contains(&server.base)),
+        "the banner names the address actually bound: {server_lines:?}"
+    );
     let r = http()
         .get(format!(
             "{}/accounts/{}",
@@ -169,10 +175,15 @@ fn first_start_prints_a_working_sandbox_key_once_and_sigterm_stops_cleanly() {
     let status = server.terminate();
     assert!(status.success(), "SIGTERM is a clean shutdown: {status:?}");
     let logged = std::fs::read_to_string(&log).unwrap();
+    let secret = key["secretKey"].as_str().unwrap();
+    assert!(!logged.contains(secret), "the secret is never logged");
     assert!(
-        !logged.contains(key["secretKey"].as_str().unwrap()),
-        "the secret is never logged"
+        logged.contains(key["publicKey"].as_str().unwrap()),
+        "the log names the first key by its public key"
     );
+    assert!(!logged.contains('\u{1b}'), "no colour codes in a log file");
+    let printed = server_lines.iter().filter(|l| l.contains(secret)).count();
+    assert_eq!(printed, 1, "the secret is printed once: {server_lines:?}");
 
     // The second start finds keys and prints none.
     let server = serve(dir.path(), &log);
@@ -645,4 +656,338 @@ fn sigterm_exits_within_the_grace_period_even_with_a_stuck_client() {
 fn base64_basic(user: &str, password: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+}
+
+/// Runs `pennydrop` with `args` (no data dir added) and the PENNYDROP_* variables that would
+/// change the outcome removed.
+fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    for var in [
+        "PENNYDROP_DATABASE_URL",
+        "PENNYDROP_ENCRYPTION_KEY",
+        "PENNYDROP_DATA_DIR",
+        "PENNYDROP_CONFIG",
+        "PENNYDROP_LISTEN",
+        "RUST_BACKTRACE",
+        "RUST_LIB_BACKTRACE",
+    ] {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    command.output().expect("run pennydrop")
+}
+
+#[test]
+fn an_occupied_port_stops_serve_before_it_creates_anything() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let out = run(
+        &["serve", "--listen", &address, "--data-dir", data_arg],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--listen") && stderr.contains(&address),
+        "{stderr}"
+    );
+    assert!(!data.exists(), "no data directory is created");
+    assert!(!stdout.contains("secretKey"), "no key is created: {stdout}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {stderr}");
+}
+
+/// Makes `path` immutable (even root cannot create files in it) until dropped; None when
+/// `chattr` is missing or the filesystem refuses it.
+struct Immutable<'a>(&'a Path);
+
+impl<'a> Immutable<'a> {
+    fn set(path: &'a Path) -> Option<Self> {
+        let ok = Command::new("chattr").arg("+i").arg(path).status();
+        matches!(ok, Ok(s) if s.success()).then_some(Immutable(path))
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_data_directory_is_a_clear_start_up_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // File modes do not stop root; an immutable directory does (and stops anyone else too).
+    let Some(_immutable) = Immutable::set(&data) else {
+        eprintln!("SKIPPED a_read_only_data_directory_is_a_clear_start_up_error: chattr +i is unavailable here");
+        return;
+    };
+    let data_arg = data.to_str().unwrap();
+    let out = run(
+        &["serve", "--listen", "127.0.0.1:0", "--data-dir", data_arg],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("the data directory {data_arg} is not writable"))
+            && stderr.contains("--data-dir")
+            && stderr.contains("write access"),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+}
+
+#[test]
+fn a_dead_postgres_port_is_named_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nobody listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/pennydrop");
+    let started = Instant::now();
+    let out = run(
+        &["migrate", "--data-dir", dir.path().to_str().unwrap()],
+        &[("PENNYDROP_DATABASE_URL", &url)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no 10 s pool timeout"
+    );
+    assert!(
+        stderr.contains(&format!("host 127.0.0.1, port {port}"))
+            && stderr.contains("PENNYDROP_DATABASE_URL")
+            && !stderr.contains("pool timed out"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_configuration_file_yields_to_the_environment_which_yields_to_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let [from_file, from_env, from_flag] = ["file", "env", "flag"].map(|n| dir.path().join(n));
+    let config = dir.path().join("pennydrop.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data-dir = {:?}\nlog-format = \"json\"\n",
+            from_file.display().to_string()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let create = ["api-keys", "create", "--name", "k"];
+    let with_config = [&["--config", config][..], &create[..]].concat();
+    assert!(run(&with_config, &[]).status.success());
+    assert!(
+        from_file.join("pennydrop.db").exists(),
+        "the file's data-dir"
+    );
+    let env_dir = from_env.to_str().unwrap();
+    assert!(run(&with_config, &[("PENNYDROP_DATA_DIR", env_dir)])
+        .status
+        .success());
+    assert!(
+        from_env.join("pennydrop.db").exists(),
+        "the environment beats the file"
+    );
+    let flag = [
+        &with_config[..],
+        &["--data-dir", from_flag.to_str().unwrap()][..],
+    ]
+    .concat();
+    assert!(run(&flag, &[("PENNYDROP_DATA_DIR", env_dir)])
+        .status
+        .success());
+    assert!(
+        from_flag.join("pennydrop.db").exists(),
+        "the flag beats both"
+    );
+    // PENNYDROP_CONFIG names the file too.
+    assert!(run(&create[..], &[("PENNYDROP_CONFIG", config)])
+        .status
+        .success());
+    let list = run(&["api-keys", "list"], &[("PENNYDROP_CONFIG", config)]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 2);
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "listen = \"127.0.0.1:0\"\ncolour = \"blue\"\n").unwrap();
+    let out = run(
+        &["--config", bad.to_str().unwrap(), "api-keys", "list"],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("unknown key `colour`"), "{stderr}");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/pennydrop.toml");
+    let out = run(
+        &["--config", example.to_str().unwrap(), "serve", "--help"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ach_inspect_takes_several_files_and_stops_quietly_on_a_closed_pipe() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/nacha/tests/data");
+    let good = data.join("ppd-mixedDebitCredit.ach");
+    let bad = data.join("ppd-debit-invalid-entryDetail-checkDigit.ach");
+    let out = Command::new(BIN)
+        .args(["ach", "inspect"])
+        .args([&good, &bad, &good])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "one invalid file: status 1");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("batch 1 PPD").count(),
+        2,
+        "both good files: {text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
+
+    // Far more than a pipe holds, then the reader goes away after one line (`| head -1`).
+    let mut child = Command::new(BIN)
+        .args(["ach", "inspect"])
+        .args(std::iter::repeat_n(&good, 3000))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "quiet: {stderr}");
+    assert!(out.status.success(), "{:?}", out.status);
+}
+
+#[test]
+fn version_and_one_line_errors() {
+    let out = run(&["--version"], &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("pennydrop {}", env!("CARGO_PKG_VERSION"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    let revoke = ["api-keys", "revoke", "pdpk_nope", "--data-dir", dir];
+    let out = run(&revoke, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: no active API key pdpk_nope"),
+        "{stderr}"
+    );
+    let verbose = [&revoke[..], &["--verbose"][..]].concat();
+    let stderr = String::from_utf8_lossy(&run(&verbose, &[]).stderr).to_string();
+    assert!(stderr.contains("Stack backtrace"), "{stderr}");
+}
+
+#[test]
+fn metrics_need_an_operator_on_the_api_port_and_access_logs_name_the_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let operator = create_key_with(dir.path(), "ops", &["--operator"]);
+    let tenant = create_key(dir.path(), "tenant", true);
+    let extra = ["--metrics-listen", "127.0.0.1:0", "--log-format", "json"];
+    let server = serve_with(dir.path(), &log, &extra);
+    let metrics_url = server
+        .first_lines
+        .iter()
+        .find_map(|l| l.strip_prefix("metrics on "))
+        .expect("the metrics address is printed")
+        .to_string();
+    let (pk, sk) = (
+        tenant["publicKey"].as_str().unwrap(),
+        tenant["secretKey"].as_str(),
+    );
+    let account = tenant["accountID"].as_str().unwrap();
+    let r = http()
+        .get(format!("{}/accounts/{account}", server.base))
+        .basic_auth(pk, sk)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let metrics = format!("{}/metrics", server.base);
+    assert_eq!(http().get(&metrics).send().unwrap().status(), 401);
+    let r = http().get(&metrics).basic_auth(pk, sk).send().unwrap();
+    assert_eq!(r.status(), 403, "a tenant key is not an operator key");
+    let ops = (
+        operator["publicKey"].as_str().unwrap(),
+        operator["secretKey"].as_str(),
+    );
+    let text = http()
+        .get(&metrics)
+        .basic_auth(ops.0, ops.1)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        text.contains(
+            "pennydrop_http_requests_total{route=\"/accounts/{account_id}\",method=\"GET\",status=\"2xx\",dialect=\"moov\"} 1"
+        ),
+        "{text}"
+    );
+    for family in [
+        "pennydrop_http_request_duration_seconds_bucket",
+        "pennydrop_ach_pending_entries 0",
+        "# TYPE pennydrop_ach_files gauge",
+        "# TYPE pennydrop_ach_inbound_files gauge",
+        "# TYPE pennydrop_ach_cutoff_duration_seconds histogram",
+    ] {
+        assert!(text.contains(family), "{family}: {text}");
+    }
+    let open = http().get(&metrics_url).send().unwrap();
+    assert_eq!(open.status(), 200, "no credentials on --metrics-listen");
+    assert!(open
+        .text()
+        .unwrap()
+        .contains("pennydrop_http_requests_total"));
+    let other = metrics_url.replace("/metrics", &format!("/accounts/{account}"));
+    assert_eq!(
+        http()
+            .get(&other)
+            .basic_auth(pk, sk)
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+    server.terminate();
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let line = logged
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| {
+            l["fields"]["message"] == "request finished"
+                && l["span"]["route"] == "/accounts/{account_id}"
+        })
+        .unwrap_or_else(|| panic!("an access log line: {logged}"));
+    assert_eq!(line["span"]["tenant"], account, "{line}");
+    assert_eq!(line["span"]["key"], pk, "{line}");
+    assert!(!logged.contains(sk.unwrap()), "secrets are never logged");
 }

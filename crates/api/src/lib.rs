@@ -86,7 +86,21 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             idempotency::layer,
         ))
-        .layer(axum::middleware::from_fn(request_id::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_id::layer,
+        ))
+        .with_state(state)
+}
+
+/// The router for `--metrics-listen`: only `GET /metrics`, without authentication (the address
+/// is meant for a scraper on a private network; on the API address it needs an operator key).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(dialects::moov::metrics_unauthenticated),
+        )
         .with_state(state)
 }
 

@@ -146,6 +146,15 @@ fn key_for(clock: &dyn Clock, name: &str, tenant: Uuid, mode: Mode) -> (ApiKey, 
     (key, created)
 }
 
+/// Puts the authenticated caller on the current span. Every dialect authenticates here, inside
+/// the HTTP server's request span, which declares `tenant` and `key`: so every access log line
+/// names the tenant and the public key (never the secret). Elsewhere this records nothing.
+fn note_caller(caller: &Caller) {
+    let span = tracing::Span::current();
+    span.record("tenant", tracing::field::display(caller.key.account_id));
+    span.record("key", caller.key.public_key.as_str());
+}
+
 impl Engine {
     /// Creates a new tenant with its first key pair (see [`create_tenant_key`]).
     pub async fn create_tenant(&self, name: &str, mode: Mode) -> Result<CreatedKey, EngineError> {
@@ -199,6 +208,7 @@ impl Engine {
         let caller = Caller { key };
         self.admit(&caller)?;
         self.claim_idempotency(&caller).await?;
+        note_caller(&caller);
         Ok(Some(caller))
     }
 
@@ -280,6 +290,7 @@ impl Engine {
         let caller = Caller { key };
         self.admit(&caller)?;
         self.claim_idempotency(&caller).await?;
+        note_caller(&caller);
         Ok(Ok(Session { token, caller }))
     }
 

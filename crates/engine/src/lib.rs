@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod input;
 pub mod limits;
 pub mod link;
+pub mod metrics;
 mod operations;
 pub mod payment_methods;
 pub mod ports;

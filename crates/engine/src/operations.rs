@@ -4,7 +4,7 @@
 use pennydrop_core::model::{AchFile, HeldEntry, InboundFile};
 use uuid::Uuid;
 
-use crate::ports::MicroEntryCounts;
+use crate::ports::{MicroEntryCounts, OperationsCounts};
 use crate::service::{Engine, EngineError};
 
 impl Engine {
@@ -35,8 +35,19 @@ impl Engine {
         Ok(self.store().micro_entry_counts().await?)
     }
 
+    /// Pending entries, ACH files and inbound files by status (for metrics).
+    pub async fn operations_counts(&self) -> Result<OperationsCounts, EngineError> {
+        Ok(self.store().operations_counts().await?)
+    }
+
     /// A round trip to the database.
     pub async fn health(&self) -> Result<(), EngineError> {
         Ok(self.store().health().await?)
+    }
+
+    /// Whether the database takes writes (see `Store::check_writable`): a database that
+    /// answers but cannot be written is not ready either.
+    pub async fn writable(&self) -> Result<(), EngineError> {
+        Ok(self.store().check_writable().await?)
     }
 }

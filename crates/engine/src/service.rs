@@ -181,6 +181,7 @@ pub struct Engine {
     limiter: crate::limits::Limiter,
     webhook_sender: Arc<dyn crate::webhooks::WebhookSender>,
     webhook_wake: Notify,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Which bank account a call is about, as seen by a tenant.
@@ -212,6 +213,7 @@ impl Engine {
             limiter: crate::limits::Limiter::default(),
             webhook_sender: Arc::new(crate::webhooks::NoWebhookSender),
             webhook_wake: Notify::new(),
+            metrics: Arc::default(),
         }
     }
 
@@ -249,6 +251,11 @@ impl Engine {
                 tracing::warn!(error = %e, "webhook delivery pass failed");
             }
         }
+    }
+
+    /// The in-process metrics registry (HTTP requests, cutoffs).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// Draws randomness (amounts, codes, IDs) from `random` instead of the OS CSPRNG.

@@ -16,6 +16,22 @@ use std::sync::Arc;
 pub use pennydrop_engine::ports::store::*;
 pub use sql::{PostgresStore, SqliteStore};
 
+/// Where `url` points, for error messages: `host H, port P` for PostgreSQL (the defaults
+/// filled in), the file for SQLite; None when the URL does not parse.
+pub fn target(url: &str) -> Option<String> {
+    use std::str::FromStr;
+    if url.starts_with("sqlite:") {
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+        return Some(format!("file {}", options.get_filename().display()));
+    }
+    let options = sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+    Some(format!(
+        "host {}, port {}",
+        options.get_host(),
+        options.get_port()
+    ))
+}
+
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`), creating a SQLite file
 /// if needed. Does not migrate.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {

@@ -13,7 +13,7 @@ use pennydrop_core::model::{
     InstantCreditStatus, Mode, NocRecord, StatementLine, StatusReason, Verification,
     VerificationKind, VerificationSecret, VerificationStatus,
 };
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -27,8 +27,8 @@ use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState
 
 use crate::{
     AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore,
-    FileTotals, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, SimulatorStore, Store,
-    StoreError, VerificationStore, WebhookStore,
+    FileTotals, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, OperationsCounts,
+    SimulatorStore, Store, StoreError, VerificationStore, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -94,11 +94,20 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// Connects once directly first, so that a server that is down or refuses the login is
+    /// reported as such at once (the pool alone would retry and report only a timeout).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        use sqlx::{ConnectOptions, Connection};
+        let options = PgConnectOptions::from_str(url).db()?;
+        let first = tokio::time::timeout(Duration::from_secs(10), options.connect())
+            .await
+            .map_err(|_| db_error(sqlx::Error::PoolTimedOut))?
+            .db()?;
+        first.close().await.db()?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .db()?;
         Ok(Self { pool })
@@ -859,6 +868,18 @@ macro_rules! sql_store {
                 sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
                 Ok(())
             }
+
+            async fn check_writable(&self) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                // A write statement takes the write lock (SQLite) and is refused in a read-only
+                // transaction or without UPDATE rights (PostgreSQL) even when it matches no row.
+                sqlx::query("UPDATE api_keys SET name = name WHERE public_key = ''")
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                tx.rollback().await.db()?;
+                Ok(())
+            }
         }
 
         #[async_trait]
@@ -1534,6 +1555,36 @@ macro_rules! sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn operations_counts(&self) -> Result<OperationsCounts, StoreError> {
+                let pending: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM ach_entries WHERE status = 'pending'",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .db()?;
+                let mut by_status = Vec::new();
+                for table in ["ach_files", "ach_inbound_files"] {
+                    let rows = sqlx::query(&format!(
+                        "SELECT status, COUNT(*) AS n FROM {table} GROUP BY status ORDER BY status"
+                    ))
+                    .fetch_all(&self.pool)
+                    .await
+                    .db()?;
+                    let counts = rows
+                        .iter()
+                        .map(|row| Ok((row.try_get("status").db()?, row.try_get("n").db()?)))
+                        .collect::<Result<Vec<(String, i64)>, StoreError>>()?;
+                    by_status.push(counts);
+                }
+                let inbound_by_status = by_status.pop().unwrap_or_default();
+                let files_by_status = by_status.pop().unwrap_or_default();
+                Ok(OperationsCounts {
+                    pending_entries: pending,
+                    files_by_status,
+                    inbound_by_status,
+                })
             }
         }
 

@@ -9,5 +9,6 @@ pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
     AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, Enrollment,
     EventStore, FileIdentity, FileTotals, IdempotencyStore, KeyStore, LinkOutcome,
-    MicroEntryCounts, SimulatorStore, Store, StoreError, VerificationStore, WebhookStore,
+    MicroEntryCounts, OperationsCounts, SimulatorStore, Store, StoreError, VerificationStore,
+    WebhookStore,
 };

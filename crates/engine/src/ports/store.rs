@@ -303,6 +303,9 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
 
     /// Forward and returned micro-entries per tenant (Nacha's phase-2 monitoring).
     async fn micro_entry_counts(&self) -> Result<Vec<MicroEntryCounts>, StoreError>;
+
+    /// Entries waiting for a cutoff, ACH files by status and inbound files by status.
+    async fn operations_counts(&self) -> Result<OperationsCounts, StoreError>;
 }
 
 /// The events outbox (what webhooks deliver).
@@ -460,6 +463,11 @@ pub trait Store:
 
     /// A round trip to the database, for readiness checks.
     async fn health(&self) -> Result<(), StoreError>;
+
+    /// Whether this process may write: opens a write transaction and runs a write statement
+    /// that changes no row, then rolls back. Fails on a read-only file or mount (SQLite), a
+    /// read-only session or standby, or a role without write rights (PostgreSQL).
+    async fn check_writable(&self) -> Result<(), StoreError>;
 }
 
 /// What a cutoff claims.
@@ -497,6 +505,15 @@ pub struct FileTotals {
 pub struct FileIdentity {
     pub modifier: char,
     pub name: String,
+}
+
+/// What operators graph: entries waiting for a cutoff, ACH files and inbound (return and NOC)
+/// files by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperationsCounts {
+    pub pending_entries: i64,
+    pub files_by_status: Vec<(String, i64)>,
+    pub inbound_by_status: Vec<(String, i64)>,
 }
 
 /// Nacha phase-2 monitoring figures for one tenant.

@@ -152,7 +152,29 @@ impl AchRail {
         self.cutoff(Some(window.at), window.at, window.date).await
     }
 
+    /// One cutoff, timed for the metrics by outcome (a file, nothing pending, an error).
     async fn cutoff(
+        &self,
+        window_at: Option<Timestamp>,
+        due_by: Timestamp,
+        effective_date: jiff::civil::Date,
+    ) -> Result<Option<AchFile>, AchError> {
+        let started = std::time::Instant::now();
+        let result = self
+            .claim_and_finish(window_at, due_by, effective_date)
+            .await;
+        let outcome = match &result {
+            Ok(Some(_)) => "file",
+            Ok(None) => "empty",
+            Err(_) => "error",
+        };
+        self.engine
+            .metrics()
+            .cutoff(outcome, started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn claim_and_finish(
         &self,
         window_at: Option<Timestamp>,
         due_by: Timestamp,

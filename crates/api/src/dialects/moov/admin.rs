@@ -8,8 +8,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pennydrop_core::model::{AchFile, HeldEntry, InboundFile};
 use pennydrop_core::scope::Scope;
+use pennydrop_engine::metrics::escape;
 use pennydrop_engine::ports::AchOperator;
 use serde_json::{json, Value};
+use std::fmt::Write;
 use std::sync::Arc;
 
 use super::auth::Principal;
@@ -182,29 +184,81 @@ pub async fn micro_entries(
     Ok(Json(json!({"tenants": rows})))
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
-    let counts = state.engine.micro_entry_counts().await?;
+/// `GET /metrics` on the API address: Prometheus text format, for operator keys only (the
+/// figures name tenants).
+pub async fn metrics(State(state): State<AppState>, principal: Principal) -> ApiResult<Response> {
+    principal.require_operator(Scope::AdminRead)?;
+    metrics_text(&state).await
+}
+
+/// `GET /metrics` on the `--metrics-listen` address, which has no other route.
+pub async fn metrics_unauthenticated(State(state): State<AppState>) -> ApiResult<Response> {
+    metrics_text(&state).await
+}
+
+async fn metrics_text(state: &AppState) -> ApiResult<Response> {
     let mut out = String::new();
+    micro_entry_metrics(state, &mut out).await?;
+    operations_metrics(state, &mut out).await?;
+    state.engine.metrics().render(&mut out);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+async fn micro_entry_metrics(state: &AppState, out: &mut String) -> ApiResult<()> {
+    let counts = state.engine.micro_entry_counts().await?;
     out.push_str("# HELP pennydrop_micro_entries_forward_total Micro-entries sent in NACHA files, by tenant and direction.\n");
     out.push_str("# TYPE pennydrop_micro_entries_forward_total counter\n");
     for c in &counts {
-        out.push_str(&format!(
-            "pennydrop_micro_entries_forward_total{{tenant=\"{}\",direction=\"credit\"}} {}\n",
+        let _ = writeln!(
+            out,
+            "pennydrop_micro_entries_forward_total{{tenant=\"{}\",direction=\"credit\"}} {}",
             c.tenant_id, c.forward_credits
-        ));
-        out.push_str(&format!(
-            "pennydrop_micro_entries_forward_total{{tenant=\"{}\",direction=\"debit\"}} {}\n",
+        );
+        let _ = writeln!(
+            out,
+            "pennydrop_micro_entries_forward_total{{tenant=\"{}\",direction=\"debit\"}} {}",
             c.tenant_id, c.forward_debits
-        ));
+        );
     }
     out.push_str("# HELP pennydrop_micro_entries_returned_total Micro-entries returned by the receiving bank, by tenant.\n");
     out.push_str("# TYPE pennydrop_micro_entries_returned_total counter\n");
     for c in &counts {
-        out.push_str(&format!(
-            "pennydrop_micro_entries_returned_total{{tenant=\"{}\"}} {}\n",
+        let _ = writeln!(
+            out,
+            "pennydrop_micro_entries_returned_total{{tenant=\"{}\"}} {}",
             c.tenant_id, c.returned
-        ));
+        );
     }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+    Ok(())
+}
+
+/// Figures read from the database at scrape time: pending entries, files by status.
+async fn operations_metrics(state: &AppState, out: &mut String) -> ApiResult<()> {
+    let counts = state.engine.operations_counts().await?;
+    out.push_str("# HELP pennydrop_ach_pending_entries ACH entries waiting for a cutoff.\n");
+    out.push_str("# TYPE pennydrop_ach_pending_entries gauge\n");
+    let _ = writeln!(
+        out,
+        "pennydrop_ach_pending_entries {}",
+        counts.pending_entries
+    );
+    out.push_str("# HELP pennydrop_ach_files ACH files for the bank, by status.\n");
+    out.push_str("# TYPE pennydrop_ach_files gauge\n");
+    for (status, n) in &counts.files_by_status {
+        let _ = writeln!(
+            out,
+            "pennydrop_ach_files{{status=\"{}\"}} {n}",
+            escape(status)
+        );
+    }
+    out.push_str("# HELP pennydrop_ach_inbound_files Return and NOC files from the bank, by status (applied, quarantined, ...).\n");
+    out.push_str("# TYPE pennydrop_ach_inbound_files gauge\n");
+    for (status, n) in &counts.inbound_by_status {
+        let _ = writeln!(
+            out,
+            "pennydrop_ach_inbound_files{{status=\"{}\"}} {n}",
+            escape(status)
+        );
+    }
+    Ok(())
 }

@@ -14,23 +14,31 @@ pub async fn ping(principal: Principal) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"ping": "pong"})))
 }
 
-/// Readiness: answers 200 only when the database answers.
+/// Readiness: answers 200 only when the database answers and takes writes.
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.engine.health().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({"status": "ok", "database": "ok"})),
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(
-                    json!({"status": "unavailable", "database": "unreachable", "error": "database unreachable"}),
-                ),
-            )
-        }
+    if let Err(e) = state.engine.health().await {
+        tracing::warn!(error = %e, "health check: database unreachable");
+        return unavailable("unreachable");
     }
+    if let Err(e) = state.engine.writable().await {
+        tracing::warn!(error = %e, "health check: database cannot be written");
+        return unavailable("read-only");
+    }
+    (
+        StatusCode::OK,
+        Json(json!({"status": "ok", "database": "ok"})),
+    )
+}
+
+fn unavailable(database: &str) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({
+            "status": "unavailable",
+            "database": database,
+            "error": format!("database {database}"),
+        })),
+    )
 }
 
 /// The OpenAPI document of every route (built by `openapi/build.py`).

@@ -20,6 +20,7 @@ use axum::Router;
 use uuid::Uuid;
 
 use crate::AppState;
+pub(crate) use admin::metrics_unauthenticated;
 use error::ApiError;
 
 pub fn router() -> Router<AppState> {
