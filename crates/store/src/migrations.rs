@@ -44,6 +44,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         "sealed_amounts",
         include_str!("../migrations/0006_sealed_amounts.sql"),
     ),
+    (
+        7,
+        "disconnected_accounts",
+        include_str!("../migrations/0007_disconnected_accounts.sql"),
+    ),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {
