@@ -1229,6 +1229,8 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
     );
 }
 
+// A long scenario on purpose: the update, then the disconnect of the same account, read top
+// to bottom as one story against one store.
 pub async fn accounts_update_by_compare_and_set_and_disconnect_once(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let (acct, ba) = linked(s, &vault, "55667788").await;

@@ -192,32 +192,36 @@ fn validate_profile(
             let business = profile.business.ok_or_else(|| {
                 field_error("profile.business", "is required for a business account")
             })?;
-            let legal = required_text(
-                business.legal_business_name,
-                "profile.business.legalBusinessName",
-                MAX_NAME,
-            )?;
-            let dba = optional_text(
-                business.doing_business_as,
-                "profile.business.doingBusinessAs",
-                MAX_NAME,
-            )?;
-            let email = email(business.email, "profile.business.email")?;
-            let website = optional_text(business.website, "profile.business.website", 100)?;
-            let phone = phone(business.phone, "profile.business.phone")?;
-            let display = dba.clone().unwrap_or_else(|| legal.clone());
-            // Owners are never declared through Pennydrop; Moov's Account requires the flag.
-            let value = json!({"business": {
-                "legalBusinessName": legal,
-                "doingBusinessAs": dba,
-                "email": email,
-                "website": website,
-                "phone": phone,
-                "ownersProvided": false,
-            }});
-            Ok((strip_nulls(value), display))
+            validate_business(business)
         }
     }
+}
+
+fn validate_business(business: BusinessProfile) -> ApiResult<(Value, String)> {
+    let legal = required_text(
+        business.legal_business_name,
+        "profile.business.legalBusinessName",
+        MAX_NAME,
+    )?;
+    let dba = optional_text(
+        business.doing_business_as,
+        "profile.business.doingBusinessAs",
+        MAX_NAME,
+    )?;
+    let email = email(business.email, "profile.business.email")?;
+    let website = optional_text(business.website, "profile.business.website", 100)?;
+    let phone = phone(business.phone, "profile.business.phone")?;
+    let display = dba.clone().unwrap_or_else(|| legal.clone());
+    // Owners are never declared through Pennydrop; Moov's Account requires the flag.
+    let value = json!({"business": {
+        "legalBusinessName": legal,
+        "doingBusinessAs": dba,
+        "email": email,
+        "website": website,
+        "phone": phone,
+        "ownersProvided": false,
+    }});
+    Ok((strip_nulls(value), display))
 }
 
 /// The stored profile with every field Moov's `Account` schema requires (and the official
