@@ -244,6 +244,38 @@ fn run_sdk_with(server: &Server, key: &Value, operator: Option<&Value>, flows: &
     assert!(steps >= 10, "the flow ran its steps: {stdout}");
 }
 
+/// The official Moov TypeScript SDK (pinned in tests/sdk/ts/package-lock.json) over every Moov
+/// route: accounts of both types (create, list, get, update, disconnect), bank accounts,
+/// micro-deposits, instant verification, payment methods, tokens and ping. Any answer its zod
+/// schemas reject fails the run.
+#[test]
+fn moov_typescript_sdk_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = create_key(dir.path(), "ts-sandbox", true);
+    let server = serve(dir.path(), &dir.path().join("serve.log"));
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new(Path::new(root).join("tests/sdk/ts/run.sh"))
+        .current_dir(root)
+        .env("PENNYDROP_BASE_URL", &server.base)
+        .env(
+            "PENNYDROP_PUBLIC_KEY",
+            sandbox["publicKey"].as_str().unwrap(),
+        )
+        .env(
+            "PENNYDROP_SECRET_KEY",
+            sandbox["secretKey"].as_str().unwrap(),
+        )
+        .output()
+        .expect("run tests/sdk/ts/run.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("PASS typescript"),
+        "TypeScript SDK run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(server.terminate().success());
+}
+
 #[test]
 fn moov_python_sdk_end_to_end_and_nothing_leaks() {
     let dir = tempfile::tempdir().unwrap();

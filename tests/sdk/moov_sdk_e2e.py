@@ -20,6 +20,8 @@ Environment:
 
 Usage:
   moov_sdk_e2e.py foundation                       accounts + bank-account link/get/list/disable
+  moov_sdk_e2e.py accounts                         business + individual accounts: create, unfiltered
+                                                   list, get, update, disconnect
   moov_sdk_e2e.py ping                             GET /ping
   moov_sdk_e2e.py sandbox-micro-deposits           sandbox key: initiate, complete with [0,0],
                                                    bank account verified, debit methods appear
@@ -32,7 +34,7 @@ Usage:
   moov_sdk_e2e.py production-instant-max-attempts  production key: five wrong codes exhaust
                                                    the verification
 Groups:
-  sandbox-all      foundation ping sandbox-micro-deposits sandbox-instant payment-methods access-token
+  sandbox-all      foundation accounts ping sandbox-micro-deposits sandbox-instant payment-methods access-token
   production-all   production-instant production-instant-max-attempts production-micro-deposits
                    production-returns (these two also need PENNYDROP_OPERATOR_PUBLIC_KEY and
                    PENNYDROP_OPERATOR_SECRET_KEY, an operator key for POST /admin/ach/cutoffs)
@@ -382,6 +384,77 @@ def flow_foundation(ctx: Ctx) -> None:
     lst = moov.bank_accounts.list(account_id=aid).result
     check(bid not in [b.bank_account_id for b in lst], "disabled bank account still listed")
     step("bank_accounts.list after disable: not listed")
+
+
+def flow_accounts(ctx: Ctx) -> None:
+    """Both account types through every account route: create, unfiltered list (the tenant's
+    own business account is in it), get, update, disconnect."""
+    moov = ctx.moov
+    person = ctx.create_individual_account("accounts")
+    step(f"accounts.create(individual): {person.account_id}")
+    business = moov.accounts.create(
+        account_type=components.CreateAccountType.BUSINESS,
+        profile=components.CreateProfile(business=components.CreateBusinessProfile(
+            legal_business_name="Acme Widgets LLC", email="ops@acme.example")),
+        foreign_id=f"e2e-business-{uuid.uuid4().hex}",
+    ).result
+    eq(business.account_type, "business", "business accountType")
+    eq(business.profile.business.owners_provided, False, "business ownersProvided")
+    eq(business.display_name, "Acme Widgets LLC", "business displayName")
+    step(f"accounts.create(business): {business.account_id}, ownersProvided=False")
+
+    everyone = moov.accounts.list(count=250).result
+    ids = [a.account_id for a in everyone]
+    check(person.account_id in ids and business.account_id in ids, "unfiltered list has both accounts")
+    check(any(val(a.account_type) == "business" and a.account_id != business.account_id for a in everyone),
+          "unfiltered list has the facilitator's own business account")
+    step(f"accounts.list(): {len(everyone)} accounts, facilitator included, all parsed")
+    for kind in (components.CreateAccountType.INDIVIDUAL, components.CreateAccountType.BUSINESS):
+        some = moov.accounts.list(type_=kind).result
+        check(bool(some) and all(val(a.account_type) == val(kind) for a in some), f"list type={val(kind)}")
+    step("accounts.list(type=individual|business)")
+    eq(moov.accounts.get(account_id=business.account_id).result.profile.business.legal_business_name,
+       "Acme Widgets LLC", "accounts.get(business) legalBusinessName")
+    step("accounts.get(business)")
+
+    renamed = moov.accounts.update(
+        account_id=person.account_id,
+        profile=components.PatchProfile(individual=components.PatchIndividual(
+            name=components.IndividualNameUpdate(first_name="Janet"))),
+        metadata={"suite": "moov-sdk-e2e", "step": "update"},
+    ).result
+    eq(renamed.display_name, "Janet Doe", "updated displayName")
+    eq(renamed.metadata, {"suite": "moov-sdk-e2e", "step": "update"}, "updated metadata")
+    owners = moov.accounts.update(
+        account_id=business.account_id,
+        profile=components.PatchProfile(business=components.PatchBusiness(
+            doing_business_as="Acme", owners_provided=True)),
+    ).result
+    eq(owners.display_name, "Acme", "business displayName after update")
+    eq(owners.profile.business.owners_provided, True, "ownersProvided after update")
+    step("accounts.update(individual name + metadata, business doingBusinessAs + ownersProvided)")
+    e = expect_status(lambda: moov.accounts.update(
+        account_id=business.account_id,
+        profile=components.PatchProfile(individual=components.PatchIndividual(email="x@example.com"))),
+        422, errors.PatchAccountError, "update business with an individual profile")
+    check(isinstance(e.data.error, str) and "individual" in e.data.error, f"PatchAccountError.error {e.body!r}")
+    step(f"accounts.update(business with individual): PatchAccountError 422 error={e.data.error!r}")
+
+    number = random_account_number()
+    ba = ctx.link_checking(person.account_id, number)
+    moov.accounts.disconnect(account_id=person.account_id)
+    step("accounts.disconnect: 204")
+    expect_status(lambda: moov.accounts.get(account_id=person.account_id), 404, errors.APIError,
+                  "get a disconnected account")
+    expect_status(lambda: moov.bank_accounts.get(account_id=person.account_id, bank_account_id=ba.bank_account_id),
+                  404, errors.APIError, "bank account of a disconnected account")
+    left = [a.account_id for a in moov.accounts.list(count=250).result]
+    check(person.account_id not in left and business.account_id in left, "disconnected account not listed")
+    step("after disconnect: account and its bank account 404, not listed")
+    facilitator = moov.accounts.list(count=1).result[0]
+    e = expect_status(lambda: moov.accounts.disconnect(account_id=facilitator.account_id), 409,
+                      errors.GenericError, "disconnect the facilitator")
+    step(f"accounts.disconnect(facilitator): GenericError 409 {generic_error_text(e, 'facilitator')!r}")
 
 
 def flow_sandbox_micro_deposits(ctx: Ctx) -> None:
@@ -801,6 +874,7 @@ def flow_production_returns(ctx: Ctx) -> None:
 
 FLOWS: Dict[str, Callable[[Ctx], None]] = {
     "foundation": flow_foundation,
+    "accounts": flow_accounts,
     "ping": flow_ping,
     "sandbox-micro-deposits": flow_sandbox_micro_deposits,
     "sandbox-instant": flow_sandbox_instant,
@@ -818,7 +892,7 @@ ALIASES: Dict[str, str] = {
 }
 
 GROUPS: Dict[str, List[str]] = {
-    "sandbox-all": ["foundation", "ping", "sandbox-micro-deposits", "sandbox-instant",
+    "sandbox-all": ["foundation", "accounts", "ping", "sandbox-micro-deposits", "sandbox-instant",
                     "payment-methods", "access-token"],
     "production-all": ["production-instant", "production-instant-max-attempts",
                        "production-micro-deposits", "production-returns"],

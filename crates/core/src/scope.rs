@@ -9,6 +9,8 @@ pub enum Scope {
     PingRead,
     ProfileRead(Uuid),
     ProfileWrite(Uuid),
+    /// `DELETE /accounts/{accountID}` (Moov's `profile.disconnect`).
+    ProfileDisconnect(Uuid),
     BankAccountsRead(Uuid),
     BankAccountsWrite(Uuid),
     PaymentMethodsRead(Uuid),
@@ -41,6 +43,7 @@ impl Scope {
         match tail {
             "profile.read" => Some(Scope::ProfileRead(id)),
             "profile.write" => Some(Scope::ProfileWrite(id)),
+            "profile.disconnect" => Some(Scope::ProfileDisconnect(id)),
             "bank-accounts.read" => Some(Scope::BankAccountsRead(id)),
             "bank-accounts.write" => Some(Scope::BankAccountsWrite(id)),
             "payment-methods.read" => Some(Scope::PaymentMethodsRead(id)),
@@ -57,6 +60,7 @@ impl Scope {
         match self {
             Scope::ProfileRead(id)
             | Scope::ProfileWrite(id)
+            | Scope::ProfileDisconnect(id)
             | Scope::BankAccountsRead(id)
             | Scope::BankAccountsWrite(id)
             | Scope::PaymentMethodsRead(id) => Some(*id),
@@ -81,6 +85,7 @@ impl Scope {
             Scope::WebhooksWrite => "/webhooks.write".into(),
             Scope::ProfileRead(id) => format!("/accounts/{id}/profile.read"),
             Scope::ProfileWrite(id) => format!("/accounts/{id}/profile.write"),
+            Scope::ProfileDisconnect(id) => format!("/accounts/{id}/profile.disconnect"),
             Scope::BankAccountsRead(id) => format!("/accounts/{id}/bank-accounts.read"),
             Scope::BankAccountsWrite(id) => format!("/accounts/{id}/bank-accounts.write"),
             Scope::PaymentMethodsRead(id) => format!("/accounts/{id}/payment-methods.read"),

@@ -94,7 +94,7 @@ pub async fn create_tenant_key(
         mode,
         account_type: AccountType::Business,
         display_name: name.to_string(),
-        profile: serde_json::json!({"business": {"legalBusinessName": name}}),
+        profile: serde_json::json!({"business": {"legalBusinessName": name, "ownersProvided": false}}),
         metadata: BTreeMap::new(),
         foreign_id: None,
         created_on: now,

@@ -94,7 +94,7 @@ impl NewAccount {
     pub fn business(legal_name: &str) -> Self {
         Self {
             account_type: AccountType::Business,
-            profile: json!({"business": {"legalBusinessName": legal_name}}),
+            profile: json!({"business": {"legalBusinessName": legal_name, "ownersProvided": false}}),
             display_name: legal_name.to_string(),
             metadata: BTreeMap::new(),
             foreign_id: None,

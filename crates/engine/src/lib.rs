@@ -6,6 +6,7 @@
 //! and returns domain values that the dialect encodes.
 
 pub mod access;
+pub mod account_updates;
 pub mod accounts;
 pub mod idempotency;
 pub mod input;
@@ -21,6 +22,7 @@ pub mod rules;
 mod service;
 pub mod webhooks;
 
+pub use account_updates::AccountUpdate;
 pub use accounts::{Enrolled, Holder, NewAccount, Tenant};
 pub use link::{LinkError, LinkField, LinkProblem, LinkReason, LinkRequest};
 pub use rules::Refusal;

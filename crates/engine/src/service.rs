@@ -59,6 +59,14 @@ pub enum EngineError {
     /// The request's idempotency key does not let it run (see [`crate::idempotency`]).
     #[error(transparent)]
     Idempotency(#[from] crate::idempotency::IdempotencyProblem),
+    /// One field of the request is invalid; `field` is its dotted path in the request
+    /// (`profile.business.legalBusinessName`).
+    #[error("{field} {reason}")]
+    InvalidField { field: String, reason: String },
+    /// The resource's nature does not allow the request (the facilitator account cannot be
+    /// disconnected).
+    #[error("{0}")]
+    NotAllowed(String),
 }
 
 impl From<StoreError> for EngineError {
@@ -106,7 +114,10 @@ impl EngineError {
                     ErrorClass::Refused
                 }
             }
-            EngineError::Link(_) | EngineError::Webhook(_) => ErrorClass::Invalid,
+            EngineError::Link(_) | EngineError::Webhook(_) | EngineError::InvalidField { .. } => {
+                ErrorClass::Invalid
+            }
+            EngineError::NotAllowed(_) => ErrorClass::Refused,
             EngineError::Conflict(_) => ErrorClass::Conflict,
             EngineError::Busy => ErrorClass::Busy,
             EngineError::Throttled { .. } => ErrorClass::Throttled,

@@ -109,6 +109,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     accounts_are_tenant_scoped_and_paged(s).await;
     linking_is_idempotent_per_fingerprint(s).await;
     bank_accounts_are_tenant_scoped_and_disable_once(s).await;
+    accounts_update_by_compare_and_set_and_disconnect_once(s).await;
     concurrent_identical_links_make_one_bank_account(store.clone()).await;
     link_and_disable_write_events_and_disable_cancels_money(s).await;
     apply_is_atomic_and_guarded_by_the_version(s).await;
@@ -1226,6 +1227,90 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
         by_fingerprint(a.account_id).await.is_empty(),
         "a disabled bank account is not found by its fingerprint"
     );
+}
+
+// A long scenario on purpose: the update, then the disconnect of the same account, read top
+// to bottom as one story against one store.
+pub async fn accounts_update_by_compare_and_set_and_disconnect_once(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let (acct, ba) = linked(s, &vault, "55667788").await;
+    let (tenant, id) = (acct.tenant_id, acct.account_id);
+    let mut next = acct.clone();
+    next.display_name = "Renamed".into();
+    next.foreign_id = None;
+    next.metadata = BTreeMap::from([("k".to_string(), "v".to_string())]);
+    next.updated_on = t0() + SignedDuration::from_mins(1);
+    let stale = t0() - SignedDuration::from_mins(1);
+    let update = |expected| s.update_account(&next, expected);
+    assert!(
+        !update(stale).await.unwrap_or_else(|e| panic!("{e}")),
+        "stale"
+    );
+    assert!(update(t0()).await.unwrap_or_else(|e| panic!("{e}")));
+    assert!(
+        !update(t0()).await.unwrap_or_else(|e| panic!("{e}")),
+        "once"
+    );
+    let got = s
+        .account(tenant, id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got.as_ref(), Some(&next));
+
+    let at = t0() + SignedDuration::from_mins(2);
+    let event = deleted_event(&ba);
+    let conflict = s.disconnect_account(tenant, id, at, &[]).await;
+    assert!(
+        matches!(conflict, Err(StoreError::Conflict(_))),
+        "an active bank account not named: {conflict:?}"
+    );
+    assert!(
+        s.account(tenant, id).await.unwrap_or_default().is_some(),
+        "nothing written"
+    );
+    let deleted = [(ba.bank_account_id, event)];
+    let other = Uuid::new_v4();
+    assert!(!s
+        .disconnect_account(other, id, at, &deleted)
+        .await
+        .unwrap_or(true));
+    assert!(s
+        .disconnect_account(tenant, id, at, &deleted)
+        .await
+        .unwrap_or_else(|e| panic!("{e}")));
+    assert!(!s
+        .disconnect_account(tenant, id, at, &deleted)
+        .await
+        .unwrap_or(true));
+    assert!(s
+        .account(tenant, id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
+    let listed = s
+        .list_accounts(tenant, &AccountFilter::default(), 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(listed.iter().all(|a| a.account_id != id), "not listed");
+    assert!(s
+        .bank_account(tenant, id, ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_none());
+    assert!(
+        !s.update_account(&next, next.updated_on)
+            .await
+            .unwrap_or(true),
+        "gone"
+    );
+    let types: Vec<String> = s
+        .events(tenant, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(_, e)| e.event_type)
+        .collect();
+    assert_eq!(types, ["bankAccount.created", "bankAccount.deleted"]);
 }
 
 pub async fn concurrent_identical_links_make_one_bank_account(store: Arc<dyn Store>) {

@@ -45,6 +45,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0006_sealed_amounts.sql"),
     ),
     (
+        7,
+        "disconnected_accounts",
+        include_str!("../migrations/0007_disconnected_accounts.sql"),
+    ),
+    (
         8,
         "webhooks",
         include_str!("../migrations/0008_webhooks.sql"),

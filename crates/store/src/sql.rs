@@ -1006,7 +1006,8 @@ macro_rules! sql_store {
 
             async fn account(&self, tenant: Uuid, account_id: Uuid) -> Result<Option<Account>, StoreError> {
                 let sql = format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1 AND tenant_id = $2"
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1 AND tenant_id = $2 \
+                     AND disconnected_on IS NULL"
                 );
                 let row = sqlx::query(&sql)
                     .bind(account_id.to_string())
@@ -1024,7 +1025,7 @@ macro_rules! sql_store {
                 count: i64,
             ) -> Result<Vec<Account>, StoreError> {
                 let sql = format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant_id = $1 \
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant_id = $1 AND disconnected_on IS NULL \
                      AND ($2 IS NULL OR foreign_id = $2) AND ($3 IS NULL OR account_type = $3) \
                      ORDER BY created_on, account_id LIMIT $4 OFFSET $5"
                 );
@@ -1146,27 +1147,119 @@ macro_rules! sql_store {
                 at: Timestamp,
                 event: &Event,
             ) -> Result<Option<BankAccount>, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let ids = (tenant, account_id, bank_account_id);
+                let Some(disabled) = Self::disable_in(&mut tx, ids, at, event).await? else {
+                    tx.rollback().await.db()?;
+                    return Ok(None);
+                };
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(Some(disabled))
+            }
+
+            async fn update_account(
+                &self,
+                account: &Account,
+                expected_updated_on: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let done = sqlx::query(
+                    "UPDATE accounts SET display_name = $1, profile = $2, metadata = $3, \
+                     foreign_id = $4, updated_on = $5 \
+                     WHERE account_id = $6 AND tenant_id = $7 AND updated_on = $8 \
+                     AND disconnected_on IS NULL",
+                )
+                .bind(&account.display_name)
+                .bind(account.profile.to_string())
+                .bind(serde_json::to_string(&account.metadata).unwrap_or_else(|_| "{}".into()))
+                .bind(&account.foreign_id)
+                .bind(to_micros(account.updated_on))
+                .bind(account.account_id.to_string())
+                .bind(account.tenant_id.to_string())
+                .bind(to_micros(expected_updated_on))
+                .execute(&mut *tx)
+                .await.db()?;
+                if done.rows_affected() != 1 {
+                    tx.rollback().await.db()?;
+                    return Ok(false);
+                }
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(true)
+            }
+
+            async fn disconnect_account(
+                &self,
+                tenant: Uuid,
+                account_id: Uuid,
+                at: Timestamp,
+                deleted: &[(Uuid, Event)],
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                // The account row first: its lock orders concurrent disconnects.
+                let done = sqlx::query(
+                    "UPDATE accounts SET disconnected_on = $1, updated_on = $1 \
+                     WHERE account_id = $2 AND tenant_id = $3 AND disconnected_on IS NULL",
+                )
+                .bind(to_micros(at))
+                .bind(account_id.to_string())
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await.db()?;
+                if done.rows_affected() != 1 {
+                    tx.rollback().await.db()?;
+                    return Ok(false);
+                }
+                for (bank_account_id, event) in deleted {
+                    let ids = (tenant, account_id, *bank_account_id);
+                    if Self::disable_in(&mut tx, ids, at, event).await?.is_none() {
+                        tx.rollback().await.db()?;
+                        return Err(StoreError::Conflict(format!("bank account {bank_account_id} (concurrent disable)")));
+                    }
+                }
+                let left: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM bank_accounts WHERE account_id = $1 AND disabled_on IS NULL",
+                )
+                .bind(account_id.to_string())
+                .fetch_one(&mut *tx)
+                .await.db()?;
+                if left != 0 {
+                    tx.rollback().await.db()?;
+                    return Err(StoreError::Conflict(format!("account {account_id} (concurrent link)")));
+                }
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(true)
+            }
+        }
+
+        impl $store {
+            /// Disables one active bank account inside `tx`: cancels its unsent ACH entries and
+            /// pending instant credits and writes `event`. None if it was not active.
+            async fn disable_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                (tenant, account_id, bank_account_id): (Uuid, Uuid, Uuid),
+                at: Timestamp,
+                event: &Event,
+            ) -> Result<Option<BankAccount>, StoreError> {
                 let sql = format!(
                     "UPDATE bank_accounts SET disabled_on = $1, updated_on = $1, version = version + 1 \
                      WHERE bank_account_id = $2 AND account_id = $3 AND tenant_id = $4 \
                      AND disabled_on IS NULL RETURNING {BANK_ACCOUNT_COLUMNS}"
                 );
-                let mut tx = self.pool.begin().await.db()?;
                 let row = sqlx::query(&sql)
                     .bind(to_micros(at))
                     .bind(bank_account_id.to_string())
                     .bind(account_id.to_string())
                     .bind(tenant.to_string())
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await.db()?;
-                let Some(row) = row else {
-                    tx.rollback().await.db()?;
-                    return Ok(None);
-                };
+                let Some(row) = row else { return Ok(None) };
                 let disabled = Self::bank_account_from_row(&row).db()?;
                 sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE bank_account_id = $1 AND status = 'pending'")
                     .bind(bank_account_id.to_string())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await.db()?;
                 sqlx::query(
                     "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = $1 \
@@ -1174,11 +1267,9 @@ macro_rules! sql_store {
                 )
                 .bind(to_micros(at))
                 .bind(bank_account_id.to_string())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await.db()?;
-                insert_event_sql!(&mut *tx, event).db()?;
-                Self::mark_claim_in(&mut tx).await?;
-                tx.commit().await.db()?;
+                insert_event_sql!(&mut **tx, event).db()?;
                 Ok(Some(disabled))
             }
         }

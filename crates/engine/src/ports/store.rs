@@ -180,6 +180,28 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
         at: Timestamp,
         event: &Event,
     ) -> Result<Option<BankAccount>, StoreError>;
+
+    /// Writes the account's display name, profile, metadata, foreign ID and `updated_on` if it
+    /// is connected and its stored `updated_on` is still `expected_updated_on` (compare and
+    /// set). False, and nothing written, otherwise.
+    async fn update_account(
+        &self,
+        account: &Account,
+        expected_updated_on: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Disconnects a connected account in one transaction: marks it disconnected (no read
+    /// finds it afterwards) and disables each bank account in `deleted` as
+    /// [`AccountStore::disable_bank_account`] does, with its event. False if there was no such
+    /// connected account; `StoreError::Conflict`, and nothing written, if the account's active
+    /// bank accounts are not exactly those in `deleted`.
+    async fn disconnect_account(
+        &self,
+        tenant: Uuid,
+        account_id: Uuid,
+        at: Timestamp,
+        deleted: &[(Uuid, Event)],
+    ) -> Result<bool, StoreError>;
 }
 
 /// Verification rounds and the instant credits they send.

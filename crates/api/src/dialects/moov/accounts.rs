@@ -5,10 +5,11 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use pennydrop_core::model::{Account, AccountType};
 use pennydrop_core::scope::Scope;
+use pennydrop_engine::accounts::split_name;
 use pennydrop_engine::ports::AccountFilter;
 use pennydrop_engine::{input, NewAccount};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
 use super::auth::Principal;
@@ -17,7 +18,7 @@ use super::{path_id, rfc3339};
 use crate::json::BodyError;
 use crate::AppState;
 
-const MAX_NAME: usize = 64;
+pub(super) const MAX_NAME: usize = 64;
 const DEFAULT_COUNT: i64 = 20;
 const MAX_COUNT: i64 = 250;
 
@@ -47,18 +48,18 @@ struct IndividualProfile {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct IndividualName {
-    first_name: Option<String>,
-    middle_name: Option<String>,
-    last_name: Option<String>,
-    suffix: Option<String>,
+pub(super) struct IndividualName {
+    pub(super) first_name: Option<String>,
+    pub(super) middle_name: Option<String>,
+    pub(super) last_name: Option<String>,
+    pub(super) suffix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Phone {
-    number: Option<String>,
-    country_code: Option<String>,
+pub(super) struct Phone {
+    pub(super) number: Option<String>,
+    pub(super) country_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,18 +72,11 @@ struct BusinessProfile {
     phone: Option<Phone>,
 }
 
-/// A 422 in Moov's `{"error": CreateAccountError}` shape, nested along the field's path.
-fn field_error(path: &str, message: impl Into<String>) -> ApiError {
-    let mut value = Value::String(message.into());
-    for segment in path.rsplit('.') {
-        let mut m = Map::new();
-        m.insert(segment.to_string(), value);
-        value = Value::Object(m);
-    }
-    ApiError::Validation(json!({ "error": value }))
+pub(super) fn field_error(path: &str, message: impl Into<String>) -> ApiError {
+    ApiError::field(path, message)
 }
 
-fn required_text(value: Option<String>, path: &str, max: usize) -> ApiResult<String> {
+pub(super) fn required_text(value: Option<String>, path: &str, max: usize) -> ApiResult<String> {
     let text = value.map(|s| s.trim().to_string()).unwrap_or_default();
     if text.is_empty() {
         return Err(field_error(path, "is required"));
@@ -90,7 +84,11 @@ fn required_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Str
     optional_text(Some(text), path, max).map(|t| t.unwrap_or_default())
 }
 
-fn optional_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Option<String>> {
+pub(super) fn optional_text(
+    value: Option<String>,
+    path: &str,
+    max: usize,
+) -> ApiResult<Option<String>> {
     match value.map(|s| s.trim().to_string()) {
         Some(s) if s.is_empty() => Ok(None),
         Some(s) => match input::check_text(&s, max) {
@@ -101,7 +99,7 @@ fn optional_text(value: Option<String>, path: &str, max: usize) -> ApiResult<Opt
     }
 }
 
-fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
+pub(super) fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
     let email = optional_text(value, path, input::MAX_EMAIL)?;
     if let Some(e) = &email {
         if input::check_email(e).is_err() {
@@ -111,7 +109,7 @@ fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
     Ok(email)
 }
 
-fn phone(value: Option<Phone>, path: &str) -> ApiResult<Option<Value>> {
+pub(super) fn phone(value: Option<Phone>, path: &str) -> ApiResult<Option<Value>> {
     let Some(p) = value else { return Ok(None) };
     let number = optional_text(p.number, &format!("{path}.number"), 10)?;
     if number
@@ -194,30 +192,91 @@ fn validate_profile(
             let business = profile.business.ok_or_else(|| {
                 field_error("profile.business", "is required for a business account")
             })?;
-            let legal = required_text(
-                business.legal_business_name,
-                "profile.business.legalBusinessName",
-                MAX_NAME,
-            )?;
-            let dba = optional_text(
-                business.doing_business_as,
-                "profile.business.doingBusinessAs",
-                MAX_NAME,
-            )?;
-            let email = email(business.email, "profile.business.email")?;
-            let website = optional_text(business.website, "profile.business.website", 100)?;
-            let phone = phone(business.phone, "profile.business.phone")?;
-            let display = dba.clone().unwrap_or_else(|| legal.clone());
-            let value = json!({"business": {
-                "legalBusinessName": legal,
-                "doingBusinessAs": dba,
-                "email": email,
-                "website": website,
-                "phone": phone,
-            }});
-            Ok((strip_nulls(value), display))
+            validate_business(business)
         }
     }
+}
+
+fn validate_business(business: BusinessProfile) -> ApiResult<(Value, String)> {
+    let legal = required_text(
+        business.legal_business_name,
+        "profile.business.legalBusinessName",
+        MAX_NAME,
+    )?;
+    let dba = optional_text(
+        business.doing_business_as,
+        "profile.business.doingBusinessAs",
+        MAX_NAME,
+    )?;
+    let email = email(business.email, "profile.business.email")?;
+    let website = optional_text(business.website, "profile.business.website", 100)?;
+    let phone = phone(business.phone, "profile.business.phone")?;
+    let display = dba.clone().unwrap_or_else(|| legal.clone());
+    // Owners are never declared through Pennydrop; Moov's Account requires the flag.
+    let value = json!({"business": {
+        "legalBusinessName": legal,
+        "doingBusinessAs": dba,
+        "email": email,
+        "website": website,
+        "phone": phone,
+        "ownersProvided": false,
+    }});
+    Ok((strip_nulls(value), display))
+}
+
+/// The stored profile with every field Moov's `Account` schema requires (and the official
+/// SDKs check): accounts opened by other dialects, the facilitator account and rows written by
+/// earlier releases may lack a name, a legal name or `ownersProvided`; these come from the
+/// display name, or `false`.
+fn moov_profile(a: &Account) -> Value {
+    let mut profile = a.profile.clone();
+    if !profile.is_object() {
+        profile = json!({});
+    }
+    match a.account_type {
+        AccountType::Individual => {
+            let (first, last) = split_name(&a.display_name);
+            let individual = &mut profile["individual"];
+            if !individual.is_object() {
+                *individual = json!({});
+            }
+            let name = &mut individual["name"];
+            if !name.is_object() {
+                *name = json!({});
+            }
+            if !name["firstName"].is_string() {
+                name["firstName"] = json!(first);
+            }
+            if !name["lastName"].is_string() {
+                name["lastName"] = json!(last.unwrap_or_default());
+            }
+        }
+        AccountType::Business => {
+            let business = &mut profile["business"];
+            if !business.is_object() {
+                *business = json!({});
+            }
+            if !business["legalBusinessName"].is_string() {
+                business["legalBusinessName"] = json!(a.display_name);
+            }
+            if !business["ownersProvided"].is_boolean() {
+                business["ownersProvided"] = json!(false);
+            }
+        }
+    }
+    profile
+}
+
+pub(super) fn checked_metadata(
+    metadata: BTreeMap<String, String>,
+) -> ApiResult<BTreeMap<String, String>> {
+    if metadata.len() > 50 || metadata.iter().any(|(k, v)| k.len() > 64 || v.len() > 500) {
+        return Err(field_error(
+            "metadata",
+            "at most 50 keys of up to 64 characters, values up to 500",
+        ));
+    }
+    Ok(metadata)
 }
 
 pub(crate) fn account_json(a: &Account) -> Value {
@@ -226,7 +285,7 @@ pub(crate) fn account_json(a: &Account) -> Value {
         "mode": a.mode,
         "accountType": a.account_type,
         "displayName": a.display_name,
-        "profile": a.profile,
+        "profile": moov_profile(a),
         "verification": {"verificationStatus": "unverified", "status": "unverified"},
         "capabilities": [],
         "createdOn": rfc3339(a.created_on),
@@ -259,13 +318,7 @@ pub async fn create(
     })?;
     let (profile, display_name) = validate_profile(account_type, request.profile)?;
     let foreign_id = optional_text(request.foreign_id, "foreignID", 64)?;
-    let metadata = request.metadata.unwrap_or_default();
-    if metadata.len() > 50 || metadata.iter().any(|(k, v)| k.len() > 64 || v.len() > 500) {
-        return Err(field_error(
-            "metadata",
-            "at most 50 keys of up to 64 characters, values up to 500",
-        ));
-    }
+    let metadata = checked_metadata(request.metadata.unwrap_or_default())?;
     // Accounts take their facilitator's mode; a `mode` in the body is ignored, as Moov does.
     let new = NewAccount {
         account_type,

@@ -36,6 +36,19 @@ impl ApiError {
         ApiError::Validation(json!({ field: message.into() }))
     }
 
+    /// A 422 in Moov's `{"error": CreateAccountError}` shape (also `PatchAccountError`), nested
+    /// along the field's dotted path: `profile.business.legalBusinessName` becomes
+    /// `{"error": {"profile": {"business": {"legalBusinessName": message}}}}`.
+    pub fn field(path: &str, message: impl Into<String>) -> Self {
+        let mut value = Value::String(message.into());
+        for segment in path.rsplit('.') {
+            let mut m = serde_json::Map::new();
+            m.insert(segment.to_string(), value);
+            value = Value::Object(m);
+        }
+        ApiError::Validation(json!({ "error": value }))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -52,6 +65,9 @@ impl ApiError {
 
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
+        if let EngineError::InvalidField { field, reason } = &e {
+            return ApiError::field(field, reason.clone());
+        }
         let message = e.to_string();
         match e.class() {
             ErrorClass::NotFound => ApiError::NotFound(message),

@@ -2,6 +2,7 @@
 //! verification, payment methods, OAuth2 tokens, plus Pennydrop's own operator, simulator and
 //! health routes, all in Moov's error shape.
 
+mod account_updates;
 mod accounts;
 mod admin;
 pub mod auth;
@@ -41,7 +42,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/ach/held-entries", get(admin::held_entries))
         .route("/admin/micro-entries", get(admin::micro_entries))
         .route("/accounts", post(accounts::create).get(accounts::list))
-        .route("/accounts/{account_id}", get(accounts::get))
+        .route(
+            "/accounts/{account_id}",
+            get(accounts::get)
+                .patch(account_updates::update)
+                .delete(account_updates::disconnect),
+        )
         .route(
             "/accounts/{account_id}/bank-accounts",
             post(bank_accounts::link).get(bank_accounts::list),
