@@ -101,7 +101,9 @@ fn check(request: &Request<Body>) -> Result<(), (StatusCode, String)> {
     if uri_len > MAX_URI {
         return Err((
             StatusCode::URI_TOO_LONG,
-            format!("the request URI is {uri_len} bytes long; at most {MAX_URI} are accepted"),
+            format!(
+                "the request URI is too long ({uri_len} bytes); at most {MAX_URI} are accepted"
+            ),
         ));
     }
     if has_body(request.method(), request.headers()) {
