@@ -26,6 +26,83 @@ SOURCES = [
 ]
 
 
+# The error answers each dialect gives (docs/dialects.md, "Error shapes"), by path prefix as
+# crates/api/src/edge.rs decides them.
+ERROR_SCHEMAS = {
+    "PennydropMoovError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+    },
+    "PennydropFinicityError": {"$ref": "#/components/schemas/ErrorMessage"},
+    "PennydropMxPlatformError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["message"],
+                "properties": {"message": {"type": "string"}, "status": {"type": "string"}},
+            }
+        },
+    },
+    "PennydropNexusError": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": {"type": "integer"},
+            "message": {"type": "string"},
+            "status_name": {"type": "string"},
+        },
+    },
+}
+PLATFORM_MEDIA = "application/vnd.mx.api.v1+json"
+NEXUS_MEDIA = "application/vnd.mx.nexus.v1+json"
+
+
+def under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def error_shape(path: str) -> tuple[str, list[str]]:
+    """The error schema and media types of the dialect a path belongs to."""
+    if under(path, "/aggregation") or under(path, "/microentry"):
+        return "PennydropFinicityError", ["application/json"]
+    if under(path, "/users") or (under(path, "/micro_deposits") and path.endswith("/verify")):
+        return "PennydropMxPlatformError", [PLATFORM_MEDIA, "application/json"]
+    if under(path, "/sessions") or under(path, "/micro_deposits"):
+        return "PennydropNexusError", [NEXUS_MEDIA]
+    return "PennydropMoovError", ["application/json"]
+
+
+def conform(doc: dict) -> None:
+    """Makes the document say what Pennydrop sends where the vendors' documents differ."""
+    schemas = doc["components"]["schemas"]
+    schemas.update(ERROR_SCHEMAS)
+    # Finicity's spec types ErrorMessage.code as an object ("a number or a string"); Pennydrop
+    # always sends a string, as the spec's examples do.
+    schemas["ErrorMessage"]["properties"]["code"] = {
+        "type": "string",
+        "description": "An error code, always a string (e.g. \"14020\").",
+        "example": "14020",
+    }
+    for path, item in doc["paths"].items():
+        schema, media = error_shape(path)
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            # Every operation may answer an error the vendor does not list (401, 404, 413, 415…).
+            op["responses"].setdefault("default", {
+                "description": "An error, in the dialect's error shape (docs/dialects.md)",
+                "content": {m: {"schema": {"$ref": f"#/components/schemas/{schema}"}} for m in media},
+            })
+            if schema == "PennydropMxPlatformError":
+                for response in op["responses"].values():
+                    content = response.get("content") or {}
+                    if "application/json" in content:
+                        content.setdefault(PLATFORM_MEDIA, content["application/json"])
+
+
 def main() -> None:
     doc = {
         "openapi": "3.0.3",
@@ -57,6 +134,7 @@ def main() -> None:
         for kind in ("schemas", "securitySchemes", "parameters", "responses", "requestBodies"):
             for name, value in (comps.get(kind) or {}).items():
                 doc["components"].setdefault(kind, {}).setdefault(name, value)
+    conform(doc)
     out = ROOT / "crates/api/openapi.json"
     out.write_text(json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n")
     print(f"wrote {out.relative_to(ROOT)}: {len(doc['paths'])} paths")

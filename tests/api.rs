@@ -441,7 +441,7 @@ async fn bad_input_gets_the_right_status_a_useful_message_and_a_request_id() {
     assert!(r.body["error"]["accountType"]
         .as_str()
         .unwrap()
-        .contains("unknown variant"));
+        .contains("\"robot\" is not one of individual"));
     let r = caller.get("/accounts?count=abc").await;
     assert_eq!(r.status, 400);
     assert!(r.body["error"].as_str().unwrap().contains("count"));

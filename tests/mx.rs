@@ -408,6 +408,7 @@ async fn platform_isolation_auth_and_malformed_input() {
         app.client
             .post(app.url(&path))
             .basic_auth(&key.public_key, Some(&key.secret_key))
+            .header("content-type", PLATFORM)
             .body("{nope")
             .send()
             .await

@@ -535,6 +535,7 @@ async fn payment_methods_come_with_the_link_when_asked() {
             .post(app.url(&format!("/accounts/{account}/bank-accounts")))
             .basic_auth(&key.public_key, Some(&key.secret_key))
             .header("x-wait-for", "payment-method")
+            .header("content-type", "application/json")
             .body(body)
             .send()
             .await

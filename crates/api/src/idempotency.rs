@@ -13,7 +13,6 @@ use pennydrop_core::crypto::sha256_hex;
 use pennydrop_engine::idempotency::{
     within, Claim, RequestPrint, Scope, ScopeState, StoredResponse,
 };
-use serde_json::json;
 
 use crate::AppState;
 
@@ -22,7 +21,7 @@ pub const IETF_HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 /// The largest keyed request body fingerprinted (axum's own default body limit).
-const MAX_BODY: usize = 2 * 1024 * 1024;
+const MAX_BODY: usize = crate::edge::MAX_BODY;
 
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !is_mutating(request.method()) {
@@ -79,12 +78,9 @@ fn key_of(headers: &HeaderMap) -> Option<(String, bool)> {
     }
 }
 
+/// A bare 413; the edge layer (`crate::edge`) gives it the dialect's JSON body.
 fn too_large() -> Response {
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        axum::Json(json!({"error": format!("request body over {MAX_BODY} bytes")})),
-    )
-        .into_response()
+    StatusCode::PAYLOAD_TOO_LARGE.into_response()
 }
 
 fn replay(stored: StoredResponse) -> Response {

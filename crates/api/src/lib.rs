@@ -6,18 +6,19 @@
 pub mod amounts;
 pub mod basic;
 mod dialects;
+pub mod edge;
 pub mod idempotency;
 pub mod json;
 pub mod request_id;
 
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Router;
 use jiff::SignedDuration;
 use pennydrop_engine::ports::{AchOperator, Statements};
 use pennydrop_engine::Engine;
 use std::sync::Arc;
 
-use crate::dialects::moov::error::ApiError;
+use crate::edge::Shape;
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             idempotency::layer,
         ))
+        .layer(axum::middleware::from_fn(edge::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_id::layer,
@@ -104,15 +106,16 @@ pub fn metrics_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+async fn not_found(method: Method, uri: Uri, headers: HeaderMap) -> axum::response::Response {
+    let message = format!("no route for {method} {}", uri.path());
+    Shape::of(uri.path()).error(StatusCode::NOT_FOUND, &message, &headers)
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> axum::response::Response {
-    let mut response = axum::response::IntoResponse::into_response(ApiError::BadRequest(format!(
-        "method {method} is not allowed on {}",
-        uri.path()
-    )));
-    *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
-    response
+async fn method_not_allowed(
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let message = format!("method {method} is not allowed on {}", uri.path());
+    Shape::of(uri.path()).error(StatusCode::METHOD_NOT_ALLOWED, &message, &headers)
 }

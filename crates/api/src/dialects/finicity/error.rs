@@ -98,6 +98,17 @@ impl FinicityError {
     }
 }
 
+/// An error at the HTTP edge (414, 415, a body-less 413 or 405, ...) in Finicity's shape: the
+/// generic "Bad request." code for a refused request, the technical-difficulties code for 5xx.
+pub fn edge_error(status: StatusCode, message: &str) -> Response {
+    let code = match status.as_u16() {
+        404 => "14001",
+        500.. => "3000000",
+        _ => "14020",
+    };
+    FinicityError::new(status, code, message).into_response()
+}
+
 impl IntoResponse for FinicityError {
     fn into_response(self) -> Response {
         let mut body = Map::new();

@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::{AppState, Peer};
+pub use error::edge_error;
 use error::{FinicityError, FinicityResult, NO_ROUNDS};
 
 /// The scope stored on Finicity tokens; they grant nothing on the Moov routes.

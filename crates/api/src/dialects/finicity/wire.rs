@@ -7,7 +7,7 @@ use pennydrop_engine::{LinkRequest, NewAccount};
 use serde::Deserialize;
 
 use super::error::{FinicityError, FinicityResult};
-use crate::amounts::DollarAmount;
+use crate::amounts::AmountText;
 use crate::json::{self, BodyError};
 
 const MAX_NAME: usize = 64;
@@ -54,7 +54,7 @@ struct Receiver {
 /// `POST .../amounts`.
 #[derive(Debug, Deserialize)]
 struct AmountsBody {
-    amounts: Option<Vec<DollarAmount>>,
+    amounts: Option<Vec<AmountText>>,
 }
 
 /// A checked initiation: whose account (the customer) and which bank account.
@@ -203,8 +203,10 @@ pub fn parse_amounts(body: &Bytes) -> FinicityResult<[i64; 2]> {
         )));
     }
     let mut out = [0i64; 2];
-    for (slot, item) in out.iter_mut().zip(&list) {
-        *slot = item.cents().map_err(|e| invalid_amounts(e.0))?;
+    for (i, (slot, item)) in out.iter_mut().zip(&list).enumerate() {
+        *slot = item
+            .dollar_cents()
+            .map_err(|e| invalid_amounts(format!("amounts[{i}]: {}", e.0)))?;
     }
     Ok(out)
 }
@@ -235,6 +237,10 @@ mod tests {
             r#"{"amounts":[0.1]}"#,
             r#"{"amounts":[0.1,0.1,0.1]}"#,
             r#"{"amounts":"0.1,0.1"}"#,
+            r#"{"amounts":[1e-2,0.1]}"#,
+            r#"{"amounts":[" 0.01",0.1]}"#,
+            r#"{"amounts":["0.01 ",0.1]}"#,
+            r#"{"amounts":[100000000000000000000,0.1]}"#,
             r#"{}"#,
         ] {
             let e = parse_amounts(&Bytes::from(bad.to_string())).unwrap_err();

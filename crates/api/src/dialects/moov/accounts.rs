@@ -72,8 +72,49 @@ struct BusinessProfile {
     phone: Option<Phone>,
 }
 
+/// Where Moov's `CreateAccountError` has an object, not a message: a message about such a field
+/// itself (missing, wrong type) goes under its `error` key, so the body keeps the schema's shape.
+const OBJECT_NODES: &[&str] = &[
+    "",
+    "profile",
+    "profile.individual",
+    "profile.business",
+    "profile.individual.name",
+    "profile.individual.phone",
+    "profile.business.phone",
+    "profile.individual.address",
+    "profile.business.address",
+    "profile.individual.birthDate",
+    "profile.individual.governmentID",
+    "customerSupport",
+    "customerSupport.phone",
+    "customerSupport.address",
+    "termsOfService",
+    "termsOfService.manual",
+    "settings",
+    "capabilities",
+];
+
+/// A 422 in Moov's `{"error": CreateAccountError}` shape, nested along the field's path.
 pub(super) fn field_error(path: &str, message: impl Into<String>) -> ApiError {
-    ApiError::field(path, message)
+    let path = path.trim_matches('.');
+    let mut message = message.into();
+    // `metadata` is one string in the error: a problem with one of its entries names the entry.
+    let path = if let Some(entry) = path.strip_prefix("metadata.") {
+        message = format!("{entry}: {message}");
+        "metadata".to_string()
+    } else if OBJECT_NODES.contains(&path) {
+        format!("{path}.error")
+    } else {
+        path.to_string()
+    };
+    let mut value = Value::String(message);
+    for segment in path.trim_start_matches('.').rsplit('.') {
+        let mut m = serde_json::Map::new();
+        m.insert(segment.to_string(), value);
+        value = Value::Object(m);
+    }
+    ApiError::Validation(json!({ "error": value }))
 }
 
 pub(super) fn required_text(value: Option<String>, path: &str, max: usize) -> ApiResult<String> {

@@ -127,3 +127,15 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// An error at the HTTP edge (414, 415, a body-less 413 or 405, ...) in Moov's shape.
+pub fn edge_error(status: StatusCode, message: &str) -> Response {
+    let mut response = (status, Json(json!({ "error": message }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"pennydrop\", Bearer"),
+        );
+    }
+    response
+}

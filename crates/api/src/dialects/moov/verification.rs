@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::auth::Principal;
 use super::error::{ApiError, ApiResult};
 use super::path_id;
+use crate::amounts::AmountText;
 use crate::json::BodyError;
 use crate::AppState;
 
@@ -47,7 +48,7 @@ pub async fn initiate_micro_deposits(
 /// `PUT .../micro-deposits`.
 #[derive(Debug, Deserialize)]
 struct CompleteMicroDeposits {
-    amounts: Option<Vec<i64>>,
+    amounts: Option<Vec<AmountText>>,
 }
 
 /// `PUT .../verify`.
@@ -69,19 +70,22 @@ fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
     let list = request
         .amounts
         .ok_or_else(|| invalid("amounts is required: two integers in cents, e.g. [18, 21]"))?;
-    let [a, b] = list[..] else {
+    let [a, b] = &list[..] else {
         return Err(invalid(&format!(
             "amounts must hold exactly two integers in cents, got {}",
             list.len()
         )));
     };
     let max = rules::MICRO_DEPOSIT_ANSWER_MAX_CENTS;
-    if [a, b].iter().any(|n| !(0..=max).contains(n)) {
-        return Err(invalid(&format!(
-            "each amount must be from 0 to {max} cents"
-        )));
-    }
-    Ok([a, b])
+    let cents = |i: usize, amount: &AmountText| {
+        amount.whole_cents().map_err(|e| {
+            invalid(&format!(
+                "amounts[{i}]: {}; each amount must be from 0 to {max} cents",
+                e.0
+            ))
+        })
+    };
+    Ok([cents(0, a)?, cents(1, b)?])
 }
 
 pub async fn complete_micro_deposits(

@@ -180,6 +180,21 @@ fn error_response(dialect: Dialect, media: &'static str, e: MxError) -> Response
 
 pub type MxResult<T> = Result<T, MxError>;
 
+/// An error at the HTTP edge (414, 415, a body-less 413 or 405, ...) in the dialect's shape,
+/// the Nexus code being the status times ten (4150), as MX's own codes are. `request` holds
+/// the request's `Accept`; an unacceptable one falls back to `application/json` rather than
+/// hiding the error behind a 406.
+pub fn edge_error(
+    dialect: Dialect,
+    status: StatusCode,
+    message: &str,
+    request: &HeaderMap,
+) -> Response {
+    let media = media_type(dialect, request).unwrap_or("application/json");
+    let code = u32::from(status.as_u16()) * 10;
+    error_response(dialect, media, MxError::new(status, code, message))
+}
+
 /// MX's names for the link fields.
 fn mx_name(field: LinkField) -> &'static str {
     match field {

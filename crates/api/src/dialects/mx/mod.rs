@@ -31,7 +31,8 @@ use uuid::Uuid;
 
 use crate::basic::parse_basic;
 use crate::{AppState, Peer};
-use error::{render, Dialect, MxError, MxResult};
+pub use error::{edge_error, Dialect};
+use error::{render, MxError, MxResult};
 use record::{bank_record, mic_guid, mx_time, Record};
 use wire::{Fields, Request};
 

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::error::{MxError, MxResult};
-use crate::amounts::DollarAmount;
+use crate::amounts::AmountText;
 use crate::json::{self, BodyError};
 use pennydrop_engine::input;
 
@@ -66,16 +66,15 @@ pub struct Fields {
     email: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
-    pub deposit_amount_1: Option<DollarAmount>,
-    pub deposit_amount_2: Option<DollarAmount>,
+    pub deposit_amount_1: Option<AmountText>,
+    pub deposit_amount_2: Option<AmountText>,
 }
 
-/// `{"micro_deposit": {...}}`, or (Nexus's PUT) the fields bare.
+/// `{"micro_deposit": {...}}`, or (Nexus's PUT) the fields bare. (Not a `#[serde(flatten)]`:
+/// flattened fields are buffered, and amounts must reach `AmountText` as raw JSON text.)
 #[derive(Debug, Deserialize)]
 pub struct MicroDepositBody {
     micro_deposit: Option<Fields>,
-    #[serde(flatten)]
-    bare: Fields,
 }
 
 /// `{"user": {...}}`.
@@ -116,7 +115,7 @@ impl MicroDepositBody {
         let parsed: MicroDepositBody = parse(body)?;
         match parsed.micro_deposit {
             Some(f) => Ok(f),
-            None if bare_ok => Ok(parsed.bare),
+            None if bare_ok => parse(body),
             None => Err(MxError::missing(
                 "the body must contain a \"micro_deposit\" object",
             )),
@@ -205,7 +204,7 @@ impl Fields {
                 .as_ref()
                 .ok_or_else(|| MxError::missing(format!("missing required parameter: {name}")))?;
             *slot = value
-                .cents()
+                .dollar_cents()
                 .map_err(|e| MxError::bad(format!("{name}: {}", e.0)))?;
         }
         Ok(out)
