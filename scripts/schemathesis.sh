@@ -37,7 +37,8 @@ if [[ -z "${PENNYDROP_URL:-}" ]]; then
   key="$("$bin" api-keys create --name schemathesis --sandbox --data-dir "$data_dir")"
   PENNYDROP_PUBLIC_KEY="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["publicKey"])' <<<"$key")"
   PENNYDROP_SECRET_KEY="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey"])' <<<"$key")"
-  PENNYDROP_RATE_LIMIT_SANDBOX=1000000 "$bin" serve --listen 127.0.0.1:0 --data-dir "$data_dir" \
+  # Generated webhooks must never reach out: every network is refused.
+  PENNYDROP_WEBHOOK_DENY_NETWORKS=0.0.0.0/0,::/0 PENNYDROP_RATE_LIMIT_SANDBOX=1000000 "$bin" serve --listen 127.0.0.1:0 --data-dir "$data_dir" \
     >"$data_dir/stdout" 2>"$data_dir/stderr" &
   server_pid=$!
   for _ in $(seq 1 100); do

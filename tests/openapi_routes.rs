@@ -46,6 +46,15 @@ async fn moov_ids(app: &TestApp, c: &Callers, ids: &mut BTreeMap<&'static str, S
         .await;
     let method = &methods.body[0]["paymentMethodID"];
     ids.insert("paymentMethodID", text(method, "paymentMethodID"));
+    let webhook = moov
+        .post(
+            "/webhooks",
+            &json!({"url": "http://127.0.0.1:9/hooks", "status": "enabled", "eventTypes": ["*"]})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(webhook.status, 201, "{:?}", webhook.body);
+    ids.insert("webhookID", text(&webhook.body["webhookID"], "webhookID"));
     ids.insert("accountID", account);
     ids.insert("bankAccountID", bank);
     ids.insert("routingNumber", ROUTING.into());
@@ -165,7 +174,12 @@ fn fill(path: &str, ids: &BTreeMap<&'static str, String>) -> String {
 
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
-    let app = TestApp::sqlite().await;
+    // The webhook ping goes to a closed port on loopback, never off the machine.
+    let app = TestApp::sqlite_with(|c| {
+        c.engine.webhook_networks.allow =
+            pennydrop_engine::webhooks::NetworkPolicy::parse_list("127.0.0.1").unwrap();
+    })
+    .await;
     let key = app.tenant(Mode::Production).await;
     let callers = Callers {
         finicity: finicity_token(&app, &key).await,

@@ -51,6 +51,8 @@ fn serve(data_dir: &Path) -> (Server, String) {
         .env_remove("PENNYDROP_ENCRYPTION_KEY")
         .env("PENNYDROP_RATE_LIMIT_SANDBOX", "1000000")
         .env("PENNYDROP_RATE_LIMIT_PRODUCTION", "1000000")
+        // Generated webhooks must never reach out: every network is refused.
+        .env("PENNYDROP_WEBHOOK_DENY_NETWORKS", "0.0.0.0/0,::/0")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(data_dir.join("serve.log")).expect("log file"))
         .spawn()

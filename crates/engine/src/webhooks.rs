@@ -79,6 +79,17 @@ impl NetworkPolicy {
             .collect()
     }
 
+    /// Whether no address at all may be reached (then names are not even resolved).
+    pub fn refuses_everything(&self) -> bool {
+        let all_v4: IpNet = "0.0.0.0/0"
+            .parse()
+            .unwrap_or_else(|_| unreachable!("a valid CIDR"));
+        let all_v6: IpNet = "::/0"
+            .parse()
+            .unwrap_or_else(|_| unreachable!("a valid CIDR"));
+        self.deny.contains(&all_v4) && self.deny.contains(&all_v6)
+    }
+
     pub fn allows(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         if always_refused(ip) || self.deny.iter().any(|n| n.contains(&ip)) {
@@ -601,6 +612,8 @@ mod tests {
         assert!(!policy("", "93.184.0.0/16").allows(ip("93.184.216.34")));
         assert!(NetworkPolicy::parse_list("10.0.0.0/8, 127.0.0.1").is_ok());
         assert!(NetworkPolicy::parse_list("ten").is_err());
+        assert!(policy("", "0.0.0.0/0,::/0").refuses_everything());
+        assert!(!policy("", "0.0.0.0/0").refuses_everything());
     }
 
     #[test]

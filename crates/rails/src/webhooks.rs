@@ -43,6 +43,9 @@ impl HttpWebhookSender {
 #[async_trait::async_trait]
 impl WebhookSender for HttpWebhookSender {
     async fn send(&self, request: &OutgoingWebhook) -> WebhookAnswer {
+        if self.policy.refuses_everything() {
+            return WebhookAnswer::Failed("the operator refuses every network to webhooks".into());
+        }
         if let Some(ip) = self.literal_refused(&request.url) {
             return WebhookAnswer::Failed(format!("{ip} is in a network webhooks may not reach"));
         }

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::accounts::{
     account_json, checked_metadata, email, field_error, optional_text, phone, required_text,
-    IndividualName, Phone, MAX_NAME,
+    website, IndividualName, Phone, MAX_NAME,
 };
 use super::auth::Principal;
 use super::error::{ApiError, ApiResult};
@@ -172,14 +172,10 @@ fn business_patch(p: PatchBusiness) -> ApiResult<Value> {
         false,
     )?;
     patch_email(&mut out, p.email, &format!("{path}.email"))?;
-    patch_text(
-        &mut out,
-        "website",
-        p.website,
-        &format!("{path}.website"),
-        100,
-        false,
-    )?;
+    if let Some(raw) = p.website {
+        let site = website(Some(raw), &format!("{path}.website"))?;
+        out.insert("website".into(), site.map_or(Value::Null, Value::String));
+    }
     patch_phone(&mut out, p.phone, &format!("{path}.phone"))?;
     if let Some(owners) = p.owners_provided {
         out.insert("ownersProvided".into(), Value::Bool(owners));

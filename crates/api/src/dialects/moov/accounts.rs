@@ -140,6 +140,23 @@ pub(super) fn optional_text(
     }
 }
 
+/// A business's website: an absolute http(s) URL in ASCII (Moov's `format: uri`).
+pub(super) fn website(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
+    let site = optional_text(value, path, 100)?;
+    if let Some(s) = &site {
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"));
+        if !rest.is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_graphic())) {
+            return Err(field_error(
+                path,
+                format!("{s:?} is not a website address: send an http(s) URL such as https://example.com"),
+            ));
+        }
+    }
+    Ok(site)
+}
+
 pub(super) fn email(value: Option<String>, path: &str) -> ApiResult<Option<String>> {
     let email = optional_text(value, path, input::MAX_EMAIL)?;
     if let Some(e) = &email {
@@ -250,7 +267,7 @@ fn validate_business(business: BusinessProfile) -> ApiResult<(Value, String)> {
         MAX_NAME,
     )?;
     let email = email(business.email, "profile.business.email")?;
-    let website = optional_text(business.website, "profile.business.website", 100)?;
+    let website = website(business.website, "profile.business.website")?;
     let phone = phone(business.phone, "profile.business.phone")?;
     let display = dba.clone().unwrap_or_else(|| legal.clone());
     // Owners are never declared through Pennydrop; Moov's Account requires the flag.
