@@ -57,6 +57,8 @@ fn serve_with(data_dir: &Path, log: &Path, extra: &[&str]) -> Server {
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .env("PENNYDROP_RATE_LIMIT_PRODUCTION", "100000")
         .env("PENNYDROP_RATE_LIMIT_SANDBOX", "100000")
+        // The SDK's webhook flow runs its receiver on loopback.
+        .env("PENNYDROP_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8")
         .arg(data_dir)
         .args(extra)
         .env_remove("PENNYDROP_DATABASE_URL")

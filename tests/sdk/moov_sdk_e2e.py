@@ -29,12 +29,18 @@ Usage:
   moov_sdk_e2e.py payment-methods                  payment methods of an unverified bank account,
                                                    link with x-wait-for: payment-method
   moov_sdk_e2e.py access-token                     POST /oauth2/token (client credentials)
+  moov_sdk_e2e.py webhooks                         webhooks: event types, create, secret, ping; a
+                                                   receiver on loopback checks both signatures (the
+                                                   body one with the standardwebhooks package) and
+                                                   parses events with the SDK (the server must allow
+                                                   127.0.0.0/8: --webhook-allow-networks)
   moov_sdk_e2e.py production-instant               production key: RTP credit on the simulated
                                                    network, code read from the statement
   moov_sdk_e2e.py production-instant-max-attempts  production key: five wrong codes exhaust
                                                    the verification
 Groups:
   sandbox-all      foundation accounts ping sandbox-micro-deposits sandbox-instant payment-methods access-token
+                   webhooks
   production-all   production-instant production-instant-max-attempts production-micro-deposits
                    production-returns (these two also need PENNYDROP_OPERATOR_PUBLIC_KEY and
                    PENNYDROP_OPERATOR_SECRET_KEY, an operator key for POST /admin/ach/cutoffs)
@@ -872,6 +878,104 @@ def flow_production_returns(ctx: Ctx) -> None:
     step("C01: account number corrected (last four 0010), fingerprint updated, still pending")
 
 
+
+def _receiver():
+    """A webhook receiver on loopback: records (headers, body) of every POST, answers 200."""
+    import http.server
+    import threading
+
+    got: List[tuple] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            got.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, got
+
+
+def _wait_for(got: List[tuple], pred, what: str, seconds: float = 15.0):
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        for item in list(got):
+            if pred(item):
+                return item
+        time.sleep(0.1)
+    raise StepFailed(f"no webhook delivery: {what}")
+
+
+def _verify_delivery(secret: str, webhook_id: str, headers: dict, body: bytes) -> components.WebhookEvent:
+    """Checks both signatures with independent code and parses the envelope with the SDK."""
+    import hashlib
+    import hmac
+
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    message = f"{headers['x-timestamp']}|{headers['x-nonce']}|{webhook_id}".encode()
+    moov_sig = hmac.new(secret.encode(), message, hashlib.sha512).hexdigest()
+    eq(headers["x-signature"], moov_sig, "Moov X-Signature")
+    Webhook(secret).verify(body, headers)
+    try:
+        Webhook(secret).verify(body.replace(b'"data"', b'"dat\\u0061"'), headers)
+        raise StepFailed("a tampered body passed the Standard Webhooks verifier")
+    except WebhookVerificationError:
+        pass
+    return components.WebhookEvent.model_validate_json(body)
+
+
+def flow_webhooks(ctx: Ctx) -> None:
+    server, got = _receiver()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    try:
+        types = ctx.moov.webhooks.list_event_types().result
+        check(any(t.type == "bankAccount.created" for t in types), "event types list bankAccount.created")
+        created = ctx.moov.webhooks.create(
+            url=url, status=components.WebhookStatus.ENABLED,
+            event_types=[components.WebhookEventType.WILDCARD_], description="sdk e2e").result
+        wid = created.webhook_id
+        step(f"webhook {wid} created for {url}")
+        secret = ctx.moov.webhooks.get_secret(webhook_id=wid).result.secret
+        check(secret.startswith("whsec_"), "the secret is a Standard Webhooks secret")
+        ping = ctx.moov.webhooks.ping(webhook_id=wid).result
+        eq(ping.response_status_code, 200, "ping answer")
+        headers, body = _wait_for(got, lambda i: b"event.test" in i[1], "event.test")
+        event = _verify_delivery(secret, wid, headers, body)
+        eq(str(val(event.type)), "event.test", "ping event type")
+        step("event.test arrived, both signatures verified, parsed by the SDK's WebhookEvent")
+
+        account = ctx.create_individual_account("webhooks")
+        bank = ctx.link_checking(account.account_id, random_account_number())
+        headers, body = _wait_for(
+            got, lambda i: bank.bank_account_id.encode() in i[1], "bankAccount.created")
+        event = _verify_delivery(secret, wid, headers, body)
+        eq(str(val(event.type)), "bankAccount.created", "event type")
+        step("bankAccount.created arrived signed and parsed by the SDK")
+
+        listed = ctx.moov.webhooks.list().result
+        check(any(w.webhook_id == wid for w in listed), "webhook listed")
+        updated = ctx.moov.webhooks.update(
+            webhook_id=wid, url=url, status=components.WebhookStatus.DISABLED,
+            event_types=[components.WebhookEventType.BANK_ACCOUNT_UPDATED], description="off").result
+        eq(str(val(updated.status)), "disabled", "updated status")
+        got_one = ctx.moov.webhooks.get(webhook_id=wid).result
+        eq(got_one.description, "off", "get after update")
+        ctx.moov.webhooks.disable(webhook_id=wid)
+        expect_status(lambda: ctx.moov.webhooks.get(webhook_id=wid), 404, errors.APIError,
+                      "a deleted webhook")
+        step("webhook listed, updated, read and deleted")
+    finally:
+        server.shutdown()
+
+
 FLOWS: Dict[str, Callable[[Ctx], None]] = {
     "foundation": flow_foundation,
     "accounts": flow_accounts,
@@ -884,6 +988,7 @@ FLOWS: Dict[str, Callable[[Ctx], None]] = {
     "production-instant-max-attempts": flow_production_instant_max_attempts,
     "production-micro-deposits": flow_production_micro_deposits,
     "production-returns": flow_production_returns,
+    "webhooks": flow_webhooks,
 }
 
 ALIASES: Dict[str, str] = {
@@ -893,7 +998,7 @@ ALIASES: Dict[str, str] = {
 
 GROUPS: Dict[str, List[str]] = {
     "sandbox-all": ["foundation", "accounts", "ping", "sandbox-micro-deposits", "sandbox-instant",
-                    "payment-methods", "access-token"],
+                    "payment-methods", "access-token", "webhooks"],
     "production-all": ["production-instant", "production-instant-max-attempts",
                        "production-micro-deposits", "production-returns"],
 }

@@ -14,6 +14,8 @@
 set -euo pipefail
 
 MOOV_SDK_VERSION="26.8.6"
+# An independent Standard Webhooks verifier for the webhook signatures.
+STANDARDWEBHOOKS_VERSION="1.1.0"
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SDK_VENV="${SDK_VENV:-./target/sdk-venv}"
 PYTHON="${PYTHON:-python3}"
@@ -28,6 +30,11 @@ installed="$("$SDK_VENV/bin/python" -c 'import importlib.metadata as m; print(m.
 if [[ "$installed" != "$MOOV_SDK_VERSION" ]]; then
   echo "installing moovio-sdk==$MOOV_SDK_VERSION into $SDK_VENV" >&2
   "$SDK_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moovio-sdk==$MOOV_SDK_VERSION"
+fi
+
+if ! "$SDK_VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("standardwebhooks") != sys.argv[1])' "$STANDARDWEBHOOKS_VERSION" 2>/dev/null; then
+  echo "installing standardwebhooks==$STANDARDWEBHOOKS_VERSION into $SDK_VENV" >&2
+  "$SDK_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
 fi
 
 exec "$SDK_VENV/bin/python" "$SCRIPT_DIR/moov_sdk_e2e.py" "$@"
