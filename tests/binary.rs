@@ -248,7 +248,7 @@ fn run_sdk_with(server: &Server, key: &Value, operator: Option<&Value>, flows: &
 
 /// The official Moov TypeScript SDK (pinned in tests/sdk/ts/package-lock.json) over every Moov
 /// route: accounts of both types (create, list, get, update, disconnect), bank accounts,
-/// micro-deposits, instant verification, payment methods, tokens and ping. Any answer its zod
+/// micro-deposits, instant verification, payment methods, tokens, webhooks and ping. Any answer its zod
 /// schemas reject fails the run.
 #[test]
 fn moov_typescript_sdk_end_to_end() {

@@ -183,6 +183,37 @@ async function bankAccounts(moov, accountID) {
   return instant;
 }
 
+
+/** The webhook API: every operation parsed by the SDK (the target is a closed port on loopback:
+ * the ping reports no answer, 0). */
+async function webhooks(moov) {
+  const types = (await moov.webhooks.listEventTypes()).result;
+  check(types.some((t) => t.type === "bankAccount.created"), "event types list bankAccount.created");
+  const url = "http://127.0.0.1:9/hooks";
+  const created = (
+    await moov.webhooks.create({ url, status: "enabled", eventTypes: ["*"], description: "ts e2e" })
+  ).result;
+  const webhookID = created.webhookID;
+  step(`webhooks.listEventTypes (${types.length}), webhooks.create: ${webhookID}`);
+  const secret = (await moov.webhooks.getSecret({ webhookID })).result.secret;
+  check(secret.startsWith("whsec_"), "a Standard Webhooks secret");
+  const ping = (await moov.webhooks.ping({ webhookID })).result;
+  eq(ping.responseStatusCode, 0, "ping of a closed port");
+  eq(ping.requestBodySent.type, "event.test", "ping body");
+  check((await moov.webhooks.list()).result.some((w) => w.webhookID === webhookID), "listed");
+  const updated = (
+    await moov.webhooks.update({
+      webhookID,
+      updateWebhook: { url, status: "disabled", eventTypes: ["bankAccount.updated"], description: "off" },
+    })
+  ).result;
+  eq(updated.status, "disabled", "updated status");
+  eq((await moov.webhooks.get({ webhookID })).result.description, "off", "get after update");
+  await moov.webhooks.disable({ webhookID });
+  await expectStatus(() => moov.webhooks.get({ webhookID }), 404, "a deleted webhook");
+  step("webhooks.getSecret, ping, list, update, get, disable");
+}
+
 async function main() {
   const require = createRequire(import.meta.url);
   const version = require("@moovio/sdk/package.json").version;
@@ -206,6 +237,7 @@ async function main() {
   check((await bearer.accounts.list({})).result.length > 0, "list with the token");
   step("authentication.createAccessToken, then accounts.list with the bearer token");
 
+  await webhooks(moov);
   const { person, business } = await accounts(moov);
   const kept = await bankAccounts(moov, person.accountID);
 
