@@ -684,7 +684,7 @@ async fn malformed_input() {
         (with("accountType", json!("loan")), "14020"),
         (with("name", json!("")), "14020"),
         (
-            json!({"receiver": receiver("12345678", "checking")["receiver"], "callbackUrl": "not a url"})
+            json!({"receiver": receiver("12345678", "checking")["receiver"], "callbackUrl": "https://example.com/cb"})
                 .to_string(),
             "14020",
         ),

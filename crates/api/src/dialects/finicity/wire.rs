@@ -83,16 +83,13 @@ pub fn account_type(raw: &str) -> Option<(bool, &'static str)> {
     })
 }
 
-fn check_callback(url: &str) -> FinicityResult<()> {
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() > "https://".len()
-        && !url
-            .chars()
-            .any(|c| c.is_whitespace() || pennydrop_engine::input::is_unsafe(c));
-    if !ok {
-        return Err(FinicityError::generic("callbackUrl must be an http(s) URL"));
-    }
-    Ok(())
+/// Finicity callbacks are not sent: a `callbackUrl` is refused rather than silently dropped,
+/// so an integration never waits for a notification that will not come.
+fn refuse_callback() -> FinicityResult<()> {
+    Err(FinicityError::generic(
+        "callbackUrl is not supported: register a webhook with POST /webhooks (the Moov API, \
+         same key pair) to be notified, or poll the micro entries' details",
+    ))
 }
 
 fn check_numbers(routing: &str, account_number: &str) -> FinicityResult<()> {
@@ -150,8 +147,8 @@ pub fn parse_initiation(body: &Bytes) -> FinicityResult<Initiation> {
         BodyError::Malformed(m) => FinicityError::generic(m),
         other => FinicityError::generic(other.describe()),
     })?;
-    if let Some(url) = &request.callback_url {
-        check_callback(url)?;
+    if request.callback_url.is_some() {
+        refuse_callback()?;
     }
     let receiver = request
         .receiver
