@@ -136,6 +136,10 @@ struct ServeArgs {
     /// Seconds a webhook endpoint has to answer one delivery (then it is retried).
     #[arg(long, env = "PENNYDROP_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
     pub webhook_timeout_seconds: u64,
+    /// Seconds a process holds the webhook deliveries it is sending before another process
+    /// may take them over (it is presumed dead then); keep it above the timeout.
+    #[arg(long, env = "PENNYDROP_WEBHOOK_LEASE_SECONDS", default_value_t = 60)]
+    pub webhook_lease_seconds: u64,
     #[command(flatten)]
     pub ach: AchArgs,
 }
@@ -437,6 +441,8 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<AppConfig> {
             .map_err(|e| anyhow::anyhow!("--webhook-deny-networks: {e}"))?,
     };
     config.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout_seconds.max(1));
+    config.engine.webhook_lease =
+        jiff::SignedDuration::from_secs(args.webhook_lease_seconds.max(1).try_into().unwrap_or(60));
     config.limits = pennydrop::http::Limits {
         header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
         body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds.max(1)),

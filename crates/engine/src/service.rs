@@ -164,6 +164,8 @@ pub struct EngineConfig {
     pub rate_limits: crate::limits::RateLimits,
     /// Networks webhook targets may (not) be in.
     pub webhook_networks: crate::webhooks::NetworkPolicy,
+    /// How long a worker holds the deliveries it claimed before another may take them over.
+    pub webhook_lease: SignedDuration,
 }
 
 impl Default for EngineConfig {
@@ -175,6 +177,7 @@ impl Default for EngineConfig {
             resubmit_after: SignedDuration::from_secs(30),
             rate_limits: crate::limits::RateLimits::default(),
             webhook_networks: crate::webhooks::NetworkPolicy::default(),
+            webhook_lease: crate::webhooks::LEASE,
         }
     }
 }

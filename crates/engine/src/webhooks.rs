@@ -25,7 +25,8 @@ pub const RETRY_HORIZON: SignedDuration = SignedDuration::from_hours(72);
 /// The first retry waits this long; each next one twice as long, up to [`MAX_BACKOFF`].
 pub const FIRST_BACKOFF: SignedDuration = SignedDuration::from_secs(10);
 pub const MAX_BACKOFF: SignedDuration = SignedDuration::from_hours(1);
-/// How long a worker holds the deliveries it claimed (another process takes them over after).
+/// How long a worker holds the deliveries it claimed by default (another process takes them
+/// over after; `EngineConfig::webhook_lease`). Longer than the send timeout.
 pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
 /// The longest URL and description accepted.
 const MAX_URL: usize = 2048;
@@ -511,7 +512,9 @@ impl Engine {
     /// each concurrently, so a slow endpoint delays nobody else. How many were attempted.
     pub async fn deliver_due_webhooks(self: &Arc<Self>, owner: &str) -> Result<usize, EngineError> {
         let now = self.clock().now();
-        let lease_until = now.saturating_add(LEASE).unwrap_or(now);
+        let lease_until = now
+            .saturating_add(self.config().webhook_lease)
+            .unwrap_or(now);
         let claimed = self
             .store()
             .claim_deliveries(now, lease_until, owner, 100)
