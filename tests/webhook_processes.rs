@@ -212,14 +212,18 @@ async fn three_processes_deliver_a_burst_once_each() {
         let _ = child.kill();
         let _ = child.wait();
     }
-    let seen = seen.lock().unwrap();
+    let (overlaps, twice) = {
+        let seen = seen.lock().unwrap();
+        let twice: Vec<String> = seen
+            .arrived
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(id, _)| id.clone())
+            .collect();
+        (seen.overlaps.clone(), twice)
+    };
     assert_eq!(got, 1000, "every event arrived");
-    assert!(
-        seen.overlaps.is_empty(),
-        "in flight twice at once: {:?}",
-        seen.overlaps
-    );
-    let twice: Vec<_> = seen.arrived.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(overlaps.is_empty(), "in flight twice at once: {overlaps:?}");
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
     db.drop_database().await;
 }
