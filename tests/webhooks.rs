@@ -410,3 +410,61 @@ async fn targets_are_checked_and_tenants_never_see_each_other() {
     assert_eq!(ca.get("/webhooks").await.body.as_array().unwrap().len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_rotated_secret_overlaps_the_old_one_for_a_day() {
+    let app = app().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let receiver = Receiver::start(0, StatusCode::OK).await;
+    let (id, old) = register(&c, &receiver.url, json!(["*"])).await;
+    let rotated = send_json(
+        &c,
+        reqwest::Method::POST,
+        &format!("/webhooks/{id}/secret/rotate"),
+        None,
+    )
+    .await;
+    assert_eq!(rotated.status, 200, "{:?}", rotated.body);
+    let new = rotated.body["secret"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    assert_eq!(
+        c.get(&format!("/webhooks/{id}/secret")).await.body["secret"],
+        json!(new)
+    );
+    let signatures = |h: &HeaderMap| {
+        header(h, "webhook-signature")
+            .split(' ')
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    c.account_with_bank("021000021", "55554444").await;
+    deliver(&app).await;
+    let (h, body) = receiver.deliveries().pop().unwrap();
+    let ts: i64 = header(&h, "webhook-timestamp").parse().unwrap();
+    let id_header = header(&h, "webhook-id").to_string();
+    let sigs = signatures(&h);
+    for secret in [&new, &old] {
+        let expected = standard_signature(secret, &id_header, ts, &body).unwrap();
+        assert!(
+            sigs.contains(&expected),
+            "signed with each secret: {sigs:?}"
+        );
+    }
+    assert_eq!(
+        header(&h, "x-signature"),
+        moov_signature(&new, header(&h, "x-timestamp"), header(&h, "x-nonce"), &id)
+    );
+    // After the overlap only the new secret signs.
+    app.clock.advance(SignedDuration::from_hours(25));
+    c.account_with_bank("021000021", "55554445").await;
+    deliver(&app).await;
+    let (h, body) = receiver.deliveries().pop().unwrap();
+    let ts: i64 = header(&h, "webhook-timestamp").parse().unwrap();
+    let expected = standard_signature(&new, header(&h, "webhook-id"), ts, &body).unwrap();
+    assert_eq!(signatures(&h), vec![expected]);
+    app.stop().await;
+}

@@ -33,6 +33,9 @@ pub struct Webhook {
     /// The event types it receives; empty means every type.
     pub event_types: Vec<String>,
     pub secret: String,
+    /// After a rotation: the previous secret (sealed) and until when deliveries are also signed
+    /// with it.
+    pub previous_secret: Option<(String, Timestamp)>,
     /// Why it was disabled, when the service disabled it (an endpoint answering 410).
     pub disabled_reason: Option<String>,
     pub created_on: Timestamp,
@@ -145,6 +148,7 @@ mod tests {
             status: WebhookStatus::Enabled,
             event_types: vec![],
             secret: String::new(),
+            previous_secret: None,
             disabled_reason: None,
             created_on: Timestamp::UNIX_EPOCH,
             updated_on: Timestamp::UNIX_EPOCH,

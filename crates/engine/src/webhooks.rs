@@ -28,6 +28,8 @@ pub const MAX_BACKOFF: SignedDuration = SignedDuration::from_hours(1);
 /// How long a worker holds the deliveries it claimed by default (another process takes them
 /// over after; `EngineConfig::webhook_lease`). Longer than the send timeout.
 pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
+/// After a rotation, deliveries are also signed with the previous secret this long.
+pub const ROTATION_OVERLAP: SignedDuration = SignedDuration::from_hours(24);
 /// The longest URL and description accepted.
 const MAX_URL: usize = 2048;
 const MAX_DESCRIPTION: usize = 512;
@@ -266,6 +268,7 @@ impl WebhookSender for NoWebhookSender {
 pub fn signed_request(
     webhook: &Webhook,
     secret: &str,
+    previous: Option<&str>,
     event: &Event,
     sequence: i64,
     now: Timestamp,
@@ -289,8 +292,14 @@ pub fn signed_request(
         ("webhook-id".to_string(), event_id.clone()),
         ("webhook-timestamp".to_string(), now.as_second().to_string()),
     ];
-    if let Some(sig) = standard_signature(secret, &event_id, now.as_second(), &body) {
-        headers.push(("webhook-signature".to_string(), sig));
+    // During a rotation's overlap the body is signed with both secrets (Standard Webhooks
+    // separates signatures with spaces; a verifier accepts any one it can check).
+    let signatures: Vec<String> = std::iter::once(secret)
+        .chain(previous)
+        .filter_map(|s| standard_signature(s, &event_id, now.as_second(), &body))
+        .collect();
+    if !signatures.is_empty() {
+        headers.push(("webhook-signature".to_string(), signatures.join(" ")));
     }
     OutgoingWebhook {
         url: webhook.url.clone(),
@@ -356,6 +365,7 @@ impl Engine {
             status: s.status,
             event_types: s.event_types,
             secret,
+            previous_secret: None,
             disabled_reason: None,
             created_on: now,
             updated_on: now,
@@ -463,18 +473,42 @@ impl Engine {
         event: &Event,
         sequence: i64,
     ) -> Result<OutgoingWebhook, EngineError> {
-        let secret = self
-            .vault()
-            .open_text(&webhook.secret, webhook.webhook_id.as_bytes())?;
+        let aad = webhook.webhook_id.as_bytes();
+        let now = self.clock().now();
+        let secret = self.vault().open_text(&webhook.secret, aad)?;
+        let previous = match &webhook.previous_secret {
+            Some((sealed, until)) if now < *until => Some(self.vault().open_text(sealed, aad)?),
+            _ => None,
+        };
         let nonce = pennydrop_core::crypto::random_token(30);
         Ok(signed_request(
             webhook,
             &secret,
+            previous.as_deref(),
             event,
             sequence,
-            self.clock().now(),
+            now,
             &nonce,
         ))
+    }
+
+    /// A new signing secret; the previous one also signs deliveries for [`ROTATION_OVERLAP`].
+    pub async fn rotate_webhook_secret(
+        &self,
+        tenant: Tenant,
+        webhook_id: Uuid,
+    ) -> Result<String, EngineError> {
+        let mut webhook = self.webhook(tenant, webhook_id).await?;
+        let now = self.clock().now();
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        let secret = new_secret(key);
+        let until = now.saturating_add(ROTATION_OVERLAP).unwrap_or(now);
+        webhook.previous_secret = Some((webhook.secret.clone(), until));
+        webhook.secret = self.vault().seal_text(&secret, webhook_id.as_bytes());
+        webhook.updated_on = now;
+        self.store().update_webhook(&webhook).await?;
+        Ok(secret)
     }
 
     pub async fn webhook_deliveries(

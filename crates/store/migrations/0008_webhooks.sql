@@ -1,6 +1,7 @@
 -- Webhook endpoints per tenant. event_types is space-delimited with a space at each end
 -- (' bankAccount.created bankAccount.updated '), ' ' for every type, so a LIKE finds a type;
--- secret is the signing secret sealed with the vault.
+-- secret is the signing secret sealed with the vault; after a rotation the previous one stays
+-- valid (signatures carry both) until previous_secret_until.
 CREATE TABLE webhooks (
     webhook_id      TEXT PRIMARY KEY,
     tenant_id       TEXT NOT NULL,
@@ -9,6 +10,8 @@ CREATE TABLE webhooks (
     status          TEXT NOT NULL,
     event_types     TEXT NOT NULL,
     secret          TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_until BIGINT,
     disabled_reason TEXT,
     created_on      BIGINT NOT NULL,
     updated_on      BIGINT NOT NULL,

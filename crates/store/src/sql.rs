@@ -160,7 +160,7 @@ const FAN_OUT_SQL: &str = "INSERT INTO webhook_deliveries (webhook_id, event_id,
      WHERE e.event_id = $1 AND w.status = 'enabled' AND w.deleted_on IS NULL \
      AND (w.event_types = ' ' OR w.event_types LIKE ('% ' || e.event_type || ' %'))";
 const WEBHOOK_COLUMNS: &str = "webhook_id, tenant_id, url, description, status, event_types, \
-     secret, disabled_reason, created_on, updated_on";
+     secret, disabled_reason, created_on, updated_on, previous_secret, previous_secret_until";
 const DELIVERY_COLUMNS: &str = "webhook_id, event_id, tenant_id, event_seq, status, attempts, \
      next_attempt_at, last_status_code, last_error, delivered_on, created_on";
 const STATEMENT_COLUMNS: &str = "reference, fingerprint, routing_number, last_four, posted_on, \
@@ -411,6 +411,13 @@ macro_rules! sql_store {
                     status: enum_value(WebhookStatus::parse, "webhook status", &status).db()?,
                     event_types: types.split_whitespace().map(str::to_string).collect(),
                     secret: row.try_get("secret").db()?,
+                    previous_secret: match (
+                        row.try_get::<Option<String>, _>("previous_secret").db()?,
+                        row.try_get::<Option<i64>, _>("previous_secret_until").db()?,
+                    ) {
+                        (Some(s), Some(until)) => Some((s, from_micros(until))),
+                        _ => None,
+                    },
                     disabled_reason: row.try_get("disabled_reason").db()?,
                     created_on: from_micros(row.try_get("created_on").db()?),
                     updated_on: from_micros(row.try_get("updated_on").db()?),
@@ -1871,7 +1878,7 @@ macro_rules! sql_store {
         impl WebhookStore for $store {
             async fn insert_webhook(&self, w: &Webhook) -> Result<(), StoreError> {
                 let sql = format!(
-                    "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                    "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                 );
                 sqlx::query(&sql)
                     .bind(w.webhook_id.to_string())
@@ -1884,6 +1891,8 @@ macro_rules! sql_store {
                     .bind(&w.disabled_reason)
                     .bind(to_micros(w.created_on))
                     .bind(to_micros(w.updated_on))
+                    .bind(w.previous_secret.as_ref().map(|(s, _)| s.clone()))
+                    .bind(w.previous_secret.as_ref().map(|(_, until)| to_micros(*until)))
                     .execute(&self.pool)
                     .await.db()?;
                 Ok(())
@@ -1914,7 +1923,8 @@ macro_rules! sql_store {
             async fn update_webhook(&self, w: &Webhook) -> Result<(), StoreError> {
                 sqlx::query(
                     "UPDATE webhooks SET url = $1, description = $2, status = $3, event_types = $4, \
-                     disabled_reason = $5, updated_on = $6 \
+                     disabled_reason = $5, updated_on = $6, secret = $9, previous_secret = $10, \
+                     previous_secret_until = $11 \
                      WHERE webhook_id = $7 AND tenant_id = $8 AND deleted_on IS NULL",
                 )
                 .bind(&w.url)
@@ -1925,6 +1935,9 @@ macro_rules! sql_store {
                 .bind(to_micros(w.updated_on))
                 .bind(w.webhook_id.to_string())
                 .bind(w.tenant_id.to_string())
+                .bind(&w.secret)
+                .bind(w.previous_secret.as_ref().map(|(s, _)| s.clone()))
+                .bind(w.previous_secret.as_ref().map(|(_, until)| to_micros(*until)))
                 .execute(&self.pool)
                 .await.db()?;
                 Ok(())

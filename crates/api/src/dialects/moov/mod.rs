@@ -87,6 +87,10 @@ pub fn router() -> Router<AppState> {
                 .delete(webhooks::delete),
         )
         .route("/webhooks/{webhook_id}/secret", get(webhooks::secret))
+        .route(
+            "/webhooks/{webhook_id}/secret/rotate",
+            post(webhooks::rotate_secret),
+        )
         .route("/webhooks/{webhook_id}/ping", post(webhooks::ping))
         .route(
             "/webhooks/{webhook_id}/deliveries",

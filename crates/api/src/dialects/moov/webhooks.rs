@@ -154,6 +154,22 @@ pub async fn secret(
     Ok(Json(json!({ "secret": secret })))
 }
 
+/// `POST /webhooks/{webhookID}/secret/rotate`: a new secret; the old one keeps signing
+/// deliveries (beside the new) for 24 hours.
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    principal.require(Scope::WebhooksWrite)?;
+    let id = path_id(&id, "webhook")?;
+    let secret = state
+        .engine
+        .rotate_webhook_secret(principal.tenant(), id)
+        .await?;
+    Ok(Json(json!({ "secret": secret })))
+}
+
 pub async fn ping(
     State(state): State<AppState>,
     principal: Principal,
