@@ -20,6 +20,10 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SDK_VENV="${SDK_VENV:-./target/sdk-venv}"
 PYTHON="${PYTHON:-python3}"
 
+# Two tests may set the venv up at once on a fresh clone: one at a time.
+mkdir -p "$(dirname "$SDK_VENV")"
+exec 9>"$SDK_VENV.lock"
+flock 9
 if [[ ! -x "$SDK_VENV/bin/python" ]]; then
   echo "creating virtualenv $SDK_VENV" >&2
   mkdir -p "$(dirname "$SDK_VENV")"
@@ -37,4 +41,10 @@ if ! "$SDK_VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.
   "$SDK_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
 fi
 
+flock -u 9
+
+# `run.sh --verify-webhooks < deliveries.json`: check signatures with standardwebhooks only.
+if [[ "${1:-}" == "--verify-webhooks" ]]; then
+  exec "$SDK_VENV/bin/python" "$SCRIPT_DIR/verify_webhooks.py"
+fi
 exec "$SDK_VENV/bin/python" "$SCRIPT_DIR/moov_sdk_e2e.py" "$@"
