@@ -468,3 +468,205 @@ async fn a_rotated_secret_overlaps_the_old_one_for_a_day() {
     assert_eq!(signatures(&h), vec![expected]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn pennydrops_own_events_arrive_with_their_documented_data() {
+    let app = app().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let receiver = Receiver::start(0, StatusCode::OK).await;
+    let own = [
+        "microDeposits.sent",
+        "verification.attemptFailed",
+        "ach.returnReceived",
+        "ach.nocApplied",
+        "instantCredit.accepted",
+        "instantCredit.rejected",
+    ];
+    let (id, secret) = register(&c, &receiver.url, json!(own)).await;
+
+    // Micro-deposits: one answered wrong, one returned R03, one corrected by a C01 NOC.
+    let mut micro = Vec::new();
+    for number in ["55667788", "3000000003", "3100000001"] {
+        let (account, bank) = c.account_with_bank("231380104", number).await;
+        c.initiate_micro_deposits(&account, &bank).await;
+        micro.push((account, bank));
+    }
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let cutoff = ops.post("/admin/ach/cutoffs", "").await;
+    assert_eq!(cutoff.status, 200, "{:?}", cutoff.body);
+    assert_eq!(cutoff.body["inbound"]["returns"], 3, "{:?}", cutoff.body);
+    assert_eq!(cutoff.body["inbound"]["nocs"], 3, "{:?}", cutoff.body);
+    let statement = c
+        .get("/simulator/accounts/231380104/55667788/transactions")
+        .await;
+    let credits: Vec<i64> = statement.body["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["direction"] == "credit" && t["description"] == "ACCTVERIFY")
+        .map(|t| t["amountCents"].as_i64().unwrap())
+        .collect();
+    assert_eq!(credits.len(), 2, "{:?}", statement.body);
+    let (wrong, wrong_bank) = &micro[0];
+    let r = c
+        .put(
+            &format!("/accounts/{wrong}/bank-accounts/{wrong_bank}/micro-deposits"),
+            r#"{"amounts":[99,99]}"#,
+        )
+        .await;
+    assert_eq!(r.status, 409, "{:?}", r.body);
+
+    // Instant credits over RTP: one accepted, one rejected with AC03.
+    let mut instant = Vec::new();
+    for number in ["99887766", "4000000003"] {
+        let (account, bank) = c.account_with_bank("021000021", number).await;
+        let verify = format!("/accounts/{account}/bank-accounts/{bank}/verify");
+        let r = c.post_with(&verify, ("x-wait-for", "rail-response")).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        instant.push(bank);
+    }
+    let lines = c
+        .get("/simulator/accounts/021000021/99887766/transactions")
+        .await;
+    let text = lines.body["transactions"][0]["statementText"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = text[text.find("MV").unwrap()..][..6].to_string();
+    deliver(&app).await;
+
+    let got = receiver.deliveries();
+    let envelopes: Vec<Value> = got
+        .iter()
+        .map(|(h, b)| verified(h, b, &secret, &id))
+        .collect();
+    let types: BTreeSet<&str> = envelopes
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        own.into_iter().collect(),
+        "only what it subscribed to, and all of it"
+    );
+
+    let sent = data_of(&envelopes, "microDeposits.sent");
+    assert_eq!(sent.len(), 3, "one per round claimed: {sent:?}");
+    for (account, bank) in &micro {
+        let d = sent
+            .iter()
+            .find(|d| d["bankAccountID"] == json!(bank))
+            .unwrap_or_else(|| panic!("{bank} sent: {sent:?}"));
+        assert_eq!(d["accountID"], json!(account));
+        assert!(d["verificationID"].is_string() && d["effectiveDate"].is_string());
+    }
+    let failed = data_of(&envelopes, "verification.attemptFailed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["bankAccountID"], json!(wrong_bank));
+    assert_eq!(failed[0]["accountID"], json!(wrong));
+    assert_eq!(failed[0]["method"], "micro-deposits");
+    assert_eq!(failed[0]["attemptsLeft"], 2);
+    assert!(failed[0]["verificationID"].is_string());
+
+    let returned = data_of(&envelopes, "ach.returnReceived");
+    assert_eq!(
+        returned.len(),
+        3,
+        "both credits and the debit: {returned:?}"
+    );
+    for d in &returned {
+        assert_eq!(d["bankAccountID"], json!(micro[1].1));
+        assert_eq!(d["accountID"], json!(micro[1].0));
+        assert_eq!(d["returnCode"], "R03");
+        assert_eq!(d["description"], "no account or unable to locate account");
+    }
+    let nocs = data_of(&envelopes, "ach.nocApplied");
+    assert_eq!(nocs.len(), 3, "{nocs:?}");
+    for d in &nocs {
+        assert_eq!(d["bankAccountID"], json!(micro[2].1));
+        assert_eq!(d["accountID"], json!(micro[2].0));
+        assert_eq!(d["changeCode"], "C01");
+        assert_eq!(d["correctedFields"], json!(["accountNumber"]));
+    }
+    let accepted = data_of(&envelopes, "instantCredit.accepted");
+    assert_eq!(accepted.len(), 1, "{accepted:?}");
+    assert_eq!(accepted[0]["bankAccountID"], json!(instant[0]));
+    assert_eq!(accepted[0]["network"], "rtp");
+    assert!(accepted[0].get("reasonCode").is_none());
+    let rejected = data_of(&envelopes, "instantCredit.rejected");
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["bankAccountID"], json!(instant[1]));
+    assert_eq!(rejected[0]["network"], "rtp");
+    assert_eq!(rejected[0]["reasonCode"], "AC03");
+    for d in accepted.iter().chain(&rejected) {
+        assert!(d["accountID"].is_string() && d["verificationID"].is_string());
+    }
+
+    // Nothing secret: no number, no amount (as a field, a number or text), no MV code. The
+    // only number in any payload is a count of attempts.
+    for e in &envelopes {
+        for (k, v) in e["data"].as_object().unwrap() {
+            assert!(!v.is_number() || k == "attemptsLeft", "{k} in {e}");
+        }
+    }
+    let mut names = Vec::new();
+    envelopes.iter().for_each(|e| keys(e, &mut names));
+    assert!(
+        names.iter().all(|k| !k.to_lowercase().contains("amount")),
+        "{names:?}"
+    );
+    let body: String = got
+        .iter()
+        .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+        .collect();
+    let pair = format!("{},{}", credits[0], credits[1]);
+    let reversed = format!("{},{}", credits[1], credits[0]);
+    for secret_text in [
+        "55667788",
+        "3000000003",
+        "3100000001",
+        "3100000010",
+        "99887766",
+        "4000000003",
+        code.as_str(),
+        pair.as_str(),
+        reversed.as_str(),
+    ] {
+        assert!(
+            !body.contains(secret_text),
+            "{secret_text} in a webhook body"
+        );
+    }
+    app.stop().await;
+}
+
+/// The `data` of every delivered event of `event_type`.
+fn data_of<'a>(envelopes: &'a [Value], event_type: &str) -> Vec<&'a Value> {
+    envelopes
+        .iter()
+        .filter(|e| e["type"] == event_type)
+        .map(|e| &e["data"])
+        .collect()
+}
+
+/// Every key anywhere in a JSON value.
+fn keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, inner) in m {
+                out.push(k.clone());
+                keys(inner, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|inner| keys(inner, out)),
+        _ => {}
+    }
+}

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use pennydrop_core::change::{Change, Correction, Snapshot};
+use pennydrop_core::events;
 use pennydrop_core::model::{
     AchEntry, BankAccountStatus, BankAccountType, EntryPurpose, ExceptionDetails, NocRecord,
     StatusReason, VerificationStatus,
@@ -80,7 +81,8 @@ fn details(code: &str) -> ExceptionDetails {
     }
 }
 
-/// Applies a return of `entry` with reason `code`. Always records the return on the entry.
+/// Applies a return of `entry` with reason `code`. Always records the return on the entry and
+/// the `ach.returnReceived` event.
 pub fn ach_return(
     snap: &Snapshot,
     entry: &AchEntry,
@@ -92,6 +94,13 @@ pub fn ach_return(
     change
         .entry_returns
         .push((entry.entry_id, code.to_string()));
+    change.events.push(events::ach_return_received(
+        &events::Subject::of(&snap.bank_account, Some(entry.verification_id)),
+        code,
+        describe(code),
+        random_uuid(rng),
+        now,
+    ));
     let class = classify(code);
     let b = &snap.bank_account;
     let credit_reason = match entry.purpose {
@@ -151,7 +160,8 @@ pub struct CorrectedData {
     pub bank_account_type: Option<BankAccountType>,
 }
 
-/// Applies a notification of change: the correction (sealed by the caller) and its record. The
+/// Applies a notification of change: the correction (sealed by the caller), its record and the
+/// `ach.nocApplied` event (the names of the corrected fields only). The
 /// bank account's status does not change; later entries use the corrected details.
 pub fn noc(
     snap: &Snapshot,
@@ -169,9 +179,16 @@ pub fn noc(
         bank_account_id: snap.bank_account.bank_account_id,
         entry_id: entry.entry_id,
         change_code: change_code.to_string(),
-        changed_fields,
+        changed_fields: changed_fields.clone(),
         received_on: now,
     });
+    change.events.push(events::ach_noc_applied(
+        &events::Subject::of(&snap.bank_account, Some(entry.verification_id)),
+        change_code,
+        &changed_fields,
+        random_uuid(rng),
+        now,
+    ));
     change.correction = Some(correction);
     change
 }

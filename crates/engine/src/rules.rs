@@ -130,6 +130,16 @@ pub enum InstantNetwork {
     FedNow,
 }
 
+impl InstantNetwork {
+    /// The network's name in events: `rtp` or `fednow`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstantNetwork::Rtp => "rtp",
+            InstantNetwork::FedNow => "fednow",
+        }
+    }
+}
+
 pub(crate) fn random_uuid(rng: &mut dyn RngCore) -> Uuid {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
@@ -417,6 +427,8 @@ struct Attempts {
     exceeded: StatusReason,
     wrong: fn(u32) -> Refusal,
     exhausted: Refusal,
+    /// The `method` of `verification.attemptFailed`.
+    method: &'static str,
 }
 
 impl Attempts {
@@ -427,6 +439,7 @@ impl Attempts {
         exceeded: StatusReason::MicroDepositAttemptsExceeded,
         wrong: |attempts_left| Refusal::WrongAmounts { attempts_left },
         exhausted: Refusal::AmountAttemptsExhausted,
+        method: "micro-deposits",
     };
     const INSTANT: Attempts = Attempts {
         max: INSTANT_ATTEMPTS,
@@ -435,6 +448,7 @@ impl Attempts {
         exceeded: StatusReason::VerificationAttemptsExceeded,
         wrong: |attempts_left| Refusal::WrongCode { attempts_left },
         exhausted: Refusal::CodeAttemptsExhausted,
+        method: "instant",
     };
 }
 
@@ -451,6 +465,13 @@ fn wrong_answer<T>(
     let mut failed = v.clone();
     failed.failed_attempts += 1;
     failed.updated_on = now;
+    change.events.push(events::verification_attempt_failed(
+        &events::Subject::of(&snap.bank_account, Some(v.verification_id)),
+        rule.method,
+        rule.max.saturating_sub(failed.failed_attempts),
+        random_uuid(rng),
+        now,
+    ));
     let refusal = if failed.failed_attempts >= rule.max {
         failed.status = VerificationStatus::MaxAttemptsExceeded;
         let (status, reason) = if rounds(snap, rule.kinds) >= rule.max_rounds {
@@ -625,12 +646,14 @@ pub fn complete_instant(
     wrong_answer(change, snap, v, Attempts::INSTANT, now, rng)
 }
 
-/// Applies the instant rail's answer for a credit of verification `verification_id`.
-/// Returns a change that at least records the answer on the credit.
+/// Applies the instant rail's answer for a credit of verification `verification_id`, sent on
+/// `network` (a rejection names its own). Returns a change that at least records the answer on
+/// the credit and the `instantCredit.accepted` / `instantCredit.rejected` event.
 pub fn credit_answered(
     snap: &Snapshot,
     verification_id: Uuid,
     credit_id: Uuid,
+    network: InstantNetwork,
     outcome: &RailOutcome,
     now: Timestamp,
     rng: &mut dyn RngCore,
@@ -642,6 +665,18 @@ pub fn credit_answered(
             (credit_id, InstantCreditStatus::Rejected, Some(code.clone()))
         }
     });
+    // The rail's answer is news even when the verification has moved on (e.g. expired).
+    let (network, code) = match outcome {
+        RailOutcome::Accepted => (network, None),
+        RailOutcome::Rejected { network, code } => (*network, Some(code.as_str())),
+    };
+    change.events.push(events::instant_credit_answered(
+        &events::Subject::of(&snap.bank_account, Some(verification_id)),
+        network.as_str(),
+        code,
+        random_uuid(rng),
+        now,
+    ));
     let Some(v) = snap
         .verifications
         .iter()

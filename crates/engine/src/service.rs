@@ -628,6 +628,7 @@ impl Engine {
                 &snap,
                 credit.verification_id,
                 credit.credit_id,
+                self.instant.network(),
                 &outcome,
                 self.clock.now(),
                 &mut self.rng(),

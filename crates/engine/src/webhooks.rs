@@ -56,6 +56,30 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         pennydrop_core::events::PAYMENT_METHOD_DISABLED,
         "A payment method stopped being usable.",
     ),
+    (
+        pennydrop_core::events::MICRO_DEPOSITS_SENT,
+        "A micro-deposit round's credits left in an ACH file at a cutoff (Pennydrop).",
+    ),
+    (
+        pennydrop_core::events::VERIFICATION_ATTEMPT_FAILED,
+        "A wrong amount pair or code was counted against a verification (Pennydrop).",
+    ),
+    (
+        pennydrop_core::events::ACH_RETURN_RECEIVED,
+        "The receiving bank returned one of a verification's ACH entries (Pennydrop).",
+    ),
+    (
+        pennydrop_core::events::ACH_NOC_APPLIED,
+        "A notification of change corrected a bank account's details (Pennydrop).",
+    ),
+    (
+        pennydrop_core::events::INSTANT_CREDIT_ACCEPTED,
+        "The RTP or FedNow network accepted a verification credit (Pennydrop).",
+    ),
+    (
+        pennydrop_core::events::INSTANT_CREDIT_REJECTED,
+        "The RTP or FedNow network rejected a verification credit (Pennydrop).",
+    ),
     (EVENT_TEST, "A test event sent by POST /webhooks/{webhookID}/ping."),
 ];
 

@@ -248,6 +248,7 @@ fn rail_accepts(s: &Snapshot) -> Result<Change, Refusal> {
         s,
         latest_id(s),
         Uuid::new_v4(),
+        InstantNetwork::Rtp,
         &RailOutcome::Accepted,
         t0(),
         &mut rng(),
@@ -262,6 +263,7 @@ fn rtp_rejects(s: &Snapshot) -> Result<Change, Refusal> {
         s,
         latest_id(s),
         Uuid::new_v4(),
+        InstantNetwork::Rtp,
         &outcome,
         t0(),
         &mut rng(),
@@ -276,6 +278,7 @@ fn fednow_rejects(s: &Snapshot) -> Result<Change, Refusal> {
         s,
         latest_id(s),
         Uuid::new_v4(),
+        InstantNetwork::Rtp,
         &outcome,
         t0(),
         &mut rng(),
@@ -304,6 +307,9 @@ fn code_wrong(s: &Snapshot) -> Result<Change, Refusal> {
 
 const UPDATED: &str = "bankAccount.updated";
 const PM: &str = "paymentMethod.enabled";
+const FAILED_ATTEMPT: &str = "verification.attemptFailed";
+const ACCEPTED: &str = "instantCredit.accepted";
+const REJECTED: &str = "instantCredit.rejected";
 
 fn rows() -> Vec<Row> {
     use VerificationKind::{Instant, InstantAch, MicroDeposits as Micro};
@@ -351,7 +357,7 @@ fn rows() -> Vec<Row> {
             act: micro_wrong,
             verification: Some(V::SentCredit),
             bank_account: None,
-            events: &[],
+            events: &[FAILED_ATTEMPT],
         },
         Row {
             name: "7 third wrong amounts",
@@ -359,7 +365,7 @@ fn rows() -> Vec<Row> {
             act: micro_wrong,
             verification: Some(V::MaxAttemptsExceeded),
             bank_account: Some((BA::VerificationFailed, R::MicroDepositAttemptsExceeded)),
-            events: &[UPDATED],
+            events: &[FAILED_ATTEMPT, UPDATED],
         },
         Row {
             name: "8 third wrong amounts in the last round",
@@ -367,7 +373,7 @@ fn rows() -> Vec<Row> {
             act: micro_wrong,
             verification: Some(V::MaxAttemptsExceeded),
             bank_account: Some((BA::Errored, R::MaxVerificationFailures)),
-            events: &[UPDATED],
+            events: &[FAILED_ATTEMPT, UPDATED],
         },
         Row {
             name: "9 micro-deposits expire after 14 days (sent)",
@@ -415,7 +421,7 @@ fn rows() -> Vec<Row> {
             act: rail_accepts,
             verification: Some(V::SentCredit),
             bank_account: None,
-            events: &[],
+            events: &[ACCEPTED],
         },
         Row {
             name: "14 RTP rejects the credit",
@@ -423,7 +429,7 @@ fn rows() -> Vec<Row> {
             act: rtp_rejects,
             verification: Some(V::Failed),
             bank_account: Some((BA::Errored, R::RtpCreditFailure)),
-            events: &[UPDATED],
+            events: &[REJECTED, UPDATED],
         },
         Row {
             name: "15 FedNow rejects the credit",
@@ -431,7 +437,7 @@ fn rows() -> Vec<Row> {
             act: fednow_rejects,
             verification: Some(V::Failed),
             bank_account: Some((BA::Errored, R::FednowCreditFailure)),
-            events: &[UPDATED],
+            events: &[REJECTED, UPDATED],
         },
         Row {
             name: "16 right code",
@@ -455,7 +461,7 @@ fn rows() -> Vec<Row> {
             act: code_wrong,
             verification: Some(V::SentCredit),
             bank_account: None,
-            events: &[],
+            events: &[FAILED_ATTEMPT],
         },
         Row {
             name: "18 fifth wrong code",
@@ -463,7 +469,7 @@ fn rows() -> Vec<Row> {
             act: code_wrong,
             verification: Some(V::MaxAttemptsExceeded),
             bank_account: Some((BA::VerificationFailed, R::VerificationAttemptsExceeded)),
-            events: &[UPDATED],
+            events: &[FAILED_ATTEMPT, UPDATED],
         },
         Row {
             name: "19 fifth wrong code in the third verification",
@@ -471,7 +477,7 @@ fn rows() -> Vec<Row> {
             act: code_wrong,
             verification: Some(V::MaxAttemptsExceeded),
             bank_account: Some((BA::Errored, R::MaxVerificationFailures)),
-            events: &[UPDATED],
+            events: &[FAILED_ATTEMPT, UPDATED],
         },
         Row {
             name: "20 instant verification expires after 14 days",
@@ -601,7 +607,7 @@ fn rejections_carry_exception_details_on_both_records() {
         Some(details.clone())
     );
     assert_eq!(
-        change.events[0].data["exceptionDetails"]["rtpRejectionCode"],
+        change.events[1].data["exceptionDetails"]["rtpRejectionCode"],
         "AC04"
     );
     let change = fednow_rejects(&snap).unwrap();
@@ -1001,5 +1007,74 @@ fn ach_returns_follow_the_documented_mapping() {
             fails,
             "{code} on {purpose:?}: verification"
         );
+        // Every return is news, whether or not it changes the bank account.
+        let received = &change.events[0];
+        assert_eq!(received.event_type, "ach.returnReceived", "{code}");
+        assert_eq!(received.data["returnCode"], code);
+        assert_eq!(
+            received.data["description"],
+            pennydrop_engine::returns::describe(code)
+        );
+        assert_eq!(
+            received.data["verificationID"],
+            e.verification_id.to_string()
+        );
+        assert_eq!(
+            received.data["bankAccountID"],
+            snap.bank_account.bank_account_id.to_string()
+        );
     }
+}
+
+/// Pennydrop's own events carry IDs, names and counts: never an amount, a code or a number.
+#[test]
+fn attempt_and_credit_events_carry_what_the_docs_promise() {
+    let _seed = seeded();
+    let snap = with_round(VerificationKind::MicroDeposits, V::SentCredit, 0, 0);
+    let change = micro_wrong(&snap).unwrap();
+    let data = &change.events[0].data;
+    assert_eq!(data["method"], "micro-deposits");
+    assert_eq!(data["attemptsLeft"], 2);
+    assert_eq!(data["verificationID"], latest_id(&snap).to_string());
+    assert_eq!(data["accountID"], snap.bank_account.account_id.to_string());
+    let last = with_round(VerificationKind::Instant, V::SentCredit, 4, 0);
+    let change = code_wrong(&last).unwrap();
+    assert_eq!(change.events[0].data["method"], "instant");
+    assert_eq!(change.events[0].data["attemptsLeft"], 0);
+    let keys: Vec<&str> = data
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "accountID",
+            "attemptsLeft",
+            "bankAccountID",
+            "method",
+            "verificationID"
+        ],
+        "nothing but the documented fields"
+    );
+
+    let instant = with_round(VerificationKind::Instant, V::New, 0, 0);
+    let accepted = &rail_accepts(&instant).unwrap().events[0];
+    assert_eq!(accepted.event_type, "instantCredit.accepted");
+    assert_eq!(accepted.data["network"], "rtp");
+    assert!(accepted.data.get("reasonCode").is_none());
+    let rejected = &fednow_rejects(&instant).unwrap().events[0];
+    assert_eq!(rejected.event_type, "instantCredit.rejected");
+    assert_eq!(
+        rejected.data["network"], "fednow",
+        "the rejection names its network"
+    );
+    assert_eq!(rejected.data["reasonCode"], "AC03");
+    // An answer for a verification that moved on is still reported, and changes nothing else.
+    let expired = with_round(VerificationKind::Instant, V::Expired, 0, 0);
+    let late = rtp_rejects(&expired).unwrap();
+    assert!(late.status.is_none());
+    assert_eq!(late.events.len(), 1);
+    assert_eq!(late.events[0].data["reasonCode"], "AC04");
 }

@@ -244,6 +244,23 @@ pub async fn cutoffs_claim_each_entry_once(store: Arc<dyn Store>) {
         VerificationStatus::SentCredit,
         "claiming the entries sends the verification"
     );
+    // ... and writes its microDeposits.sent event in the same transaction.
+    let written = s
+        .events(ba.tenant_id, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sent_events: Vec<_> = written
+        .iter()
+        .filter(|(_, e)| {
+            e.event_type == events::MICRO_DEPOSITS_SENT
+                && e.data["verificationID"] == v.verification_id.to_string()
+        })
+        .collect();
+    assert_eq!(sent_events.len(), 1, "one microDeposits.sent per round");
+    assert_eq!(
+        sent_events[0].1.data["bankAccountID"],
+        ba.bank_account_id.to_string()
+    );
     assert_eq!(
         snap.bank_account.version,
         ba.version + 2,

@@ -807,14 +807,16 @@ macro_rules! sql_store {
                     .execute(&mut **tx)
                     .await.db()?;
                 // The money is on its way: the verifications can now be completed.
-                sqlx::query(
+                let sent = sqlx::query(
                     "UPDATE verifications SET status = 'sent-credit', sent_on = $1, updated_on = $1 \
-                     WHERE status = 'new' AND verification_id IN (SELECT verification_id FROM ach_entries WHERE file_id = $2)",
+                     WHERE status = 'new' AND verification_id IN (SELECT verification_id FROM ach_entries WHERE file_id = $2) \
+                     RETURNING verification_id, bank_account_id, account_id, tenant_id, kind",
                 )
                 .bind(to_micros(claim.now))
                 .bind(file.file_id.to_string())
-                .execute(&mut **tx)
+                .fetch_all(&mut **tx)
                 .await.db()?;
+                Self::micro_deposits_sent_in(tx, claim, file, &sent).await?;
                 sqlx::query(
                     "UPDATE bank_accounts SET version = version + 1 \
                      WHERE bank_account_id IN (SELECT bank_account_id FROM ach_entries WHERE file_id = $1)",
@@ -822,6 +824,26 @@ macro_rules! sql_store {
                 .bind(file.file_id.to_string())
                 .execute(&mut **tx)
                 .await.db()?;
+                Ok(())
+            }
+
+            /// One `microDeposits.sent` event per micro-deposit round the claim sent (an
+            /// ACH-fallback instant credit has none), in the claim's transaction.
+            async fn micro_deposits_sent_in(tx: &mut sqlx::Transaction<'static, $db>, claim: &CutoffClaim, file: &AchFile, sent: &[$row]) -> Result<(), StoreError> {
+                for row in sent {
+                    let kind: String = row.try_get("kind").db()?;
+                    if kind != VerificationKind::MicroDeposits.as_str() {
+                        continue;
+                    }
+                    let subject = pennydrop_core::events::Subject {
+                        tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                        bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
+                        account_id: uuid(&row.try_get::<String, _>("account_id").db()?).db()?,
+                        verification_id: Some(uuid(&row.try_get::<String, _>("verification_id").db()?).db()?),
+                    };
+                    let event = pennydrop_core::events::micro_deposits_sent(&subject, file.file_id, claim.effective_date, claim.now);
+                    insert_event_sql!(&mut **tx, &event).db()?;
+                }
                 Ok(())
             }
 
