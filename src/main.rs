@@ -7,7 +7,7 @@ use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::model::Mode;
 use pennydrop_core::OsRandom;
 use pennydrop_core::{AccountNumber, Clock, RoutingNumber, SystemClock};
-use pennydrop_engine::access::{add_key_to_tenant, create_tenant_key};
+use pennydrop_engine::access::{add_key_to_tenant, create_tenant_key, find_tenant};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -59,6 +59,9 @@ enum Command {
     /// Manage API keys.
     #[command(name = "api-keys", subcommand)]
     ApiKeys(ApiKeysCommand),
+    /// A tenant's webhooks: list them, show their deliveries, send events again.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -230,6 +233,59 @@ enum ApiKeysCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum WebhooksCommand {
+    /// List the tenant's webhooks as JSON lines (never their secrets).
+    List {
+        /// The tenant: its facilitator account ID (`accountID` printed by `api-keys create`).
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        tenant: Uuid,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// A webhook's deliveries, newest first, as JSON lines: status, attempts, last answer,
+    /// next attempt.
+    Deliveries {
+        /// The tenant: its facilitator account ID (`accountID` printed by `api-keys create`).
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        tenant: Uuid,
+        /// The webhook (`webhookID`, as `webhooks list` prints it).
+        webhook_id: Uuid,
+        /// How many deliveries to show, newest first (1 to 1000).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        count: i64,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Send events to a webhook again: one event, or every event since a time. Their
+    /// deliveries become pending, due now; a running `serve` sends them within a second.
+    /// Prints `{"replayed": N}`.
+    Replay {
+        /// The tenant: its facilitator account ID (`accountID` printed by `api-keys create`).
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        tenant: Uuid,
+        /// The webhook (`webhookID`, as `webhooks list` prints it).
+        webhook_id: Uuid,
+        #[command(flatten)]
+        what: ReplayWhat,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+/// Which events `webhooks replay` sends again: exactly one of the two.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+struct ReplayWhat {
+    /// The one event to send again (its `eventID`, as `webhooks deliveries` prints it).
+    #[arg(long, value_name = "EVENT_ID")]
+    event: Option<Uuid>,
+    /// Send again every event written at or after this time (RFC 3339, e.g.
+    /// 2026-12-02T15:00:00Z).
+    #[arg(long, value_name = "RFC3339")]
+    since: Option<jiff::Timestamp>,
+}
+
 /// Logs go to stderr, with colours only when stderr is a terminal (a file or journald gets
 /// plain text).
 fn init_logging(format: LogFormat) {
@@ -354,6 +410,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ApiKeys(command) => api_keys(command).await,
+        Command::Webhooks(command) => webhooks(command).await,
     }
 }
 
@@ -627,6 +684,61 @@ async fn api_keys(command: ApiKeysCommand) -> anyhow::Result<()> {
                 anyhow::bail!("no active API key {public_key}");
             }
             output::note(format_args!("revoked {public_key}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The engine over the data directory's database, acting for the tenant whose facilitator
+/// account is `tenant`. No rail and no webhook sender: deliveries go out from `serve`.
+async fn tenant_engine(
+    storage: &StorageArgs,
+    tenant: Uuid,
+) -> anyhow::Result<(pennydrop_engine::Engine, pennydrop_engine::accounts::Tenant)> {
+    let store = open_store(storage).await?;
+    let tenant = find_tenant(store.as_ref(), tenant).await?;
+    let vault = std::sync::Arc::new(pennydrop::config::load_vault(&storage.data_dir)?);
+    let engine = pennydrop_engine::Engine::new(
+        store,
+        vault,
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(pennydrop_engine::rail::NoInstantRail),
+        pennydrop_engine::EngineConfig::default(),
+    );
+    Ok((engine, tenant))
+}
+
+/// `pennydrop webhooks list | deliveries | replay`: JSON lines, in the API's shapes.
+async fn webhooks(command: WebhooksCommand) -> anyhow::Result<()> {
+    match command {
+        WebhooksCommand::List { tenant, storage } => {
+            let (engine, tenant) = tenant_engine(&storage, tenant).await?;
+            for webhook in engine.webhooks(tenant).await? {
+                output::line(pennydrop_api::webhook_json(&webhook))?;
+            }
+        }
+        WebhooksCommand::Deliveries {
+            tenant,
+            webhook_id,
+            count,
+            storage,
+        } => {
+            let (engine, tenant) = tenant_engine(&storage, tenant).await?;
+            for delivery in engine.webhook_deliveries(tenant, webhook_id, count).await? {
+                output::line(pennydrop_api::delivery_json(&delivery))?;
+            }
+        }
+        WebhooksCommand::Replay {
+            tenant,
+            webhook_id,
+            what,
+            storage,
+        } => {
+            let (engine, tenant) = tenant_engine(&storage, tenant).await?;
+            let n = engine
+                .replay_webhook(tenant, webhook_id, what.since, what.event)
+                .await?;
+            output::line(serde_json::json!({ "replayed": n }))?;
         }
     }
     Ok(())

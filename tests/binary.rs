@@ -1025,3 +1025,230 @@ fn metrics_need_an_operator_on_the_api_port_and_access_logs_name_the_caller() {
     assert_eq!(line["span"]["key"], pk, "{line}");
     assert!(!logged.contains(sk.unwrap()), "secrets are never logged");
 }
+
+/// A webhook receiver on loopback (plain std, one request per connection): answers 500 to
+/// its first call and 200 after; records every body.
+fn webhook_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/hooks?token=query-secret-42",
+        listener.local_addr().unwrap()
+    );
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let bodies = got.clone();
+    std::thread::spawn(move || {
+        for (calls, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let status = if calls == 0 { "500 Oops" } else { "200 OK" };
+            if calls > 0 {
+                bodies
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap());
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, got)
+}
+
+/// Waits (bounded) until `ready` holds; the worker delivers on its own schedule.
+fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn json_lines(out: &std::process::Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+#[test]
+fn webhooks_cli_lists_shows_deliveries_and_replays_and_logs_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let key = create_key(dir.path(), "acme", false);
+    let tenant = key["accountID"].as_str().unwrap();
+    let auth = (
+        key["publicKey"].as_str().unwrap(),
+        key["secretKey"].as_str(),
+    );
+    let (url, got) = webhook_receiver();
+    let server = serve(dir.path(), &log);
+    let created: Value = http()
+        .post(format!("{}/webhooks", server.base))
+        .basic_auth(auth.0, auth.1)
+        .json(&serde_json::json!({"url": url, "status": "enabled",
+            "eventTypes": ["bankAccount.created"], "description": "cli"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let webhook = created["webhookID"]
+        .as_str()
+        .expect("webhookID")
+        .to_string();
+    let secret: Value = http()
+        .get(format!("{}/webhooks/{webhook}/secret", server.base))
+        .basic_auth(auth.0, auth.1)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let secret = secret["secret"].as_str().unwrap().to_string();
+    let account: Value = http()
+        .post(format!("{}/accounts", server.base))
+        .basic_auth(auth.0, auth.1)
+        .json(
+            &serde_json::json!({"accountType": "individual", "profile": {"individual": {
+            "name": {"firstName": "Jane", "lastName": "Doe"}, "email": "jane@example.com"}}}),
+        )
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let account = account["accountID"].as_str().unwrap();
+    let linked = http()
+        .post(format!("{}/accounts/{account}/bank-accounts", server.base))
+        .basic_auth(auth.0, auth.1)
+        .json(&serde_json::json!({"account": {"holderName": "Jane Doe",
+            "holderType": "individual", "accountNumber": "55554444",
+            "bankAccountType": "checking", "routingNumber": "021000021"}}))
+        .send()
+        .unwrap();
+    assert_eq!(linked.status(), 200);
+    // The first attempt gets a 500; the retry (10 s of backoff later) is delivered.
+    eventually("the retry is delivered", || got.lock().unwrap().len() == 1);
+    let event = got.lock().unwrap()[0]["eventID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let data_dir = dir.path().to_str().unwrap();
+    let cli = |args: &[&str]| run(&[args, &["--data-dir", data_dir]].concat(), &[]);
+    let listed = json_lines(&cli(&["webhooks", "list", "--tenant", tenant]));
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["webhookID"], webhook.as_str());
+    assert_eq!(listed[0]["url"], url.as_str());
+    let text = serde_json::to_string(&listed).unwrap();
+    assert!(
+        !text.contains(&secret) && !text.contains("whsec_"),
+        "{text}"
+    );
+
+    let deliveries = json_lines(&cli(&[
+        "webhooks",
+        "deliveries",
+        "--tenant",
+        tenant,
+        &webhook,
+    ]));
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    assert_eq!(deliveries[0]["eventID"], event.as_str());
+    assert_eq!(deliveries[0]["status"], "delivered");
+    assert_eq!(deliveries[0]["attempts"], 2);
+    assert_eq!(deliveries[0]["lastStatusCode"], 200);
+
+    let replayed = json_lines(&cli(&[
+        "webhooks", "replay", "--tenant", tenant, &webhook, "--event", &event,
+    ]));
+    assert_eq!(replayed, [serde_json::json!({"replayed": 1})]);
+    eventually("the running server sends the replayed event", || {
+        got.lock().unwrap().len() == 2
+    });
+    assert_eq!(got.lock().unwrap()[1]["eventID"], event.as_str());
+    let since = cli(&[
+        "webhooks",
+        "replay",
+        "--tenant",
+        tenant,
+        &webhook,
+        "--since",
+        "2000-01-01T00:00:00Z",
+    ]);
+    assert_eq!(json_lines(&since), [serde_json::json!({"replayed": 1})]);
+    let none = cli(&[
+        "webhooks",
+        "replay",
+        "--tenant",
+        tenant,
+        &webhook,
+        "--since",
+        "2999-01-01T00:00:00Z",
+    ]);
+    assert_eq!(json_lines(&none), [serde_json::json!({"replayed": 0})]);
+    let count = cli(&[
+        "webhooks",
+        "deliveries",
+        "--tenant",
+        tenant,
+        &webhook,
+        "--count",
+        "1",
+    ]);
+    assert_eq!(json_lines(&count).len(), 1);
+
+    // Errors: one line each, exit status 1.
+    let stranger = uuid::Uuid::new_v4().to_string();
+    for args in [
+        vec!["webhooks", "list", "--tenant", &stranger],
+        vec!["webhooks", "deliveries", "--tenant", tenant, &stranger],
+        vec!["webhooks", "replay", "--tenant", tenant, &webhook],
+    ] {
+        let out = cli(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error"), "{args:?}: {err}");
+        if args[1] != "replay" {
+            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        }
+    }
+
+    assert!(server.terminate().success());
+    let log = std::fs::read_to_string(&log).unwrap();
+    let failed: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("webhook delivery attempt failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "one line for the failed attempt: {log}");
+    for part in [webhook.as_str(), event.as_str(), "attempt=1", "status=500"] {
+        assert!(failed[0].contains(part), "{part}: {}", failed[0]);
+    }
+    for leak in [
+        secret.as_str(),
+        "query-secret-42",
+        "\"eventID\"",
+        "55554444",
+    ] {
+        assert!(!log.contains(leak), "{leak} in the log:\n{log}");
+    }
+}

@@ -670,3 +670,81 @@ fn keys(v: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// `GET /metrics` as an operator sees it.
+async fn metrics(app: &TestApp, ops: &pennydrop_engine::access::CreatedKey) -> String {
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .basic_auth(&ops.public_key, Some(&ops.secret_key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in {text}"))
+}
+
+#[tokio::test]
+async fn metrics_count_attempts_by_outcome_and_show_the_backlog_and_its_age() {
+    let app = app().await;
+    let ops = app.operator().await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let receiver = Receiver::start(1, StatusCode::INTERNAL_SERVER_ERROR).await;
+    register(&c, &receiver.url, json!(["bankAccount.created"])).await;
+    let before = metrics(&app, &ops).await;
+    assert_eq!(metric(&before, "pennydrop_webhook_pending_deliveries"), 0.0);
+    c.account_with_bank("021000021", "55554444").await;
+
+    deliver(&app).await;
+    app.clock.advance(SignedDuration::from_secs(7));
+    let failing = metrics(&app, &ops).await;
+    let attempts = "pennydrop_webhook_delivery_attempts_total";
+    assert_eq!(
+        metric(&failing, &format!("{attempts}{{outcome=\"retried\"}}")),
+        1.0
+    );
+    assert_eq!(
+        metric(&failing, &format!("{attempts}{{outcome=\"delivered\"}}")),
+        0.0
+    );
+    assert_eq!(
+        metric(&failing, "pennydrop_webhook_pending_deliveries"),
+        1.0
+    );
+    assert_eq!(
+        metric(&failing, "pennydrop_webhook_oldest_pending_age_seconds"),
+        7.0,
+        "the event was written 7 s ago on the injected clock"
+    );
+
+    app.clock.advance(SignedDuration::from_mins(2));
+    deliver(&app).await;
+    let delivered = metrics(&app, &ops).await;
+    assert_eq!(
+        metric(&delivered, &format!("{attempts}{{outcome=\"delivered\"}}")),
+        1.0
+    );
+    assert_eq!(
+        metric(&delivered, &format!("{attempts}{{outcome=\"failed\"}}")),
+        0.0
+    );
+    assert_eq!(
+        metric(&delivered, "pennydrop_webhook_pending_deliveries"),
+        0.0
+    );
+    assert_eq!(
+        metric(&delivered, "pennydrop_webhook_oldest_pending_age_seconds"),
+        0.0
+    );
+    app.stop().await;
+}

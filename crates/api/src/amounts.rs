@@ -228,11 +228,7 @@ mod tests {
 
     #[test]
     fn whole_cents_are_integers() {
-        let cents = |j: &str| {
-            parsed(j)
-                .map_err(|e| e)
-                .and_then(|a| a.whole_cents().map_err(|e| e.0))
-        };
+        let cents = |j: &str| parsed(j).and_then(|a| a.whole_cents().map_err(|e| e.0));
         assert_eq!(cents("18"), Ok(18));
         assert_eq!(cents("0"), Ok(0));
         for bad in ["18.5", "18.0", "\"18\"", "-1", "100", "1e1", "true"] {

@@ -11,6 +11,10 @@ pub mod idempotency;
 pub mod json;
 pub mod request_id;
 
+/// Moov's JSON for a webhook (never its secret) and for one delivery; `pennydrop webhooks`
+/// prints the same shapes as the API.
+pub use dialects::moov::webhooks::{delivery_json, webhook_json};
+
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Router;
 use jiff::SignedDuration;

@@ -113,16 +113,26 @@ pub async fn add_key_to_tenant(
     name: &str,
     tenant: Uuid,
 ) -> Result<CreatedKey, EngineError> {
+    let found = find_tenant(store, tenant).await?;
+    let (key, created) = key_for(clock, name, tenant, found.mode);
+    store.insert_api_key(&key).await?;
+    Ok(created)
+}
+
+/// The tenant whose facilitator account is `account_id`, in that account's mode (what an API
+/// key of the tenant would act as: the CLI acts for a tenant this way).
+pub async fn find_tenant(store: &dyn Store, account_id: Uuid) -> Result<Tenant, EngineError> {
     let facilitator = store
-        .account(tenant, tenant)
+        .account(account_id, account_id)
         .await?
         .filter(Account::is_facilitator)
         .ok_or_else(|| {
-            EngineError::NotFound(format!("no tenant with facilitator account {tenant}"))
+            EngineError::NotFound(format!("no tenant with facilitator account {account_id}"))
         })?;
-    let (key, created) = key_for(clock, name, tenant, facilitator.mode);
-    store.insert_api_key(&key).await?;
-    Ok(created)
+    Ok(Tenant {
+        id: account_id,
+        mode: facilitator.mode,
+    })
 }
 
 fn key_for(clock: &dyn Clock, name: &str, tenant: Uuid, mode: Mode) -> (ApiKey, CreatedKey) {

@@ -1,6 +1,6 @@
 //! In-process metrics the service counts as it runs (HTTP requests and their latency, cutoff
-//! durations), rendered in the Prometheus text format. Figures that live in the database
-//! (pending entries, files by status) are read at scrape time instead, see
+//! durations, webhook delivery attempts), rendered in the Prometheus text format. Figures that live in the database
+//! (pending entries, files by status, webhook deliveries waiting) are read at scrape time instead, see
 //! [`crate::Engine::operations_counts`].
 
 use std::collections::BTreeMap;
@@ -58,6 +58,8 @@ struct Inner {
     latency: BTreeMap<(String, &'static str), Histogram>,
     /// outcome (`file`, `empty`, `error`) -> duration.
     cutoffs: BTreeMap<&'static str, Histogram>,
+    /// outcome (`delivered`, `retried`, `failed`) -> webhook delivery attempts.
+    webhook_attempts: BTreeMap<&'static str, u64>,
 }
 
 /// The registry; shared by the HTTP layer and the rails through the engine.
@@ -118,6 +120,12 @@ impl Metrics {
         });
     }
 
+    /// Counts one webhook delivery attempt; `outcome` is `delivered`, `retried` (it will be
+    /// tried again) or `failed` (it will not: past the retry horizon, or 410 Gone).
+    pub fn webhook_attempt(&self, outcome: &'static str) {
+        self.with(|m| *m.webhook_attempts.entry(outcome).or_default() += 1);
+    }
+
     /// Appends the registry's families in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         self.with(|m| {
@@ -142,7 +150,21 @@ impl Metrics {
                 let labels = format!("outcome=\"{outcome}\"");
                 h.render(out, "pennydrop_ach_cutoff_duration_seconds", &labels, &CUTOFF_BUCKETS);
             }
+            render_webhook_attempts(out, &m.webhook_attempts);
         });
+    }
+}
+
+/// Every outcome, zero or not, so a dashboard sees the family before the first failure.
+fn render_webhook_attempts(out: &mut String, attempts: &BTreeMap<&'static str, u64>) {
+    out.push_str("# HELP pennydrop_webhook_delivery_attempts_total Webhook delivery attempts, by outcome (delivered; retried: will be tried again; failed: will not).\n");
+    out.push_str("# TYPE pennydrop_webhook_delivery_attempts_total counter\n");
+    for outcome in ["delivered", "retried", "failed"] {
+        let n = attempts.get(outcome).copied().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "pennydrop_webhook_delivery_attempts_total{{outcome=\"{outcome}\"}} {n}"
+        );
     }
 }
 
@@ -164,6 +186,8 @@ mod tests {
         m.http_request("/accounts/{account_id}", "GET", "moov", 200, 0.003);
         m.http_request("/accounts/{account_id}", "GET", "moov", 404, 0.2);
         m.cutoff("file", 0.4);
+        m.webhook_attempt("retried");
+        m.webhook_attempt("retried");
         let mut out = String::new();
         m.render(&mut out);
         assert!(out.contains("pennydrop_http_requests_total{route=\"/accounts/{account_id}\",method=\"GET\",status=\"2xx\",dialect=\"moov\"} 1"), "{out}");
@@ -174,6 +198,14 @@ mod tests {
             out.contains(
                 "pennydrop_ach_cutoff_duration_seconds_bucket{outcome=\"file\",le=\"0.5\"} 1"
             ),
+            "{out}"
+        );
+        assert!(
+            out.contains("pennydrop_webhook_delivery_attempts_total{outcome=\"retried\"} 2"),
+            "{out}"
+        );
+        assert!(
+            out.contains("pennydrop_webhook_delivery_attempts_total{outcome=\"failed\"} 0"),
             "{out}"
         );
     }

@@ -603,37 +603,99 @@ impl Engine {
         let answer = self.webhook_sender().send(&request).await;
         let now = self.clock().now();
         d.attempts += 1;
-        let mut disable = None;
-        match &answer {
-            WebhookAnswer::Status(code) if (200..300).contains(code) => {
-                d.status = DeliveryStatus::Delivered;
-                d.delivered_on = Some(now);
-                d.last_error = None;
-            }
-            WebhookAnswer::Status(410) => {
-                d.status = DeliveryStatus::Failed;
-                d.last_error =
-                    Some("the endpoint answered 410 Gone; the webhook is disabled".into());
-                disable = Some("the endpoint answered 410 Gone".to_string());
-            }
-            other => {
-                d.last_error = Some(match other {
-                    WebhookAnswer::Status(code) => format!("the endpoint answered {code}"),
-                    WebhookAnswer::Failed(why) => why.clone(),
-                });
-                match next_attempt(d.attempts, event.created_on, now, &mut Rng(self.random())) {
-                    Some(at) => d.next_attempt_at = at,
-                    None => d.status = DeliveryStatus::Failed,
-                }
-            }
-        }
-        if let WebhookAnswer::Status(code) = answer {
-            d.last_status_code = Some(i64::from(code));
-        }
+        let disable = settle(
+            &mut d,
+            &answer,
+            event.created_on,
+            now,
+            &mut Rng(self.random()),
+        );
+        let outcome = match d.status {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Pending => "retried",
+            DeliveryStatus::Failed => "failed",
+        };
+        self.metrics().webhook_attempt(outcome);
+        log_failed_attempt(&d, &answer, outcome);
         self.store()
             .record_delivery(&d, owner, disable.as_deref(), now)
             .await?;
         Ok(())
+    }
+
+    /// What `/metrics` shows about webhooks, read from the database now: deliveries waiting to
+    /// be sent and the age of the oldest one's event on the engine's clock.
+    pub async fn webhook_lag(&self) -> Result<WebhookLag, EngineError> {
+        let backlog = self.store().webhook_backlog().await?;
+        let now = self.clock().now();
+        let oldest_age_seconds = backlog
+            .oldest
+            .map_or(0, |t| now.duration_since(t).as_secs().max(0));
+        Ok(WebhookLag {
+            pending: backlog.pending,
+            oldest_age_seconds,
+        })
+    }
+}
+
+/// Deliveries waiting to be sent, and how long the oldest one's event has waited (0 if none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookLag {
+    pub pending: i64,
+    pub oldest_age_seconds: i64,
+}
+
+/// Applies an attempt's answer to its delivery: delivered, retried later, or failed. The
+/// reason to disable the webhook when the endpoint answered 410 Gone.
+fn settle(
+    d: &mut Delivery,
+    answer: &WebhookAnswer,
+    event_created: Timestamp,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Option<String> {
+    let mut disable = None;
+    match answer {
+        WebhookAnswer::Status(code) if (200..300).contains(code) => {
+            d.status = DeliveryStatus::Delivered;
+            d.delivered_on = Some(now);
+            d.last_error = None;
+        }
+        WebhookAnswer::Status(410) => {
+            d.status = DeliveryStatus::Failed;
+            d.last_error = Some("the endpoint answered 410 Gone; the webhook is disabled".into());
+            disable = Some("the endpoint answered 410 Gone".to_string());
+        }
+        other => {
+            d.last_error = Some(match other {
+                WebhookAnswer::Status(code) => format!("the endpoint answered {code}"),
+                WebhookAnswer::Failed(why) => why.clone(),
+            });
+            match next_attempt(d.attempts, event_created, now, rng) {
+                Some(at) => d.next_attempt_at = at,
+                None => d.status = DeliveryStatus::Failed,
+            }
+        }
+    }
+    if let WebhookAnswer::Status(code) = answer {
+        d.last_status_code = Some(i64::from(*code));
+    }
+    disable
+}
+
+/// One line per attempt that did not deliver: IDs, the attempt, and the status or the error —
+/// never the URL (its query may carry a tenant's token), the body or the secret.
+fn log_failed_attempt(d: &Delivery, answer: &WebhookAnswer, outcome: &str) {
+    match answer {
+        WebhookAnswer::Status(code) if (200..300).contains(code) => {}
+        WebhookAnswer::Status(code) => tracing::info!(
+            webhook_id = %d.webhook_id, event_id = %d.event_id, attempt = d.attempts,
+            status = code, outcome, "webhook delivery attempt failed"
+        ),
+        WebhookAnswer::Failed(why) => tracing::info!(
+            webhook_id = %d.webhook_id, event_id = %d.event_id, attempt = d.attempts,
+            error = %why, outcome, "webhook delivery attempt failed"
+        ),
     }
 }
 

@@ -28,7 +28,7 @@ use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState
 use crate::{
     AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore,
     FileTotals, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, OperationsCounts,
-    SimulatorStore, Store, StoreError, VerificationStore, WebhookStore,
+    SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -2100,6 +2100,21 @@ macro_rules! sql_store {
                 }
                 tx.commit().await.db()?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn webhook_backlog(&self) -> Result<WebhookBacklog, StoreError> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n, MIN(d.created_on) AS oldest \
+                     FROM webhook_deliveries d JOIN webhooks w ON w.webhook_id = d.webhook_id \
+                     WHERE d.status = 'pending' AND w.status = 'enabled' AND w.deleted_on IS NULL",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .db()?;
+                Ok(WebhookBacklog {
+                    pending: row.try_get("n").db()?,
+                    oldest: row.try_get::<Option<i64>, _>("oldest").db()?.map(from_micros),
+                })
             }
         }
 

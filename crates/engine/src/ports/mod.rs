@@ -10,5 +10,5 @@ pub use store::{
     AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, Enrollment,
     EventStore, FileIdentity, FileTotals, IdempotencyStore, KeyStore, LinkOutcome,
     MicroEntryCounts, OperationsCounts, SimulatorStore, Store, StoreError, VerificationStore,
-    WebhookStore,
+    WebhookBacklog, WebhookStore,
 };

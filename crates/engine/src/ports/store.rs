@@ -463,6 +463,18 @@ pub trait WebhookStore: Send + Sync + std::fmt::Debug {
         disable: Option<&str>,
         at: Timestamp,
     ) -> Result<bool, StoreError>;
+
+    /// The deliveries still to be sent (pending, of enabled webhooks, every tenant) and when
+    /// the oldest one's event was written.
+    async fn webhook_backlog(&self) -> Result<WebhookBacklog, StoreError>;
+}
+
+/// What operators graph about webhooks: deliveries waiting to be sent and the oldest one's
+/// event time. Deliveries of a disabled webhook wait for its tenant, not for us: not counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookBacklog {
+    pub pending: i64,
+    pub oldest: Option<Timestamp>,
 }
 
 /// Every storage port in one object, plus the database's own life cycle.

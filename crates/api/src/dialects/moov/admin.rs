@@ -200,6 +200,7 @@ async fn metrics_text(state: &AppState) -> ApiResult<Response> {
     let mut out = String::new();
     micro_entry_metrics(state, &mut out).await?;
     operations_metrics(state, &mut out).await?;
+    webhook_metrics(state, &mut out).await?;
     state.engine.metrics().render(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
@@ -260,5 +261,22 @@ async fn operations_metrics(state: &AppState, out: &mut String) -> ApiResult<()>
             escape(status)
         );
     }
+    Ok(())
+}
+
+/// Read from the database at scrape time: webhook deliveries waiting to be sent and the age of
+/// the oldest one's event (an alert on it catches a stuck worker or a failing endpoint).
+async fn webhook_metrics(state: &AppState, out: &mut String) -> ApiResult<()> {
+    let lag = state.engine.webhook_lag().await?;
+    out.push_str("# HELP pennydrop_webhook_pending_deliveries Webhook deliveries waiting to be sent (pending, of enabled webhooks).\n");
+    out.push_str("# TYPE pennydrop_webhook_pending_deliveries gauge\n");
+    let _ = writeln!(out, "pennydrop_webhook_pending_deliveries {}", lag.pending);
+    out.push_str("# HELP pennydrop_webhook_oldest_pending_age_seconds Age of the oldest undelivered event among pending deliveries (0 when none).\n");
+    out.push_str("# TYPE pennydrop_webhook_oldest_pending_age_seconds gauge\n");
+    let _ = writeln!(
+        out,
+        "pennydrop_webhook_oldest_pending_age_seconds {}",
+        lag.oldest_age_seconds
+    );
     Ok(())
 }

@@ -14,7 +14,7 @@ mod oauth;
 mod payment_methods;
 mod simulator;
 mod verification;
-mod webhooks;
+pub(crate) mod webhooks;
 
 use axum::routing::{get, post};
 use axum::Router;

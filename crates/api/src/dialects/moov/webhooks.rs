@@ -42,7 +42,7 @@ fn settings(body: &Bytes) -> Result<WebhookSettings, ApiError> {
     })
 }
 
-pub(crate) fn webhook_json(w: &Webhook) -> Value {
+pub fn webhook_json(w: &Webhook) -> Value {
     let types: Vec<&str> = if w.event_types.is_empty() {
         vec!["*"]
     } else {
@@ -63,7 +63,7 @@ pub(crate) fn webhook_json(w: &Webhook) -> Value {
     v
 }
 
-fn delivery_json(d: &Delivery) -> Value {
+pub fn delivery_json(d: &Delivery) -> Value {
     json!({
         "eventID": d.event_id,
         "sequence": d.sequence,
