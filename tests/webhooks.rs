@@ -148,6 +148,8 @@ fn verified(h: &HeaderMap, body: &Bytes, secret: &str, webhook_id: &str) -> Valu
 #[tokio::test]
 async fn every_event_of_a_flow_arrives_signed_and_in_sequence() {
     let app = app().await;
+    // The independent verifier checks webhook-timestamp against the wall clock (5 minutes).
+    app.clock.set(jiff::Timestamp::now());
     let key = app.tenant(Mode::Production).await;
     let operator = app.operator().await;
     let c = Caller {
@@ -175,6 +177,8 @@ async fn every_event_of_a_flow_arrives_signed_and_in_sequence() {
     assert_eq!(done.status, 200, "{:?}", done.body);
     let (returned, returned_bank) = c.account_with_bank("231380104", "3000000003").await;
     c.initiate_micro_deposits(&returned, &returned_bank).await;
+    let (corrected, corrected_bank) = c.account_with_bank("231380104", "3100000001").await;
+    c.initiate_micro_deposits(&corrected, &corrected_bank).await;
     let cutoff = Caller {
         app: &app,
         key: &operator,
@@ -189,6 +193,11 @@ async fn every_event_of_a_flow_arrives_signed_and_in_sequence() {
         .iter()
         .map(|(h, b)| verified(h, b, &secret, &id))
         .collect();
+    independently_verified(&secret, &got);
+    assert!(
+        envelopes.iter().any(|e| e["type"] == "ach.nocApplied"),
+        "the C01 NOC: {envelopes:?}"
+    );
     let types: Vec<&str> = envelopes
         .iter()
         .map(|e| e["type"].as_str().unwrap())
@@ -747,4 +756,43 @@ async fn metrics_count_attempts_by_outcome_and_show_the_backlog_and_its_age() {
         0.0
     );
     app.stop().await;
+}
+
+/// Every delivery checked by an independent Standard Webhooks implementation (the
+/// `standardwebhooks` package from PyPI), which must also refuse each with a tampered body.
+fn independently_verified(secret: &str, got: &[(HeaderMap, Bytes)]) {
+    use base64::Engine;
+    let deliveries: Vec<Value> = got
+        .iter()
+        .map(|(h, b)| {
+            let headers: serde_json::Map<String, Value> = h
+                .iter()
+                .filter_map(|(k, v)| Some((k.to_string(), json!(v.to_str().ok()?))))
+                .collect();
+            json!({"headers": headers, "body": base64::engine::general_purpose::STANDARD.encode(b)})
+        })
+        .collect();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut child = std::process::Command::new(std::path::Path::new(root).join("tests/sdk/run.sh"))
+        .arg("--verify-webhooks")
+        .current_dir(root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tests/sdk/run.sh");
+    let input = json!({"secret": secret, "deliveries": deliveries}).to_string();
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input.as_bytes())
+        .expect("write deliveries");
+    let out = child.wait_with_output().expect("verifier");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "standardwebhooks refused a delivery:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains(&format!("{} deliveries, 0 failures", got.len())),
+        "{report}"
+    );
 }
