@@ -796,3 +796,56 @@ fn independently_verified(secret: &str, got: &[(HeaderMap, Bytes)]) {
         "{report}"
     );
 }
+
+#[tokio::test]
+async fn a_hanging_endpoint_delays_no_other() {
+    // The real delivery worker this time (on its one-second poll and wake-ups).
+    let app = TestApp::sqlite_with(|c| {
+        c.engine.webhook_networks = NetworkPolicy {
+            allow: NetworkPolicy::parse_list("127.0.0.0/8").unwrap(),
+            deny: vec![],
+        };
+    })
+    .await;
+    let key = app.tenant(Mode::Production).await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let hung = Arc::new(AtomicUsize::new(0));
+    let h = hung.clone();
+    let stuck = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move || {
+            let h = h.clone();
+            async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<StatusCode>().await
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stuck_url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, stuck).await });
+    register(&c, &stuck_url, json!(["*"])).await;
+    let healthy = Receiver::start(0, StatusCode::OK).await;
+    register(&c, &healthy.url, json!(["*"])).await;
+
+    c.account_with_bank("021000021", "55554444").await;
+    c.account_with_bank("021000021", "55554445").await;
+    let mut waited = 0;
+    while healthy.deliveries().len() < 2 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        healthy.deliveries().len(),
+        2,
+        "the healthy endpoint got both events"
+    );
+    assert!(
+        hung.load(Ordering::SeqCst) >= 1,
+        "while the other one hangs"
+    );
+    app.stop().await;
+}

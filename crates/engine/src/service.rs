@@ -255,13 +255,21 @@ impl Engine {
     ) {
         tokio::pin!(shutdown);
         let mut poll = tokio::time::interval(Duration::from_secs(1));
+        // Attempts run beside the loop: a pass never waits for a slow endpoint, so other
+        // endpoints' deliveries (and other tenants') go out on the next pass.
+        let mut in_flight = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = self.webhook_wake.notified() => {}
                 _ = poll.tick() => {}
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => continue,
             }
-            if let Err(e) = self.deliver_due_webhooks(&owner).await {
+            let room = crate::webhooks::MAX_IN_FLIGHT.saturating_sub(in_flight.len());
+            if room == 0 {
+                continue;
+            }
+            if let Err(e) = self.start_due_webhooks(&owner, room, &mut in_flight).await {
                 tracing::warn!(error = %e, "webhook delivery pass failed");
             }
         }

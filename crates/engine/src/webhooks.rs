@@ -30,6 +30,8 @@ pub const MAX_BACKOFF: SignedDuration = SignedDuration::from_hours(1);
 pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
 /// After a rotation, deliveries are also signed with the previous secret this long.
 pub const ROTATION_OVERLAP: SignedDuration = SignedDuration::from_hours(24);
+/// At most this many attempts in flight per process.
+pub const MAX_IN_FLIGHT: usize = 256;
 /// The longest URL and description accepted.
 const MAX_URL: usize = 2048;
 const MAX_DESCRIPTION: usize = 512;
@@ -566,19 +568,33 @@ impl Engine {
         Ok(n)
     }
 
-    /// One pass of the delivery worker: claims the due deliveries (leased to `owner`) and sends
-    /// each concurrently, so a slow endpoint delays nobody else. How many were attempted.
+    /// One pass, waited for: claims the due deliveries (leased to `owner`), sends them
+    /// concurrently and returns once every attempt is recorded. How many were attempted.
     pub async fn deliver_due_webhooks(self: &Arc<Self>, owner: &str) -> Result<usize, EngineError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        let count = self.start_due_webhooks(owner, 100, &mut tasks).await?;
+        while tasks.join_next().await.is_some() {}
+        Ok(count)
+    }
+
+    /// Claims up to `room` due deliveries and starts each attempt in `tasks` without waiting,
+    /// so a slow endpoint holds only its own deliveries (they stay leased while in flight).
+    pub(crate) async fn start_due_webhooks(
+        self: &Arc<Self>,
+        owner: &str,
+        room: usize,
+        tasks: &mut tokio::task::JoinSet<()>,
+    ) -> Result<usize, EngineError> {
         let now = self.clock().now();
         let lease_until = now
             .saturating_add(self.config().webhook_lease)
             .unwrap_or(now);
+        let limit = i64::try_from(room.min(100)).unwrap_or(100);
         let claimed = self
             .store()
-            .claim_deliveries(now, lease_until, owner, 100)
+            .claim_deliveries(now, lease_until, owner, limit)
             .await?;
         let count = claimed.len();
-        let mut tasks = tokio::task::JoinSet::new();
         for (delivery, webhook, event) in claimed {
             let engine = Arc::clone(self);
             let owner = owner.to_string();
@@ -588,7 +604,6 @@ impl Engine {
                 }
             });
         }
-        while tasks.join_next().await.is_some() {}
         Ok(count)
     }
 
