@@ -11,7 +11,7 @@ use pennydrop_core::model::Mode;
 use pennydrop_core::Clock;
 use pennydrop_engine::access::CreatedKey;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -788,13 +788,7 @@ fn generated_openapi_client_completes_the_flow_against_the_binary() {
         .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
         .spawn()
         .expect("spawn serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_string();
-        }
-    };
+    let base = common::bound_address(&mut child);
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(&python)
         .arg(Path::new(root).join("tests/finicity/client_flow.py"))

@@ -14,7 +14,6 @@ use pennydrop_engine::access::CreatedKey;
 use pennydrop_engine::idempotency::{IdempotencyRecord, KeyId, RecordState};
 use serde_json::{json, Value};
 use sqlx::Connection;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -836,17 +835,7 @@ fn serve(data_dir: &Path, database_url: Option<&str>, hang: bool) -> (std::proce
         cmd.arg("--fault-hang-before-answer");
     }
     let mut child = cmd.spawn().expect("spawn serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address")
-            .expect("line");
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_string();
-        }
-    };
+    let base = common::bound_address(&mut child);
     (child, base)
 }
 

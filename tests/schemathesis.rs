@@ -5,8 +5,9 @@
 //! per operation, a fixed seed); `scripts/schemathesis.sh` with a larger `MAX_EXAMPLES` is the
 //! long run (docs/api.md).
 
+mod common;
+
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -57,19 +58,7 @@ fn serve(data_dir: &Path) -> (Server, String) {
         .stderr(std::fs::File::create(data_dir.join("serve.log")).expect("log file"))
         .spawn()
         .expect("spawn pennydrop serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address")
-            .expect("line");
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_string();
-        }
-    };
-    // Keep reading so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
+    let base = common::bound_address(&mut child);
     (Server(child), base)
 }
 

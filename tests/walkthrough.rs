@@ -3,7 +3,8 @@
 //! directory with no configuration, exactly as a newcomer would run them — `pennydrop` on the
 //! PATH, the server's default data directory `./pennydrop-data`, `curl` and `jq`.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -85,17 +86,7 @@ fn the_readme_walkthrough_runs_top_to_bottom() {
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut server = serve.spawn().expect("pennydrop serve");
-    let stdout = server.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address")
-            .expect("line");
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_string();
-        }
-    };
+    let base = common::bound_address(&mut server);
     let script = format!("set -euo pipefail\n{}", blocks.join("\n"));
     let mut bash = Command::new("bash");
     clean(&mut bash);

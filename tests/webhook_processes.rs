@@ -3,12 +3,13 @@
 //! flight on two processes at once; a process SIGKILLed while it delivers loses nothing (its
 //! lease expires and a restarted process sends the event).
 
+mod common;
+
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use pennydrop_store::testing::TestPostgres;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -97,16 +98,7 @@ fn serve(data_dir: &Path, db: &str, lease_seconds: u64) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address")
-            .expect("line");
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_string();
-        }
-    };
+    let base = common::bound_address(&mut child);
     (child, base)
 }
 

@@ -397,3 +397,22 @@ pub fn mode_and_group(path: &std::path::Path) -> (u32, u32) {
     let m = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (m.mode() & 0o777, m.gid())
 }
+
+/// Waits for a spawned `pennydrop serve` (stdout piped) to print the address it bound; its
+/// base URL. The rest of its stdout is read and dropped in the background.
+pub fn bound_address(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let stdout = child.stdout.take().expect("serve's stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("line");
+        if let Some(url) = line.strip_prefix("listening on ") {
+            // Keep reading what else it prints, so its stdout never fills up or closes.
+            std::thread::spawn(move || lines.for_each(drop));
+            return url.to_string();
+        }
+    }
+}
