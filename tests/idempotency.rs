@@ -13,7 +13,6 @@ use pennydrop_core::Clock;
 use pennydrop_engine::access::CreatedKey;
 use pennydrop_engine::idempotency::{IdempotencyRecord, KeyId, RecordState};
 use serde_json::{json, Value};
-use sqlx::Connection;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -143,48 +142,12 @@ impl Client<'_> {
     }
 }
 
-fn database_url(app: &TestApp) -> String {
-    app.postgres_url().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}",
-            app.data_dir.path().join("pennydrop.db").display()
-        )
-    })
-}
-
-async fn scalar(url: &str, sql: &str) -> i64 {
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
-        sqlx::query_scalar(sql)
-            .fetch_one(&mut conn)
-            .await
-            .expect(sql)
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.expect("postgres");
-        sqlx::query_scalar(sql)
-            .fetch_one(&mut conn)
-            .await
-            .expect(sql)
-    }
-}
-
 async fn count(app: &TestApp, table: &str) -> i64 {
-    scalar(&database_url(app), &format!("SELECT COUNT(*) FROM {table}")).await
-}
-
-async fn execute(app: &TestApp, statements: &[&str]) {
-    let url = database_url(app);
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
-        for s in statements {
-            sqlx::query(s).execute(&mut conn).await.expect(s);
-        }
-    } else {
-        let mut conn = sqlx::PgConnection::connect(&url).await.expect("postgres");
-        for s in statements {
-            sqlx::query(s).execute(&mut conn).await.expect(s);
-        }
-    }
+    common::scalar(
+        &app.database_url(),
+        &format!("SELECT COUNT(*) FROM {table}"),
+    )
+    .await
 }
 
 /// Row counts of everything a verification call may write.
@@ -205,8 +168,8 @@ async fn rows(app: &TestApp) -> Vec<i64> {
 }
 
 async fn failed_attempts(app: &TestApp) -> i64 {
-    scalar(
-        &database_url(app),
+    common::scalar(
+        &app.database_url(),
         "SELECT COALESCE(SUM(failed_attempts), 0) FROM verifications",
     )
     .await
@@ -723,7 +686,9 @@ async fn server_faults_are_not_kept(app: TestApp) {
              BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
         ]
     };
-    execute(&app, &refuse).await;
+    for statement in &refuse {
+        app.sql(statement).await;
+    }
     let failed = c.post("/accounts", &person("fault"), "fault-1").await;
     assert_eq!(failed.reply.status, 500, "{}", failed.raw);
     assert_eq!(
@@ -736,7 +701,7 @@ async fn server_faults_are_not_kept(app: TestApp) {
     } else {
         "DROP TRIGGER pd_refuse"
     };
-    execute(&app, &[drop]).await;
+    app.sql(drop).await;
     let retried = c.post("/accounts", &person("fault"), "fault-1").await;
     assert_eq!(retried.reply.status, 200, "{}", retried.raw);
     assert!(!retried.replayed);
@@ -895,7 +860,7 @@ async fn sigkill_between_change_and_answer(database_url: Option<String>) {
     let count_sql = "SELECT COUNT(*) FROM accounts WHERE foreign_id = 'crash-1'";
     let mut committed = false;
     for _ in 0..600 {
-        if scalar(&db, count_sql).await == 1 {
+        if common::scalar(&db, count_sql).await == 1 {
             committed = true;
             break;
         }
@@ -923,7 +888,11 @@ async fn sigkill_between_change_and_answer(database_url: Option<String>) {
     // Within the first request's lease the retry is told to wait; nothing is done again.
     assert_eq!(retry.reply.status, 409, "{}", retry.raw);
     assert!(retry.retry_after.is_some(), "{retry:?}");
-    assert_eq!(scalar(&db, count_sql).await, 1, "exactly one change");
+    assert_eq!(
+        common::scalar(&db, count_sql).await,
+        1,
+        "exactly one change"
+    );
     child.kill().expect("kill");
     let _ = child.wait();
 }
@@ -949,9 +918,9 @@ async fn an_answer_lost_after_its_change_is_never_done_again() {
         }
     });
     let count_sql = "SELECT COUNT(*) FROM accounts WHERE foreign_id = 'lost'";
-    let db = database_url(&app);
+    let db = app.database_url();
     for _ in 0..600 {
-        if scalar(&db, count_sql).await == 1 {
+        if common::scalar(&db, count_sql).await == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -970,7 +939,11 @@ async fn an_answer_lost_after_its_change_is_never_done_again() {
         "{}",
         lost.raw
     );
-    assert_eq!(scalar(&db, count_sql).await, 1, "exactly one change");
+    assert_eq!(
+        common::scalar(&db, count_sql).await,
+        1,
+        "exactly one change"
+    );
     app.stop().await;
 }
 

@@ -124,29 +124,33 @@ impl TestApp {
         self.postgres.as_ref().map(|p| p.url.clone())
     }
 
+    /// The app's own database (`sqlite://…` in its data directory, or its PostgreSQL URL).
+    pub fn database_url(&self) -> String {
+        self.postgres_url().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.path().join("pennydrop.db").display()
+            )
+        })
+    }
+
     /// Runs one statement on the app's own database, underneath it (to plant rows an older
     /// release or a bug could have left).
     pub async fn sql(&self, statement: &str) {
         use sqlx::Connection;
-        match self.postgres_url() {
-            Some(url) => {
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("postgres");
-                sqlx::query(statement)
-                    .execute(&mut conn)
-                    .await
-                    .expect(statement);
-            }
-            None => {
-                let url = format!(
-                    "sqlite://{}",
-                    self.data_dir.path().join("pennydrop.db").display()
-                );
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
-                sqlx::query(statement)
-                    .execute(&mut conn)
-                    .await
-                    .expect(statement);
-            }
+        let url = self.database_url();
+        if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .expect(statement);
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&url).await.expect("postgres");
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .expect(statement);
         }
     }
 
@@ -414,5 +418,23 @@ pub fn bound_address(child: &mut std::process::Child) -> String {
             std::thread::spawn(move || lines.for_each(drop));
             return url.to_string();
         }
+    }
+}
+
+/// One integer (a count, a sum) from a database, read underneath the app.
+pub async fn scalar(url: &str, sql: &str) -> i64 {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect(sql)
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("postgres");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect(sql)
     }
 }

@@ -334,6 +334,13 @@ pub fn signed_request(
     }
 }
 
+/// A new signing secret from the OS CSPRNG (secrets never come from a seeded source).
+fn fresh_secret() -> String {
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    new_secret(key)
+}
+
 /// A webhook as a tenant asks for it (create and update).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookSettings {
@@ -378,11 +385,9 @@ impl Engine {
         let s = self.checked(s)?;
         let now = self.clock().now();
         let webhook_id = uuid(self.random());
-        let mut key = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut key);
         let secret = self
             .vault()
-            .seal_text(&new_secret(key), webhook_id.as_bytes());
+            .seal_text(&fresh_secret(), webhook_id.as_bytes());
         let webhook = Webhook {
             webhook_id,
             tenant_id: tenant.id,
@@ -526,9 +531,7 @@ impl Engine {
     ) -> Result<String, EngineError> {
         let mut webhook = self.webhook(tenant, webhook_id).await?;
         let now = self.clock().now();
-        let mut key = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut key);
-        let secret = new_secret(key);
+        let secret = fresh_secret();
         let until = now.saturating_add(ROTATION_OVERLAP).unwrap_or(now);
         webhook.previous_secret = Some((webhook.secret.clone(), until));
         webhook.secret = self.vault().seal_text(&secret, webhook_id.as_bytes());

@@ -854,15 +854,18 @@ macro_rules! sql_store {
                 .bind(event_id.to_string())
                 .fetch_optional(&self.pool)
                 .await.db()?;
-                let Some(row) = row else { return Ok(None) };
+                row.as_ref().map(Self::event_from_row).transpose()
+            }
+
+            fn event_from_row(row: &$row) -> Result<Event, StoreError> {
                 let data: String = row.try_get("data").db()?;
-                Ok(Some(Event {
+                Ok(Event {
                     event_id: uuid(&row.try_get::<String, _>("event_id").db()?).db()?,
                     tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
                     event_type: row.try_get("event_type").db()?,
                     data: serde_json::from_str(&data).map_err(|_| corrupt("event data", &data)).db()?,
                     created_on: from_micros(row.try_get("created_on").db()?),
-                }))
+                })
             }
 
             async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
@@ -1721,19 +1724,7 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await.db()?;
                 rows.iter()
-                    .map(|row| {
-                        let data: String = row.try_get("data").db()?;
-                        Ok((
-                            row.try_get("seq").db()?,
-                            Event {
-                                event_id: uuid(&row.try_get::<String, _>("event_id").db()?).db()?,
-                                tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
-                                event_type: row.try_get("event_type").db()?,
-                                data: serde_json::from_str(&data).map_err(|_| corrupt("event data", &data)).db()?,
-                                created_on: from_micros(row.try_get("created_on").db()?),
-                            },
-                        ))
-                    })
+                    .map(|row| Ok((row.try_get("seq").db()?, Self::event_from_row(row)?)))
                     .collect()
             }
         }
@@ -2054,9 +2045,15 @@ macro_rules! sql_store {
                     .await.db()?;
                 let mut claimed = rows.iter().map(Self::delivery_from_row).collect::<Result<Vec<_>, _>>()?;
                 claimed.sort_by_key(|d| d.sequence);
+                // One read per webhook of the pass, not one per delivery.
+                let mut webhooks: std::collections::HashMap<Uuid, Option<Webhook>> = std::collections::HashMap::new();
                 let mut out = Vec::with_capacity(claimed.len());
                 for d in claimed {
-                    let Some(w) = self.webhook(d.tenant_id, d.webhook_id).await? else { continue };
+                    if !webhooks.contains_key(&d.webhook_id) {
+                        let w = self.webhook(d.tenant_id, d.webhook_id).await?;
+                        webhooks.insert(d.webhook_id, w);
+                    }
+                    let Some(Some(w)) = webhooks.get(&d.webhook_id).cloned() else { continue };
                     let Some(e) = self.event(d.event_id).await? else { continue };
                     out.push((d, w, e));
                 }
