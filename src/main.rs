@@ -143,6 +143,16 @@ struct ServeArgs {
     /// may take them over (it is presumed dead then); keep it above the timeout.
     #[arg(long, env = "PENNYDROP_WEBHOOK_LEASE_SECONDS", default_value_t = 60)]
     pub webhook_lease_seconds: u64,
+    /// Risk settings for the whole deployment, as a JSON merge patch over the defaults
+    /// (docs/risk.md), e.g. '{"tenantHourly":{"max":200}}'. Tenants' own overrides (admin API)
+    /// apply on top.
+    #[arg(
+        long,
+        env = "PENNYDROP_RISK",
+        value_name = "JSON",
+        default_value = "{}"
+    )]
+    pub risk: String,
     #[command(flatten)]
     pub ach: AchArgs,
 }
@@ -505,6 +515,11 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<AppConfig> {
         body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds.max(1)),
         shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace_seconds),
     };
+    let risk: serde_json::Value =
+        serde_json::from_str(&args.risk).context("--risk: not valid JSON")?;
+    config.engine.risk = pennydrop_engine::risk::RiskSettings::default()
+        .patched(&risk)
+        .map_err(|e| anyhow::anyhow!("--risk: {e}"))?;
     configure_ach(&mut config, &args.ach)?;
     config.settlement_delay =
         jiff::SignedDuration::from_secs(args.ach.settlement_delay_seconds.max(0));

@@ -12,6 +12,7 @@ pub mod model;
 pub mod money;
 pub mod numbers;
 pub mod random;
+pub mod risk;
 pub mod scope;
 pub mod text;
 pub mod webhooks;

@@ -18,6 +18,7 @@ pub mod payment_methods;
 pub mod ports;
 pub mod rail;
 pub mod returns;
+pub mod risk;
 pub mod rules;
 mod service;
 pub mod webhooks;

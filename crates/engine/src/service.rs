@@ -166,6 +166,8 @@ pub struct EngineConfig {
     pub webhook_networks: crate::webhooks::NetworkPolicy,
     /// How long a worker holds the deliveries it claimed before another may take them over.
     pub webhook_lease: SignedDuration,
+    /// The deployment's risk settings (tenants may override them; `docs/risk.md`).
+    pub risk: crate::risk::RiskSettings,
 }
 
 impl Default for EngineConfig {
@@ -178,6 +180,7 @@ impl Default for EngineConfig {
             rate_limits: crate::limits::RateLimits::default(),
             webhook_networks: crate::webhooks::NetworkPolicy::default(),
             webhook_lease: crate::webhooks::LEASE,
+            risk: crate::risk::RiskSettings::default(),
         }
     }
 }

@@ -54,6 +54,7 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         "webhooks",
         include_str!("../migrations/0008_webhooks.sql"),
     ),
+    (9, "risk", include_str!("../migrations/0009_risk.sql")),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {

@@ -22,13 +22,17 @@ use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
+use pennydrop_core::risk::{
+    AuditAction, AuditEntry, BlockEntry, BlockKind, RiskDecision, RiskOutcome, RiskRule, TenantRisk,
+};
 use pennydrop_core::webhooks::{Delivery, DeliveryStatus, Webhook, WebhookStatus};
 use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState};
 
 use crate::{
-    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, Enrollment, EventStore,
-    FileTotals, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, OperationsCounts,
-    SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog, WebhookStore,
+    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, DecisionFilter, Enrollment,
+    EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome,
+    MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore, SimulatorStore, Store,
+    StoreError, VerificationStore, WebhookBacklog, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -438,6 +442,28 @@ macro_rules! sql_store {
                     last_error: row.try_get("last_error").db()?,
                     delivered_on: row.try_get::<Option<i64>, _>("delivered_on").db()?.map(from_micros),
                     created_on: from_micros(row.try_get("created_on").db()?),
+                })
+            }
+
+            fn tenant_risk_from_row(row: &$row) -> Result<(Uuid, TenantRisk), StoreError> {
+                let settings: String = row.try_get("settings").db()?;
+                Ok((
+                    uuid(&row.try_get::<String, _>("tenant_id").db()?)?,
+                    TenantRisk {
+                        settings: serde_json::from_str(&settings).map_err(|_| corrupt("risk settings", &settings))?,
+                        paused_on: row.try_get::<Option<i64>, _>("paused_on").db()?.map(from_micros),
+                        paused_rule: row.try_get("paused_rule").db()?,
+                    },
+                ))
+            }
+
+            fn block_from_row(row: &$row) -> Result<BlockEntry, StoreError> {
+                Ok(BlockEntry {
+                    kind: enum_value(BlockKind::parse, "block kind", &row.try_get::<String, _>("kind").db()?)?,
+                    value: row.try_get("value").db()?,
+                    reason: row.try_get("reason").db()?,
+                    added_by: row.try_get("added_by").db()?,
+                    added_on: from_micros(row.try_get("added_on").db()?),
                 })
             }
 
@@ -2115,7 +2141,436 @@ macro_rules! sql_store {
             }
         }
 
+        #[async_trait]
+        impl RiskStore for $store {
+            async fn record_risk_decisions(
+                &self,
+                decisions: &[RiskDecision],
+                events: &[Event],
+            ) -> Result<(), StoreError> {
+                if decisions.is_empty() && events.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.pool.begin().await.db()?;
+                for d in decisions {
+                    insert_decision_sql!(&mut *tx, d).db()?;
+                }
+                for e in events {
+                    insert_event_sql!(&mut *tx, e).db()?;
+                }
+                tx.commit().await.db()?;
+                Ok(())
+            }
+
+            async fn risk_decisions(
+                &self,
+                f: &DecisionFilter,
+            ) -> Result<Vec<(i64, RiskDecision)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, decision_id, tenant_id, bank_account_id, rule, outcome, inputs, decided_on \
+                     FROM risk_decisions \
+                     WHERE ($1 IS NULL OR tenant_id = $1) AND ($2 IS NULL OR bank_account_id = $2) \
+                     AND ($3 IS NULL OR rule = $3) AND ($4 IS NULL OR outcome = $4) \
+                     AND ($5 IS NULL OR decided_on >= $5) AND ($6 IS NULL OR decided_on < $6) \
+                     AND ($7 IS NULL OR seq < $7) \
+                     ORDER BY seq DESC LIMIT $8",
+                )
+                .bind(f.tenant_id.map(|t| t.to_string()))
+                .bind(f.bank_account_id.map(|b| b.to_string()))
+                .bind(f.rule.map(|r| r.as_str()))
+                .bind(f.outcome.map(|o| o.as_str()))
+                .bind(f.from.map(to_micros))
+                .bind(f.to.map(to_micros))
+                .bind(f.before)
+                .bind(f.limit)
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                rows.iter()
+                    .map(|row| {
+                        let bank_account: Option<String> = row.try_get("bank_account_id").db()?;
+                        let inputs: String = row.try_get("inputs").db()?;
+                        Ok((
+                            row.try_get("seq").db()?,
+                            RiskDecision {
+                                decision_id: uuid(&row.try_get::<String, _>("decision_id").db()?)?,
+                                tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?)?,
+                                bank_account_id: bank_account.as_deref().map(uuid).transpose()?,
+                                rule: enum_value(RiskRule::parse, "risk rule", &row.try_get::<String, _>("rule").db()?)?,
+                                outcome: enum_value(RiskOutcome::parse, "risk outcome", &row.try_get::<String, _>("outcome").db()?)?,
+                                inputs: serde_json::from_str(&inputs).map_err(|_| corrupt("risk inputs", &inputs))?,
+                                decided_on: from_micros(row.try_get("decided_on").db()?),
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn risk_decision_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT rule, outcome, COUNT(*) AS n FROM risk_decisions GROUP BY rule, outcome ORDER BY rule, outcome",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                rows.iter()
+                    .map(|row| Ok((row.try_get("rule").db()?, row.try_get("outcome").db()?, row.try_get("n").db()?)))
+                    .collect()
+            }
+
+            async fn tenant_risk(&self, tenant: Uuid) -> Result<TenantRisk, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, settings, paused_on, paused_rule FROM risk_tenants WHERE tenant_id = $1",
+                )
+                .bind(tenant.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .db()?;
+                match row {
+                    Some(row) => Ok(Self::tenant_risk_from_row(&row)?.1),
+                    None => Ok(TenantRisk::default()),
+                }
+            }
+
+            async fn tenants_risk(&self) -> Result<Vec<(Uuid, TenantRisk)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT tenant_id, settings, paused_on, paused_rule FROM risk_tenants ORDER BY tenant_id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                rows.iter().map(Self::tenant_risk_from_row).collect()
+            }
+
+            async fn set_tenant_settings(
+                &self,
+                tenant: Uuid,
+                settings: &serde_json::Value,
+                audit: &AuditEntry,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                sqlx::query(
+                    "INSERT INTO risk_tenants (tenant_id, settings, updated_on) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET settings = $2, updated_on = $3",
+                )
+                .bind(tenant.to_string())
+                .bind(settings.to_string())
+                .bind(to_micros(audit.at))
+                .execute(&mut *tx)
+                .await
+                .db()?;
+                insert_audit_sql!(&mut *tx, audit).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(())
+            }
+
+            async fn pause_tenant(&self, p: &Pause) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                sqlx::query(
+                    "INSERT INTO risk_tenants (tenant_id, settings, updated_on) VALUES ($1, '{}', $2) \
+                     ON CONFLICT (tenant_id) DO NOTHING",
+                )
+                .bind(p.tenant_id.to_string())
+                .bind(to_micros(p.at))
+                .execute(&mut *tx)
+                .await
+                .db()?;
+                let paused = sqlx::query(
+                    "UPDATE risk_tenants SET paused_on = $1, paused_rule = $2, updated_on = $1 \
+                     WHERE tenant_id = $3 AND paused_on IS NULL",
+                )
+                .bind(to_micros(p.at))
+                .bind(&p.rule)
+                .bind(p.tenant_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .db()?;
+                if paused.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                if let Some(d) = &p.decision {
+                    insert_decision_sql!(&mut *tx, d).db()?;
+                }
+                for e in &p.events {
+                    insert_event_sql!(&mut *tx, e).db()?;
+                }
+                insert_audit_sql!(&mut *tx, &p.audit).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(true)
+            }
+
+            async fn resume_tenant(
+                &self,
+                tenant: Uuid,
+                audit: &AuditEntry,
+                events: &[Event],
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let resumed = sqlx::query(
+                    "UPDATE risk_tenants SET paused_on = NULL, paused_rule = NULL, updated_on = $1 \
+                     WHERE tenant_id = $2 AND paused_on IS NOT NULL",
+                )
+                .bind(to_micros(audit.at))
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await
+                .db()?;
+                if resumed.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                for e in events {
+                    insert_event_sql!(&mut *tx, e).db()?;
+                }
+                insert_audit_sql!(&mut *tx, audit).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(true)
+            }
+
+            async fn add_block(&self, b: &BlockEntry, audit: &AuditEntry) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let added = sqlx::query(
+                    "INSERT INTO risk_blocklist (kind, value, reason, added_by, added_on) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value) DO NOTHING",
+                )
+                .bind(b.kind.as_str())
+                .bind(&b.value)
+                .bind(&b.reason)
+                .bind(&b.added_by)
+                .bind(to_micros(b.added_on))
+                .execute(&mut *tx)
+                .await
+                .db()?;
+                if added.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_audit_sql!(&mut *tx, audit).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(true)
+            }
+
+            async fn remove_block(
+                &self,
+                kind: BlockKind,
+                value: &str,
+                audit: &AuditEntry,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let removed = sqlx::query("DELETE FROM risk_blocklist WHERE kind = $1 AND value = $2")
+                    .bind(kind.as_str())
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                if removed.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_audit_sql!(&mut *tx, audit).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(true)
+            }
+
+            async fn blocklist(&self) -> Result<Vec<BlockEntry>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT kind, value, reason, added_by, added_on FROM risk_blocklist ORDER BY added_on, kind, value",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                rows.iter().map(Self::block_from_row).collect()
+            }
+
+            async fn blocked(
+                &self,
+                routing: &str,
+                fingerprint: &str,
+            ) -> Result<Option<BlockEntry>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT kind, value, reason, added_by, added_on FROM risk_blocklist \
+                     WHERE (kind = 'routing' AND value = $1) OR (kind = 'fingerprint' AND value = $2) \
+                     ORDER BY kind LIMIT 1",
+                )
+                .bind(routing)
+                .bind(fingerprint)
+                .fetch_optional(&self.pool)
+                .await
+                .db()?;
+                row.as_ref().map(Self::block_from_row).transpose()
+            }
+
+            async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                insert_audit_sql!(&mut *tx, audit).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(())
+            }
+
+            async fn audit_trail(
+                &self,
+                from: Timestamp,
+                to: Timestamp,
+            ) -> Result<Vec<(i64, AuditEntry)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, audit_id, action, tenant_id, subject, actor, reason, details, at \
+                     FROM risk_audit WHERE at >= $1 AND at < $2 ORDER BY seq",
+                )
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                rows.iter()
+                    .map(|row| {
+                        let tenant: Option<String> = row.try_get("tenant_id").db()?;
+                        let details: String = row.try_get("details").db()?;
+                        Ok((
+                            row.try_get("seq").db()?,
+                            AuditEntry {
+                                audit_id: uuid(&row.try_get::<String, _>("audit_id").db()?)?,
+                                action: enum_value(AuditAction::parse, "audit action", &row.try_get::<String, _>("action").db()?)?,
+                                tenant_id: tenant.as_deref().map(uuid).transpose()?,
+                                subject: row.try_get("subject").db()?,
+                                actor: row.try_get("actor").db()?,
+                                reason: row.try_get("reason").db()?,
+                                details: serde_json::from_str(&details).map_err(|_| corrupt("audit details", &details))?,
+                                at: from_micros(row.try_get("at").db()?),
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn verifications_since(&self, tenant: Uuid, since: Timestamp) -> Result<i64, StoreError> {
+                sqlx::query_scalar("SELECT COUNT(*) FROM verifications WHERE tenant_id = $1 AND created_on >= $2")
+                    .bind(tenant.to_string())
+                    .bind(to_micros(since))
+                    .fetch_one(&self.pool)
+                    .await
+                    .db()
+            }
+
+            async fn fingerprint_uses(
+                &self,
+                fingerprint: &str,
+                since: Timestamp,
+            ) -> Result<Vec<FingerprintUse>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT b.tenant_id, b.bank_account_id, b.holder_name FROM bank_accounts b \
+                     WHERE b.fingerprint = $1 AND (b.created_on >= $2 OR EXISTS ( \
+                       SELECT 1 FROM verifications v WHERE v.bank_account_id = b.bank_account_id AND v.created_on >= $2)) \
+                     ORDER BY b.created_on",
+                )
+                .bind(fingerprint)
+                .bind(to_micros(since))
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(FingerprintUse {
+                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?)?,
+                            bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?)?,
+                            holder_name: row.try_get("holder_name").db()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn return_volumes(
+                &self,
+                tenant: Option<Uuid>,
+                from: Timestamp,
+                to: Timestamp,
+            ) -> Result<Vec<(Uuid, ReturnVolumes)>, StoreError> {
+                let tenant = tenant.map(|t| t.to_string());
+                let forward = sqlx::query(
+                    "SELECT e.tenant_id, \
+                     CAST(COALESCE(SUM(CASE WHEN e.is_credit THEN 0 ELSE 1 END), 0) AS BIGINT) AS debits, \
+                     CAST(COALESCE(SUM(CASE WHEN e.is_credit THEN 1 ELSE 0 END), 0) AS BIGINT) AS credits \
+                     FROM ach_entries e JOIN ach_files f ON f.file_id = e.file_id \
+                     WHERE f.created_on >= $1 AND f.created_on < $2 AND ($3 IS NULL OR e.tenant_id = $3) \
+                     GROUP BY e.tenant_id",
+                )
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .bind(&tenant)
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                let returns = sqlx::query(
+                    "SELECT tenant_id, return_code, is_credit, COUNT(*) AS n FROM ach_entries \
+                     WHERE return_code IS NOT NULL AND returned_on >= $1 AND returned_on < $2 \
+                     AND ($3 IS NULL OR tenant_id = $3) \
+                     GROUP BY tenant_id, return_code, is_credit ORDER BY tenant_id, return_code",
+                )
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .bind(&tenant)
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                let mut out: std::collections::BTreeMap<Uuid, ReturnVolumes> = Default::default();
+                for row in &forward {
+                    let v = out.entry(uuid(&row.try_get::<String, _>("tenant_id").db()?)?).or_default();
+                    v.forward_debits = row.try_get("debits").db()?;
+                    v.forward_credits = row.try_get("credits").db()?;
+                }
+                for row in &returns {
+                    let v = out.entry(uuid(&row.try_get::<String, _>("tenant_id").db()?)?).or_default();
+                    let is_credit: bool = row.try_get("is_credit").db()?;
+                    v.returns.push((row.try_get("return_code").db()?, !is_credit, row.try_get("n").db()?));
+                }
+                Ok(out.into_iter().collect())
+            }
+        }
+
     };
+}
+
+macro_rules! insert_decision_sql {
+    ($exec:expr, $d:expr) => {{
+        let d: &RiskDecision = $d;
+        sqlx::query(
+            "INSERT INTO risk_decisions (decision_id, tenant_id, bank_account_id, rule, outcome, inputs, decided_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(d.decision_id.to_string())
+        .bind(d.tenant_id.to_string())
+        .bind(d.bank_account_id.map(|b| b.to_string()))
+        .bind(d.rule.as_str())
+        .bind(d.outcome.as_str())
+        .bind(d.inputs.to_string())
+        .bind(to_micros(d.decided_on))
+        .execute($exec)
+        .await
+        .map(|_| ())
+    }};
+}
+
+macro_rules! insert_audit_sql {
+    ($exec:expr, $a:expr) => {{
+        let a: &AuditEntry = $a;
+        sqlx::query(
+            "INSERT INTO risk_audit (audit_id, action, tenant_id, subject, actor, reason, details, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(a.audit_id.to_string())
+        .bind(a.action.as_str())
+        .bind(a.tenant_id.map(|t| t.to_string()))
+        .bind(&a.subject)
+        .bind(&a.actor)
+        .bind(&a.reason)
+        .bind(a.details.to_string())
+        .bind(to_micros(a.at))
+        .execute($exec)
+        .await
+        .map(|_| ())
+    }};
 }
 
 macro_rules! insert_event_sql {

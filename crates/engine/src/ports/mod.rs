@@ -7,8 +7,8 @@ pub mod store;
 
 pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
-    AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, Enrollment,
-    EventStore, FileIdentity, FileTotals, IdempotencyStore, KeyStore, LinkOutcome,
-    MicroEntryCounts, OperationsCounts, SimulatorStore, Store, StoreError, VerificationStore,
-    WebhookBacklog, WebhookStore,
+    AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, DecisionFilter,
+    Enrollment, EventStore, FileIdentity, FileTotals, FingerprintUse, IdempotencyStore, KeyStore,
+    LinkOutcome, MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore,
+    SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog, WebhookStore,
 };

@@ -15,6 +15,9 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::idempotency::{Claim, IdempotencyRecord, KeyId};
+use pennydrop_core::risk::{
+    AuditEntry, BlockEntry, BlockKind, RiskDecision, RiskOutcome, RiskRule, TenantRisk,
+};
 use pennydrop_core::webhooks::{Delivery, Webhook};
 
 /// A failure from the database driver, kept as its source.
@@ -477,6 +480,143 @@ pub struct WebhookBacklog {
     pub oldest: Option<Timestamp>,
 }
 
+/// Narrowing and paging of the recorded risk decisions (newest first; `before` is a `seq`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecisionFilter {
+    pub tenant_id: Option<Uuid>,
+    pub bank_account_id: Option<Uuid>,
+    pub rule: Option<RiskRule>,
+    pub outcome: Option<RiskOutcome>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A bank account with a given fingerprint, as the cross-tenant rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FingerprintUse {
+    pub tenant_id: Uuid,
+    pub bank_account_id: Uuid,
+    pub holder_name: String,
+}
+
+/// A tenant's ACH volumes over a period: forward entries by direction (by the day their file
+/// was created) and returns by code and direction (by the day the return was applied).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReturnVolumes {
+    pub forward_debits: i64,
+    pub forward_credits: i64,
+    /// (return code, was the returned entry a debit, how many)
+    pub returns: Vec<(String, bool, i64)>,
+}
+
+/// A pause of a tenant's new origination, with what is written beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pause {
+    pub tenant_id: Uuid,
+    pub rule: String,
+    pub at: Timestamp,
+    pub decision: Option<RiskDecision>,
+    pub events: Vec<Event>,
+    pub audit: AuditEntry,
+}
+
+/// Risk controls: recorded decisions, blocklist, tenant settings and pauses, the audit trail,
+/// and the counts the rules read.
+#[async_trait]
+pub trait RiskStore: Send + Sync + std::fmt::Debug {
+    /// Records decisions and their events in one transaction.
+    async fn record_risk_decisions(
+        &self,
+        decisions: &[RiskDecision],
+        events: &[Event],
+    ) -> Result<(), StoreError>;
+
+    /// Recorded decisions with their `seq`, newest first.
+    async fn risk_decisions(
+        &self,
+        filter: &DecisionFilter,
+    ) -> Result<Vec<(i64, RiskDecision)>, StoreError>;
+
+    /// How many decisions each (rule, outcome) pair has, for the metrics.
+    async fn risk_decision_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError>;
+
+    /// A tenant's settings overrides and pause (defaults when it has none).
+    async fn tenant_risk(&self, tenant: Uuid) -> Result<TenantRisk, StoreError>;
+
+    /// Every tenant with settings or a pause.
+    async fn tenants_risk(&self) -> Result<Vec<(Uuid, TenantRisk)>, StoreError>;
+
+    /// Replaces a tenant's settings overrides, with the audit entry, in one transaction.
+    async fn set_tenant_settings(
+        &self,
+        tenant: Uuid,
+        settings: &serde_json::Value,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Pauses a tenant unless it is paused already (then writes nothing and returns false).
+    async fn pause_tenant(&self, pause: &Pause) -> Result<bool, StoreError>;
+
+    /// Lifts a tenant's pause (false, writing nothing, if it was not paused).
+    async fn resume_tenant(
+        &self,
+        tenant: Uuid,
+        audit: &AuditEntry,
+        events: &[Event],
+    ) -> Result<bool, StoreError>;
+
+    /// Adds a blocklist entry with its audit entry; false (writing nothing) if it is there.
+    async fn add_block(&self, entry: &BlockEntry, audit: &AuditEntry) -> Result<bool, StoreError>;
+
+    /// Removes a blocklist entry with its audit entry; false (writing nothing) if absent.
+    async fn remove_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
+    async fn blocklist(&self) -> Result<Vec<BlockEntry>, StoreError>;
+
+    /// The entry blocking this routing number or fingerprint, if any.
+    async fn blocked(
+        &self,
+        routing: &str,
+        fingerprint: &str,
+    ) -> Result<Option<BlockEntry>, StoreError>;
+
+    /// Appends to the audit trail on its own.
+    async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError>;
+
+    /// The audit trail between two instants, oldest first.
+    async fn audit_trail(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(i64, AuditEntry)>, StoreError>;
+
+    /// Verifications the tenant initiated at or after `since`.
+    async fn verifications_since(&self, tenant: Uuid, since: Timestamp) -> Result<i64, StoreError>;
+
+    /// Bank accounts (any tenant, disabled ones too) with this fingerprint that were linked or
+    /// had a verification initiated at or after `since`.
+    async fn fingerprint_uses(
+        &self,
+        fingerprint: &str,
+        since: Timestamp,
+    ) -> Result<Vec<FingerprintUse>, StoreError>;
+
+    /// ACH volumes per tenant in `[from, to)` (one tenant, or every tenant with any).
+    async fn return_volumes(
+        &self,
+        tenant: Option<Uuid>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(Uuid, ReturnVolumes)>, StoreError>;
+}
+
 /// Every storage port in one object, plus the database's own life cycle.
 #[async_trait]
 pub trait Store:
@@ -488,6 +628,7 @@ pub trait Store:
     + SimulatorStore
     + IdempotencyStore
     + WebhookStore
+    + RiskStore
     + 'static
 {
     fn backend(&self) -> Backend;

@@ -21,6 +21,8 @@ pub struct Principal {
     pub grant: Grant,
     /// Operator keys (and their tokens) may use the admin API.
     pub operator: bool,
+    /// The API key's ID (its public key), which the risk audit trail names as the actor.
+    pub key_id: String,
 }
 
 impl Principal {
@@ -75,6 +77,7 @@ fn principal(key: ApiKey, grant: Grant) -> Principal {
         tenant: key.account_id,
         mode: key.mode,
         operator: key.operator,
+        key_id: key.public_key,
         grant,
     }
 }
