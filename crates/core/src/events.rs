@@ -88,6 +88,8 @@ pub const ACH_RETURN_RECEIVED: &str = "ach.returnReceived";
 pub const ACH_NOC_APPLIED: &str = "ach.nocApplied";
 pub const INSTANT_CREDIT_ACCEPTED: &str = "instantCredit.accepted";
 pub const INSTANT_CREDIT_REJECTED: &str = "instantCredit.rejected";
+pub const RISK_DECISION: &str = "risk.decision";
+pub const RISK_TENANT_RESUMED: &str = "risk.tenantResumed";
 
 /// Which bank account (and verification) an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,5 +210,36 @@ pub fn instant_credit_answered(
             id,
             at,
         ),
+    }
+}
+
+/// A risk rule refused, flagged, warned about or paused something of the tenant's
+/// (docs/risk.md): the rule and outcome, never the figures of other tenants.
+pub fn risk_decision(d: &crate::risk::RiskDecision, id: Uuid) -> Event {
+    let mut data = json!({
+        "decisionID": d.decision_id,
+        "rule": d.rule,
+        "outcome": d.outcome,
+    });
+    if let Some(b) = d.bank_account_id {
+        data["bankAccountID"] = json!(b);
+    }
+    Event {
+        event_id: id,
+        tenant_id: d.tenant_id,
+        event_type: RISK_DECISION.into(),
+        data,
+        created_on: d.decided_on,
+    }
+}
+
+/// An operator lifted the pause of the tenant's new origination.
+pub fn risk_tenant_resumed(tenant: Uuid, reason: &str, id: Uuid, at: Timestamp) -> Event {
+    Event {
+        event_id: id,
+        tenant_id: tenant,
+        event_type: RISK_TENANT_RESUMED.into(),
+        data: json!({"reason": reason}),
+        created_on: at,
     }
 }

@@ -78,6 +78,12 @@ pub enum Refusal {
     CodeAttemptsExhausted,
     #[error("this verification has ended with status {status}; initiate a new one")]
     Ended { status: VerificationStatus },
+    /// A risk rule refused the request (docs/risk.md); nothing was queued.
+    #[error("refused by risk rule {rule}: {detail}")]
+    Risk {
+        rule: pennydrop_core::risk::RiskRule,
+        detail: String,
+    },
 }
 
 impl Refusal {

@@ -82,6 +82,14 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         pennydrop_core::events::INSTANT_CREDIT_REJECTED,
         "The RTP or FedNow network rejected a verification credit (Pennydrop).",
     ),
+    (
+        pennydrop_core::events::RISK_DECISION,
+        "A risk rule refused, flagged, warned about or paused something of yours (Pennydrop).",
+    ),
+    (
+        pennydrop_core::events::RISK_TENANT_RESUMED,
+        "An operator resumed your paused origination (Pennydrop).",
+    ),
     (EVENT_TEST, "A test event sent by POST /webhooks/{webhookID}/ping."),
 ];
 
