@@ -62,6 +62,10 @@ enum Command {
     /// A tenant's webhooks: list them, show their deliveries, send events again.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Risk controls (docs/risk.md): the blocklist, pausing and resuming a tenant's new
+    /// origination, recorded decisions. Changes are audited with `cli:$USER` as the actor.
+    #[command(subcommand)]
+    Risk(RiskCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -283,6 +287,86 @@ enum WebhooksCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum RiskCommand {
+    /// The blocklist: routing numbers and bank accounts no tenant may verify.
+    #[command(subcommand)]
+    Blocklist(BlocklistCommand),
+    /// Pause a tenant's new verifications (what the return-rate rule does by itself).
+    Pause {
+        /// The tenant: its facilitator account ID.
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        tenant: Uuid,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Lift a tenant's pause.
+    Resume {
+        /// The tenant: its facilitator account ID.
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        tenant: Uuid,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Recorded risk decisions, newest first, as JSON lines.
+    Decisions {
+        /// Only this tenant's (its facilitator account ID).
+        #[arg(long, value_name = "ACCOUNT_ID")]
+        tenant: Option<Uuid>,
+        /// Only this rule's (e.g. velocity.tenant-hourly).
+        #[arg(long)]
+        rule: Option<String>,
+        /// How many (1 to 500).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=500))]
+        count: i64,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BlocklistCommand {
+    /// The entries, as JSON lines.
+    List {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Block a routing number, or one bank account's details (by a linked bank account's ID,
+    /// or with --account-number-stdin so the number stays out of shell history).
+    Add {
+        /// A routing number to block (alone), or the routing number of the details to block.
+        #[arg(long, value_name = "ROUTING")]
+        routing: Option<String>,
+        /// Read the account number from standard input (with --routing).
+        #[arg(long, requires = "routing")]
+        account_number_stdin: bool,
+        /// Block the details of this linked bank account (any tenant's).
+        #[arg(long, value_name = "BANK_ACCOUNT_ID", conflicts_with_all = ["routing", "account_number_stdin"])]
+        bank_account: Option<Uuid>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Remove an entry by its ID (`routing:...` or `fingerprint:...`, as `list` prints it).
+    Remove {
+        /// The entry's ID (`routing:021000021`, `fingerprint:...`).
+        entry_id: String,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
 /// Which events `webhooks replay` sends again: exactly one of the two.
 #[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
@@ -421,6 +505,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ApiKeys(command) => api_keys(command).await,
         Command::Webhooks(command) => webhooks(command).await,
+        Command::Risk(command) => risk(command).await,
     }
 }
 
@@ -754,6 +839,130 @@ async fn webhooks(command: WebhooksCommand) -> anyhow::Result<()> {
                 .replay_webhook(tenant, webhook_id, what.since, what.event)
                 .await?;
             output::line(serde_json::json!({ "replayed": n }))?;
+        }
+    }
+    Ok(())
+}
+
+/// The engine over the data directory's database, for operator commands.
+async fn operator_engine(storage: &StorageArgs) -> anyhow::Result<pennydrop_engine::Engine> {
+    let store = open_store(storage).await?;
+    let vault = std::sync::Arc::new(pennydrop::config::load_vault(&storage.data_dir)?);
+    Ok(pennydrop_engine::Engine::new(
+        store,
+        vault,
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(pennydrop_engine::rail::NoInstantRail),
+        pennydrop_engine::EngineConfig::default(),
+    ))
+}
+
+/// Who acts from the command line, in the risk audit trail.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_graphic()))
+        .unwrap_or_else(|| "unknown".into());
+    format!("cli:{user}")
+}
+
+/// `pennydrop risk blocklist list | add | remove`.
+async fn blocklist(command: BlocklistCommand) -> anyhow::Result<()> {
+    use pennydrop_engine::risk::BlockTarget;
+    match command {
+        BlocklistCommand::List { storage } => {
+            for entry in operator_engine(&storage).await?.blocklist().await? {
+                output::line(pennydrop_api::block_json(&entry))?;
+            }
+        }
+        BlocklistCommand::Add {
+            routing,
+            account_number_stdin,
+            bank_account,
+            reason,
+            storage,
+        } => {
+            let target = match (routing, bank_account) {
+                (Some(r), None) => {
+                    let routing = RoutingNumber::parse(&r).map_err(|e| anyhow::anyhow!("--routing: {e}"))?;
+                    if account_number_stdin {
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line)?;
+                        let number = pennydrop_core::AccountNumber::parse(line.trim())
+                            .map_err(|e| anyhow::anyhow!("account number on stdin: {e}"))?;
+                        BlockTarget::Details(routing, number)
+                    } else {
+                        BlockTarget::Routing(routing)
+                    }
+                }
+                (None, Some(id)) => BlockTarget::BankAccount(id),
+                _ => anyhow::bail!("give --routing (with --account-number-stdin for one bank account) or --bank-account"),
+            };
+            let engine = operator_engine(&storage).await?;
+            let entry = engine.block(&cli_actor(), &target, &reason).await?;
+            output::line(pennydrop_api::block_json(&entry))?;
+        }
+        BlocklistCommand::Remove {
+            entry_id,
+            reason,
+            storage,
+        } => {
+            let engine = operator_engine(&storage).await?;
+            engine.unblock(&cli_actor(), &entry_id, &reason).await?;
+            output::note(format_args!("removed {entry_id}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// `pennydrop risk ...`: JSON lines in the admin API's shapes.
+async fn risk(command: RiskCommand) -> anyhow::Result<()> {
+    match command {
+        RiskCommand::Blocklist(command) => blocklist(command).await?,
+        RiskCommand::Pause {
+            tenant,
+            reason,
+            storage,
+        } => {
+            let engine = operator_engine(&storage).await?;
+            engine.pause_tenant(&cli_actor(), tenant, &reason).await?;
+            output::note(format_args!("paused {tenant}"))?;
+        }
+        RiskCommand::Resume {
+            tenant,
+            reason,
+            storage,
+        } => {
+            let engine = operator_engine(&storage).await?;
+            engine.resume_tenant(&cli_actor(), tenant, &reason).await?;
+            output::note(format_args!("resumed {tenant}"))?;
+        }
+        RiskCommand::Decisions {
+            tenant,
+            rule,
+            count,
+            storage,
+        } => {
+            let rule = rule
+                .map(|r| {
+                    pennydrop_core::risk::RiskRule::parse(&r).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--rule: {r:?} is not one of {}",
+                            pennydrop_core::risk::RiskRule::expected()
+                        )
+                    })
+                })
+                .transpose()?;
+            let filter = pennydrop_engine::ports::DecisionFilter {
+                tenant_id: tenant,
+                rule,
+                limit: count,
+                ..Default::default()
+            };
+            let engine = operator_engine(&storage).await?;
+            for (seq, d) in engine.risk_decisions(&filter).await? {
+                output::line(pennydrop_api::decision_json(seq, &d))?;
+            }
         }
     }
     Ok(())

@@ -59,6 +59,8 @@ async fn moov_ids(app: &TestApp, c: &Callers, ids: &mut BTreeMap<&'static str, S
     ids.insert("bankAccountID", bank);
     ids.insert("routingNumber", ROUTING.into());
     ids.insert("accountNumber", NUMBER.into());
+    ids.insert("tenantID", c.key.account_id.to_string());
+    ids.insert("entryID", format!("routing:{ROUTING}"));
 }
 
 /// A Finicity micro-entry, an MX Platform user with a micro-deposit, an MX Nexus micro-deposit.

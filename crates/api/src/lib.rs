@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod json;
 pub mod request_id;
 
+pub use dialects::moov::risk::{block_json, decision_json};
 /// Moov's JSON for a webhook (never its secret) and for one delivery; `pennydrop webhooks`
 /// prints the same shapes as the API.
 pub use dialects::moov::webhooks::{delivery_json, webhook_json};

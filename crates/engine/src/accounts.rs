@@ -293,6 +293,7 @@ impl Engine {
         self.account(tenant, account_id).await?;
         let valid = request.validate()?;
         let candidate = self.bank_account_from(tenant, account_id, valid)?;
+        self.screen_link(&candidate).await?;
         let created =
             events::bank_account_created(&candidate, uuid(self.random()), self.clock().now());
         for _ in 0..MAX_RETRIES {
@@ -404,6 +405,19 @@ impl Engine {
                         },
                         false => EngineError::Refused(refusal),
                     })?;
+            if !linked {
+                self.screen_link(&snap.bank_account).await?;
+            }
+            let recorded_as = linked.then_some(snap.bank_account.bank_account_id);
+            self.screen_initiation(&snap.bank_account, tenant.mode, recorded_as)
+                .await
+                .map_err(|e| match (e, linked) {
+                    (EngineError::Refused(refusal), true) => EngineError::RefusedOn {
+                        bank_account_id: snap.bank_account.bank_account_id,
+                        refusal,
+                    },
+                    (e, _) => e,
+                })?;
             let round = change
                 .insert_verification
                 .clone()

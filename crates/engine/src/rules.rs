@@ -188,7 +188,7 @@ const MICRO: &[VerificationKind] = &[VerificationKind::MicroDeposits];
 const INSTANT: &[VerificationKind] = &[VerificationKind::Instant, VerificationKind::InstantAch];
 
 /// Checks shared by both ways of starting a verification.
-fn may_start(snap: &Snapshot) -> Result<(), Refusal> {
+pub(crate) fn may_start(snap: &Snapshot) -> Result<(), Refusal> {
     let b = &snap.bank_account;
     match b.status {
         BankAccountStatus::Verified => return Err(Refusal::AlreadyVerified),

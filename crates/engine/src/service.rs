@@ -491,7 +491,23 @@ impl Engine {
         Err(EngineError::Busy)
     }
 
+    /// Asks the risk component before a verification starts, unless the rules will refuse it
+    /// anyway (verified, unusable, one in progress), so that their refusal is the answer.
+    async fn screen_start(&self, t: &Target) -> Result<(), EngineError> {
+        let snap = self.snapshot(t).await?;
+        if rules::may_start(&snap).is_ok() {
+            self.screen_initiation(
+                &snap.bank_account,
+                t.mode,
+                Some(snap.bank_account.bank_account_id),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     pub async fn initiate_micro_deposits(&self, t: &Target) -> Result<(), EngineError> {
+        self.screen_start(t).await?;
         let due_at = self.config.schedule.next_window(self.clock.now()).at;
         self.decide(t, |snap, now| {
             match rules::initiate_micro_deposits(snap, t.mode, due_at, now, &mut self.rng()) {
@@ -513,6 +529,8 @@ impl Engine {
         t: &Target,
         amounts: [i64; 2],
     ) -> Result<(), EngineError> {
+        self.screen_completion(&self.snapshot(t).await?.bank_account)
+            .await?;
         self.decide(t, |snap, now| {
             rules::complete_micro_deposits(snap, amounts, now, &mut self.rng())
         })
@@ -526,6 +544,7 @@ impl Engine {
         t: &Target,
         wait: bool,
     ) -> Result<Verification, EngineError> {
+        self.screen_start(t).await?;
         let now = self.clock.now();
         let snap = self.snapshot(t).await?;
         let route = if self.instant.reaches(&snap.bank_account.routing_number) {
@@ -590,6 +609,8 @@ impl Engine {
         t: &Target,
         code: &str,
     ) -> Result<Verification, EngineError> {
+        self.screen_completion(&self.snapshot(t).await?.bank_account)
+            .await?;
         self.decide(t, |snap, now| {
             rules::complete_instant(snap, code, now, &mut self.rng())
         })

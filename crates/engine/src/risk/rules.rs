@@ -49,6 +49,18 @@ pub fn count_limit(rule: RiskRule, limit: Limit, near_percent: u32, count: i64) 
     })
 }
 
+/// The tenant's new origination is paused (by `rule`, since `paused_on`).
+pub fn paused(paused_on: jiff::Timestamp, rule: &str) -> Verdict {
+    Verdict {
+        rule: RiskRule::TenantPaused,
+        outcome: RiskOutcome::Refused,
+        inputs: json!({"pausedOn": paused_on.to_string(), "pausedBy": rule}),
+        detail: format!(
+            "new verifications are paused since {paused_on} ({rule}) until an operator resumes them"
+        ),
+    }
+}
+
 /// A blocklist entry matched.
 pub fn blocked(entry: &BlockEntry) -> Verdict {
     let rule = match entry.kind {

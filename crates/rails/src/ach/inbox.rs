@@ -100,6 +100,7 @@ impl Inbox<'_> {
         report: &mut InboxReport,
     ) -> Result<(i64, i64), AchError> {
         let (mut returns, mut nocs) = (0i64, 0i64);
+        let mut returned_tenants = std::collections::BTreeSet::new();
         for item in items {
             let Some((entry, _)) = self.store.entry_by_trace(item.original_trace_seq()).await?
             else {
@@ -110,6 +111,7 @@ impl Inbox<'_> {
             match item {
                 InboundItem::Return { code, .. } => {
                     self.engine.apply_return(&entry, &code).await?;
+                    returned_tenants.insert(entry.tenant_id);
                     returns += 1;
                 }
                 InboundItem::Noc {
@@ -118,6 +120,13 @@ impl Inbox<'_> {
                     self.engine.apply_noc(&entry, &code, &corrected).await?;
                     nocs += 1;
                 }
+            }
+        }
+        // Return rates are risk monitoring, not part of applying the file: a failure here is
+        // logged and the next return reviews the tenant again.
+        for tenant in returned_tenants {
+            if let Err(e) = self.engine.review_return_rates(tenant).await {
+                tracing::error!(%tenant, error = %e, "return-rate review failed");
             }
         }
         Ok((returns, nocs))

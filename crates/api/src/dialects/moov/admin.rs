@@ -201,6 +201,7 @@ async fn metrics_text(state: &AppState) -> ApiResult<Response> {
     micro_entry_metrics(state, &mut out).await?;
     operations_metrics(state, &mut out).await?;
     webhook_metrics(state, &mut out).await?;
+    risk_metrics(state, &mut out).await?;
     state.engine.metrics().render(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
@@ -230,6 +231,33 @@ async fn micro_entry_metrics(state: &AppState, out: &mut String) -> ApiResult<()
             c.tenant_id, c.returned
         );
     }
+    Ok(())
+}
+
+/// Read from the database at scrape time: risk decisions by rule and outcome, and the tenants
+/// whose new origination is paused (an alert on it should page compliance).
+async fn risk_metrics(state: &AppState, out: &mut String) -> ApiResult<()> {
+    let counts = state.engine.risk_decision_counts().await?;
+    out.push_str("# HELP pennydrop_risk_decisions_total Recorded risk decisions, by rule and outcome (docs/risk.md).\n");
+    out.push_str("# TYPE pennydrop_risk_decisions_total counter\n");
+    for (rule, outcome, n) in &counts {
+        let _ = writeln!(
+            out,
+            "pennydrop_risk_decisions_total{{rule=\"{}\",outcome=\"{}\"}} {n}",
+            escape(rule),
+            escape(outcome)
+        );
+    }
+    let paused = state
+        .engine
+        .tenants_with_controls()
+        .await?
+        .iter()
+        .filter(|(_, s)| s.paused_on.is_some())
+        .count();
+    out.push_str("# HELP pennydrop_risk_paused_tenants Tenants whose new origination is paused.\n");
+    out.push_str("# TYPE pennydrop_risk_paused_tenants gauge\n");
+    let _ = writeln!(out, "pennydrop_risk_paused_tenants {paused}");
     Ok(())
 }
 

@@ -12,17 +12,41 @@ pub mod error;
 mod health;
 mod oauth;
 mod payment_methods;
+pub(crate) mod risk;
 mod simulator;
 mod verification;
 pub(crate) mod webhooks;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use uuid::Uuid;
 
 use crate::AppState;
 pub(crate) use admin::metrics_unauthenticated;
 use error::ApiError;
+
+/// The operator's risk controls (docs/risk.md).
+fn risk_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/risk/decisions", get(risk::decisions))
+        .route("/admin/risk/settings", get(risk::settings))
+        .route("/admin/risk/tenants", get(risk::tenants))
+        .route("/admin/risk/tenants/{tenant_id}", get(risk::tenant))
+        .route(
+            "/admin/risk/tenants/{tenant_id}/settings",
+            put(risk::put_settings),
+        )
+        .route("/admin/risk/tenants/{tenant_id}/pause", post(risk::pause))
+        .route("/admin/risk/tenants/{tenant_id}/resume", post(risk::resume))
+        .route(
+            "/admin/risk/blocklist",
+            get(risk::blocklist).post(risk::add_block),
+        )
+        .route(
+            "/admin/risk/blocklist/{entry_id}",
+            delete(risk::remove_block),
+        )
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/ach/inbound", get(admin::list_inbound))
         .route("/admin/ach/held-entries", get(admin::held_entries))
         .route("/admin/micro-entries", get(admin::micro_entries))
+        .merge(risk_routes())
         .route("/accounts", post(accounts::create).get(accounts::list))
         .route(
             "/accounts/{account_id}",
