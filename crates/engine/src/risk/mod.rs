@@ -297,11 +297,9 @@ impl Engine {
         let mut paused = state.paused_on.is_some();
         for v in found {
             match v.outcome {
-                RiskOutcome::Paused if !paused => {
-                    if self.pause_for(tenant, &v).await? {
-                        paused = true;
-                        acted.push(v);
-                    }
+                RiskOutcome::Paused if !paused && self.pause_for(tenant, &v).await? => {
+                    paused = true;
+                    acted.push(v);
                 }
                 RiskOutcome::Warned if !self.warned_recently(tenant, &v).await? => {
                     self.record_verdicts(tenant, None, std::slice::from_ref(&v))

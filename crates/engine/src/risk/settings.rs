@@ -152,7 +152,7 @@ impl RiskSettings {
                 "nearLimitPercent and returnRates.warnPercent must be 1 to 100".into(),
             ));
         }
-        if self.return_rates.windows_days.iter().any(|d| *d == 0) {
+        if self.return_rates.windows_days.contains(&0) {
             return Err(SettingsProblem(
                 "returnRates.windowsDays must be whole days above 0".into(),
             ));
