@@ -191,6 +191,44 @@ async fn tenant_velocity_per_hour_refuses_at_the_limit_and_recovers_with_the_hou
         let r = start(&app, &key, dialect, 10 * i + 3, "10003", ("Jane", "Doe")).await;
         assert!(ok(&r), "{dialect:?} an hour later: {:?}", r.body);
     }
+    // Pages of one, newest first, follow each other without gaps.
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let all = ops
+        .get("/admin/risk/decisions?rule=velocity.tenant-hourly")
+        .await;
+    let all: Vec<i64> = all.body["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["sequence"].as_i64().unwrap())
+        .collect();
+    assert_eq!(all.len(), 6);
+    let mut paged = Vec::new();
+    let mut query = "rule=velocity.tenant-hourly&count=4".to_string();
+    loop {
+        let page = ops.get(&format!("/admin/risk/decisions?{query}")).await;
+        paged.extend(
+            page.body["decisions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["sequence"].as_i64().unwrap()),
+        );
+        match page.body["nextBefore"].as_i64() {
+            Some(before) => query = format!("rule=velocity.tenant-hourly&count=4&before={before}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    let bad = ops.get("/admin/risk/decisions?rule=velocity.nope").await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    assert!(
+        bad.body.to_string().contains("velocity.tenant-hourly"),
+        "lists the rules"
+    );
     // Each refusal reached the tenant as an event, and the metrics count them.
     assert_eq!(
         count(
@@ -768,5 +806,108 @@ async fn the_deployments_settings_come_from_the_risk_flag() {
     .await));
     let r = start(&app, &key, Dialect::Mx, 2, "80002", ("Jane", "Doe")).await;
     refused_by(&r, "velocity.tenant-hourly", Dialect::Mx);
+    app.stop().await;
+}
+
+/// Production micro-deposit rounds of fresh bank accounts at `number`, one cutoff for them all.
+async fn rounds(app: &TestApp, key: &CreatedKey, operator: &CreatedKey, numbers: &[&str]) {
+    let c = Caller { app, key };
+    for number in numbers {
+        let (account, bank) = c.account_with_bank(ROUTING, number).await;
+        c.initiate_micro_deposits(&account, &bank).await;
+    }
+    let r = Caller { app, key: operator }
+        .post("/admin/ach/cutoffs", "")
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn an_administrative_rate_just_under_the_threshold_warns_and_the_next_return_pauses() {
+    let app = TestApp::sqlite().await;
+    let operator = app.operator().await;
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let key = app.tenant(Mode::Production).await;
+    let tenant = key.account_id;
+    // 33 good rounds and one R03: 1 of 34 debits is 2.94 %, under 3 % but past 80 % of it.
+    let mut numbers: Vec<String> = (0..33).map(|n| format!("9100{n:04}")).collect();
+    numbers.push("3000000003".into());
+    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    rounds(&app, &key, &operator, &numbers).await;
+    let state = ops.get(&format!("/admin/risk/tenants/{tenant}")).await;
+    assert_eq!(state.body["paused"], false, "{:?}", state.body);
+    let warned = decisions(
+        &app,
+        &operator,
+        &format!("tenantID={tenant}&outcome=warned"),
+    )
+    .await;
+    assert_eq!(
+        warned.len(),
+        1,
+        "one warning per rule, not per window: {warned:?}"
+    );
+    assert!(warned.iter().all(|d| d["rule"] == "returns.administrative"));
+    assert_eq!(warned[0]["inputs"]["rateBasisPoints"], 294);
+    assert_eq!(warned[0]["inputs"]["forwardDebits"], 34);
+    let r = start(
+        &app,
+        &key,
+        Dialect::Finicity,
+        1,
+        "91010001",
+        ("Jane", "Doe"),
+    )
+    .await;
+    assert!(ok(&r), "still allowed: {:?}", r.body);
+
+    // A second R03 (2 of 36 debits, 5.6 %) pauses.
+    rounds(&app, &key, &operator, &["3000000003"]).await;
+    let state = ops.get(&format!("/admin/risk/tenants/{tenant}")).await;
+    assert_eq!(state.body["paused"], true, "{:?}", state.body);
+    assert_eq!(state.body["pausedBy"], "returns.administrative");
+    let warned = decisions(
+        &app,
+        &operator,
+        &format!("tenantID={tenant}&outcome=warned"),
+    )
+    .await;
+    assert_eq!(warned.len(), 1, "no second warning within the window");
+    let r = start(&app, &key, Dialect::Mx, 2, "91010002", ("Jane", "Doe")).await;
+    refused_by(&r, "tenant.paused", Dialect::Mx);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unauthorized_return_of_the_recoup_debit_pauses_at_half_a_percent() {
+    let app = TestApp::sqlite().await;
+    let operator = app.operator().await;
+    let key = app.tenant(Mode::Production).await;
+    set_overrides(
+        &app,
+        &operator,
+        &key,
+        json!({"returnRates": {"minDebits": 1}}),
+    )
+    .await;
+    rounds(&app, &key, &operator, &["3000000010"]).await;
+    let state = Caller {
+        app: &app,
+        key: &operator,
+    }
+    .get(&format!("/admin/risk/tenants/{}", key.account_id))
+    .await;
+    assert_eq!(
+        state.body["pausedBy"], "returns.unauthorized",
+        "{:?}",
+        state.body
+    );
+    for (n, dialect) in [Dialect::Moov, Dialect::Finicity].into_iter().enumerate() {
+        let r = start(&app, &key, dialect, n, &format!("9200{n}"), ("Jane", "Doe")).await;
+        refused_by(&r, "tenant.paused", dialect);
+    }
     app.stop().await;
 }

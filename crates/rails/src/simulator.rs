@@ -221,12 +221,25 @@ pub const ACH_RETURNS: &[(&str, &str)] = &[
     ("3000000023", "R23"), // credit refused by receiver
 ];
 
+/// Account numbers whose holder disputes the recoup debit: the credits post, the debit comes
+/// back with the return reason (an unauthorized return, for return-rate monitoring).
+pub const ACH_DEBIT_RETURNS: &[(&str, &str)] = &[
+    ("3000000010", "R10"), // customer advises not authorized
+];
+
 /// Account numbers the simulated banks answer with a notification of change: the entry posts,
 /// and a C01 tells the originator the correct account number.
 pub const ACH_NOCS: &[(&str, &str, &str)] = &[("3100000001", "C01", "3100000010")];
 
 pub fn ach_return(account_number: &str) -> Option<&'static str> {
     ACH_RETURNS
+        .iter()
+        .find(|(n, _)| *n == account_number)
+        .map(|(_, c)| *c)
+}
+
+pub fn ach_debit_return(account_number: &str) -> Option<&'static str> {
+    ACH_DEBIT_RETURNS
         .iter()
         .find(|(n, _)| *n == account_number)
         .map(|(_, c)| *c)
@@ -336,7 +349,9 @@ impl SimulatedBank {
         for batch in &file.batches {
             for entry in &batch.entries {
                 let number = entry.detail.dfi_account_number.trim();
-                if let Some(code) = ach_return(number) {
+                let disputed =
+                    ach_debit_return(number).filter(|_| entry.detail.transaction_code.is_debit());
+                if let Some(code) = ach_return(number).or(disputed) {
                     returns.push((batch.clone(), entry.clone(), code.to_string()));
                     continue;
                 }
