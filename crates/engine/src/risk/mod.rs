@@ -4,6 +4,7 @@
 //! operators' actions (blocklist, pause and resume, settings), each with an audit entry.
 //! `docs/risk.md` explains every rule.
 
+pub mod report;
 pub mod rules;
 pub mod settings;
 
