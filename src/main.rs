@@ -62,6 +62,9 @@ enum Command {
     /// A tenant's webhooks: list them, show their deliveries, send events again.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Risk controls: the annual-review report.
+    #[command(subcommand)]
+    Risk(RiskCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -283,6 +286,42 @@ enum WebhooksCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum RiskCommand {
+    /// The annual-review evidence for a period: forward and returned entries per tenant and
+    /// Nacha return class, rule hits, pauses and resumes, blocklist changes, unlocks and
+    /// settings changes with who made them (docs/risk-report.md).
+    Report {
+        /// Start of the period: a date (YYYY-MM-DD, from 00:00 UTC) or an RFC 3339 time.
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// End of the period: a date (YYYY-MM-DD, that UTC day included) or an RFC 3339 time
+        /// (excluded).
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// json (one document) or csv (RFC 4180, one record per line, for a spreadsheet).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+        format: ReportFormat,
+        /// The deployment's risk settings, as given to `serve` (its thresholds are reported
+        /// beside the rates).
+        #[arg(
+            long,
+            env = "PENNYDROP_RISK",
+            value_name = "JSON",
+            default_value = "{}"
+        )]
+        risk: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Json,
+    Csv,
+}
+
 /// Which events `webhooks replay` sends again: exactly one of the two.
 #[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
@@ -421,6 +460,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ApiKeys(command) => api_keys(command).await,
         Command::Webhooks(command) => webhooks(command).await,
+        Command::Risk(command) => risk(command).await,
     }
 }
 
@@ -754,6 +794,51 @@ async fn webhooks(command: WebhooksCommand) -> anyhow::Result<()> {
                 .replay_webhook(tenant, webhook_id, what.since, what.event)
                 .await?;
             output::line(serde_json::json!({ "replayed": n }))?;
+        }
+    }
+    Ok(())
+}
+
+/// `pennydrop risk report`.
+async fn risk(command: RiskCommand) -> anyhow::Result<()> {
+    match command {
+        RiskCommand::Report {
+            from,
+            to,
+            format,
+            risk,
+            storage,
+        } => {
+            let (from, to) = pennydrop_engine::risk::report::parse_period(&from, &to)
+                .map_err(|e| anyhow::anyhow!("--{e}"))?;
+            let patch: serde_json::Value =
+                serde_json::from_str(&risk).context("--risk: not valid JSON")?;
+            let mut config = pennydrop_engine::EngineConfig::default();
+            config.risk = pennydrop_engine::risk::RiskSettings::default()
+                .patched(&patch)
+                .map_err(|e| anyhow::anyhow!("--risk: {e}"))?;
+            let store = open_store(&storage).await?;
+            // The report reads no account number, so the engine gets a throwaway vault
+            // instead of the data directory's keys.
+            let vault = pennydrop_core::crypto::Vault::new(
+                pennydrop_core::crypto::SecretKey::generate(),
+                vec![],
+                None,
+            );
+            let engine = pennydrop_engine::Engine::new(
+                store,
+                std::sync::Arc::new(vault),
+                std::sync::Arc::new(SystemClock),
+                std::sync::Arc::new(pennydrop_engine::rail::NoInstantRail),
+                config,
+            );
+            let report = engine.risk_report(from, to).await?;
+            match format {
+                ReportFormat::Json => {
+                    output::line(serde_json::to_string_pretty(&report.to_json())?)?
+                }
+                ReportFormat::Csv => output::text(&report.to_csv())?,
+            }
         }
     }
     Ok(())
