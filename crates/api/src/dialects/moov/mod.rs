@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/ach/inbound", get(admin::list_inbound))
         .route("/admin/ach/held-entries", get(admin::held_entries))
         .route("/admin/micro-entries", get(admin::micro_entries))
+        .route("/admin/risk/report", get(admin::risk_report))
         .route("/accounts", post(accounts::create).get(accounts::list))
         .route(
             "/accounts/{account_id}",
