@@ -813,10 +813,12 @@ async fn risk(command: RiskCommand) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("--{e}"))?;
             let patch: serde_json::Value =
                 serde_json::from_str(&risk).context("--risk: not valid JSON")?;
-            let mut config = pennydrop_engine::EngineConfig::default();
-            config.risk = pennydrop_engine::risk::RiskSettings::default()
-                .patched(&patch)
-                .map_err(|e| anyhow::anyhow!("--risk: {e}"))?;
+            let config = pennydrop_engine::EngineConfig {
+                risk: pennydrop_engine::risk::RiskSettings::default()
+                    .patched(&patch)
+                    .map_err(|e| anyhow::anyhow!("--risk: {e}"))?,
+                ..Default::default()
+            };
             let store = open_store(&storage).await?;
             // The report reads no account number, so the engine gets a throwaway vault
             // instead of the data directory's keys.
