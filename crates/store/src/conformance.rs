@@ -1452,6 +1452,7 @@ async fn decisions(s: &dyn Store, filter: DecisionFilter) -> Vec<(i64, RiskDecis
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+// A long scenario on purpose: four decisions recorded once, then read back through every filter.
 pub async fn risk_decisions_are_recorded_with_their_events_filtered_and_paged(s: &dyn Store) {
     let a = new_tenant(s).await.tenant_id;
     let b = new_tenant(s).await.tenant_id;
@@ -1697,6 +1698,7 @@ pub async fn risk_decisions_are_recorded_with_their_events_filtered_and_paged(s:
     }));
 }
 
+// A long scenario on purpose: one tenant's settings, pause, second pause, resume, pause again.
 pub async fn tenants_pause_once_and_resume(s: &dyn Store) {
     let a = new_tenant(s).await.tenant_id;
     let b = new_tenant(s).await.tenant_id;
@@ -1849,6 +1851,7 @@ pub async fn tenants_pause_once_and_resume(s: &dyn Store) {
         .unwrap_or(false));
 }
 
+// A long scenario on purpose: one blocklist entry's life, with what each step audits.
 pub async fn blocklist_adds_once_matches_and_removes(s: &dyn Store) {
     let t = at("2026-08-01T00:00:00Z");
     let routing = "011000015";
@@ -1981,6 +1984,7 @@ pub async fn audit_trail_is_in_order_within_its_range(s: &dyn Store) {
         .is_empty());
 }
 
+// A long scenario on purpose: one account number linked by three tenants at different times.
 pub async fn risk_counts_read_verifications_and_fingerprints(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let day = SignedDuration::from_hours(24);
@@ -2115,6 +2119,7 @@ async fn record_return(
     s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+// A long scenario on purpose: two cutoffs and three returns, read through several periods.
 pub async fn return_volumes_count_forward_by_file_and_returns_by_day(s: &dyn Store) {
     let vault = Vault::new(SecretKey::generate(), vec![], None);
     let day = SignedDuration::from_hours(24);
