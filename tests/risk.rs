@@ -691,6 +691,29 @@ async fn pause_and_resume(app: TestApp) {
     };
     assert_eq!(count(&app, &trail("tenant.paused")).await, 1);
     assert_eq!(count(&app, &trail("tenant.resumed")).await, 1);
+    // The annual-review report shows both, with who acted.
+    let report = ops
+        .get("/admin/risk/report?from=2026-11-01&to=2026-11-30")
+        .await;
+    assert_eq!(report.status, 200, "{:?}", report.body);
+    let mine: Vec<&Value> = report.body["auditTrail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["tenantID"] == key.account_id.to_string())
+        .collect();
+    let actions: Vec<(&str, &str)> = mine
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    assert!(
+        actions.contains(&("tenant.paused", "system")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("tenant.resumed", operator.public_key.as_str())),
+        "{actions:?}"
+    );
     assert_eq!(
         count(
             &app,

@@ -18,7 +18,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::{AccountFilter, CutoffClaim, FileIdentity, FileTotals, LinkOutcome, Store, StoreError};
+use pennydrop_core::risk::{
+    AuditAction, AuditEntry, BlockEntry, BlockKind, RiskDecision, RiskOutcome, RiskRule,
+    TenantRisk, SYSTEM_ACTOR,
+};
+use pennydrop_core::webhooks::{DeliveryStatus, Webhook, WebhookStatus};
+
+use crate::{
+    AccountFilter, CutoffClaim, DecisionCount, DecisionFilter, FileIdentity, FileTotals,
+    FingerprintUse, LinkOutcome, Pause, ReturnVolumes, Store, StoreError,
+};
 
 fn t0() -> Timestamp {
     "2026-11-23T15:00:00Z"
@@ -117,6 +126,12 @@ pub async fn run_all(store: Arc<dyn Store>) {
     simulator_statements_post_each_reference_once(s).await;
     cutoffs_claim_each_entry_once(store.clone()).await;
     returns_nocs_and_inbound_files(s).await;
+    risk_decisions_are_recorded_with_their_events_filtered_and_paged(s).await;
+    tenants_pause_once_and_resume(s).await;
+    blocklist_adds_once_matches_and_removes(s).await;
+    audit_trail_is_in_order_within_its_range(s).await;
+    risk_counts_read_verifications_and_fingerprints(s).await;
+    return_volumes_count_forward_by_file_and_returns_by_day(s).await;
 }
 
 /// Names files by the day's count, so the suite sees the count the store passes.
@@ -1367,5 +1382,846 @@ pub async fn concurrent_identical_links_make_one_bank_account(store: Arc<dyn Sto
             .unwrap_or_default()
             .len(),
         1
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// RiskStore. Each check uses its own tenants and its own stretch of time, so the checks above
+// (which share this store) never disturb the figures.
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+fn decision(
+    tenant: Uuid,
+    bank_account_id: Option<Uuid>,
+    rule: RiskRule,
+    outcome: RiskOutcome,
+    decided_on: Timestamp,
+) -> RiskDecision {
+    RiskDecision {
+        decision_id: Uuid::new_v4(),
+        tenant_id: tenant,
+        bank_account_id,
+        rule,
+        outcome,
+        inputs: serde_json::json!({"count": 7, "max": 10}),
+        decided_on,
+    }
+}
+
+fn audit(
+    action: AuditAction,
+    tenant: Option<Uuid>,
+    subject: &str,
+    actor: &str,
+    at: Timestamp,
+) -> AuditEntry {
+    AuditEntry {
+        audit_id: Uuid::new_v4(),
+        action,
+        tenant_id: tenant,
+        subject: subject.into(),
+        actor: actor.into(),
+        reason: format!("{} by {actor}", action.as_str()),
+        details: serde_json::json!({"note": "conformance"}),
+        at,
+    }
+}
+
+async fn audit_between(s: &dyn Store, from: Timestamp, to: Timestamp) -> Vec<AuditEntry> {
+    s.audit_trail(from, to)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect()
+}
+
+async fn event_count(s: &dyn Store, tenant: Uuid) -> usize {
+    s.events(tenant, 0, 1000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .len()
+}
+
+async fn decisions(s: &dyn Store, filter: DecisionFilter) -> Vec<(i64, RiskDecision)> {
+    s.risk_decisions(&filter)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+// A long scenario on purpose: four decisions recorded once, then read back through every filter.
+pub async fn risk_decisions_are_recorded_with_their_events_filtered_and_paged(s: &dyn Store) {
+    let a = new_tenant(s).await.tenant_id;
+    let b = new_tenant(s).await.tenant_id;
+    let t = at("2026-06-01T00:00:00Z");
+    let hour = SignedDuration::from_hours(1);
+    let webhook = Webhook {
+        webhook_id: Uuid::new_v4(),
+        tenant_id: a,
+        url: "https://example.com/hooks".into(),
+        description: "risk".into(),
+        status: WebhookStatus::Enabled,
+        event_types: vec![],
+        secret: "whsec_conformance".into(),
+        previous_secret: None,
+        disabled_reason: None,
+        created_on: t,
+        updated_on: t,
+    };
+    s.insert_webhook(&webhook)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let counts_before = s
+        .risk_decision_counts()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let bank_account = Uuid::new_v4();
+    let d1 = decision(a, None, RiskRule::TenantHourly, RiskOutcome::NearLimit, t);
+    let d2 = decision(
+        a,
+        Some(bank_account),
+        RiskRule::TenantHourly,
+        RiskOutcome::Refused,
+        t + hour,
+    );
+    let d3 = decision(
+        a,
+        None,
+        RiskRule::BlockedRouting,
+        RiskOutcome::Refused,
+        t + hour * 2,
+    );
+    let d4 = decision(
+        b,
+        None,
+        RiskRule::TenantDaily,
+        RiskOutcome::Flagged,
+        t + hour * 3,
+    );
+    let all = [d1.clone(), d2.clone(), d3.clone(), d4.clone()];
+    let evs: Vec<Event> = all
+        .iter()
+        .map(|d| events::risk_decision(d, Uuid::new_v4()))
+        .collect();
+    s.record_risk_decisions(&[], &[])
+        .await
+        .unwrap_or_else(|e| panic!("nothing to record: {e}"));
+    s.record_risk_decisions(&all, &evs)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // The events are in the outbox, fanned out to the tenant's webhook like any other.
+    let written = s.events(a, 0, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    let risk_events: Vec<Uuid> = written
+        .iter()
+        .filter(|(_, e)| e.event_type == events::RISK_DECISION)
+        .map(|(_, e)| e.event_id)
+        .collect();
+    assert_eq!(risk_events.len(), 3, "one event per decision of tenant A");
+    assert_eq!(event_count(s, b).await, 1);
+    let deliveries = s
+        .deliveries(a, webhook.webhook_id, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        deliveries.len(),
+        3,
+        "each risk event queued for the webhook"
+    );
+    assert!(deliveries
+        .iter()
+        .all(|d| risk_events.contains(&d.event_id) && d.status == DeliveryStatus::Pending));
+
+    // Newest first, with the decision as recorded.
+    let mine = decisions(
+        s,
+        DecisionFilter {
+            tenant_id: Some(a),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    let got: Vec<&RiskDecision> = mine.iter().map(|(_, d)| d).collect();
+    assert_eq!(got, vec![&d3, &d2, &d1]);
+    assert!(mine.windows(2).all(|w| w[0].0 > w[1].0), "seq descending");
+
+    // Paging: `limit`, then `before` the last seq seen.
+    let page = decisions(
+        s,
+        DecisionFilter {
+            tenant_id: Some(a),
+            limit: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(page.len(), 2);
+    let rest = decisions(
+        s,
+        DecisionFilter {
+            tenant_id: Some(a),
+            before: Some(page[1].0),
+            limit: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        rest.iter().map(|(_, d)| d).collect::<Vec<_>>(),
+        vec![&d1],
+        "the page after the second"
+    );
+
+    // Each filter on its own.
+    let ids = |v: Vec<(i64, RiskDecision)>| {
+        v.into_iter()
+            .map(|(_, d)| d.decision_id)
+            .collect::<Vec<_>>()
+    };
+    let by_rule = decisions(
+        s,
+        DecisionFilter {
+            tenant_id: Some(a),
+            rule: Some(RiskRule::TenantHourly),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ids(by_rule), vec![d2.decision_id, d1.decision_id]);
+    let by_outcome = decisions(
+        s,
+        DecisionFilter {
+            tenant_id: Some(a),
+            outcome: Some(RiskOutcome::Refused),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ids(by_outcome), vec![d3.decision_id, d2.decision_id]);
+    let by_time = decisions(
+        s,
+        DecisionFilter {
+            from: Some(t + hour),
+            to: Some(t + hour * 2),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        ids(by_time),
+        vec![d2.decision_id],
+        "from inclusive, to exclusive"
+    );
+    let by_bank_account = decisions(
+        s,
+        DecisionFilter {
+            bank_account_id: Some(bank_account),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ids(by_bank_account), vec![d2.decision_id]);
+    let other = decisions(
+        s,
+        DecisionFilter {
+            tenant_id: Some(b),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ids(other), vec![d4.decision_id]);
+
+    // Counts for the metrics, over everything.
+    let counts = s
+        .risk_decision_counts()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let count = |list: &[(String, String, i64)], rule: RiskRule, outcome: RiskOutcome| {
+        list.iter()
+            .find(|(r, o, _)| r == rule.as_str() && o == outcome.as_str())
+            .map_or(0, |(_, _, n)| *n)
+    };
+    for (rule, outcome, added) in [
+        (RiskRule::TenantHourly, RiskOutcome::NearLimit, 1),
+        (RiskRule::TenantHourly, RiskOutcome::Refused, 1),
+        (RiskRule::BlockedRouting, RiskOutcome::Refused, 1),
+        (RiskRule::TenantDaily, RiskOutcome::Flagged, 1),
+    ] {
+        assert_eq!(
+            count(&counts, rule, outcome) - count(&counts_before, rule, outcome),
+            added,
+            "{rule:?} {outcome:?}"
+        );
+    }
+
+    // The report's grouped count: per tenant, rule and outcome, in [from, to).
+    let summary = s
+        .risk_decision_summary(t, t + hour * 3)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let for_a: Vec<(RiskRule, RiskOutcome, i64)> = summary
+        .iter()
+        .filter(|c| c.tenant_id == a)
+        .map(|c| (c.rule, c.outcome, c.count))
+        .collect();
+    assert_eq!(
+        for_a,
+        vec![
+            (RiskRule::BlockedRouting, RiskOutcome::Refused, 1),
+            (RiskRule::TenantHourly, RiskOutcome::NearLimit, 1),
+            (RiskRule::TenantHourly, RiskOutcome::Refused, 1),
+        ]
+    );
+    assert!(
+        summary.iter().all(|c| c.tenant_id != b),
+        "tenant B's decision is at the end of the period, outside it"
+    );
+    let later = s
+        .risk_decision_summary(t + hour * 3, t + hour * 4)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(later.contains(&DecisionCount {
+        tenant_id: b,
+        rule: RiskRule::TenantDaily,
+        outcome: RiskOutcome::Flagged,
+        count: 1,
+    }));
+}
+
+// A long scenario on purpose: one tenant's settings, pause, second pause, resume, pause again.
+pub async fn tenants_pause_once_and_resume(s: &dyn Store) {
+    let a = new_tenant(s).await.tenant_id;
+    let b = new_tenant(s).await.tenant_id;
+    let t = at("2026-07-01T00:00:00Z");
+    let minute = SignedDuration::from_mins(1);
+    assert_eq!(
+        s.tenant_risk(a).await.unwrap_or_else(|e| panic!("{e}")),
+        TenantRisk::default(),
+        "a tenant with nothing recorded has the defaults"
+    );
+
+    let settings = serde_json::json!({"tenantHourly": {"max": 5}});
+    let changed = audit(
+        AuditAction::SettingsChanged,
+        Some(a),
+        &a.to_string(),
+        "pk_operator",
+        t,
+    );
+    s.set_tenant_settings(a, &settings, &changed)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state = s.tenant_risk(a).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state.settings, settings);
+    assert_eq!(state.paused_on, None);
+
+    let pause = |tenant: Uuid, when: Timestamp| {
+        let d = decision(
+            tenant,
+            None,
+            RiskRule::ReturnsUnauthorized,
+            RiskOutcome::Paused,
+            when,
+        );
+        Pause {
+            tenant_id: tenant,
+            rule: RiskRule::ReturnsUnauthorized.as_str().into(),
+            at: when,
+            events: vec![events::risk_decision(&d, Uuid::new_v4())],
+            decision: Some(d),
+            audit: audit(
+                AuditAction::TenantPaused,
+                Some(tenant),
+                &tenant.to_string(),
+                SYSTEM_ACTOR,
+                when,
+            ),
+        }
+    };
+    let first = pause(a, t + minute);
+    assert!(s.pause_tenant(&first).await.unwrap_or(false));
+    let state = s.tenant_risk(a).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state.paused_on, Some(t + minute));
+    assert_eq!(state.paused_rule.as_deref(), Some("returns.unauthorized"));
+    assert_eq!(state.settings, settings, "a pause keeps the settings");
+    let events_after_pause = event_count(s, a).await;
+
+    // A second pause changes and writes nothing.
+    assert!(!s
+        .pause_tenant(&pause(a, t + minute * 2))
+        .await
+        .unwrap_or(true));
+    assert_eq!(
+        s.tenant_risk(a)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .paused_on,
+        Some(t + minute),
+        "still paused since the first"
+    );
+    assert_eq!(event_count(s, a).await, events_after_pause);
+    let recorded = decisions(
+        s,
+        DecisionFilter {
+            tenant_id: Some(a),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        recorded.iter().map(|(_, d)| d).collect::<Vec<_>>(),
+        vec![first.decision.as_ref().expect("decision")]
+    );
+    let trail = audit_between(s, t, t + SignedDuration::from_hours(1)).await;
+    let for_a: Vec<&AuditEntry> = trail.iter().filter(|e| e.tenant_id == Some(a)).collect();
+    assert_eq!(for_a, vec![&changed, &first.audit]);
+
+    // A tenant without settings can be paused too; it gets empty overrides.
+    assert!(s.pause_tenant(&pause(b, t + minute)).await.unwrap_or(false));
+    let state_b = s.tenant_risk(b).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state_b.paused_on, Some(t + minute));
+    assert_eq!(state_b.settings, serde_json::json!({}));
+    let listed = s.tenants_risk().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(listed
+        .iter()
+        .any(|(id, r)| *id == a && r.paused_on.is_some()));
+    assert!(listed.iter().any(|(id, _)| *id == b));
+
+    // Resume: once; a second resume (or one of a tenant never paused) writes nothing.
+    let resumed = audit(
+        AuditAction::TenantResumed,
+        Some(a),
+        &a.to_string(),
+        "pk_operator",
+        t + minute * 3,
+    );
+    let resumed_event = events::risk_tenant_resumed(a, "reviewed", Uuid::new_v4(), t + minute * 3);
+    assert!(s
+        .resume_tenant(a, &resumed, std::slice::from_ref(&resumed_event))
+        .await
+        .unwrap_or(false));
+    let state = s.tenant_risk(a).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((state.paused_on, state.paused_rule), (None, None));
+    assert_eq!(state.settings, settings);
+    assert_eq!(event_count(s, a).await, events_after_pause + 1);
+    let again = audit(
+        AuditAction::TenantResumed,
+        Some(a),
+        &a.to_string(),
+        "pk_operator",
+        t + minute * 4,
+    );
+    let again_event = events::risk_tenant_resumed(a, "again", Uuid::new_v4(), t + minute * 4);
+    assert!(!s
+        .resume_tenant(a, &again, std::slice::from_ref(&again_event))
+        .await
+        .unwrap_or(true));
+    assert_eq!(event_count(s, a).await, events_after_pause + 1);
+    let never = new_tenant(s).await.tenant_id;
+    let never_audit = audit(
+        AuditAction::TenantResumed,
+        Some(never),
+        &never.to_string(),
+        "pk_operator",
+        t + minute * 4,
+    );
+    assert!(!s
+        .resume_tenant(never, &never_audit, &[])
+        .await
+        .unwrap_or(true));
+    let trail = audit_between(s, t, t + SignedDuration::from_hours(1)).await;
+    assert!(trail.contains(&resumed));
+    assert!(!trail.contains(&again) && !trail.contains(&never_audit));
+
+    // Paused again after a resume.
+    assert!(s
+        .pause_tenant(&pause(a, t + minute * 5))
+        .await
+        .unwrap_or(false));
+}
+
+// A long scenario on purpose: one blocklist entry's life, with what each step audits.
+pub async fn blocklist_adds_once_matches_and_removes(s: &dyn Store) {
+    let t = at("2026-08-01T00:00:00Z");
+    let routing = "011000015";
+    let fingerprint = format!("fp-{}", Uuid::new_v4().simple());
+    let entry = |kind: BlockKind, value: &str| BlockEntry {
+        kind,
+        value: value.into(),
+        reason: "fraud ring".into(),
+        added_by: "pk_operator".into(),
+        added_on: t,
+    };
+    let added = |kind: BlockKind, value: &str| {
+        audit(
+            AuditAction::BlocklistAdded,
+            None,
+            &format!("{}:{value}", kind.as_str()),
+            "pk_operator",
+            t,
+        )
+    };
+    let by_routing = entry(BlockKind::Routing, routing);
+    let first = added(BlockKind::Routing, routing);
+    assert!(s.add_block(&by_routing, &first).await.unwrap_or(false));
+    let twice = added(BlockKind::Routing, routing);
+    assert!(
+        !s.add_block(&by_routing, &twice).await.unwrap_or(true),
+        "already there"
+    );
+    let by_fingerprint = entry(BlockKind::Fingerprint, &fingerprint);
+    assert!(s
+        .add_block(
+            &by_fingerprint,
+            &added(BlockKind::Fingerprint, &fingerprint)
+        )
+        .await
+        .unwrap_or(false));
+    let list = s.blocklist().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(list.contains(&by_routing) && list.contains(&by_fingerprint));
+
+    let blocked = |r: &'static str, f: String| async move {
+        s.blocked(r, &f).await.unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(
+        blocked(routing, "fp-other".into()).await,
+        Some(by_routing.clone()),
+        "by routing number"
+    );
+    assert_eq!(
+        blocked("021000021", fingerprint.clone()).await,
+        Some(by_fingerprint.clone()),
+        "by fingerprint"
+    );
+    assert!(blocked(routing, fingerprint.clone()).await.is_some());
+    assert_eq!(blocked("021000021", "fp-other".into()).await, None);
+    assert_eq!(
+        blocked("021000021", routing.into()).await,
+        None,
+        "a routing entry never matches a fingerprint"
+    );
+
+    let removed = audit(
+        AuditAction::BlocklistRemoved,
+        None,
+        &format!("routing:{routing}"),
+        "pk_other",
+        t + SignedDuration::from_mins(1),
+    );
+    assert!(s
+        .remove_block(BlockKind::Routing, routing, &removed)
+        .await
+        .unwrap_or(false));
+    let removed_twice = audit(
+        AuditAction::BlocklistRemoved,
+        None,
+        &format!("routing:{routing}"),
+        "pk_other",
+        t + SignedDuration::from_mins(2),
+    );
+    assert!(!s
+        .remove_block(BlockKind::Routing, routing, &removed_twice)
+        .await
+        .unwrap_or(true));
+    assert_eq!(blocked(routing, "fp-other".into()).await, None);
+    assert!(!s
+        .blocklist()
+        .await
+        .unwrap_or_default()
+        .contains(&by_routing));
+    let trail = audit_between(s, t, t + SignedDuration::from_hours(1)).await;
+    assert!(trail.contains(&first) && trail.contains(&removed));
+    assert!(
+        !trail.contains(&twice) && !trail.contains(&removed_twice),
+        "refused changes are not audited"
+    );
+}
+
+pub async fn audit_trail_is_in_order_within_its_range(s: &dyn Store) {
+    let t = at("2031-01-01T00:00:00Z");
+    let hour = SignedDuration::from_hours(1);
+    let tenant = Uuid::new_v4();
+    let entries: Vec<AuditEntry> = [
+        (
+            AuditAction::SettingsChanged,
+            t - SignedDuration::from_micros(1),
+        ),
+        (AuditAction::TenantPaused, t),
+        (AuditAction::BankAccountUnlocked, t + hour),
+        (AuditAction::TenantResumed, t + hour * 2),
+        (AuditAction::BlocklistAdded, t + hour * 3),
+    ]
+    .into_iter()
+    .map(|(action, when)| audit(action, Some(tenant), "subject", "pk_operator", when))
+    .collect();
+    for e in &entries {
+        s.record_audit(e).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let trail = s
+        .audit_trail(t, t + hour * 3)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(trail.windows(2).all(|w| w[0].0 < w[1].0), "seq ascending");
+    let got: Vec<AuditEntry> = trail.into_iter().map(|(_, a)| a).collect();
+    assert_eq!(
+        got,
+        entries[1..4].to_vec(),
+        "from inclusive, to exclusive, oldest first, every field kept"
+    );
+    assert!(audit_between(s, t + hour * 4, t + hour * 5)
+        .await
+        .is_empty());
+}
+
+// A long scenario on purpose: one account number linked by three tenants at different times.
+pub async fn risk_counts_read_verifications_and_fingerprints(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let day = SignedDuration::from_hours(24);
+    // Tenant A's bank account, linked at t0, with a round initiated at t0.
+    let (_, ba) = linked(s, &vault, "60606060").await;
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    let mut change = Change::new(&snap, t0());
+    change.insert_verification = Some(verification(
+        &ba,
+        VerificationKind::MicroDeposits,
+        VerificationStatus::New,
+    ));
+    s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
+    let since = |when: Timestamp| async move {
+        s.verifications_since(ba.tenant_id, when)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(since(t0() - day).await, 1);
+    assert_eq!(since(t0()).await, 1, "at `since` counts");
+    assert_eq!(since(t0() + SignedDuration::from_micros(1)).await, 0);
+    assert_eq!(
+        s.verifications_since(Uuid::new_v4(), t0() - day)
+            .await
+            .unwrap_or(-1),
+        0,
+        "another tenant's count"
+    );
+
+    // Tenant B links the same account under another name a day later.
+    let tenant_b = new_tenant(s).await;
+    let acct_b = sample_account(tenant_b.account_id, Uuid::new_v4(), t0());
+    s.insert_account(&acct_b)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut ba_b = sample_bank_account(&vault, &acct_b, "60606060");
+    ba_b.holder_name = "John Roe".into();
+    ba_b.created_on = t0() + day;
+    ba_b.updated_on = ba_b.created_on;
+    s.link_bank_account(&ba_b, &created_event(&ba_b))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Tenant C linked it long ago and has done nothing with it since.
+    let tenant_c = new_tenant(s).await;
+    let acct_c = sample_account(tenant_c.account_id, Uuid::new_v4(), t0());
+    s.insert_account(&acct_c)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut ba_c = sample_bank_account(&vault, &acct_c, "60606060");
+    ba_c.created_on = t0() - day * 90;
+    ba_c.updated_on = ba_c.created_on;
+    s.link_bank_account(&ba_c, &created_event(&ba_c))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ba.fingerprint, ba_b.fingerprint);
+
+    let uses = |when: Timestamp| {
+        let fingerprint = ba.fingerprint.clone();
+        async move {
+            s.fingerprint_uses(&fingerprint, when)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let seen = uses(t0() - day).await;
+    assert_eq!(
+        seen,
+        vec![
+            FingerprintUse {
+                tenant_id: ba.tenant_id,
+                bank_account_id: ba.bank_account_id,
+                holder_name: "Jane Doe".into(),
+            },
+            FingerprintUse {
+                tenant_id: ba_b.tenant_id,
+                bank_account_id: ba_b.bank_account_id,
+                holder_name: "John Roe".into(),
+            },
+        ],
+        "both tenants within the window, oldest first; tenant C's idle link is outside it"
+    );
+    // Linked before the window but verified within it counts: A's round at t0.
+    let later = uses(t0()).await;
+    assert_eq!(later.len(), 2);
+    let last = uses(t0() + SignedDuration::from_hours(1)).await;
+    assert_eq!(
+        last.iter().map(|u| u.tenant_id).collect::<Vec<_>>(),
+        vec![ba_b.tenant_id],
+        "only B's link is inside a window starting after A's round"
+    );
+    assert_eq!(
+        uses(t0() - day * 100).await.len(),
+        3,
+        "C within a long window"
+    );
+    assert!(s
+        .fingerprint_uses("no-such-fingerprint", t0() - day * 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
+}
+
+/// The entries of `ba` in the file, by purpose.
+async fn entry_of(s: &dyn Store, file_id: Uuid, ba: &BankAccount, credit: bool) -> Uuid {
+    s.file_entries(file_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|e| e.entry.bank_account_id == ba.bank_account_id && e.entry.is_credit == credit)
+        .map(|e| e.entry.entry_id)
+        .expect("entry in file")
+}
+
+async fn record_return(
+    s: &dyn Store,
+    ba: &BankAccount,
+    entry_id: Uuid,
+    code: &str,
+    when: Timestamp,
+) {
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snap");
+    let mut change = Change::new(&snap, when);
+    change.entry_returns = vec![(entry_id, code.into())];
+    s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+// A long scenario on purpose: two cutoffs and three returns, read through several periods.
+pub async fn return_volumes_count_forward_by_file_and_returns_by_day(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let day = SignedDuration::from_hours(24);
+    // Later than every cutoff above, so these files hold only these entries.
+    let w1 = at("2026-12-07T15:00:00Z");
+    let w2 = w1 + day * 2;
+    let (ba_a, _) = queue_micro_deposits(s, &vault, "70707070", w1).await;
+    let (ba_b, _) = queue_micro_deposits(s, &vault, "71717171", w1).await;
+    let (ba_c, _) = queue_micro_deposits(s, &vault, "72727272", w2).await;
+    let f1 = s
+        .claim_cutoff(&claim(w1, Some(w1)))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("file at w1");
+    assert_eq!(f1.created_on, w1);
+    let f2 = s
+        .claim_cutoff(&claim(w2, Some(w2)))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("file at w2");
+    assert_eq!(f2.created_on, w2);
+    let a_debit = entry_of(s, f1.file_id, &ba_a, false).await;
+    let a_credit = entry_of(s, f1.file_id, &ba_a, true).await;
+    let c_debit = entry_of(s, f2.file_id, &ba_c, false).await;
+    record_return(s, &ba_a, a_debit, "R05", w1 + day).await;
+    record_return(s, &ba_a, a_credit, "R03", w2 + day).await;
+    record_return(s, &ba_c, c_debit, "R02", w2 + day).await;
+
+    let volumes = |tenant: Option<Uuid>, from: Timestamp, to: Timestamp| async move {
+        s.return_volumes(tenant, from, to)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // One tenant: forward by the file's creation, returns by the day they were applied.
+    assert_eq!(
+        volumes(Some(ba_a.tenant_id), w1, w1 + day * 2).await,
+        vec![(
+            ba_a.tenant_id,
+            ReturnVolumes {
+                forward_debits: 1,
+                forward_credits: 2,
+                returns: vec![("R05".into(), true, 1)],
+            }
+        )]
+    );
+    assert_eq!(
+        volumes(Some(ba_a.tenant_id), w1 + day, w2 + day * 2).await,
+        vec![(
+            ba_a.tenant_id,
+            ReturnVolumes {
+                forward_debits: 0,
+                forward_credits: 0,
+                returns: vec![("R03".into(), false, 1), ("R05".into(), true, 1)],
+            }
+        )],
+        "returns of entries sent before the period count in it"
+    );
+    assert!(volumes(Some(ba_a.tenant_id), w2 + day * 2, w2 + day * 3)
+        .await
+        .is_empty());
+
+    // Every tenant: [from, to) — C's file at `to` is outside, and so is its return.
+    let all = volumes(None, w1, w2).await;
+    let tenants: Vec<Uuid> = all.iter().map(|(t, _)| *t).collect();
+    assert!(tenants.contains(&ba_a.tenant_id) && tenants.contains(&ba_b.tenant_id));
+    assert!(!tenants.contains(&ba_c.tenant_id));
+    let b = all
+        .iter()
+        .find(|(t, _)| *t == ba_b.tenant_id)
+        .map(|(_, v)| v.clone());
+    assert_eq!(
+        b,
+        Some(ReturnVolumes {
+            forward_debits: 1,
+            forward_credits: 2,
+            returns: vec![],
+        })
+    );
+    let all = volumes(None, w2, w2 + day * 2).await;
+    let c = all
+        .iter()
+        .find(|(t, _)| *t == ba_c.tenant_id)
+        .map(|(_, v)| v.clone());
+    assert_eq!(
+        c,
+        Some(ReturnVolumes {
+            forward_debits: 1,
+            forward_credits: 2,
+            returns: vec![("R02".into(), true, 1)],
+        })
+    );
+    let a = all
+        .iter()
+        .find(|(t, _)| *t == ba_a.tenant_id)
+        .map(|(_, v)| v.clone());
+    assert_eq!(
+        a,
+        Some(ReturnVolumes {
+            forward_debits: 0,
+            forward_credits: 0,
+            returns: vec![("R03".into(), false, 1)],
+        }),
+        "a tenant with only returns in the period is listed"
     );
 }

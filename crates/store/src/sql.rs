@@ -29,8 +29,8 @@ use pennydrop_core::webhooks::{Delivery, DeliveryStatus, Webhook, WebhookStatus}
 use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState};
 
 use crate::{
-    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, DecisionFilter, Enrollment,
-    EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome,
+    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, DecisionCount, DecisionFilter,
+    Enrollment, EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome,
     MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore, SimulatorStore, Store,
     StoreError, VerificationStore, WebhookBacklog, WebhookStore,
 };
@@ -2215,6 +2215,33 @@ macro_rules! sql_store {
                 .db()?;
                 rows.iter()
                     .map(|row| Ok((row.try_get("rule").db()?, row.try_get("outcome").db()?, row.try_get("n").db()?)))
+                    .collect()
+            }
+
+            async fn risk_decision_summary(
+                &self,
+                from: Timestamp,
+                to: Timestamp,
+            ) -> Result<Vec<DecisionCount>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT tenant_id, rule, outcome, COUNT(*) AS n FROM risk_decisions \
+                     WHERE decided_on >= $1 AND decided_on < $2 \
+                     GROUP BY tenant_id, rule, outcome ORDER BY tenant_id, rule, outcome",
+                )
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(DecisionCount {
+                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?)?,
+                            rule: enum_value(RiskRule::parse, "risk rule", &row.try_get::<String, _>("rule").db()?)?,
+                            outcome: enum_value(RiskOutcome::parse, "risk outcome", &row.try_get::<String, _>("outcome").db()?)?,
+                            count: row.try_get("n").db()?,
+                        })
+                    })
                     .collect()
             }
 

@@ -493,6 +493,16 @@ pub struct DecisionFilter {
     pub limit: i64,
 }
 
+/// How many decisions one rule made with one outcome for one tenant in a period (the
+/// annual-review report's rule hits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionCount {
+    pub tenant_id: Uuid,
+    pub rule: RiskRule,
+    pub outcome: RiskOutcome,
+    pub count: i64,
+}
+
 /// A bank account with a given fingerprint, as the cross-tenant rule sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FingerprintUse {
@@ -541,6 +551,14 @@ pub trait RiskStore: Send + Sync + std::fmt::Debug {
 
     /// How many decisions each (rule, outcome) pair has, for the metrics.
     async fn risk_decision_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError>;
+
+    /// How many decisions each (tenant, rule, outcome) has with `decided_on` in `[from, to)`,
+    /// ordered by tenant, rule and outcome.
+    async fn risk_decision_summary(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<DecisionCount>, StoreError>;
 
     /// A tenant's settings overrides and pause (defaults when it has none).
     async fn tenant_risk(&self, tenant: Uuid) -> Result<TenantRisk, StoreError>;

@@ -5,6 +5,7 @@
 //! `docs/risk.md` explains every rule.
 
 pub mod operator;
+pub mod report;
 pub mod rules;
 pub mod settings;
 

@@ -2,7 +2,7 @@
 //! route needs an operator key (`pennydrop api-keys create --operator`) or a token with
 //! `/admin.read` / `/admin.write` issued to one.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,6 +11,7 @@ use pennydrop_core::scope::Scope;
 use pennydrop_engine::metrics::escape;
 use pennydrop_engine::ports::AchOperator;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -182,6 +183,47 @@ pub async fn micro_entries(
         })
         .collect();
     Ok(Json(json!({"tenants": rows})))
+}
+
+/// `GET /admin/risk/report?from=&to=&format=json|csv`: the annual-review report
+/// (`docs/risk.md, "The annual-review report"`). `from` and `to` are dates (UTC days, `to` included) or RFC 3339
+/// times (`to` excluded); a missing or bad one is a 422 naming it.
+pub async fn risk_report(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    principal.require_operator(Scope::AdminRead)?;
+    let csv = match query.get("format").map(String::as_str) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::field("format", "must be json or csv")),
+    };
+    let param = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    let (from, to) = pennydrop_engine::risk::report::parse_period(param("from"), param("to"))?;
+    let report = state.engine.risk_report(from, to).await?;
+    if !csv {
+        return Ok(Json(report.to_json()).into_response());
+    }
+    let name = format!(
+        "pennydrop-risk-report-{}-{}.csv",
+        from.strftime("%Y%m%dT%H%M%SZ"),
+        to.strftime("%Y%m%dT%H%M%SZ")
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/csv; charset=utf-8; header=present".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        report.to_csv(),
+    )
+        .into_response())
 }
 
 /// `GET /metrics` on the API address: Prometheus text format, for operator keys only (the

@@ -29,6 +29,7 @@ use error::ApiError;
 fn risk_routes() -> Router<AppState> {
     Router::new()
         .route("/admin/risk/decisions", get(risk::decisions))
+        .route("/admin/risk/report", get(admin::risk_report))
         .route("/admin/risk/settings", get(risk::settings))
         .route("/admin/risk/tenants", get(risk::tenants))
         .route("/admin/risk/tenants/{tenant_id}", get(risk::tenant))
