@@ -84,7 +84,23 @@ fn cli(data_dir: &Path, db: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
-fn serve(data_dir: &Path, db: &str, lease_seconds: u64) -> (Child, String) {
+/// A server process, killed when dropped, so that a failing test leaves none behind.
+struct Server(Child);
+
+impl Server {
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()?;
+        self.0.wait().map(|_| ())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.kill();
+    }
+}
+
+fn serve(data_dir: &Path, db: &str, lease_seconds: u64) -> (Server, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -93,13 +109,18 @@ fn serve(data_dir: &Path, db: &str, lease_seconds: u64) -> (Child, String) {
         .env("PENNYDROP_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8")
         .env("PENNYDROP_WEBHOOK_LEASE_SECONDS", lease_seconds.to_string())
         .env("PENNYDROP_RATE_LIMIT_PRODUCTION", "1000000")
+        // One account collects the burst's bank accounts: past the per-holder risk limit.
+        .env(
+            "PENNYDROP_RISK",
+            r#"{"holderBankAccounts": {"enabled": false}}"#,
+        )
         .env("PENNYDROP_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("serve");
     let base = common::bound_address(&mut child);
-    (child, base)
+    (Server(child), base)
 }
 
 struct Tenant {
@@ -179,7 +200,7 @@ async fn three_processes_deliver_a_burst_once_each() {
     let (url, seen) = receiver(Duration::from_millis(5), 0).await;
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let t = tenant(dirs[0].path(), &db.url);
-    let mut servers: Vec<(Child, String)> =
+    let mut servers: Vec<(Server, String)> =
         dirs.iter().map(|d| serve(d.path(), &db.url, 60)).collect();
     t.post(
         &servers[0].1,
@@ -202,7 +223,6 @@ async fn three_processes_deliver_a_burst_once_each() {
     let got = wait_for(&seen, 1000, Duration::from_secs(120)).await;
     for (child, _) in &mut servers {
         let _ = child.kill();
-        let _ = child.wait();
     }
     let (overlaps, twice) = {
         let seen = seen.lock().unwrap();
@@ -240,7 +260,6 @@ async fn a_process_killed_while_delivering_loses_nothing() {
     // Let the process take the delivery and hang on it, then kill it.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     first.kill().expect("SIGKILL");
-    let _ = first.wait();
     assert_eq!(
         seen.lock().unwrap().arrived.len(),
         0,
@@ -249,7 +268,6 @@ async fn a_process_killed_while_delivering_loses_nothing() {
     let (mut second, _) = serve(dir.path(), &db.url, 4);
     let got = wait_for(&seen, 1, Duration::from_secs(30)).await;
     let _ = second.kill();
-    let _ = second.wait();
     assert_eq!(got, 1, "the event arrived after its lease expired");
     db.drop_database().await;
 }
