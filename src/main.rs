@@ -294,27 +294,9 @@ enum RiskCommand {
     #[command(subcommand)]
     Blocklist(BlocklistCommand),
     /// Pause a tenant's new verifications (what the return-rate rule does by itself).
-    Pause {
-        /// The tenant: its facilitator account ID.
-        #[arg(long, value_name = "ACCOUNT_ID")]
-        tenant: Uuid,
-        /// Why, for the audit trail.
-        #[arg(long)]
-        reason: String,
-        #[command(flatten)]
-        storage: StorageArgs,
-    },
+    Pause(TenantAction),
     /// Lift a tenant's pause.
-    Resume {
-        /// The tenant: its facilitator account ID.
-        #[arg(long, value_name = "ACCOUNT_ID")]
-        tenant: Uuid,
-        /// Why, for the audit trail.
-        #[arg(long)]
-        reason: String,
-        #[command(flatten)]
-        storage: StorageArgs,
-    },
+    Resume(TenantAction),
     /// Recorded risk decisions, newest first, as JSON lines.
     Decisions {
         /// Only this tenant's (its facilitator account ID).
@@ -355,6 +337,19 @@ enum RiskCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
+}
+
+/// `risk pause` and `risk resume`: which tenant, and why.
+#[derive(Debug, clap::Args)]
+struct TenantAction {
+    /// The tenant: its facilitator account ID.
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    tenant: Uuid,
+    /// Why, for the audit trail.
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -952,23 +947,19 @@ async fn blocklist(command: BlocklistCommand) -> anyhow::Result<()> {
 async fn risk(command: RiskCommand) -> anyhow::Result<()> {
     match command {
         RiskCommand::Blocklist(command) => blocklist(command).await?,
-        RiskCommand::Pause {
-            tenant,
-            reason,
-            storage,
-        } => {
-            let engine = operator_engine(&storage).await?;
-            engine.pause_tenant(&cli_actor(), tenant, &reason).await?;
-            output::note(format_args!("paused {tenant}"))?;
+        RiskCommand::Pause(a) => {
+            let engine = operator_engine(&a.storage).await?;
+            engine
+                .pause_tenant(&cli_actor(), a.tenant, &a.reason)
+                .await?;
+            output::note(format_args!("paused {}", a.tenant))?;
         }
-        RiskCommand::Resume {
-            tenant,
-            reason,
-            storage,
-        } => {
-            let engine = operator_engine(&storage).await?;
-            engine.resume_tenant(&cli_actor(), tenant, &reason).await?;
-            output::note(format_args!("resumed {tenant}"))?;
+        RiskCommand::Resume(a) => {
+            let engine = operator_engine(&a.storage).await?;
+            engine
+                .resume_tenant(&cli_actor(), a.tenant, &a.reason)
+                .await?;
+            output::note(format_args!("resumed {}", a.tenant))?;
         }
         RiskCommand::Decisions {
             tenant,

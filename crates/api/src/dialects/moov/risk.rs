@@ -237,15 +237,7 @@ pub async fn pause(
     Path(tenant): Path<String>,
     bytes: Bytes,
 ) -> ApiResult<Json<Value>> {
-    principal.require_operator(Scope::AdminWrite)?;
-    let tenant = path_id(&tenant, "tenant")?;
-    let b: Reason = body(&bytes, "pause")?;
-    state
-        .engine
-        .pause_tenant(&principal.key_id, tenant, &b.reason)
-        .await?;
-    let controls = state.engine.tenant_risk_controls(tenant).await?;
-    Ok(Json(controls_json(&controls)))
+    pause_or_resume(&state, &principal, &tenant, &bytes, true).await
 }
 
 /// `POST /admin/risk/tenants/{tenantID}/resume`.
@@ -255,14 +247,33 @@ pub async fn resume(
     Path(tenant): Path<String>,
     bytes: Bytes,
 ) -> ApiResult<Json<Value>> {
+    pause_or_resume(&state, &principal, &tenant, &bytes, false).await
+}
+
+async fn pause_or_resume(
+    state: &AppState,
+    principal: &Principal,
+    tenant: &str,
+    bytes: &Bytes,
+    pause: bool,
+) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminWrite)?;
-    let tenant = path_id(&tenant, "tenant")?;
-    let b: Reason = body(&bytes, "resume")?;
-    state
-        .engine
-        .resume_tenant(&principal.key_id, tenant, &b.reason)
-        .await?;
-    let controls = state.engine.tenant_risk_controls(tenant).await?;
+    let tenant = path_id(tenant, "tenant")?;
+    let b: Reason = body(bytes, if pause { "pause" } else { "resume" })?;
+    let engine = &state.engine;
+    match pause {
+        true => {
+            engine
+                .pause_tenant(&principal.key_id, tenant, &b.reason)
+                .await?
+        }
+        false => {
+            engine
+                .resume_tenant(&principal.key_id, tenant, &b.reason)
+                .await?
+        }
+    }
+    let controls = engine.tenant_risk_controls(tenant).await?;
     Ok(Json(controls_json(&controls)))
 }
 
