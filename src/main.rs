@@ -62,6 +62,26 @@ enum Command {
     /// A tenant's webhooks: list them, show their deliveries, send events again.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Risk controls (docs/risk.md).
+    #[command(subcommand)]
+    Risk(RiskCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RiskCommand {
+    /// Let a bank account whose verification rounds ran out start again: its rounds count
+    /// from now and it becomes `new / admin-action`. Audited with the reason and `cli:$USER`.
+    /// Prints the bank account's ID, status, status reason and unlock time as JSON.
+    Unlock {
+        /// The bank account (`bankAccountID`).
+        #[arg(long = "bank-account", value_name = "BANK_ACCOUNT_ID")]
+        bank_account: Uuid,
+        /// Why it is unlocked (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -421,6 +441,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ApiKeys(command) => api_keys(command).await,
         Command::Webhooks(command) => webhooks(command).await,
+        Command::Risk(command) => risk(command).await,
     }
 }
 
@@ -721,6 +742,49 @@ async fn tenant_engine(
         pennydrop_engine::EngineConfig::default(),
     );
     Ok((engine, tenant))
+}
+
+/// Who acts from the command line, for the audit trail: `cli:` and the OS user.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
+    match user {
+        Some(u) => format!("cli:{u}"),
+        None => "cli".to_string(),
+    }
+}
+
+/// `pennydrop risk ...`.
+async fn risk(command: RiskCommand) -> anyhow::Result<()> {
+    match command {
+        RiskCommand::Unlock {
+            bank_account,
+            reason,
+            storage,
+        } => {
+            let store = open_store(&storage).await?;
+            let vault = std::sync::Arc::new(pennydrop::config::load_vault(&storage.data_dir)?);
+            let engine = pennydrop_engine::Engine::new(
+                store,
+                vault,
+                std::sync::Arc::new(SystemClock),
+                std::sync::Arc::new(pennydrop_engine::rail::NoInstantRail),
+                pennydrop_engine::EngineConfig::default(),
+            );
+            let b = engine
+                .unlock_bank_account(&cli_actor(), bank_account, &reason)
+                .await?;
+            output::line(serde_json::json!({
+                "bankAccountID": b.bank_account_id,
+                "status": b.status,
+                "statusReason": b.status_reason,
+                "unlockedOn": b.unlocked_on.map(|t| t.to_string()),
+            }))?;
+        }
+    }
+    Ok(())
 }
 
 /// `pennydrop webhooks list | deliveries | replay`: JSON lines, in the API's shapes.

@@ -9,6 +9,7 @@ mod dialects;
 pub mod edge;
 pub mod idempotency;
 pub mod json;
+pub mod recovery;
 pub mod request_id;
 
 /// Moov's JSON for a webhook (never its secret) and for one delivery; `pennydrop webhooks`

@@ -278,6 +278,7 @@ impl Engine {
             created_on: now,
             updated_on: now,
             disabled_on: None,
+            unlocked_on: None,
             version: 0,
         })
     }
@@ -378,6 +379,7 @@ impl Engine {
         request: &LinkRequest,
     ) -> Result<Enrolled, EngineError> {
         let valid = request.validate()?;
+        let settings = self.risk_settings(tenant.id).await?;
         for _ in 0..MAX_RETRIES {
             let (account, opened) = self.holder_account(tenant, holder).await?;
             let candidate = self.bank_account_from(tenant, account.account_id, valid.clone())?;
@@ -395,15 +397,35 @@ impl Engine {
             };
             let due_at = self.next_window_at();
             let now = self.clock().now();
-            let change =
-                rules::initiate_micro_deposits(&snap, tenant.mode, due_at, now, &mut self.rng())
-                    .map_err(|refusal| match linked {
-                        true => EngineError::RefusedOn {
-                            bank_account_id: snap.bank_account.bank_account_id,
-                            refusal,
-                        },
-                        false => EngineError::Refused(refusal),
-                    })?;
+            let verdict = crate::recovery::rounds_verdict(
+                &snap,
+                &settings,
+                crate::recovery::Method::MicroDeposits,
+            );
+            let bank_account_id = snap.bank_account.bank_account_id;
+            let decided = rules::initiate_micro_deposits(
+                &snap,
+                tenant.mode,
+                settings.bank_account_rounds,
+                due_at,
+                now,
+                &mut self.rng(),
+            )
+            .map_err(|refusal| match linked {
+                true => EngineError::RefusedOn {
+                    bank_account_id,
+                    refusal,
+                },
+                false => EngineError::Refused(refusal),
+            });
+            let change = match decided {
+                Ok(change) => change,
+                Err(e) => {
+                    return self
+                        .record_rounds_verdict(tenant.id, bank_account_id, verdict, Err(e))
+                        .await
+                }
+            };
             let round = change
                 .insert_verification
                 .clone()
@@ -427,11 +449,15 @@ impl Engine {
                 .bank_account(&tenant.target_of(&snap.bank_account))
                 .await?;
             tracing::info!(bank_account_id = %bank_account.bank_account_id, "micro-deposits enrolled");
-            return Ok(Enrolled {
+            let enrolled = Enrolled {
                 account,
                 bank_account,
                 round,
-            });
+            };
+            let bank_account_id = enrolled.bank_account.bank_account_id;
+            return self
+                .record_rounds_verdict(tenant.id, bank_account_id, verdict, Ok(enrolled))
+                .await;
         }
         Err(EngineError::Busy)
     }

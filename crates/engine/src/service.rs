@@ -21,6 +21,7 @@ use crate::accounts::Tenant;
 use crate::idempotency::IdempotencyProblem;
 use crate::link::LinkError;
 use crate::rail::{InstantRail, OutgoingCredit};
+use crate::recovery::{self, Method};
 use crate::rules::{self, CreditRoute, Decision, Refusal};
 
 /// How many times a decision is retried when the bank account changes underneath it.
@@ -493,19 +494,33 @@ impl Engine {
 
     pub async fn initiate_micro_deposits(&self, t: &Target) -> Result<(), EngineError> {
         let due_at = self.config.schedule.next_window(self.clock.now()).at;
-        self.decide(t, |snap, now| {
-            match rules::initiate_micro_deposits(snap, t.mode, due_at, now, &mut self.rng()) {
-                Ok(change) => Decision {
-                    change: Some(change),
-                    result: Ok(()),
-                },
-                Err(r) => Decision {
-                    change: None,
-                    result: Err(r),
-                },
-            }
-        })
-        .await
+        let settings = self.risk_settings(t.tenant).await?;
+        let rounds = settings.bank_account_rounds;
+        let mut verdict = None;
+        let result = self
+            .decide(t, |snap, now| {
+                verdict = recovery::rounds_verdict(snap, &settings, Method::MicroDeposits);
+                match rules::initiate_micro_deposits(
+                    snap,
+                    t.mode,
+                    rounds,
+                    due_at,
+                    now,
+                    &mut self.rng(),
+                ) {
+                    Ok(change) => Decision {
+                        change: Some(change),
+                        result: Ok(()),
+                    },
+                    Err(r) => Decision {
+                        change: None,
+                        result: Err(r),
+                    },
+                }
+            })
+            .await;
+        self.record_rounds_verdict(t.tenant, t.bank_account_id, verdict, result)
+            .await
     }
 
     pub async fn complete_micro_deposits(
@@ -513,8 +528,9 @@ impl Engine {
         t: &Target,
         amounts: [i64; 2],
     ) -> Result<(), EngineError> {
+        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
         self.decide(t, |snap, now| {
-            rules::complete_micro_deposits(snap, amounts, now, &mut self.rng())
+            rules::complete_micro_deposits(snap, rounds, amounts, now, &mut self.rng())
         })
         .await
     }
@@ -536,10 +552,22 @@ impl Engine {
             }
         };
         let company = self.config.company_name.clone();
+        let settings = self.risk_settings(t.tenant).await?;
+        let rounds = settings.bank_account_rounds;
+        let mut verdict = None;
         let mut credits: Vec<InstantCredit> = Vec::new();
-        let verification = self
+        let result = self
             .decide(t, |snap, now| {
-                match rules::initiate_instant(snap, t.mode, route, &company, now, &mut self.rng()) {
+                verdict = recovery::rounds_verdict(snap, &settings, Method::Instant);
+                match rules::initiate_instant(
+                    snap,
+                    t.mode,
+                    rounds,
+                    route,
+                    &company,
+                    now,
+                    &mut self.rng(),
+                ) {
                     Ok((change, v)) => {
                         credits = change.instant_credits.clone();
                         Decision {
@@ -553,6 +581,9 @@ impl Engine {
                     },
                 }
             })
+            .await;
+        let verification = self
+            .record_rounds_verdict(t.tenant, t.bank_account_id, verdict, result)
             .await?;
         if credits.is_empty() {
             return Ok(verification);
@@ -590,8 +621,9 @@ impl Engine {
         t: &Target,
         code: &str,
     ) -> Result<Verification, EngineError> {
+        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
         self.decide(t, |snap, now| {
-            rules::complete_instant(snap, code, now, &mut self.rng())
+            rules::complete_instant(snap, rounds, code, now, &mut self.rng())
         })
         .await
     }

@@ -76,6 +76,7 @@ pub fn sample_bank_account(vault: &Vault, account: &Account, number: &str) -> Ba
         created_on: t0(),
         updated_on: t0(),
         disabled_on: None,
+        unlocked_on: None,
         version: 0,
     }
 }

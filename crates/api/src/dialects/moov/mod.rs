@@ -13,6 +13,7 @@ mod health;
 mod oauth;
 mod payment_methods;
 mod simulator;
+mod unlock;
 mod verification;
 pub(crate) mod webhooks;
 
@@ -41,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/ach/inbound", get(admin::list_inbound))
         .route("/admin/ach/held-entries", get(admin::held_entries))
         .route("/admin/micro-entries", get(admin::micro_entries))
+        .route(
+            "/admin/bank-accounts/{bank_account_id}/unlock",
+            post(unlock::unlock),
+        )
         .route("/accounts", post(accounts::create).get(accounts::list))
         .route(
             "/accounts/{account_id}",
