@@ -9,8 +9,8 @@ mod common;
 use common::{scalar, start_time, TestApp};
 use jiff::{SignedDuration, Timestamp};
 use pennydrop_core::model::Mode;
-use pennydrop_core::Clock;
 use pennydrop_core::risk::AuditAction;
+use pennydrop_core::Clock;
 use pennydrop_engine::access::CreatedKey;
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
@@ -139,7 +139,10 @@ async fn refusals_recorded(app: &TestApp, bank: &str) -> i64 {
 async fn unlocks(app: &TestApp, bank: &str) -> Vec<(String, String)> {
     let trail = app
         .store
-        .audit_trail(start_time(), start_time() + SignedDuration::from_hours(24 * 365))
+        .audit_trail(
+            start_time(),
+            start_time() + SignedDuration::from_hours(24 * 365),
+        )
         .await
         .expect("audit trail");
     trail
@@ -154,10 +157,7 @@ async fn unlocks(app: &TestApp, bank: &str) -> Vec<(String, String)> {
 async fn moov_flow(app: &TestApp) {
     let key = app.tenant(Mode::Sandbox).await;
     let operator = app.operator().await;
-    let c = Moov {
-        app,
-        key: &key,
-    };
+    let c = Moov { app, key: &key };
     let (account, bank) = c.account_with_bank(INSTANT_ROUTING, "12345678").await;
     let ba = format!("/accounts/{account}/bank-accounts/{bank}");
     let micro = format!("{ba}/micro-deposits");
@@ -343,11 +343,10 @@ async fn an_instant_credit_never_completed_offers_micro_deposits() {
     for _ in 0..3 {
         c.put(&micro, r#"{"amounts":[1,2]}"#).await;
     }
-    let got = c.get(&format!("/accounts/{account}/bank-accounts/{bank}")).await;
-    assert_eq!(
-        got.header("pennydrop-next-method"),
-        Some("micro-deposits")
-    );
+    let got = c
+        .get(&format!("/accounts/{account}/bank-accounts/{bank}"))
+        .await;
+    assert_eq!(got.header("pennydrop-next-method"), Some("micro-deposits"));
     app.stop().await;
 }
 
@@ -464,7 +463,13 @@ async fn finicity_holder_recovers_within_limits_and_an_operator_unlocks() {
     );
     assert_eq!(refusals_recorded(&app, &account).await, 1);
 
-    let unlocked = unlock(&app, &operator, &account, r#"{"reason":"support ticket 17"}"#).await;
+    let unlocked = unlock(
+        &app,
+        &operator,
+        &account,
+        r#"{"reason":"support ticket 17"}"#,
+    )
+    .await;
     assert_eq!(unlocked.status, 200, "{:?}", unlocked.body);
     assert_eq!(
         unlocks(&app, &account).await,

@@ -395,37 +395,10 @@ impl Engine {
                     verifications: Vec::new(),
                 },
             };
-            let due_at = self.next_window_at();
             let now = self.clock().now();
-            let verdict = crate::recovery::rounds_verdict(
-                &snap,
-                &settings,
-                crate::recovery::Method::MicroDeposits,
-            );
-            let bank_account_id = snap.bank_account.bank_account_id;
-            let decided = rules::initiate_micro_deposits(
-                &snap,
-                tenant.mode,
-                settings.bank_account_rounds,
-                due_at,
-                now,
-                &mut self.rng(),
-            )
-            .map_err(|refusal| match linked {
-                true => EngineError::RefusedOn {
-                    bank_account_id,
-                    refusal,
-                },
-                false => EngineError::Refused(refusal),
-            });
-            let change = match decided {
-                Ok(change) => change,
-                Err(e) => {
-                    return self
-                        .record_rounds_verdict(tenant.id, bank_account_id, verdict, Err(e))
-                        .await
-                }
-            };
+            let (change, verdict) = self
+                .enrollment_round(tenant, &snap, linked, &settings)
+                .await?;
             let round = change
                 .insert_verification
                 .clone()
@@ -460,6 +433,49 @@ impl Engine {
                 .await;
         }
         Err(EngineError::Busy)
+    }
+
+    /// The enrollment's micro-deposit round on `snap`, with what the rounds rule said about it
+    /// (recorded by the caller once the round is written). A refusal by the rounds rule is
+    /// recorded here; a refusal about a bank account already `linked` names it.
+    async fn enrollment_round(
+        &self,
+        tenant: Tenant,
+        snap: &Snapshot,
+        linked: bool,
+        settings: &crate::risk::RiskSettings,
+    ) -> Result<
+        (
+            pennydrop_core::change::Change,
+            Option<crate::risk::rules::Verdict>,
+        ),
+        EngineError,
+    > {
+        let method = crate::recovery::Method::MicroDeposits;
+        let verdict = crate::recovery::rounds_verdict(snap, settings, method);
+        let bank_account_id = snap.bank_account.bank_account_id;
+        let decided = rules::initiate_micro_deposits(
+            snap,
+            tenant.mode,
+            settings.bank_account_rounds,
+            self.next_window_at(),
+            self.clock().now(),
+            &mut self.rng(),
+        );
+        match decided {
+            Ok(change) => Ok((change, verdict)),
+            Err(refusal) => {
+                let e = match linked {
+                    true => EngineError::RefusedOn {
+                        bank_account_id,
+                        refusal,
+                    },
+                    false => EngineError::Refused(refusal),
+                };
+                self.record_rounds_verdict(tenant.id, bank_account_id, verdict, Err(e))
+                    .await
+            }
+        }
     }
 
     /// The holder's account, and whether it is new (to be opened by the enrollment).
