@@ -544,3 +544,134 @@ async fn the_rounds_limit_follows_the_tenants_settings() {
     app.stop().await;
     app2.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// MX Platform.
+
+const MX_PLATFORM: &str = "application/vnd.mx.api.v1+json";
+
+async fn mx(
+    app: &TestApp,
+    key: &CreatedKey,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Answer {
+    let mut req = app
+        .client
+        .request(method, app.url(path))
+        .basic_auth(&key.public_key, Some(&key.secret_key))
+        .header("accept", MX_PLATFORM);
+    if let Some(b) = body {
+        req = req.header("content-type", MX_PLATFORM).body(b.to_string());
+    }
+    send(req).await
+}
+
+#[tokio::test]
+async fn mx_platform_says_attempts_and_refuses_past_the_limit_until_unlocked() {
+    let app = TestApp::sqlite_with(|config| {
+        config.engine.risk.bank_account_rounds.micro_deposits = 2;
+    })
+    .await;
+    let key = app.tenant(Mode::Sandbox).await;
+    let operator = app.operator().await;
+    let user = mx(
+        &app,
+        &key,
+        reqwest::Method::POST,
+        "/users",
+        Some(json!({"user": {"email": "jane@example.com", "id": "recovery-user"}})),
+    )
+    .await;
+    assert_eq!(user.status, 200, "{:?}", user.body);
+    let user = user.body["user"]["guid"].as_str().unwrap().to_string();
+    let create = json!({"micro_deposit": {"account_name": "My Checking", "account_number": "12345678",
+        "account_type": "checking", "routing_number": ACH_ROUTING,
+        "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe"}});
+    let wrong = json!({"micro_deposit": {"deposit_amount_1": "0.01", "deposit_amount_2": "0.02"}});
+    let mut guid = String::new();
+    for round in 1..=2u32 {
+        app.clock.advance(SignedDuration::from_mins(5));
+        let created = mx(
+            &app,
+            &key,
+            reqwest::Method::POST,
+            &format!("/users/{user}/micro_deposits"),
+            Some(create.clone()),
+        )
+        .await;
+        assert_eq!(created.status, 200, "round {round}: {:?}", created.body);
+        assert_eq!(created.attempts_left(), Some(3));
+        assert!(created.expires_on().is_some());
+        guid = created.body["micro_deposit"]["guid"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for left in [2, 1, 0] {
+            let denied = mx(
+                &app,
+                &key,
+                reqwest::Method::PUT,
+                &format!("/micro_deposits/{guid}/verify"),
+                Some(wrong.clone()),
+            )
+            .await;
+            assert_eq!(denied.status, 200, "{:?}", denied.body);
+            assert_eq!(denied.attempts_left(), Some(left));
+        }
+        let got = mx(
+            &app,
+            &key,
+            reqwest::Method::GET,
+            &format!("/users/{user}/micro_deposits/{guid}"),
+            None,
+        )
+        .await;
+        assert_eq!(got.body["micro_deposit"]["status"], "PREVENTED");
+        let next = if round == 1 {
+            "micro-deposits"
+        } else {
+            "instant"
+        };
+        assert_eq!(got.header("pennydrop-next-method"), Some(next));
+    }
+    let refused = mx(
+        &app,
+        &key,
+        reqwest::Method::POST,
+        &format!("/users/{user}/micro_deposits"),
+        Some(create.clone()),
+    )
+    .await;
+    assert!(
+        refused.status >= 400 && refused.status < 500,
+        "{:?}",
+        refused.body
+    );
+    assert!(refused.text().contains(RULE), "{:?}", refused.body);
+    assert_eq!(
+        refused.header("pennydrop-rounds-left"),
+        Some("micro-deposits=0, instant=3")
+    );
+    let bank = guid.trim_start_matches("MIC-").to_string();
+    assert_eq!(refusals_recorded(&app, &bank).await, 1);
+    let unlocked = unlock(&app, &operator, &bank, r#"{"reason":"MX support case 9"}"#).await;
+    assert_eq!(unlocked.status, 200, "{:?}", unlocked.body);
+    app.clock.advance(SignedDuration::from_mins(1));
+    let again = mx(
+        &app,
+        &key,
+        reqwest::Method::POST,
+        &format!("/users/{user}/micro_deposits"),
+        Some(create),
+    )
+    .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(again.attempts_left(), Some(3));
+    assert_eq!(
+        again.header("pennydrop-rounds-left"),
+        Some("micro-deposits=1, instant=3")
+    );
+    app.stop().await;
+}
