@@ -675,3 +675,100 @@ async fn mx_platform_says_attempts_and_refuses_past_the_limit_until_unlocked() {
     );
     app.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The CLI.
+
+fn cli_unlock(app: &TestApp, bank: &str, reason: &str, user: Option<&str>) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pennydrop"));
+    cmd.args([
+        "risk",
+        "unlock",
+        "--bank-account",
+        bank,
+        "--reason",
+        reason,
+        "--data-dir",
+    ])
+    .arg(app.data_dir.path())
+    .env_remove("PENNYDROP_DATABASE_URL")
+    .env_remove("PENNYDROP_ENCRYPTION_KEY")
+    .env_remove("RUST_BACKTRACE")
+    .env_remove("RUST_LIB_BACKTRACE");
+    match user {
+        Some(u) => cmd.env("USER", u),
+        None => cmd.env_remove("USER"),
+    };
+    cmd.output().expect("run pennydrop")
+}
+
+#[tokio::test]
+async fn the_cli_unlocks_with_the_os_user_as_actor() {
+    let app = TestApp::sqlite_with(|config| {
+        config.engine.risk.bank_account_rounds.micro_deposits = 1;
+    })
+    .await;
+    let key = app.tenant(Mode::Sandbox).await;
+    let c = Moov {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank(ACH_ROUTING, "12345678").await;
+    let micro = format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits");
+    assert_eq!(c.post(&micro, "").await.status, 204);
+    for _ in 0..3 {
+        c.put(&micro, r#"{"amounts":[1,2]}"#).await;
+    }
+    assert!(c.post(&micro, "").await.text().contains(RULE));
+
+    let blank = cli_unlock(&app, &bank, " ", Some("ops-jane"));
+    assert!(!blank.status.success());
+    let err = String::from_utf8_lossy(&blank.stderr);
+    assert!(err.contains("reason"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+
+    app.clock.advance(SignedDuration::from_mins(1));
+    let out = cli_unlock(&app, &bank, "holder called support", Some("ops-jane"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(printed["bankAccountID"], bank.as_str());
+    assert_eq!(printed["status"], "new");
+    assert_eq!(printed["statusReason"], "admin-action");
+    assert!(printed["unlockedOn"].is_string());
+    assert_eq!(
+        unlocks(&app, &bank).await,
+        vec![(
+            "cli:ops-jane".to_string(),
+            "holder called support".to_string()
+        )]
+    );
+    // The CLI's clock is the wall clock (later than the test's): move past it before the round.
+    app.clock
+        .set(Timestamp::now() + SignedDuration::from_hours(1));
+    let started = c.post(&micro, "").await;
+    assert_eq!(started.status, 204, "{:?}", started.body);
+    assert_eq!(
+        started.header("pennydrop-rounds-left"),
+        Some("micro-deposits=0, instant=3")
+    );
+    // An unlock during a round is refused; once it failed, without $USER the actor is "cli".
+    let busy = cli_unlock(&app, &bank, "again", None);
+    assert!(!busy.status.success());
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("in progress"));
+    for _ in 0..3 {
+        c.put(&micro, r#"{"amounts":[1,2]}"#).await;
+    }
+    let out = cli_unlock(&app, &bank, "again", None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(unlocks(&app, &bank).await.len(), 2);
+    assert_eq!(unlocks(&app, &bank).await[1].0, "cli");
+    app.stop().await;
+}
