@@ -772,3 +772,55 @@ async fn the_cli_unlocks_with_the_os_user_as_actor() {
     assert_eq!(unlocks(&app, &bank).await[1].0, "cli");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn production_rounds_count_attempts_only_once_the_credits_are_sent() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Moov {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank(ACH_ROUTING, "12345678").await;
+    let micro = format!("/accounts/{account}/bank-accounts/{bank}/micro-deposits");
+    // Deposits are at most 49 cents: 98 and 99 are always wrong.
+    let wrong = r#"{"amounts":[98,99]}"#;
+    let started = c.post(&micro, "").await;
+    assert_eq!(started.status, 204, "{:?}", started.body);
+    assert_eq!(started.attempts_left(), Some(3));
+    assert_eq!(
+        started.expires_on(),
+        Some(app.clock.now() + SignedDuration::from_hours(24 * 14))
+    );
+    // Not sent yet: refused without using an attempt, and the header says so.
+    let early = c.put(&micro, wrong).await;
+    assert_eq!(early.status, 409);
+    assert!(early.text().contains("not been sent"), "{:?}", early.body);
+    assert_eq!(early.attempts_left(), Some(3));
+    let cutoff = Moov {
+        app: &app,
+        key: &operator,
+    }
+    .post("/admin/ach/cutoffs", "")
+    .await;
+    assert_eq!(cutoff.status, 200, "{:?}", cutoff.body);
+    for left in [2, 1, 0] {
+        let r = c.put(&micro, wrong).await;
+        assert_eq!(r.status, 409, "{:?}", r.body);
+        assert_eq!(r.attempts_left(), Some(left));
+    }
+    let got = c.get(&micro.replace("/micro-deposits", "")).await;
+    assert_eq!(got.body["status"], "verificationFailed");
+    // An ACH-only bank: micro-deposits again.
+    assert_eq!(got.header("pennydrop-next-method"), Some("micro-deposits"));
+    app.clock.advance(SignedDuration::from_hours(1));
+    let again = c.post(&micro, "").await;
+    assert_eq!(again.status, 204, "{:?}", again.body);
+    assert_eq!(again.attempts_left(), Some(3));
+    assert_eq!(
+        again.header("pennydrop-rounds-left"),
+        Some("micro-deposits=1, instant=3")
+    );
+    app.stop().await;
+}
