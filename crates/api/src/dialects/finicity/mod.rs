@@ -252,19 +252,18 @@ async fn initiate(
     {
         Ok(enrolled) => enrolled,
         // A refusal about an account already linked carries its recovery headers.
-        Err(e @ EngineError::RefusedOn { .. }) => {
-            let EngineError::RefusedOn {
-                bank_account_id, ..
-            } = &e
-            else {
-                return Err(initiate_error(e));
-            };
-            let bank_account_id = *bank_account_id;
+        Err(EngineError::RefusedOn {
+            bank_account_id,
+            refusal,
+        }) => {
             let customer = state
                 .engine
                 .account_by_foreign_id(tenant, &customer_id)
                 .await?;
-            let answer = initiate_error(e);
+            let answer = initiate_error(EngineError::RefusedOn {
+                bank_account_id,
+                refusal,
+            });
             return Ok(match customer {
                 Some(c) => {
                     let t = tenant.target(c.account_id, bank_account_id);
