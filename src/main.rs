@@ -290,6 +290,19 @@ enum WebhooksCommand {
 
 #[derive(Debug, Subcommand)]
 enum RiskCommand {
+    /// Let a bank account whose verification rounds ran out start again: its rounds count
+    /// from now and it becomes `new / admin-action`. Audited with the reason and `cli:$USER`.
+    /// Prints the bank account's ID, status, status reason and unlock time as JSON.
+    Unlock {
+        /// The bank account (`bankAccountID`).
+        #[arg(long = "bank-account", value_name = "BANK_ACCOUNT_ID")]
+        bank_account: Uuid,
+        /// Why it is unlocked (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// The blocklist: routing numbers and bank accounts no tenant may verify.
     #[command(subcommand)]
     Blocklist(BlocklistCommand),
@@ -889,9 +902,11 @@ async fn operator_engine(storage: &StorageArgs) -> anyhow::Result<pennydrop_engi
 fn cli_actor() -> String {
     let user = std::env::var("USER")
         .ok()
-        .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_graphic()))
-        .unwrap_or_else(|| "unknown".into());
-    format!("cli:{user}")
+        .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_graphic()));
+    match user {
+        Some(u) => format!("cli:{u}"),
+        None => "cli".into(),
+    }
 }
 
 /// `pennydrop risk blocklist list | add | remove`.
@@ -946,6 +961,22 @@ async fn blocklist(command: BlocklistCommand) -> anyhow::Result<()> {
 /// `pennydrop risk ...`: JSON lines in the admin API's shapes.
 async fn risk(command: RiskCommand) -> anyhow::Result<()> {
     match command {
+        RiskCommand::Unlock {
+            bank_account,
+            reason,
+            storage,
+        } => {
+            let engine = operator_engine(&storage).await?;
+            let b = engine
+                .unlock_bank_account(&cli_actor(), bank_account, &reason)
+                .await?;
+            output::line(serde_json::json!({
+                "bankAccountID": b.bank_account_id,
+                "status": b.status,
+                "statusReason": b.status_reason,
+                "unlockedOn": b.unlocked_on.map(|t| t.to_string()),
+            }))?;
+        }
         RiskCommand::Blocklist(command) => blocklist(command).await?,
         RiskCommand::Pause(a) => {
             let engine = operator_engine(&a.storage).await?;

@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
             created_on: now,
             updated_on: now,
             disabled_on: None,
+            unlocked_on: None,
             version: 0,
         };
         let created = pennydrop_core::events::bank_account_created(&ba, Uuid::new_v4(), now);

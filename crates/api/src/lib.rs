@@ -9,6 +9,7 @@ mod dialects;
 pub mod edge;
 pub mod idempotency;
 pub mod json;
+pub mod recovery;
 pub mod request_id;
 
 pub use dialects::moov::risk::{block_json, decision_json};

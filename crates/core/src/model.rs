@@ -162,6 +162,9 @@ pub struct BankAccount {
     pub created_on: Timestamp,
     pub updated_on: Timestamp,
     pub disabled_on: Option<Timestamp>,
+    /// When an operator last unlocked the bank account: only verification rounds created at or
+    /// after it count against the rounds limit (docs/risk.md, "Holder recovery").
+    pub unlocked_on: Option<Timestamp>,
     /// Optimistic-concurrency version, bumped by every status change.
     pub version: i64,
 }

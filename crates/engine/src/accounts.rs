@@ -278,6 +278,7 @@ impl Engine {
             created_on: now,
             updated_on: now,
             disabled_on: None,
+            unlocked_on: None,
             version: 0,
         })
     }
@@ -379,6 +380,7 @@ impl Engine {
         request: &LinkRequest,
     ) -> Result<Enrolled, EngineError> {
         let valid = request.validate()?;
+        let settings = self.risk_settings(tenant.id).await?;
         for _ in 0..MAX_RETRIES {
             let (account, opened) = self.holder_account(tenant, holder).await?;
             let candidate = self.bank_account_from(tenant, account.account_id, valid.clone())?;
@@ -394,17 +396,10 @@ impl Engine {
                     verifications: Vec::new(),
                 },
             };
-            let due_at = self.next_window_at();
             let now = self.clock().now();
-            let change =
-                rules::initiate_micro_deposits(&snap, tenant.mode, due_at, now, &mut self.rng())
-                    .map_err(|refusal| match linked {
-                        true => EngineError::RefusedOn {
-                            bank_account_id: snap.bank_account.bank_account_id,
-                            refusal,
-                        },
-                        false => EngineError::Refused(refusal),
-                    })?;
+            let (change, verdict) = self
+                .enrollment_round(tenant, &snap, linked, &settings)
+                .await?;
             if !linked {
                 self.screen_link(&snap.bank_account).await?;
             }
@@ -441,13 +436,60 @@ impl Engine {
                 .bank_account(&tenant.target_of(&snap.bank_account))
                 .await?;
             tracing::info!(bank_account_id = %bank_account.bank_account_id, "micro-deposits enrolled");
-            return Ok(Enrolled {
+            let enrolled = Enrolled {
                 account,
                 bank_account,
                 round,
-            });
+            };
+            let bank_account_id = enrolled.bank_account.bank_account_id;
+            return self
+                .record_rounds_verdict(tenant.id, bank_account_id, verdict, Ok(enrolled))
+                .await;
         }
         Err(EngineError::Busy)
+    }
+
+    /// The enrollment's micro-deposit round on `snap`, with what the rounds rule said about it
+    /// (recorded by the caller once the round is written). A refusal by the rounds rule is
+    /// recorded here; a refusal about a bank account already `linked` names it.
+    async fn enrollment_round(
+        &self,
+        tenant: Tenant,
+        snap: &Snapshot,
+        linked: bool,
+        settings: &crate::risk::RiskSettings,
+    ) -> Result<
+        (
+            pennydrop_core::change::Change,
+            Option<crate::risk::rules::Verdict>,
+        ),
+        EngineError,
+    > {
+        let method = crate::recovery::Method::MicroDeposits;
+        let verdict = crate::recovery::rounds_verdict(snap, settings, method);
+        let bank_account_id = snap.bank_account.bank_account_id;
+        let decided = rules::initiate_micro_deposits(
+            snap,
+            tenant.mode,
+            settings.bank_account_rounds,
+            self.next_window_at(),
+            self.clock().now(),
+            &mut self.rng(),
+        );
+        match decided {
+            Ok(change) => Ok((change, verdict)),
+            Err(refusal) => {
+                let e = match linked {
+                    true => EngineError::RefusedOn {
+                        bank_account_id,
+                        refusal,
+                    },
+                    false => EngineError::Refused(refusal),
+                };
+                self.record_rounds_verdict(tenant.id, bank_account_id, verdict, Err(e))
+                    .await
+            }
+        }
     }
 
     /// The holder's account, and whether it is new (to be opened by the enrollment).

@@ -17,10 +17,12 @@ mod operations;
 pub mod payment_methods;
 pub mod ports;
 pub mod rail;
+pub mod recovery;
 pub mod returns;
 pub mod risk;
 pub mod rules;
 mod service;
+pub mod unlock;
 pub mod webhooks;
 
 pub use account_updates::AccountUpdate;

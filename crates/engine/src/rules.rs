@@ -4,6 +4,8 @@
 //! `docs/verification-states.md` lists every transition these functions make; the table-driven
 //! tests at the bottom mirror it row by row.
 
+use crate::recovery::{self, Method};
+use crate::risk::Rounds;
 use jiff::{SignedDuration, Timestamp};
 use pennydrop_core::change::{Change, Snapshot, StatusChange};
 use pennydrop_core::events;
@@ -20,10 +22,8 @@ use uuid::Uuid;
 pub const MICRO_DEPOSIT_ATTEMPTS: u32 = 3;
 /// Wrong codes allowed per instant verification.
 pub const INSTANT_ATTEMPTS: u32 = 5;
-/// Micro-deposit rounds a bank account gets (a new round may follow an expired or failed one).
-pub const MAX_MICRO_DEPOSIT_ROUNDS: usize = 3;
-/// Instant verifications a bank account gets (Moov's limit).
-pub const MAX_INSTANT_VERIFICATIONS: usize = 3;
+// Rounds a bank account gets per method are a risk setting (`bankAccountRounds`, Moov's 3 and
+// 3 by default): the rules take them as a parameter, see `crate::recovery`.
 /// Largest micro-deposit, in cents.
 pub const MICRO_DEPOSIT_MAX_CENTS: i64 = 49;
 /// Largest amount a holder may answer with: anything under a dollar is a plausible reading of
@@ -56,10 +56,6 @@ pub enum Refusal {
         "a verification ({kind}) is already in progress; complete it or wait until it expires"
     )]
     InProgress { kind: VerificationKind },
-    #[error("this bank account has used all {MAX_MICRO_DEPOSIT_ROUNDS} micro-deposit rounds")]
-    MicroDepositRoundsExhausted,
-    #[error("this bank account has used all {MAX_INSTANT_VERIFICATIONS} instant verifications")]
-    InstantVerificationsExhausted,
     #[error("no micro-deposits were initiated for this bank account")]
     NoMicroDeposits,
     #[error("no instant verification was initiated for this bank account")]
@@ -177,22 +173,16 @@ pub(crate) fn set_status(
     });
 }
 
-fn rounds(snap: &Snapshot, kinds: &[VerificationKind]) -> usize {
-    snap.verifications
-        .iter()
-        .filter(|v| kinds.contains(&v.kind))
-        .count()
-}
-
-const MICRO: &[VerificationKind] = &[VerificationKind::MicroDeposits];
 const INSTANT: &[VerificationKind] = &[VerificationKind::Instant, VerificationKind::InstantAch];
 
-/// Checks shared by both ways of starting a verification.
-pub(crate) fn may_start(snap: &Snapshot) -> Result<(), Refusal> {
+/// Checks shared by both ways of starting a verification, then the rounds limit of `method`.
+/// A bank account errored because its rounds ran out (`max-verification-failures`) is refused
+/// by the rounds rule, so that an unlock or a higher limit lets it start again.
+pub(crate) fn may_start(snap: &Snapshot, rounds: Rounds, method: Method) -> Result<(), Refusal> {
     let b = &snap.bank_account;
     match b.status {
         BankAccountStatus::Verified => return Err(Refusal::AlreadyVerified),
-        BankAccountStatus::Errored => {
+        BankAccountStatus::Errored if b.status_reason != StatusReason::MaxVerificationFailures => {
             return Err(Refusal::Unusable {
                 status: b.status,
                 reason: b.status_reason,
@@ -203,7 +193,10 @@ pub(crate) fn may_start(snap: &Snapshot) -> Result<(), Refusal> {
     if let Some(active) = snap.active() {
         return Err(Refusal::InProgress { kind: active.kind });
     }
-    Ok(())
+    match recovery::round_refusal(snap, rounds, method) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
 }
 
 fn new_verification(
@@ -267,14 +260,12 @@ fn ach_entry(
 pub fn initiate_micro_deposits(
     snap: &Snapshot,
     mode: Mode,
+    rounds: Rounds,
     due_at: Timestamp,
     now: Timestamp,
     rng: &mut dyn RngCore,
 ) -> Result<Change, Refusal> {
-    may_start(snap)?;
-    if rounds(snap, MICRO) >= MAX_MICRO_DEPOSIT_ROUNDS {
-        return Err(Refusal::MicroDepositRoundsExhausted);
-    }
+    may_start(snap, rounds, Method::MicroDeposits)?;
     let b = &snap.bank_account;
     let mut change = Change::new(snap, now);
     let verification = match mode {
@@ -388,6 +379,7 @@ fn succeed(
 /// Completes the latest micro-deposit round with two amounts (order does not matter).
 pub fn complete_micro_deposits(
     snap: &Snapshot,
+    rounds: Rounds,
     amounts: [i64; 2],
     now: Timestamp,
     rng: &mut dyn RngCore,
@@ -422,14 +414,12 @@ pub fn complete_micro_deposits(
             result: Ok(()),
         };
     }
-    wrong_answer(change, snap, v, Attempts::MICRO_DEPOSITS, now, rng)
+    wrong_answer(change, snap, v, Attempts::MICRO_DEPOSITS, rounds, now, rng)
 }
 
 /// How wrong answers count for one method.
 struct Attempts {
     max: u32,
-    kinds: &'static [VerificationKind],
-    max_rounds: usize,
     exceeded: StatusReason,
     wrong: fn(u32) -> Refusal,
     exhausted: Refusal,
@@ -440,8 +430,6 @@ struct Attempts {
 impl Attempts {
     const MICRO_DEPOSITS: Attempts = Attempts {
         max: MICRO_DEPOSIT_ATTEMPTS,
-        kinds: MICRO,
-        max_rounds: MAX_MICRO_DEPOSIT_ROUNDS,
         exceeded: StatusReason::MicroDepositAttemptsExceeded,
         wrong: |attempts_left| Refusal::WrongAmounts { attempts_left },
         exhausted: Refusal::AmountAttemptsExhausted,
@@ -449,8 +437,6 @@ impl Attempts {
     };
     const INSTANT: Attempts = Attempts {
         max: INSTANT_ATTEMPTS,
-        kinds: INSTANT,
-        max_rounds: MAX_INSTANT_VERIFICATIONS,
         exceeded: StatusReason::VerificationAttemptsExceeded,
         wrong: |attempts_left| Refusal::WrongCode { attempts_left },
         exhausted: Refusal::CodeAttemptsExhausted,
@@ -459,12 +445,13 @@ impl Attempts {
 }
 
 /// Counts a wrong answer: one attempt fewer, and at the limit the verification ends and the
-/// bank account fails (errored once the bank account's last allowed round is used up).
+/// bank account fails (errored once neither method has a round left under `rounds`).
 fn wrong_answer<T>(
     mut change: Change,
     snap: &Snapshot,
     v: &Verification,
     rule: Attempts,
+    rounds: Rounds,
     now: Timestamp,
     rng: &mut dyn RngCore,
 ) -> Decision<T> {
@@ -480,7 +467,7 @@ fn wrong_answer<T>(
     ));
     let refusal = if failed.failed_attempts >= rule.max {
         failed.status = VerificationStatus::MaxAttemptsExceeded;
-        let (status, reason) = if rounds(snap, rule.kinds) >= rule.max_rounds {
+        let (status, reason) = if recovery::no_round_left(snap, rounds) {
             (
                 BankAccountStatus::Errored,
                 StatusReason::MaxVerificationFailures,
@@ -512,15 +499,13 @@ fn wrong_answer<T>(
 pub fn initiate_instant(
     snap: &Snapshot,
     mode: Mode,
+    rounds: Rounds,
     route: CreditRoute,
     company_name: &str,
     now: Timestamp,
     rng: &mut dyn RngCore,
 ) -> Result<(Change, Verification), Refusal> {
-    may_start(snap)?;
-    if rounds(snap, INSTANT) >= MAX_INSTANT_VERIFICATIONS {
-        return Err(Refusal::InstantVerificationsExhausted);
-    }
+    may_start(snap, rounds, Method::Instant)?;
     let b = &snap.bank_account;
     let mut change = Change::new(snap, now);
     let verification = match mode {
@@ -612,6 +597,7 @@ pub fn parse_code(input: &str) -> Option<String> {
 /// Completes the latest instant verification with the holder's code (already parsed).
 pub fn complete_instant(
     snap: &Snapshot,
+    rounds: Rounds,
     code: &str,
     now: Timestamp,
     rng: &mut dyn RngCore,
@@ -649,7 +635,7 @@ pub fn complete_instant(
             result: Ok(done),
         };
     }
-    wrong_answer(change, snap, v, Attempts::INSTANT, now, rng)
+    wrong_answer(change, snap, v, Attempts::INSTANT, rounds, now, rng)
 }
 
 /// Applies the instant rail's answer for a credit of verification `verification_id`, sent on
@@ -830,4 +816,49 @@ pub fn expire(snap: &Snapshot, now: Timestamp, rng: &mut dyn RngCore) -> Option<
     change.cancel_pending_of = Some(v.verification_id);
     change.update_verification = Some(expired);
     Some(change)
+}
+
+/// An operator's unlock (docs/verification-states.md, row 23): the bank account's rounds count
+/// again from now, and it becomes `new / admin-action`, ready for a new round of either
+/// method. Returns the change and the unlock instant: the later of `now` and just after the
+/// newest round, so that every round before the unlock stops counting even when the clock has
+/// not moved. Refused for a verified bank account, one with a verification in progress, and
+/// one errored for another reason than its rounds (a return or a rejection: link it again).
+pub fn unlock(
+    snap: &Snapshot,
+    now: Timestamp,
+    rng: &mut dyn RngCore,
+) -> Result<(Change, Timestamp), Refusal> {
+    let b = &snap.bank_account;
+    match b.status {
+        BankAccountStatus::Verified => return Err(Refusal::AlreadyVerified),
+        BankAccountStatus::Errored if b.status_reason != StatusReason::MaxVerificationFailures => {
+            return Err(Refusal::Unusable {
+                status: b.status,
+                reason: b.status_reason,
+            })
+        }
+        _ => {}
+    }
+    if let Some(active) = snap.active() {
+        return Err(Refusal::InProgress { kind: active.kind });
+    }
+    let after_last = snap
+        .verifications
+        .iter()
+        .map(|v| v.created_on)
+        .max()
+        .and_then(|t| t.checked_add(SignedDuration::from_micros(1)).ok());
+    let at = after_last.map_or(now, |t| t.max(now));
+    let mut change = Change::new(snap, now);
+    set_status(
+        &mut change,
+        b,
+        BankAccountStatus::New,
+        StatusReason::AdminAction,
+        None,
+        now,
+        rng,
+    );
+    Ok((change, at))
 }

@@ -21,6 +21,7 @@ use crate::accounts::Tenant;
 use crate::idempotency::IdempotencyProblem;
 use crate::link::LinkError;
 use crate::rail::{InstantRail, OutgoingCredit};
+use crate::recovery::{self, Method};
 use crate::rules::{self, CreditRoute, Decision, Refusal};
 
 /// How many times a decision is retried when the bank account changes underneath it.
@@ -493,9 +494,10 @@ impl Engine {
 
     /// Asks the risk component before a verification starts, unless the rules will refuse it
     /// anyway (verified, unusable, one in progress), so that their refusal is the answer.
-    async fn screen_start(&self, t: &Target) -> Result<(), EngineError> {
+    async fn screen_start(&self, t: &Target, method: Method) -> Result<(), EngineError> {
         let snap = self.snapshot(t).await?;
-        if rules::may_start(&snap).is_ok() {
+        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
+        if rules::may_start(&snap, rounds, method).is_ok() {
             self.screen_initiation(
                 &snap.bank_account,
                 t.mode,
@@ -507,21 +509,35 @@ impl Engine {
     }
 
     pub async fn initiate_micro_deposits(&self, t: &Target) -> Result<(), EngineError> {
-        self.screen_start(t).await?;
+        self.screen_start(t, Method::MicroDeposits).await?;
         let due_at = self.config.schedule.next_window(self.clock.now()).at;
-        self.decide(t, |snap, now| {
-            match rules::initiate_micro_deposits(snap, t.mode, due_at, now, &mut self.rng()) {
-                Ok(change) => Decision {
-                    change: Some(change),
-                    result: Ok(()),
-                },
-                Err(r) => Decision {
-                    change: None,
-                    result: Err(r),
-                },
-            }
-        })
-        .await
+        let settings = self.risk_settings(t.tenant).await?;
+        let rounds = settings.bank_account_rounds;
+        let mut verdict = None;
+        let result = self
+            .decide(t, |snap, now| {
+                verdict = recovery::rounds_verdict(snap, &settings, Method::MicroDeposits);
+                match rules::initiate_micro_deposits(
+                    snap,
+                    t.mode,
+                    rounds,
+                    due_at,
+                    now,
+                    &mut self.rng(),
+                ) {
+                    Ok(change) => Decision {
+                        change: Some(change),
+                        result: Ok(()),
+                    },
+                    Err(r) => Decision {
+                        change: None,
+                        result: Err(r),
+                    },
+                }
+            })
+            .await;
+        self.record_rounds_verdict(t.tenant, t.bank_account_id, verdict, result)
+            .await
     }
 
     pub async fn complete_micro_deposits(
@@ -531,8 +547,9 @@ impl Engine {
     ) -> Result<(), EngineError> {
         self.screen_completion(&self.snapshot(t).await?.bank_account)
             .await?;
+        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
         self.decide(t, |snap, now| {
-            rules::complete_micro_deposits(snap, amounts, now, &mut self.rng())
+            rules::complete_micro_deposits(snap, rounds, amounts, now, &mut self.rng())
         })
         .await
     }
@@ -544,7 +561,7 @@ impl Engine {
         t: &Target,
         wait: bool,
     ) -> Result<Verification, EngineError> {
-        self.screen_start(t).await?;
+        self.screen_start(t, Method::Instant).await?;
         let now = self.clock.now();
         let snap = self.snapshot(t).await?;
         let route = if self.instant.reaches(&snap.bank_account.routing_number) {
@@ -555,10 +572,22 @@ impl Engine {
             }
         };
         let company = self.config.company_name.clone();
+        let settings = self.risk_settings(t.tenant).await?;
+        let rounds = settings.bank_account_rounds;
+        let mut verdict = None;
         let mut credits: Vec<InstantCredit> = Vec::new();
-        let verification = self
+        let result = self
             .decide(t, |snap, now| {
-                match rules::initiate_instant(snap, t.mode, route, &company, now, &mut self.rng()) {
+                verdict = recovery::rounds_verdict(snap, &settings, Method::Instant);
+                match rules::initiate_instant(
+                    snap,
+                    t.mode,
+                    rounds,
+                    route,
+                    &company,
+                    now,
+                    &mut self.rng(),
+                ) {
                     Ok((change, v)) => {
                         credits = change.instant_credits.clone();
                         Decision {
@@ -572,6 +601,9 @@ impl Engine {
                     },
                 }
             })
+            .await;
+        let verification = self
+            .record_rounds_verdict(t.tenant, t.bank_account_id, verdict, result)
             .await?;
         if credits.is_empty() {
             return Ok(verification);
@@ -611,8 +643,9 @@ impl Engine {
     ) -> Result<Verification, EngineError> {
         self.screen_completion(&self.snapshot(t).await?.bank_account)
             .await?;
+        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
         self.decide(t, |snap, now| {
-            rules::complete_instant(snap, code, now, &mut self.rng())
+            rules::complete_instant(snap, rounds, code, now, &mut self.rng())
         })
         .await
     }

@@ -111,6 +111,7 @@ fn bank_account(status: BA, reason: R, kind: BankAccountType) -> BankAccount {
         created_on: t0(),
         updated_on: t0(),
         disabled_on: None,
+        unlocked_on: None,
         version: 4,
     }
 }
@@ -158,6 +159,20 @@ fn with_round(kind: VerificationKind, status: V, attempts: u32, earlier: usize) 
     snap
 }
 
+/// Moov's rounds per bank account: 3 micro-deposit rounds, 3 instant verifications.
+fn moov() -> pennydrop_engine::risk::Rounds {
+    pennydrop_engine::risk::RiskSettings::default().bank_account_rounds
+}
+
+/// `snap` with `n` expired rounds of `kind` before its latest one.
+fn after(mut snap: Snapshot, kind: VerificationKind, n: usize) -> Snapshot {
+    for _ in 0..n {
+        let v = round(&snap, kind, V::Expired, 0);
+        snap.verifications.insert(0, v);
+    }
+    snap
+}
+
 fn due() -> Timestamp {
     t0() + SignedDuration::from_hours(1)
 }
@@ -172,10 +187,10 @@ struct Row {
 }
 
 fn micro_initiate_production(s: &Snapshot) -> Result<Change, Refusal> {
-    rules::initiate_micro_deposits(s, Mode::Production, due(), t0(), &mut rng())
+    rules::initiate_micro_deposits(s, Mode::Production, moov(), due(), t0(), &mut rng())
 }
 fn micro_initiate_sandbox(s: &Snapshot) -> Result<Change, Refusal> {
-    rules::initiate_micro_deposits(s, Mode::Sandbox, due(), t0(), &mut rng())
+    rules::initiate_micro_deposits(s, Mode::Sandbox, moov(), due(), t0(), &mut rng())
 }
 fn decision(d: rules::Decision<impl std::fmt::Debug>) -> Result<Change, Refusal> {
     match (d.change, d.result) {
@@ -187,6 +202,7 @@ fn decision(d: rules::Decision<impl std::fmt::Debug>) -> Result<Change, Refusal>
 fn micro_right(s: &Snapshot) -> Result<Change, Refusal> {
     decision(rules::complete_micro_deposits(
         s,
+        moov(),
         [34, 12],
         t0(),
         &mut rng(),
@@ -195,6 +211,7 @@ fn micro_right(s: &Snapshot) -> Result<Change, Refusal> {
 fn micro_wrong(s: &Snapshot) -> Result<Change, Refusal> {
     decision(rules::complete_micro_deposits(
         s,
+        moov(),
         [12, 35],
         t0(),
         &mut rng(),
@@ -211,6 +228,7 @@ fn instant_initiate_rtp(s: &Snapshot) -> Result<Change, Refusal> {
     rules::initiate_instant(
         s,
         Mode::Production,
+        moov(),
         CreditRoute::Instant,
         "ACME",
         t0(),
@@ -222,6 +240,7 @@ fn instant_initiate_ach(s: &Snapshot) -> Result<Change, Refusal> {
     rules::initiate_instant(
         s,
         Mode::Production,
+        moov(),
         CreditRoute::Ach { due_at: due() },
         "ACME",
         t0(),
@@ -233,6 +252,7 @@ fn instant_initiate_sandbox(s: &Snapshot) -> Result<Change, Refusal> {
     rules::initiate_instant(
         s,
         Mode::Sandbox,
+        moov(),
         CreditRoute::Instant,
         "ACME",
         t0(),
@@ -298,11 +318,14 @@ fn held_at_cutoff(s: &Snapshot) -> Result<Change, Refusal> {
         &mut rng(),
     ))
 }
+fn unlock(s: &Snapshot) -> Result<Change, Refusal> {
+    rules::unlock(s, t0(), &mut rng()).map(|(c, _)| c)
+}
 fn code_right(s: &Snapshot) -> Result<Change, Refusal> {
-    decision(rules::complete_instant(s, "4321", t0(), &mut rng()))
+    decision(rules::complete_instant(s, moov(), "4321", t0(), &mut rng()))
 }
 fn code_wrong(s: &Snapshot) -> Result<Change, Refusal> {
-    decision(rules::complete_instant(s, "4322", t0(), &mut rng()))
+    decision(rules::complete_instant(s, moov(), "4322", t0(), &mut rng()))
 }
 
 const UPDATED: &str = "bankAccount.updated";
@@ -368,8 +391,16 @@ fn rows() -> Vec<Row> {
             events: &[FAILED_ATTEMPT, UPDATED],
         },
         Row {
-            name: "8 third wrong amounts in the last round",
+            name: "7b third wrong amounts in the last micro-deposit round, instant rounds left",
             snapshot: with_round(Micro, V::SentCredit, 2, 2),
+            act: micro_wrong,
+            verification: Some(V::MaxAttemptsExceeded),
+            bank_account: Some((BA::VerificationFailed, R::MicroDepositAttemptsExceeded)),
+            events: &[FAILED_ATTEMPT, UPDATED],
+        },
+        Row {
+            name: "8 third wrong amounts in the last round of either method",
+            snapshot: after(with_round(Micro, V::SentCredit, 2, 2), Instant, 3),
             act: micro_wrong,
             verification: Some(V::MaxAttemptsExceeded),
             bank_account: Some((BA::Errored, R::MaxVerificationFailures)),
@@ -472,8 +503,16 @@ fn rows() -> Vec<Row> {
             events: &[FAILED_ATTEMPT, UPDATED],
         },
         Row {
-            name: "19 fifth wrong code in the third verification",
+            name: "18b fifth wrong code in the third verification, micro-deposit rounds left",
             snapshot: with_round(Instant, V::SentCredit, 4, 2),
+            act: code_wrong,
+            verification: Some(V::MaxAttemptsExceeded),
+            bank_account: Some((BA::VerificationFailed, R::VerificationAttemptsExceeded)),
+            events: &[FAILED_ATTEMPT, UPDATED],
+        },
+        Row {
+            name: "19 fifth wrong code in the last round of either method",
+            snapshot: after(with_round(Instant, V::SentCredit, 4, 2), Micro, 3),
             act: code_wrong,
             verification: Some(V::MaxAttemptsExceeded),
             bank_account: Some((BA::Errored, R::MaxVerificationFailures)),
@@ -493,6 +532,32 @@ fn rows() -> Vec<Row> {
             act: expire_at_14_days,
             verification: Some(V::Expired),
             bank_account: Some((BA::VerificationFailed, R::VerificationExpired)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "23 an operator unlocks a bank account whose rounds ran out",
+            snapshot: {
+                let mut s = after(with_round(Micro, V::MaxAttemptsExceeded, 3, 2), Instant, 3);
+                s.bank_account.status = BA::Errored;
+                s.bank_account.status_reason = R::MaxVerificationFailures;
+                s
+            },
+            act: unlock,
+            verification: None,
+            bank_account: Some((BA::New, R::AdminAction)),
+            events: &[UPDATED],
+        },
+        Row {
+            name: "23b an operator unlocks a bank account whose round failed",
+            snapshot: {
+                let mut s = with_round(Micro, V::MaxAttemptsExceeded, 3, 0);
+                s.bank_account.status = BA::VerificationFailed;
+                s.bank_account.status_reason = R::MicroDepositAttemptsExceeded;
+                s
+            },
+            act: unlock,
+            verification: None,
+            bank_account: Some((BA::New, R::AdminAction)),
             events: &[UPDATED],
         },
         Row {
@@ -620,9 +685,15 @@ fn rejections_carry_exception_details_on_both_records() {
 fn production_micro_deposits_queue_two_credits_and_a_recoup_debit() {
     let _seed = seeded();
     for _ in 0..200 {
-        let change =
-            rules::initiate_micro_deposits(&fresh(), Mode::Production, due(), t0(), &mut rng())
-                .unwrap();
+        let change = rules::initiate_micro_deposits(
+            &fresh(),
+            Mode::Production,
+            moov(),
+            due(),
+            t0(),
+            &mut rng(),
+        )
+        .unwrap();
         let entries = &change.ach_entries;
         assert_eq!(entries.len(), 3);
         let credits: Vec<i64> = entries
@@ -671,6 +742,7 @@ fn sandbox_never_reaches_a_rail() {
     let (change, v) = rules::initiate_instant(
         &fresh(),
         Mode::Sandbox,
+        moov(),
         CreditRoute::Ach { due_at: due() },
         "X",
         t0(),
@@ -739,34 +811,84 @@ fn refusals_change_nothing() {
     );
     let mut exhausted = with_round(Micro, V::Expired, 0, 2);
     exhausted.bank_account.status = BA::VerificationFailed;
-    assert_eq!(
-        micro_initiate_production(&exhausted).unwrap_err(),
-        Refusal::MicroDepositRoundsExhausted
-    );
+    let rounds_rule = |r: Refusal| {
+        matches!(
+            r,
+            Refusal::Risk {
+                rule: pennydrop_core::risk::RiskRule::BankAccountRounds,
+                ..
+            }
+        )
+    };
+    assert!(rounds_rule(
+        micro_initiate_production(&exhausted).unwrap_err()
+    ));
+    // The other method still has its rounds.
+    assert!(instant_initiate_rtp(&exhausted).is_ok());
     let mut exhausted = with_round(Instant, V::Expired, 0, 2);
     exhausted.bank_account.status = BA::VerificationFailed;
+    assert!(rounds_rule(instant_initiate_rtp(&exhausted).unwrap_err()));
+    // Rounds out of both methods: errored, refused by the rounds rule (not "link it again").
+    let mut both = after(with_round(Instant, V::MaxAttemptsExceeded, 5, 2), Micro, 3);
+    both.bank_account.status = BA::Errored;
+    both.bank_account.status_reason = R::MaxVerificationFailures;
+    assert!(rounds_rule(instant_initiate_rtp(&both).unwrap_err()));
+    assert!(rounds_rule(micro_initiate_production(&both).unwrap_err()));
+    // The rule switched off: no limit.
+    let off = pennydrop_engine::risk::Rounds {
+        enabled: false,
+        ..moov()
+    };
+    assert!(
+        rules::initiate_micro_deposits(&both, Mode::Production, off, due(), t0(), &mut rng())
+            .is_ok()
+    );
+    // After an unlock only the rounds created since count.
+    let (_, unlocked_on) = rules::unlock(&both, t0(), &mut rng()).unwrap();
+    assert!(
+        unlocked_on > t0(),
+        "just after the newest round, even at the same instant"
+    );
+    let mut unlocked = both.clone();
+    unlocked.bank_account.unlocked_on = Some(unlocked_on);
+    unlocked.bank_account.status = BA::New;
+    unlocked.bank_account.status_reason = R::AdminAction;
+    assert!(micro_initiate_production(&unlocked).is_ok());
+    assert!(instant_initiate_rtp(&unlocked).is_ok());
+    // Unlocking is refused where it makes no sense.
+    assert_eq!(unlock(&verified).unwrap_err(), Refusal::AlreadyVerified);
+    assert!(matches!(
+        unlock(&errored).unwrap_err(),
+        Refusal::Unusable { .. }
+    ));
     assert_eq!(
-        instant_initiate_rtp(&exhausted).unwrap_err(),
-        Refusal::InstantVerificationsExhausted
+        unlock(&active).unwrap_err(),
+        Refusal::InProgress { kind: Micro }
     );
 
     // Completing before the credits are sent does not count as an attempt.
     let unsent = with_round(Micro, V::New, 0, 0);
-    let d = rules::complete_micro_deposits(&unsent, [12, 34], t0(), &mut rng());
+    let d = rules::complete_micro_deposits(&unsent, moov(), [12, 34], t0(), &mut rng());
     assert!(d.change.is_none());
     assert_eq!(d.result.unwrap_err(), Refusal::MicroDepositsNotSent);
-    let d = rules::complete_instant(&with_round(Instant, V::New, 0, 0), "4321", t0(), &mut rng());
+    let d = rules::complete_instant(
+        &with_round(Instant, V::New, 0, 0),
+        moov(),
+        "4321",
+        t0(),
+        &mut rng(),
+    );
     assert!(d.change.is_none());
     assert_eq!(d.result.unwrap_err(), Refusal::CreditNotSent);
     // Nothing to complete.
     assert_eq!(
-        rules::complete_micro_deposits(&fresh(), [1, 2], t0(), &mut rng())
+        rules::complete_micro_deposits(&fresh(), moov(), [1, 2], t0(), &mut rng())
             .result
             .unwrap_err(),
         Refusal::NoMicroDeposits
     );
     assert_eq!(
-        rules::complete_instant(&fresh(), "0001", t0(), &mut rng())
+        rules::complete_instant(&fresh(), moov(), "0001", t0(), &mut rng())
             .result
             .unwrap_err(),
         Refusal::NoInstantVerification
@@ -775,6 +897,7 @@ fn refusals_change_nothing() {
     for status in [V::Expired, V::MaxAttemptsExceeded, V::Failed] {
         let d = rules::complete_micro_deposits(
             &with_round(Micro, status, 3, 0),
+            moov(),
             [12, 34],
             t0(),
             &mut rng(),
@@ -785,12 +908,12 @@ fn refusals_change_nothing() {
     // A repeated right answer after success is idempotent; a wrong one is a conflict.
     let done = with_round(Micro, V::Successful, 0, 0);
     assert!(
-        rules::complete_micro_deposits(&done, [12, 34], t0(), &mut rng())
+        rules::complete_micro_deposits(&done, moov(), [12, 34], t0(), &mut rng())
             .result
             .is_ok()
     );
     assert_eq!(
-        rules::complete_micro_deposits(&done, [1, 2], t0(), &mut rng())
+        rules::complete_micro_deposits(&done, moov(), [1, 2], t0(), &mut rng())
             .result
             .unwrap_err(),
         Refusal::AlreadyVerified
@@ -810,6 +933,7 @@ fn wrong_answers_count_down() {
     let _seed = seeded();
     let d = rules::complete_micro_deposits(
         &with_round(VerificationKind::MicroDeposits, V::SentCredit, 0, 0),
+        moov(),
         [1, 2],
         t0(),
         &mut rng(),
@@ -820,6 +944,7 @@ fn wrong_answers_count_down() {
     );
     let d = rules::complete_instant(
         &with_round(VerificationKind::Instant, V::SentCredit, 0, 0),
+        moov(),
         "0000",
         t0(),
         &mut rng(),

@@ -85,6 +85,7 @@ pub fn sample_bank_account(vault: &Vault, account: &Account, number: &str) -> Ba
         created_on: t0(),
         updated_on: t0(),
         disabled_on: None,
+        unlocked_on: None,
         version: 0,
     }
 }
@@ -132,6 +133,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     audit_trail_is_in_order_within_its_range(s).await;
     risk_counts_read_verifications_and_fingerprints(s).await;
     return_volumes_count_forward_by_file_and_returns_by_day(s).await;
+    unlock_writes_unlocked_on_with_its_audit_entry_or_nothing(s).await;
 }
 
 /// Names files by the day's count, so the suite sees the count the store passes.
@@ -2224,4 +2226,73 @@ pub async fn return_volumes_count_forward_by_file_and_returns_by_day(s: &dyn Sto
         }),
         "a tenant with only returns in the period is listed"
     );
+}
+
+/// An operator's unlock: the status change, `unlocked_on`, the event and the audit entry in one
+/// transaction, guarded by the bank account's version (a stale unlock writes nothing).
+pub async fn unlock_writes_unlocked_on_with_its_audit_entry_or_nothing(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let (_, ba) = linked(s, &vault, "77770000").await;
+    let snap = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snapshot");
+    assert_eq!(snap.bank_account.unlocked_on, None);
+    let at = t0() + SignedDuration::from_hours(2);
+    let unlocked_on = at + SignedDuration::from_micros(1);
+    let mut change = Change::new(&snap, at);
+    change.status = Some(StatusChange {
+        status: BankAccountStatus::New,
+        reason: StatusReason::AdminAction,
+        exception_details: None,
+    });
+    change.events = vec![events::bank_account_updated(
+        &ba,
+        BankAccountStatus::New,
+        StatusReason::AdminAction,
+        None,
+        Uuid::new_v4(),
+        at,
+    )];
+    let audit = |reason: &str| AuditEntry {
+        audit_id: Uuid::new_v4(),
+        action: AuditAction::BankAccountUnlocked,
+        tenant_id: Some(ba.tenant_id),
+        subject: ba.bank_account_id.to_string(),
+        actor: "pdpk_operator".into(),
+        reason: reason.into(),
+        details: serde_json::json!({"fromStatus": "errored"}),
+        at,
+    };
+    s.unlock_bank_account(&change, unlocked_on, &audit("first"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The same unlock again is stale and writes nothing, its audit entry included.
+    assert!(matches!(
+        s.unlock_bank_account(&change, unlocked_on, &audit("second"))
+            .await,
+        Err(StoreError::Stale)
+    ));
+    let after = s
+        .snapshot_by_id(ba.bank_account_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snapshot");
+    assert_eq!(after.bank_account.unlocked_on, Some(unlocked_on));
+    assert_eq!(after.bank_account.status, BankAccountStatus::New);
+    assert_eq!(after.bank_account.status_reason, StatusReason::AdminAction);
+    assert_eq!(after.bank_account.version, snap.bank_account.version + 1);
+    let trail: Vec<AuditEntry> = s
+        .audit_trail(t0(), t0() + SignedDuration::from_hours(24))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(_, a)| a)
+        .filter(|a| a.subject == ba.bank_account_id.to_string())
+        .collect();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0].reason, "first");
+    assert_eq!(trail[0].actor, "pdpk_operator");
+    assert_eq!(trail[0].action, AuditAction::BankAccountUnlocked);
 }

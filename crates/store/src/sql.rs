@@ -145,7 +145,7 @@ const API_KEY_COLUMNS: &str =
 const BANK_ACCOUNT_COLUMNS: &str = "bank_account_id, account_id, tenant_id, fingerprint, status, \
      status_reason, exception_details, holder_name, holder_type, bank_name, bank_account_type, \
      routing_number, last_four, account_number_key_id, account_number_ciphertext, created_on, \
-     updated_on, disabled_on, version";
+     updated_on, disabled_on, version, unlocked_on";
 const VERIFICATION_COLUMNS: &str = "verification_id, bank_account_id, account_id, tenant_id, kind, \
      status, secret, failed_attempts, exception_details, created_on, expires_on, sent_on, updated_on";
 const ACH_ENTRY_COLUMNS: &str = "entry_id, tenant_id, bank_account_id, verification_id, purpose, \
@@ -256,6 +256,7 @@ macro_rules! sql_store {
                     created_on: from_micros(row.try_get("created_on").db()?),
                     updated_on: from_micros(row.try_get("updated_on").db()?),
                     disabled_on: row.try_get::<Option<i64>, _>("disabled_on").db()?.map(from_micros),
+                    unlocked_on: row.try_get::<Option<i64>, _>("unlocked_on").db()?.map(from_micros),
                     version: row.try_get("version").db()?,
                 })
             }
@@ -734,7 +735,7 @@ macro_rules! sql_store {
             async fn insert_bank_account_in(tx: &mut sqlx::Transaction<'static, $db>, b: &BankAccount) -> Result<bool, StoreError> {
                 let sql = format!(
                     "INSERT INTO bank_accounts ({BANK_ACCOUNT_COLUMNS}) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
                      ON CONFLICT (account_id, fingerprint) WHERE disabled_on IS NULL DO NOTHING"
                 );
                 let inserted = sqlx::query(&sql)
@@ -757,6 +758,7 @@ macro_rules! sql_store {
                     .bind(to_micros(b.updated_on))
                     .bind(b.disabled_on.map(to_micros))
                     .bind(b.version)
+                    .bind(b.unlocked_on.map(to_micros))
                     .execute(&mut **tx)
                     .await.db()?;
                 Ok(inserted.rows_affected() == 1)
@@ -2427,6 +2429,26 @@ macro_rules! sql_store {
                 .await
                 .db()?;
                 row.as_ref().map(Self::block_from_row).transpose()
+            }
+
+            async fn unlock_bank_account(
+                &self,
+                change: &Change,
+                unlocked_on: Timestamp,
+                audit: &AuditEntry,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                Self::apply_in(&mut tx, change).await?;
+                sqlx::query("UPDATE bank_accounts SET unlocked_on = $1 WHERE bank_account_id = $2")
+                    .bind(to_micros(unlocked_on))
+                    .bind(change.bank_account_id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                insert_audit_sql!(&mut *tx, audit).db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(())
             }
 
             async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError> {

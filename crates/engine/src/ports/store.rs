@@ -608,6 +608,16 @@ pub trait RiskStore: Send + Sync + std::fmt::Debug {
     /// Appends to the audit trail on its own.
     async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError>;
 
+    /// An operator's unlock, in one transaction: applies `change` (compare-and-set on the bank
+    /// account's version, its status and `bankAccount.updated` event), sets the bank account's
+    /// `unlocked_on`, and appends `audit`. `Stale` if the bank account moved meanwhile.
+    async fn unlock_bank_account(
+        &self,
+        change: &Change,
+        unlocked_on: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
     /// The audit trail between two instants, oldest first.
     async fn audit_trail(
         &self,

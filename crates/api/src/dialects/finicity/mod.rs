@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::tz::TimeZone;
@@ -236,26 +237,56 @@ async fn initiate(
     Partner { caller }: Partner,
     Path(customer_id): Path<String>,
     body: Bytes,
-) -> FinicityResult<Json<Value>> {
+) -> FinicityResult<Response> {
     check_customer_id(&customer_id)?;
     let request = wire::parse_initiation(&body)?;
+    let tenant = caller.tenant();
     let holder = Holder::ForeignId {
-        foreign_id: customer_id,
+        foreign_id: customer_id.clone(),
         open: request.customer,
     };
-    let enrolled = state
+    let enrolled = match state
         .engine
-        .enroll_micro_deposits(caller.tenant(), &holder, &request.link)
+        .enroll_micro_deposits(tenant, &holder, &request.link)
         .await
-        .map_err(initiate_error)?;
+    {
+        Ok(enrolled) => enrolled,
+        // A refusal about an account already linked carries its recovery headers.
+        Err(EngineError::RefusedOn {
+            bank_account_id,
+            refusal,
+        }) => {
+            let customer = state
+                .engine
+                .account_by_foreign_id(tenant, &customer_id)
+                .await?;
+            let answer = initiate_error(EngineError::RefusedOn {
+                bank_account_id,
+                refusal,
+            });
+            return Ok(match customer {
+                Some(c) => {
+                    let t = tenant.target(c.account_id, bank_account_id);
+                    crate::recovery::with_headers(&state, &t, answer).await
+                }
+                None => answer.into_response(),
+            });
+        }
+        Err(e) => return Err(initiate_error(e)),
+    };
     let round = &enrolled.round;
-    Ok(Json(json!({
+    let answer = Json(json!({
         "accountId": enrolled.bank_account.bank_account_id.to_string(),
         "status": status::status(round),
         "depositCount": 2,
         "statusDescription": status::description(round),
         "railType": "ach",
-    })))
+    }));
+    let t = tenant.target(
+        enrolled.account.account_id,
+        enrolled.bank_account.bank_account_id,
+    );
+    Ok(crate::recovery::with_headers(&state, &t, answer).await)
 }
 
 /// `GET /microentry/v1/customers/{customerId}/accounts/{accountId}`.
@@ -263,17 +294,18 @@ async fn details(
     State(state): State<AppState>,
     Partner { caller }: Partner,
     Path((customer_id, account_id)): Path<(String, String)>,
-) -> FinicityResult<Json<Value>> {
+) -> FinicityResult<Response> {
     let t = target(&state, caller.tenant(), (&customer_id, &account_id)).await?;
     let (snap, round) = latest_round(&state, &t).await?;
-    Ok(Json(json!({
+    let answer = Json(json!({
         "status": status::status(&round),
         "statusDescription": status::description(&round),
         "creationDate": no_zone(round.created_on),
         "routingNumber": snap.bank_account.routing_number,
         "accountNumberLast4": snap.bank_account.last_four,
         "railType": "ach",
-    })))
+    }));
+    Ok(crate::recovery::with_headers(&state, &t, answer).await)
 }
 
 /// A verify refusal, with the round's status as it is now.
@@ -322,19 +354,20 @@ async fn verify(
     Partner { caller }: Partner,
     Path((customer_id, account_id)): Path<(String, String)>,
     body: Bytes,
-) -> FinicityResult<Json<Value>> {
+) -> FinicityResult<Response> {
     let amounts = wire::parse_amounts(&body)?;
     let t = target(&state, caller.tenant(), (&customer_id, &account_id)).await?;
     let outcome = state.engine.complete_micro_deposits(&t, amounts).await;
     let (_, round) = latest_round(&state, &t).await?;
-    match outcome {
+    let answer = match outcome {
         Ok(()) => Ok(Json(json!({
             "status": "Verified",
             "statusDescription": status::description(&round),
         }))),
         Err(EngineError::Refused(r)) => Err(verify_refusal(r, &round)),
-        Err(other) => Err(other.into()),
-    }
+        Err(other) => Err(FinicityError::from(other)),
+    };
+    Ok(crate::recovery::with_headers(&state, &t, answer).await)
 }
 
 #[cfg(test)]

@@ -126,13 +126,14 @@ pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
     Path((account_id, bank_account_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::BankAccountsRead(account_id))?;
     let bank_account_id = path_id(&bank_account_id, "bank account")?;
     let target = principal.tenant().target(account_id, bank_account_id);
     let bank_account = state.engine.bank_account(&target).await?;
-    Ok(Json(bank_account_json(&bank_account)))
+    let answer = Json(bank_account_json(&bank_account));
+    Ok(crate::recovery::with_headers(&state, &target, answer).await)
 }
 
 pub async fn disable(

@@ -14,6 +14,7 @@ mod oauth;
 mod payment_methods;
 pub(crate) mod risk;
 mod simulator;
+mod unlock;
 mod verification;
 pub(crate) mod webhooks;
 
@@ -67,6 +68,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/ach/held-entries", get(admin::held_entries))
         .route("/admin/micro-entries", get(admin::micro_entries))
         .merge(risk_routes())
+        .route(
+            "/admin/bank-accounts/{bank_account_id}/unlock",
+            post(unlock::unlock),
+        )
         .route("/accounts", post(accounts::create).get(accounts::list))
         .route(
             "/accounts/{account_id}",

@@ -3,6 +3,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use pennydrop_core::model::{Verification, VerificationKind};
 use pennydrop_core::scope::Scope;
@@ -15,6 +16,7 @@ use super::error::{ApiError, ApiResult};
 use super::path_id;
 use crate::amounts::AmountText;
 use crate::json::BodyError;
+use crate::recovery;
 use crate::AppState;
 
 fn target(
@@ -33,16 +35,21 @@ pub async fn initiate_micro_deposits(
     State(state): State<AppState>,
     principal: Principal,
     Path((account_id, bank_account_id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
     let t = target(
         &principal,
         &account_id,
         &bank_account_id,
         Scope::BankAccountsWrite,
     )?;
-    state.engine.initiate_micro_deposits(&t).await?;
-    tracing::info!(bank_account_id = %t.bank_account_id, "micro-deposits initiated");
-    Ok(StatusCode::NO_CONTENT)
+    let result = state.engine.initiate_micro_deposits(&t).await;
+    if result.is_ok() {
+        tracing::info!(bank_account_id = %t.bank_account_id, "micro-deposits initiated");
+    }
+    let answer = result
+        .map(|()| StatusCode::NO_CONTENT)
+        .map_err(ApiError::from);
+    Ok(recovery::with_headers(&state, &t, answer).await)
 }
 
 /// `PUT .../micro-deposits`.
@@ -93,16 +100,20 @@ pub async fn complete_micro_deposits(
     principal: Principal,
     Path((account_id, bank_account_id)): Path<(String, String)>,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let t = target(
         &principal,
         &account_id,
         &bank_account_id,
         Scope::BankAccountsWrite,
     )?;
-    let amounts = parse_amounts(&body)?;
-    state.engine.complete_micro_deposits(&t, amounts).await?;
-    Ok(Json(json!({"status": "verified"})))
+    let answer = async {
+        let amounts = parse_amounts(&body)?;
+        state.engine.complete_micro_deposits(&t, amounts).await?;
+        ApiResult::Ok(Json(json!({"status": "verified"})))
+    }
+    .await;
+    Ok(recovery::with_headers(&state, &t, answer).await)
 }
 
 fn method(v: &Verification) -> &'static str {
@@ -125,7 +136,7 @@ pub async fn initiate_instant(
     principal: Principal,
     Path((account_id, bank_account_id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let t = target(
         &principal,
         &account_id,
@@ -133,24 +144,33 @@ pub async fn initiate_instant(
         Scope::BankAccountsWrite,
     )?;
     let wait = super::waits_for(&headers, "rail-response");
-    let v = state.engine.initiate_instant(&t, wait).await?;
-    tracing::info!(bank_account_id = %t.bank_account_id, method = method(&v), "instant verification initiated");
-    Ok(Json(verification_json(&v)))
+    let answer = async {
+        let v = state.engine.initiate_instant(&t, wait).await?;
+        tracing::info!(bank_account_id = %t.bank_account_id, method = method(&v), "instant verification initiated");
+        ApiResult::Ok(Json(verification_json(&v)))
+    }
+    .await;
+    Ok(recovery::with_headers(&state, &t, answer).await)
 }
 
 pub async fn get_instant(
     State(state): State<AppState>,
     principal: Principal,
     Path((account_id, bank_account_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let t = target(
         &principal,
         &account_id,
         &bank_account_id,
         Scope::BankAccountsRead,
     )?;
-    let v = state.engine.instant_verification(&t).await?;
-    Ok(Json(verification_json(&v)))
+    let answer = state
+        .engine
+        .instant_verification(&t)
+        .await
+        .map(|v| Json(verification_json(&v)))
+        .map_err(ApiError::from);
+    Ok(recovery::with_headers(&state, &t, answer).await)
 }
 
 pub async fn complete_instant(
@@ -158,14 +178,23 @@ pub async fn complete_instant(
     principal: Principal,
     Path((account_id, bank_account_id)): Path<(String, String)>,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let t = target(
         &principal,
         &account_id,
         &bank_account_id,
         Scope::BankAccountsWrite,
     )?;
-    let request: CompleteInstant = crate::json::parse(&body).map_err(|e| match e {
+    let answer = complete_instant_answer(&state, &t, &body).await;
+    Ok(recovery::with_headers(&state, &t, answer).await)
+}
+
+async fn complete_instant_answer(
+    state: &AppState,
+    t: &Target,
+    body: &Bytes,
+) -> ApiResult<Json<Value>> {
+    let request: CompleteInstant = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("error", other.describe()),
     })?;
@@ -181,7 +210,7 @@ pub async fn complete_instant(
             "code must be 4 digits, optionally prefixed with MV (MV1234, mv1234 or 1234)",
         )
     })?;
-    let v = state.engine.complete_instant(&t, &code).await?;
+    let v = state.engine.complete_instant(t, &code).await?;
     Ok(Json(verification_json(&v)))
 }
 

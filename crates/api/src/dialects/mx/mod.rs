@@ -24,7 +24,7 @@ use pennydrop_core::model::{Account, BankAccount};
 use pennydrop_engine::access::Caller;
 use pennydrop_engine::accounts::micro_round;
 use pennydrop_engine::rules::Refusal;
-use pennydrop_engine::{EngineError, Holder, LinkRequest, Tenant};
+use pennydrop_engine::{EngineError, Holder, LinkRequest, Target, Tenant};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -242,31 +242,53 @@ async fn start(
     dialect: Dialect,
     holder: &Holder,
     link: &LinkRequest,
+    seen: &mut Option<Target>,
 ) -> MxResult<BankAccount> {
     let enrolled = state
         .engine
         .enroll_micro_deposits(tenant, holder, link)
-        .await
-        .map_err(|e| match e {
-            EngineError::RefusedOn {
-                bank_account_id,
-                refusal: r @ (Refusal::InProgress { .. } | Refusal::AlreadyVerified),
-            } => MxError::duplicate(
-                dialect,
-                format!(
-                    "a micro-deposit for this account already exists ({}): {r}",
-                    mic_guid(bank_account_id)
-                ),
+        .await;
+    if let Err(EngineError::RefusedOn {
+        bank_account_id, ..
+    }) = &enrolled
+    {
+        if let Ok(Some(b)) = state
+            .engine
+            .tenant_bank_account(tenant, *bank_account_id)
+            .await
+        {
+            *seen = Some(tenant.target_of(&b));
+        }
+    }
+    let enrolled = enrolled.map_err(|e| match e {
+        EngineError::RefusedOn {
+            bank_account_id,
+            refusal: r @ (Refusal::InProgress { .. } | Refusal::AlreadyVerified),
+        } => MxError::duplicate(
+            dialect,
+            format!(
+                "a micro-deposit for this account already exists ({}): {r}",
+                mic_guid(bank_account_id)
             ),
-            EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. }
-                if !r.is_not_found() =>
-            {
-                MxError::rejected(r.to_string())
-            }
-            other => MxError::from(other),
-        })?;
+        ),
+        EngineError::Refused(r) | EngineError::RefusedOn { refusal: r, .. }
+            if !r.is_not_found() =>
+        {
+            MxError::rejected(r.to_string())
+        }
+        other => MxError::from(other),
+    })?;
     tracing::info!(bank_account_id = %enrolled.bank_account.bank_account_id, ?dialect, "mx micro-deposit initiated");
+    *seen = Some(tenant.target_of(&enrolled.bank_account));
     Ok(enrolled.bank_account)
+}
+
+/// `response` with the recovery headers of the bank account it is about, when it is about one.
+async fn with_recovery(state: &AppState, seen: Option<Target>, response: Response) -> Response {
+    match seen {
+        Some(t) => crate::recovery::with_headers(state, &t, response).await,
+        None => response,
+    }
 }
 
 /// The record of an active bank account of the tenant.

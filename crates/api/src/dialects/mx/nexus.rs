@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use pennydrop_core::model::{Account, BankAccount};
-use pennydrop_engine::{EngineError, Holder, NewAccount, Tenant};
+use pennydrop_engine::{EngineError, Holder, NewAccount, Target, Tenant};
 use std::collections::HashMap;
 
 use super::error::{render, Dialect, MxError, MxResult};
@@ -13,7 +13,7 @@ use super::record::{nexus_json, nexus_one, preinitiated_record, profile_person, 
 use super::wire::{MicroDepositBody, Request};
 use super::{
     account_records, link_request, micro_deposit_page, nexus_caller, pagination, parse_guid,
-    record_of, start, verify, MAX_SCAN, NEXUS_FOREIGN_PREFIX,
+    record_of, start, verify, with_recovery, MAX_SCAN, NEXUS_FOREIGN_PREFIX,
 };
 use crate::AppState;
 
@@ -125,16 +125,21 @@ pub(super) async fn nexus_get(
     headers: HeaderMap,
     Path(guid): Path<String>,
 ) -> Response {
+    let mut seen = None;
     let result = async {
         let tenant = nexus_caller(&state, &headers, peer).await?;
         let record = match nexus_target(&state, tenant, &guid).await? {
-            NexusTarget::Bank(b) => record_of(&state, tenant, &b).await?,
+            NexusTarget::Bank(b) => {
+                seen = Some(tenant.target_of(&b));
+                record_of(&state, tenant, &b).await?
+            }
             NexusTarget::Preinitiated(a) => preinitiated_record(&a),
         };
         Ok(nexus_one(&record))
     }
     .await;
-    render(Dialect::Nexus, &headers, result)
+    let response = render(Dialect::Nexus, &headers, result);
+    with_recovery(&state, seen, response).await
 }
 
 /// Starts a micro-deposit for `holder` and returns its record.
@@ -144,9 +149,10 @@ async fn nexus_start(
     holder: &Holder,
     request: &Request,
     fallback_holder: Option<String>,
+    seen: &mut Option<Target>,
 ) -> MxResult<Record> {
     let link = link_request(request, fallback_holder)?;
-    let b = start(state, tenant, Dialect::Nexus, holder, &link).await?;
+    let b = start(state, tenant, Dialect::Nexus, holder, &link, seen).await?;
     record_of(state, tenant, &b).await
 }
 
@@ -189,6 +195,7 @@ pub(super) async fn nexus_create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let mut seen = None;
     let result = async {
         let tenant = nexus_caller(&state, &headers, peer).await?;
         let request = MicroDepositBody::parse(&body, false)?.request()?;
@@ -203,14 +210,15 @@ pub(super) async fn nexus_create(
                     .and_then(|a| stored_name(&a)),
                 Holder::Account(_) => None,
             };
-            nexus_start(&state, tenant, &holder, &request, known).await?
+            nexus_start(&state, tenant, &holder, &request, known, &mut seen).await?
         } else {
             preinitiate(&state, tenant, &request).await?
         };
         Ok(nexus_one(&record))
     }
     .await;
-    render(Dialect::Nexus, &headers, result)
+    let response = render(Dialect::Nexus, &headers, result);
+    with_recovery(&state, seen, response).await
 }
 
 /// `PUT /micro_deposits/{guid}`: deposit amounts verify; account details start a
@@ -222,12 +230,14 @@ pub(super) async fn nexus_put(
     Path(guid): Path<String>,
     body: Bytes,
 ) -> Response {
+    let mut seen = None;
     let result = async {
         let tenant = nexus_caller(&state, &headers, peer).await?;
         let fields = MicroDepositBody::parse(&body, true)?;
         let target = nexus_target(&state, tenant, &guid).await?;
         let record = match target {
             NexusTarget::Bank(b) if fields.has_amounts() => {
+                seen = Some(tenant.target_of(&b));
                 verify(&state, tenant, &b, &fields).await?
             }
             NexusTarget::Preinitiated(_) if fields.has_amounts() => {
@@ -238,7 +248,7 @@ pub(super) async fn nexus_put(
             NexusTarget::Preinitiated(a) => {
                 let request = fields.request()?;
                 let holder = Holder::Account(a.account_id);
-                nexus_start(&state, tenant, &holder, &request, stored_name(&a)).await?
+                nexus_start(&state, tenant, &holder, &request, stored_name(&a), &mut seen).await?
             }
             NexusTarget::Bank(_) => {
                 return Err(MxError::missing(
@@ -249,5 +259,6 @@ pub(super) async fn nexus_put(
         Ok(nexus_one(&record))
     }
     .await;
-    render(Dialect::Nexus, &headers, result)
+    let response = render(Dialect::Nexus, &headers, result);
+    with_recovery(&state, seen, response).await
 }

@@ -14,8 +14,8 @@ use super::record::{platform_json, platform_one, profile_person, user_guid};
 use super::wire::{MicroDepositBody, UserBody};
 use super::{
     account_records, link_request, micro_deposit_page, page_of, pagination, parse_guid,
-    platform_caller, record_of, start, tenant_bank, verify, MAX_SCAN, NEXUS_FOREIGN_PREFIX,
-    USER_MARK,
+    platform_caller, record_of, start, tenant_bank, verify, with_recovery, MAX_SCAN,
+    NEXUS_FOREIGN_PREFIX, USER_MARK,
 };
 use crate::{AppState, Peer};
 
@@ -150,13 +150,14 @@ pub(super) async fn platform_create(
     Path(user): Path<String>,
     body: Bytes,
 ) -> Response {
+    let mut seen = None;
     let result = async {
         let tenant = platform_caller(&state, &headers, peer).await?;
         let account = find_user(&state, tenant, &user).await?;
         let request = MicroDepositBody::parse(&body, false)?.request()?;
         let link = link_request(&request, Some(account.display_name.clone()))?;
         let holder = Holder::Account(account.account_id);
-        let b = start(&state, tenant, Dialect::Platform, &holder, &link).await?;
+        let b = start(&state, tenant, Dialect::Platform, &holder, &link, &mut seen).await?;
         let mut record = record_of(&state, tenant, &b).await?;
         if request.email.is_some() {
             record.email = request.email.clone();
@@ -164,7 +165,8 @@ pub(super) async fn platform_create(
         Ok(platform_one(&record))
     }
     .await;
-    render(Dialect::Platform, &headers, result)
+    let response = render(Dialect::Platform, &headers, result);
+    with_recovery(&state, seen, response).await
 }
 
 async fn user_bank(
@@ -189,14 +191,17 @@ pub(super) async fn platform_get(
     headers: HeaderMap,
     Path((user, guid)): Path<(String, String)>,
 ) -> Response {
+    let mut seen = None;
     let result = async {
         let tenant = platform_caller(&state, &headers, peer).await?;
         let (_, b) = user_bank(&state, tenant, &user, &guid).await?;
+        seen = Some(tenant.target_of(&b));
         let record = record_of(&state, tenant, &b).await?;
         Ok(platform_one(&record))
     }
     .await;
-    render(Dialect::Platform, &headers, result)
+    let response = render(Dialect::Platform, &headers, result);
+    with_recovery(&state, seen, response).await
 }
 
 pub(super) async fn platform_delete(
@@ -234,14 +239,17 @@ pub(super) async fn platform_verify(
     Path(guid): Path<String>,
     body: Bytes,
 ) -> Response {
+    let mut seen = None;
     let result = async {
         let tenant = platform_caller(&state, &headers, peer).await?;
         let id = parse_guid(&guid, "MIC-", "micro_deposit")?;
         let b = tenant_bank(&state, tenant, id, &guid).await?;
+        seen = Some(tenant.target_of(&b));
         let fields = MicroDepositBody::parse(&body, false)?;
         let record = verify(&state, tenant, &b, &fields).await?;
         Ok(platform_one(&record))
     }
     .await;
-    render(Dialect::Platform, &headers, result)
+    let response = render(Dialect::Platform, &headers, result);
+    with_recovery(&state, seen, response).await
 }
