@@ -65,6 +65,8 @@ const RELEASED: &[(Backend, i64, &str)] = &[
     (Backend::Postgres, 7, "b09c9057be21df7062e2a17aeb61f3cdb962e34f947dbed6e7b22c8d58174761e6fa181c86952203eb2400ab37763adc"),
     (Backend::Sqlite, 8, "54adfaca3867b23495c125773a56fcb42655af29da194ae11b6b264a8f8303f463dbdb511ccde7a37b811c940fc84b9e"),
     (Backend::Postgres, 8, "54adfaca3867b23495c125773a56fcb42655af29da194ae11b6b264a8f8303f463dbdb511ccde7a37b811c940fc84b9e"),
+    (Backend::Sqlite, 9, "f9116cb85f0c41efc6d288b9fa6af67d2c77061f4c0499990916f4e1ade8f4a4b88a2260761c7ee19368712cb7cc8d74"),
+    (Backend::Postgres, 9, "9a5d8a163b563f1fc3af10b4ee4dcbe04a7efb8a4cda5342b95e20c6ca674bcae2782c8e01c55c932ce3a4a6a7195a57"),
 ];
 
 #[test]
