@@ -432,6 +432,23 @@ async fn blocklisted_routing_numbers_and_bank_accounts_are_refused_and_the_chang
         key: &operator,
     };
     let key = app.tenant(Mode::Sandbox).await;
+    // Just under: another routing number on the list leaves this one alone.
+    let r = ops
+        .post(
+            "/admin/risk/blocklist",
+            &json!({"routingNumber": "021000021", "reason": "another bank"}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let other_bank = app.tenant(Mode::Sandbox).await;
+    for (n, dialect) in [Dialect::Moov, Dialect::Mx].into_iter().enumerate() {
+        let r = start(&app, &other_bank, dialect, 20 + n, "50009", ("Jane", "Doe")).await;
+        assert!(ok(&r), "{dialect:?}: {:?}", r.body);
+    }
+    let r = ops
+        .delete("/admin/risk/blocklist/routing:021000021?reason=cleared")
+        .await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
     let r = ops
         .post(
             "/admin/risk/blocklist",
@@ -499,6 +516,8 @@ async fn blocklisted_routing_numbers_and_bank_accounts_are_refused_and_the_chang
     )
     .await;
     assert!(ok(&r), "other details pass: {:?}", r.body);
+    let r = start(&app, &other, Dialect::Moov, 11, "50004", ("Jane", "Doe")).await;
+    assert!(ok(&r), "other details pass: {:?}", r.body);
 
     // Who did what, and why.
     let audit = count(
@@ -509,7 +528,7 @@ async fn blocklisted_routing_numbers_and_bank_accounts_are_refused_and_the_chang
         ),
     )
     .await;
-    assert_eq!(audit, 3);
+    assert_eq!(audit, 5);
     let listed = ops.get("/admin/risk/blocklist").await;
     assert_eq!(listed.body["entries"].as_array().unwrap().len(), 1);
     assert_eq!(listed.body["entries"][0]["kind"], "fingerprint");
