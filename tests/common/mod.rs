@@ -438,3 +438,5 @@ pub async fn scalar(url: &str, sql: &str) -> i64 {
             .expect(sql)
     }
 }
+
+pub mod browser;

@@ -35,6 +35,8 @@ pub enum Shape {
     MxPlatform,
     /// `{"code": 4150, "message": "..."}`
     MxNexus,
+    /// The pages people look at (`/`, `/v/...`, `/console`, `/assets/...`): an HTML page.
+    Page,
 }
 
 impl Shape {
@@ -45,7 +47,9 @@ impl Shape {
                     .strip_prefix(prefix)
                     .is_some_and(|rest| rest.starts_with('/'))
         };
-        if under("/aggregation") || under("/microentry") {
+        if path == "/" || under("/v") || under("/console") || under("/assets") {
+            Shape::Page
+        } else if under("/aggregation") || under("/microentry") {
             Shape::Finicity
         } else if under("/users") || (under("/micro_deposits") && path.ends_with("/verify")) {
             Shape::MxPlatform
@@ -64,6 +68,7 @@ impl Shape {
             Shape::Finicity => finicity::edge_error(status, message),
             Shape::MxPlatform => mx::edge_error(mx::Dialect::Platform, status, message, request),
             Shape::MxNexus => mx::edge_error(mx::Dialect::Nexus, status, message, request),
+            Shape::Page => crate::pages::error_page(status, message),
         }
     }
 }
@@ -80,7 +85,10 @@ pub async fn layer(request: Request, next: Next) -> Response {
         return shape.error(status, &message, &accept);
     }
     let response = next.run(request).await;
-    if response.status().as_u16() < 400 || is_json(response.headers()) {
+    if response.status().as_u16() < 400
+        || is_json(response.headers())
+        || is_html(response.headers())
+    {
         return response;
     }
     let status = response.status();
@@ -139,13 +147,17 @@ fn is_json_media(media: &str) -> bool {
             .is_some_and(|sub| sub.ends_with("+json"))
 }
 
+fn is_html(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|m| m == "text/html")
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     media_type(headers).is_some_and(|m| is_json_media(&m))
 }
 
 fn check_content_type(path: &str, headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
     let media = media_type(headers);
-    let form_ok = FORM_ROUTES.contains(&path);
+    let form_ok = FORM_ROUTES.contains(&path) || Shape::of(path) == Shape::Page;
     match media.as_deref() {
         Some(m) if is_json_media(m) => Ok(()),
         Some("application/x-www-form-urlencoded") if form_ok => Ok(()),

@@ -9,6 +9,7 @@ mod dialects;
 pub mod edge;
 pub mod idempotency;
 pub mod json;
+pub mod pages;
 pub mod recovery;
 pub mod request_id;
 
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dialects::moov::router())
         .merge(dialects::finicity::router())
         .merge(dialects::mx::router())
+        .merge(pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
