@@ -209,6 +209,21 @@ impl Vault {
         String::from_utf8(self.open_bytes(&sealed, aad)?).map_err(|_| CryptoError::Corrupt)
     }
 
+    /// A keyed tag (hex HMAC-SHA256) of `data` for one `purpose`, under a key derived from the
+    /// fingerprint key, so tags of different purposes never match. Forms bound to a holder's
+    /// link carry one (CSRF).
+    pub fn tag(&self, purpose: &str, data: &[u8]) -> String {
+        let mut derive = <HmacSha256 as Mac>::new_from_slice(&self.fingerprint_key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        derive.update(b"pennydrop tag v1:");
+        derive.update(purpose.as_bytes());
+        let key = derive.finalize().into_bytes();
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        mac.update(data);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     /// 64 lowercase hex characters identifying (routing, account) without revealing either.
     pub fn fingerprint(&self, routing: &RoutingNumber, number: &AccountNumber) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.fingerprint_key)

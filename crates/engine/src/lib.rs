@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod input;
 pub mod limits;
 pub mod link;
+pub mod links;
 pub mod metrics;
 mod operations;
 pub mod payment_methods;

@@ -134,6 +134,89 @@ pub async fn run_all(store: Arc<dyn Store>) {
     risk_counts_read_verifications_and_fingerprints(s).await;
     return_volumes_count_forward_by_file_and_returns_by_day(s).await;
     unlock_writes_unlocked_on_with_its_audit_entry_or_nothing(s).await;
+    links_are_found_by_token_hash_revoked_once_and_bound_once(s).await;
+    branding_is_written_and_replaced_per_tenant(s).await;
+}
+
+/// Links: found by their token's hash only, tenant-scoped, revoked once, bound once.
+pub async fn links_are_found_by_token_hash_revoked_once_and_bound_once(s: &dyn Store) {
+    use pennydrop_engine::links::{LinkKind, VerificationLink};
+    let tenant = Uuid::new_v4();
+    let link = VerificationLink {
+        link_id: Uuid::new_v4(),
+        token_hash: "c0".repeat(32),
+        tenant_id: tenant,
+        mode: Mode::Sandbox,
+        account_id: Uuid::new_v4(),
+        bank_account_id: None,
+        kind: LinkKind::Collect,
+        created_on: t0(),
+        expires_on: t0() + SignedDuration::from_hours(24),
+        revoked_on: None,
+    };
+    s.insert_link(&link).await.expect("insert link");
+    let found = s
+        .link_by_token_hash(&link.token_hash)
+        .await
+        .expect("by hash");
+    assert_eq!(found.as_ref(), Some(&link));
+    assert_eq!(
+        s.link_by_token_hash(&"c1".repeat(32)).await.expect("other"),
+        None
+    );
+    assert_eq!(
+        s.link(Uuid::new_v4(), link.link_id).await.expect("foreign"),
+        None
+    );
+    let bank_account = Uuid::new_v4();
+    assert!(s.bind_link(link.link_id, bank_account).await.expect("bind"));
+    assert!(!s
+        .bind_link(link.link_id, Uuid::new_v4())
+        .await
+        .expect("bind again"));
+    let at = t0() + SignedDuration::from_hours(1);
+    assert!(!s
+        .revoke_link(Uuid::new_v4(), link.link_id, at)
+        .await
+        .expect("foreign revoke"));
+    assert!(s
+        .revoke_link(tenant, link.link_id, at)
+        .await
+        .expect("revoke"));
+    assert!(!s
+        .revoke_link(tenant, link.link_id, at)
+        .await
+        .expect("revoke again"));
+    let stored = s
+        .link(tenant, link.link_id)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(stored.bank_account_id, Some(bank_account));
+    assert_eq!(stored.revoked_on, Some(at));
+}
+
+/// Branding: one row per tenant, replaced by the next write.
+pub async fn branding_is_written_and_replaced_per_tenant(s: &dyn Store) {
+    use pennydrop_engine::links::Branding;
+    let tenant = Uuid::new_v4();
+    assert_eq!(s.branding(tenant).await.expect("none"), None);
+    let mut b = Branding {
+        tenant_id: tenant,
+        company_name: "Acme".into(),
+        logo_url: Some("https://acme.example/logo.png".into()),
+        brand_color: Some("#112233".into()),
+        support_contact: None,
+        updated_on: t0(),
+    };
+    s.put_branding(&b).await.expect("put");
+    assert_eq!(s.branding(tenant).await.expect("read").as_ref(), Some(&b));
+    b.company_name = "Acme Pay".into();
+    b.logo_url = None;
+    b.support_contact = Some("help@acme.example".into());
+    s.put_branding(&b).await.expect("replace");
+    assert_eq!(s.branding(tenant).await.expect("read").as_ref(), Some(&b));
+    assert_eq!(s.branding(Uuid::new_v4()).await.expect("other"), None);
 }
 
 /// Names files by the day's count, so the suite sees the count the store passes.

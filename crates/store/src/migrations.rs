@@ -55,6 +55,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0008_webhooks.sql"),
     ),
     (9, "risk", include_str!("../migrations/0009_risk.sql")),
+    (
+        10,
+        "verification_links",
+        include_str!("../migrations/0010_verification_links.sql"),
+    ),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {

@@ -27,12 +27,13 @@ use pennydrop_core::risk::{
 };
 use pennydrop_core::webhooks::{Delivery, DeliveryStatus, Webhook, WebhookStatus};
 use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState};
+use pennydrop_engine::links::{Branding, LinkKind, VerificationLink};
 
 use crate::{
     AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, DecisionCount, DecisionFilter,
     Enrollment, EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome,
-    MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore, SimulatorStore, Store,
-    StoreError, VerificationStore, WebhookBacklog, WebhookStore,
+    LinkStore, MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore, SimulatorStore,
+    Store, StoreError, VerificationStore, WebhookBacklog, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -163,6 +164,9 @@ const FAN_OUT_SQL: &str = "INSERT INTO webhook_deliveries (webhook_id, event_id,
      FROM events e JOIN webhooks w ON w.tenant_id = e.tenant_id \
      WHERE e.event_id = $1 AND w.status = 'enabled' AND w.deleted_on IS NULL \
      AND (w.event_types = ' ' OR w.event_types LIKE ('% ' || e.event_type || ' %'))";
+const LINK_COLUMNS: &str = "link_id, token_hash, tenant_id, mode, account_id, bank_account_id, \
+    kind, created_on, expires_on, revoked_on";
+
 const WEBHOOK_COLUMNS: &str = "webhook_id, tenant_id, url, description, status, event_types, \
      secret, disabled_reason, created_on, updated_on, previous_secret, previous_secret_until";
 const DELIVERY_COLUMNS: &str = "webhook_id, event_id, tenant_id, event_seq, status, attempts, \
@@ -208,6 +212,27 @@ macro_rules! sql_store {
                     foreign_id: row.try_get("foreign_id").db()?,
                     created_on: from_micros(row.try_get("created_on").db()?),
                     updated_on: from_micros(row.try_get("updated_on").db()?),
+                })
+            }
+
+            fn link_from_row(row: &$row) -> Result<VerificationLink, StoreError> {
+                let mode: String = row.try_get("mode").db()?;
+                let kind: String = row.try_get("kind").db()?;
+                Ok(VerificationLink {
+                    link_id: uuid(&row.try_get::<String, _>("link_id").db()?)?,
+                    token_hash: row.try_get("token_hash").db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?)?,
+                    mode: enum_value(Mode::parse, "mode", &mode)?,
+                    account_id: uuid(&row.try_get::<String, _>("account_id").db()?)?,
+                    bank_account_id: row
+                        .try_get::<Option<String>, _>("bank_account_id")
+                        .db()?
+                        .map(|id| uuid(&id))
+                        .transpose()?,
+                    kind: enum_value(LinkKind::parse, "link kind", &kind)?,
+                    created_on: from_micros(row.try_get("created_on").db()?),
+                    expires_on: from_micros(row.try_get("expires_on").db()?),
+                    revoked_on: row.try_get::<Option<i64>, _>("revoked_on").db()?.map(from_micros),
                 })
             }
 
@@ -2575,6 +2600,118 @@ macro_rules! sql_store {
                     v.returns.push((row.try_get("return_code").db()?, !is_credit, row.try_get("n").db()?));
                 }
                 Ok(out.into_iter().collect())
+            }
+        }
+
+        #[async_trait]
+        impl LinkStore for $store {
+            async fn insert_link(&self, l: &VerificationLink) -> Result<(), StoreError> {
+                let sql = format!(
+                    "INSERT INTO verification_links ({LINK_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                );
+                sqlx::query(&sql)
+                    .bind(l.link_id.to_string())
+                    .bind(&l.token_hash)
+                    .bind(l.tenant_id.to_string())
+                    .bind(l.mode.as_str())
+                    .bind(l.account_id.to_string())
+                    .bind(l.bank_account_id.map(|id| id.to_string()))
+                    .bind(l.kind.as_str())
+                    .bind(to_micros(l.created_on))
+                    .bind(to_micros(l.expires_on))
+                    .bind(l.revoked_on.map(to_micros))
+                    .execute(&self.pool)
+                    .await.db()?;
+                Ok(())
+            }
+
+            async fn link_by_token_hash(&self, token_hash: &str) -> Result<Option<VerificationLink>, StoreError> {
+                let sql = format!("SELECT {LINK_COLUMNS} FROM verification_links WHERE token_hash = $1");
+                let row = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await.db()?;
+                row.as_ref().map(Self::link_from_row).transpose()
+            }
+
+            async fn link(&self, tenant: Uuid, link_id: Uuid) -> Result<Option<VerificationLink>, StoreError> {
+                let sql = format!(
+                    "SELECT {LINK_COLUMNS} FROM verification_links WHERE link_id = $1 AND tenant_id = $2"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(link_id.to_string())
+                    .bind(tenant.to_string())
+                    .fetch_optional(&self.pool)
+                    .await.db()?;
+                row.as_ref().map(Self::link_from_row).transpose()
+            }
+
+            async fn revoke_link(&self, tenant: Uuid, link_id: Uuid, at: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                let done = sqlx::query(
+                    "UPDATE verification_links SET revoked_on = $1 \
+                     WHERE link_id = $2 AND tenant_id = $3 AND revoked_on IS NULL",
+                )
+                .bind(to_micros(at))
+                .bind(link_id.to_string())
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await.db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn bind_link(&self, link_id: Uuid, bank_account_id: Uuid) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE verification_links SET bank_account_id = $1 \
+                     WHERE link_id = $2 AND bank_account_id IS NULL",
+                )
+                .bind(bank_account_id.to_string())
+                .bind(link_id.to_string())
+                .execute(&self.pool)
+                .await.db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn put_branding(&self, b: &Branding) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.db()?;
+                sqlx::query(
+                    "INSERT INTO tenant_branding \
+                     (tenant_id, company_name, logo_url, brand_color, support_contact, updated_on) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET company_name = excluded.company_name, \
+                     logo_url = excluded.logo_url, brand_color = excluded.brand_color, \
+                     support_contact = excluded.support_contact, updated_on = excluded.updated_on",
+                )
+                .bind(b.tenant_id.to_string())
+                .bind(&b.company_name)
+                .bind(&b.logo_url)
+                .bind(&b.brand_color)
+                .bind(&b.support_contact)
+                .bind(to_micros(b.updated_on))
+                .execute(&mut *tx)
+                .await.db()?;
+                Self::mark_claim_in(&mut tx).await?;
+                tx.commit().await.db()?;
+                Ok(())
+            }
+
+            async fn branding(&self, tenant: Uuid) -> Result<Option<Branding>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT tenant_id, company_name, logo_url, brand_color, support_contact, updated_on \
+                     FROM tenant_branding WHERE tenant_id = $1",
+                )
+                .bind(tenant.to_string())
+                .fetch_optional(&self.pool)
+                .await.db()?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(Branding {
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?)?,
+                    company_name: row.try_get("company_name").db()?,
+                    logo_url: row.try_get("logo_url").db()?,
+                    brand_color: row.try_get("brand_color").db()?,
+                    support_contact: row.try_get("support_contact").db()?,
+                    updated_on: from_micros(row.try_get("updated_on").db()?),
+                }))
             }
         }
 

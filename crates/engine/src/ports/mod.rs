@@ -9,7 +9,7 @@ pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
     AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, DecisionCount,
     DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals, FingerprintUse,
-    IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, OperationsCounts, Pause,
+    IdempotencyStore, KeyStore, LinkOutcome, LinkStore, MicroEntryCounts, OperationsCounts, Pause,
     ReturnVolumes, RiskStore, SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog,
     WebhookStore,
 };

@@ -15,6 +15,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::idempotency::{Claim, IdempotencyRecord, KeyId};
+use crate::links::{Branding, VerificationLink};
 use pennydrop_core::risk::{
     AuditEntry, BlockEntry, BlockKind, RiskDecision, RiskOutcome, RiskRule, TenantRisk,
 };
@@ -645,6 +646,42 @@ pub trait RiskStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<(Uuid, ReturnVolumes)>, StoreError>;
 }
 
+/// Verification links (the holder page) and each tenant's branding.
+#[async_trait]
+pub trait LinkStore: Send + Sync + std::fmt::Debug {
+    async fn insert_link(&self, link: &VerificationLink) -> Result<(), StoreError>;
+
+    /// The link whose token hashes to `token_hash`, whatever its state.
+    async fn link_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<VerificationLink>, StoreError>;
+
+    /// The link if it belongs to `tenant`.
+    async fn link(
+        &self,
+        tenant: Uuid,
+        link_id: Uuid,
+    ) -> Result<Option<VerificationLink>, StoreError>;
+
+    /// Marks a link revoked. False if there is no such unrevoked link of the tenant.
+    async fn revoke_link(
+        &self,
+        tenant: Uuid,
+        link_id: Uuid,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Binds a collect link to the bank account its holder entered. False if the link is
+    /// unknown or already bound.
+    async fn bind_link(&self, link_id: Uuid, bank_account_id: Uuid) -> Result<bool, StoreError>;
+
+    /// Writes (inserts or replaces) a tenant's branding.
+    async fn put_branding(&self, branding: &Branding) -> Result<(), StoreError>;
+
+    async fn branding(&self, tenant: Uuid) -> Result<Option<Branding>, StoreError>;
+}
+
 /// Every storage port in one object, plus the database's own life cycle.
 #[async_trait]
 pub trait Store:
@@ -657,6 +694,7 @@ pub trait Store:
     + IdempotencyStore
     + WebhookStore
     + RiskStore
+    + LinkStore
     + 'static
 {
     fn backend(&self) -> Backend;
