@@ -110,6 +110,10 @@ struct ServeArgs {
     /// Company name on the holder's statement (RTP debtor name, ACH company name).
     #[arg(long, env = "PENNYDROP_COMPANY_NAME", default_value = "PENNYDROP")]
     pub company_name: String,
+    /// The address holders reach this service at; verification links are `{public-url}/v/{token}`
+    /// (default `http://` and the listen address).
+    #[arg(long, env = "PENNYDROP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Comma-separated routing numbers the simulated network reaches over RTP (default: the
     /// simulated bank and a few large banks).
     #[arg(long, env = "PENNYDROP_INSTANT_ROUTING_NUMBERS", value_delimiter = ',')]
@@ -620,6 +624,12 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<AppConfig> {
     config.engine.schedule =
         CutoffSchedule::parse(&args.cutoff_windows).context("--cutoff-windows")?;
     config.engine.company_name = args.company_name;
+    config.settings.public_url = Some(
+        args.public_url
+            .unwrap_or_else(|| format!("http://{}", args.listen))
+            .trim_end_matches('/')
+            .to_string(),
+    );
     for r in args.instant_routing_numbers.iter().flatten() {
         RoutingNumber::parse(r).with_context(|| format!("--instant-routing-numbers: {r}"))?;
     }

@@ -72,6 +72,9 @@ pub struct Settings {
     /// Fault injection for crash tests: a keyed request's change is committed but its answer
     /// is never kept nor sent (the process is then killed from outside).
     pub hang_before_keeping_answers: bool,
+    /// Where holders reach the service (`--public-url`, no trailing slash); verification links
+    /// are `{public_url}/v/{token}`. `None`: the request's own `Host`, over http.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -79,6 +82,7 @@ impl Default for Settings {
         Self {
             token_ttl: SignedDuration::from_hours(1),
             hang_before_keeping_answers: false,
+            public_url: None,
         }
     }
 }

@@ -166,6 +166,8 @@ pub struct HolderView {
     pub last_four: Option<String>,
     pub stage: Stage,
     pub recovery: Recovery,
+    /// The New York date of `recovery.expires_on` (the last day answers are taken).
+    pub answer_until: Option<Date>,
 }
 
 /// When micro-deposits sent by (or at the first window after) `v` should show: by the end of
@@ -444,6 +446,7 @@ impl Engine {
                 last_four: None,
                 stage: Stage::Collect,
                 recovery: Recovery::default(),
+                answer_until: None,
             });
         };
         let snap = self.snapshot(&target).await?;
@@ -455,6 +458,9 @@ impl Engine {
             statement_company,
             last_four: Some(snap.bank_account.last_four.clone()),
             stage: stage(&snap, &r, &self.config().schedule, now),
+            answer_until: r
+                .expires_on
+                .map(|t| t.to_zoned(pennydrop_calendar::new_york_tz()).date()),
             recovery: r,
         })
     }

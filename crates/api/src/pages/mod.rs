@@ -14,6 +14,9 @@ use axum::Router;
 
 use crate::AppState;
 
+mod holder;
+pub mod i18n;
+
 /// The stylesheet, as built into the binary.
 pub const STYLESHEET: &str = include_str!("../../assets/pennydrop.css");
 
@@ -22,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(landing))
         .route("/assets/pennydrop.css", get(stylesheet))
+        .merge(holder::router())
 }
 
 /// Headers every page carries.

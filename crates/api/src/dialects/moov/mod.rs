@@ -10,6 +10,7 @@ mod bank_accounts;
 mod encode;
 pub mod error;
 mod health;
+mod links;
 mod oauth;
 mod payment_methods;
 pub(crate) mod risk;
@@ -96,6 +97,26 @@ pub fn router() -> Router<AppState> {
             get(verification::get_instant)
                 .post(verification::initiate_instant)
                 .put(verification::complete_instant),
+        )
+        .route(
+            "/accounts/{account_id}/bank-accounts/{bank_account_id}/verification-links",
+            post(links::create),
+        )
+        .route(
+            "/accounts/{account_id}/bank-accounts/{bank_account_id}/verification-links/{link_id}",
+            delete(links::revoke),
+        )
+        .route(
+            "/accounts/{account_id}/verification-links",
+            post(links::create_collect),
+        )
+        .route(
+            "/accounts/{account_id}/verification-links/{link_id}",
+            delete(links::revoke_collect),
+        )
+        .route(
+            "/branding",
+            get(links::get_branding).put(links::put_branding),
         )
         .route(
             "/accounts/{account_id}/payment-methods",
