@@ -55,6 +55,17 @@ async fn moov_ids(app: &TestApp, c: &Callers, ids: &mut BTreeMap<&'static str, S
         .await;
     assert_eq!(webhook.status, 201, "{:?}", webhook.body);
     ids.insert("webhookID", text(&webhook.body["webhookID"], "webhookID"));
+    let link = moov
+        .post(
+            &format!("/accounts/{account}/bank-accounts/{bank}/verification-links"),
+            "{}",
+        )
+        .await;
+    assert_eq!(link.status, 201, "{:?}", link.body);
+    ids.insert("linkID", text(&link.body["linkID"], "linkID"));
+    let url = text(&link.body["url"], "url");
+    let token = url.rsplit('/').next().unwrap_or_default().to_string();
+    ids.insert("token", token);
     ids.insert("accountID", account);
     ids.insert("bankAccountID", bank);
     ids.insert("routingNumber", ROUTING.into());
