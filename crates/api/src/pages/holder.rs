@@ -121,7 +121,7 @@ fn plain(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
 }
 
 /// The answer for a token that opens no page.
-fn closed(state: &AppState, e: &EngineError, lang: Lang) -> Response {
+fn closed(e: &EngineError, lang: Lang) -> Response {
     let t = lang.text();
     match e {
         EngineError::NotFound(_) => plain(
@@ -138,7 +138,6 @@ fn closed(state: &AppState, e: &EngineError, lang: Lang) -> Response {
         ),
         other => {
             tracing::error!(error = %other, "holder page failed");
-            let _ = state;
             super::error_page(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }
     }
@@ -166,7 +165,7 @@ async fn open(
                 .push(fill(t.expired_body, &[("company", &company)]));
             Err(page(StatusCode::GONE, &p))
         }
-        Err(e) => Err(closed(state, &e, lang)),
+        Err(e) => Err(closed(&e, lang)),
     }
 }
 
@@ -190,7 +189,7 @@ async fn show(
                 &render(&view, lang, &token, q.r.as_deref(), csrf),
             )
         }
-        Err(e) => closed(&state, &e, lang),
+        Err(e) => closed(&e, lang),
     }
 }
 
@@ -339,19 +338,19 @@ fn notice(v: &HolderView, lang: Lang, r: Option<&str>) -> Option<(&'static str, 
     Some(("bad", lines))
 }
 
-/// Checks the form's tag; `Err` is the 403 page.
-fn checked(
+/// The 403 page when the form's tag is missing or wrong; `None` when it is the link's.
+fn refused(
     state: &AppState,
     link: &VerificationLink,
     form: &FormBody,
     lang: Lang,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let given = form.csrf.as_deref().unwrap_or("");
     if state.engine.link_form_tag_valid(link, given) {
-        return Ok(());
+        return None;
     }
     let t = lang.text();
-    Err(plain(
+    Some(plain(
         StatusCode::FORBIDDEN,
         lang,
         t.not_found_title,
@@ -404,12 +403,12 @@ where
         Ok(link) => link,
         Err(answer) => return answer,
     };
-    if let Err(refused) = checked(&state, &link, &form, lang) {
-        return refused;
+    if let Some(answer) = refused(&state, &link, &form, lang) {
+        return answer;
     }
     match act(state.clone(), link, form).await {
         Ok(r) => back(&token, lang, r),
-        Err(e) => closed(&state, &e, lang),
+        Err(e) => closed(&e, lang),
     }
 }
 

@@ -27,6 +27,31 @@ use crate::AppState;
 pub(crate) use admin::metrics_unauthenticated;
 use error::ApiError;
 
+/// Verification links for the holder page and the tenant's branding (docs/pages.md).
+fn link_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/accounts/{account_id}/bank-accounts/{bank_account_id}/verification-links",
+            post(links::create),
+        )
+        .route(
+            "/accounts/{account_id}/bank-accounts/{bank_account_id}/verification-links/{link_id}",
+            delete(links::revoke),
+        )
+        .route(
+            "/accounts/{account_id}/verification-links",
+            post(links::create_collect),
+        )
+        .route(
+            "/accounts/{account_id}/verification-links/{link_id}",
+            delete(links::revoke_collect),
+        )
+        .route(
+            "/branding",
+            get(links::get_branding).put(links::put_branding),
+        )
+}
+
 /// The operator's risk controls (docs/risk.md).
 fn risk_routes() -> Router<AppState> {
     Router::new()
@@ -98,26 +123,7 @@ pub fn router() -> Router<AppState> {
                 .post(verification::initiate_instant)
                 .put(verification::complete_instant),
         )
-        .route(
-            "/accounts/{account_id}/bank-accounts/{bank_account_id}/verification-links",
-            post(links::create),
-        )
-        .route(
-            "/accounts/{account_id}/bank-accounts/{bank_account_id}/verification-links/{link_id}",
-            delete(links::revoke),
-        )
-        .route(
-            "/accounts/{account_id}/verification-links",
-            post(links::create_collect),
-        )
-        .route(
-            "/accounts/{account_id}/verification-links/{link_id}",
-            delete(links::revoke_collect),
-        )
-        .route(
-            "/branding",
-            get(links::get_branding).put(links::put_branding),
-        )
+        .merge(link_routes())
         .route(
             "/accounts/{account_id}/payment-methods",
             get(payment_methods::list),
