@@ -261,6 +261,15 @@ async fn forms_without_the_links_tag_are_refused_and_revoked_links_are_gone() {
         .await;
     let link_id = r.body["linkID"].as_str().expect("linkID").to_string();
     let path = format!("/accounts/{account}/bank-accounts/{bank}/verification-links/{link_id}");
+    let elsewhere = format!(
+        "/accounts/{account}/bank-accounts/{}/verification-links/{link_id}",
+        uuid::Uuid::new_v4()
+    );
+    assert_eq!(
+        c.delete(&elsewhere).await.status,
+        404,
+        "under another bank account's path"
+    );
     assert_eq!(c.delete(&path).await.status, 204);
     let gone = app
         .client

@@ -337,6 +337,7 @@ impl Engine {
         &self,
         tenant: Tenant,
         account_id: Uuid,
+        bank_account_id: Option<Uuid>,
         link_id: Uuid,
     ) -> Result<(), EngineError> {
         let not_found = || EngineError::NotFound(format!("verification link {link_id} not found"));
@@ -345,6 +346,8 @@ impl Engine {
             .link(tenant.id, link_id)
             .await?
             .filter(|l| l.account_id == account_id && l.mode == tenant.mode)
+            // Under a bank account's path, only that bank account's links.
+            .filter(|l| bank_account_id.is_none_or(|b| l.bank_account_id == Some(b)))
             .ok_or_else(not_found)?;
         if link.revoked_on.is_some() {
             return Ok(());

@@ -135,9 +135,10 @@ pub async fn create_collect(
 pub async fn revoke(
     State(state): State<AppState>,
     principal: Principal,
-    Path((account_id, _bank_account_id, link_id)): Path<(String, String, String)>,
+    Path((account_id, bank_account_id, link_id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    revoke_link(state, principal, account_id, link_id).await
+    let bank_account_id = path_id(&bank_account_id, "bank account")?;
+    revoke_link(state, principal, account_id, Some(bank_account_id), link_id).await
 }
 
 /// `DELETE /accounts/{accountID}/verification-links/{linkID}`
@@ -146,13 +147,14 @@ pub async fn revoke_collect(
     principal: Principal,
     Path((account_id, link_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    revoke_link(state, principal, account_id, link_id).await
+    revoke_link(state, principal, account_id, None, link_id).await
 }
 
 async fn revoke_link(
     state: AppState,
     principal: Principal,
     account_id: String,
+    bank_account_id: Option<uuid::Uuid>,
     link_id: String,
 ) -> ApiResult<StatusCode> {
     let account_id = path_id(&account_id, "account")?;
@@ -160,7 +162,7 @@ async fn revoke_link(
     let link_id = path_id(&link_id, "verification link")?;
     state
         .engine
-        .revoke_link(principal.tenant(), account_id, link_id)
+        .revoke_link(principal.tenant(), account_id, bank_account_id, link_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
