@@ -101,14 +101,19 @@ impl Browser {
         self.client.goto(url).await.expect("goto");
     }
 
+    /// The page's text. A page still being replaced (its body gone stale) is read again.
     pub async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("body"))
-            .await
-            .expect("body")
-            .text()
-            .await
-            .expect("text")
+        for _ in 0..100 {
+            let read = async {
+                let body = self.client.find(Locator::Css("body")).await?;
+                body.text().await
+            };
+            match read.await {
+                Ok(text) => return text,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        panic!("the page's text could not be read");
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
@@ -117,10 +122,16 @@ impl Browser {
         field.send_keys(value).await.expect("type");
     }
 
-    /// Clicks and waits for the page it leads to.
+    /// Clicks and waits for the page it leads to: until the page clicked on is gone (its root
+    /// element stale) and the new one has a body.
     pub async fn click(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.expect("html");
         let element = self.client.find(Locator::Css(css)).await.expect(css);
         element.click().await.expect("click");
+        let started = Instant::now();
+        while old.tag_name().await.is_ok() && started.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         self.client
             .wait()
             .for_element(Locator::Css("body"))
