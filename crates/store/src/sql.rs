@@ -29,10 +29,10 @@ use pennydrop_core::webhooks::{Delivery, DeliveryStatus, Webhook, WebhookStatus}
 use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState};
 
 use crate::{
-    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, DecisionCount, DecisionFilter,
-    Enrollment, EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome,
-    MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore, SimulatorStore, Store,
-    StoreError, VerificationStore, WebhookBacklog, WebhookStore,
+    AccountFilter, AccountStore, AchStore, Backend, BankAccountLookup, CutoffClaim, DecisionCount,
+    DecisionFilter, Enrollment, EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore,
+    LinkOutcome, MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore,
+    SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -1176,6 +1176,27 @@ macro_rules! sql_store {
                 let rows = sqlx::query(&sql)
                     .bind(tenant.to_string())
                     .bind(fingerprint)
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                rows.iter().map(Self::bank_account_from_row).collect()
+            }
+
+            async fn find_bank_accounts(
+                &self,
+                lookup: &BankAccountLookup,
+                limit: i64,
+            ) -> Result<Vec<BankAccount>, StoreError> {
+                let (column, value) = match lookup {
+                    BankAccountLookup::LastFour(v) => ("last_four", v),
+                    BankAccountLookup::Fingerprint(v) => ("fingerprint", v),
+                };
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts WHERE {column} = $1 \
+                     ORDER BY created_on DESC, bank_account_id LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(value.as_str())
+                    .bind(limit)
                     .fetch_all(&self.pool)
                     .await.db()?;
                 rows.iter().map(Self::bank_account_from_row).collect()

@@ -14,6 +14,8 @@ use axum::Router;
 
 use crate::AppState;
 
+pub mod console;
+
 /// The stylesheet, as built into the binary.
 pub const STYLESHEET: &str = include_str!("../../assets/pennydrop.css");
 
@@ -22,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(landing))
         .route("/assets/pennydrop.css", get(stylesheet))
+        .merge(console::router())
 }
 
 /// Headers every page carries.

@@ -7,9 +7,9 @@ pub mod store;
 
 pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
-    AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, DecisionCount,
-    DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals, FingerprintUse,
-    IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, OperationsCounts, Pause,
-    ReturnVolumes, RiskStore, SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog,
-    WebhookStore,
+    AccountFilter, AccountStore, AchStore, Backend, BackendError, BankAccountLookup, CutoffClaim,
+    DecisionCount, DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals,
+    FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, OperationsCounts,
+    Pause, ReturnVolumes, RiskStore, SimulatorStore, Store, StoreError, VerificationStore,
+    WebhookBacklog, WebhookStore,
 };

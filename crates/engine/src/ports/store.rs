@@ -166,6 +166,15 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
         fingerprint: &str,
     ) -> Result<Vec<BankAccount>, StoreError>;
 
+    /// The operator's lookup across tenants (disabled ones included): bank accounts whose
+    /// account number ends in these four digits, or with this fingerprint; the newest first,
+    /// at most `limit`.
+    async fn find_bank_accounts(
+        &self,
+        lookup: &BankAccountLookup,
+        limit: i64,
+    ) -> Result<Vec<BankAccount>, StoreError>;
+
     /// Active (not disabled) bank accounts of an account, oldest first.
     async fn list_bank_accounts(
         &self,
@@ -727,4 +736,13 @@ pub struct MicroEntryCounts {
     pub returned: i64,
     pub forward_credits: i64,
     pub forward_debits: i64,
+}
+
+/// What an operator looks a bank account up by (never a full account number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BankAccountLookup {
+    /// The last four digits of the account number.
+    LastFour(String),
+    /// The keyed fingerprint of routing and account number.
+    Fingerprint(String),
 }
