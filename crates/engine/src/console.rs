@@ -237,3 +237,21 @@ impl Engine {
         crate::access::find_tenant(self.store(), id).await
     }
 }
+
+impl Engine {
+    /// Returned entries across tenants, the newest return first.
+    pub async fn returned_entries(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<crate::ports::ReturnedEntry>, EngineError> {
+        Ok(self.store().returned_entries(limit).await?)
+    }
+
+    /// Notifications of change across tenants, the newest first.
+    pub async fn recent_nocs(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<pennydrop_core::model::NocRecord>, EngineError> {
+        Ok(self.store().recent_nocs(limit).await?)
+    }
+}

@@ -517,6 +517,17 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
             .map(|c| c.returned),
         Some(1)
     );
+    // The operator's lists across tenants, newest first.
+    let returned = s
+        .returned_entries(1000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(returned
+        .iter()
+        .any(|r| r.entry.entry_id == first.entry.entry_id && r.return_code == "R03"));
+    let recent = s.recent_nocs(1000).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(recent.contains(&change.nocs[0]));
+    assert_eq!(s.recent_nocs(1).await.unwrap_or_default().len(), 1);
 
     let inbound = InboundFile {
         inbound_id: Uuid::new_v4(),

@@ -10,6 +10,6 @@ pub use store::{
     AccountFilter, AccountStore, AchStore, Backend, BackendError, BankAccountLookup, CutoffClaim,
     DecisionCount, DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals,
     FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome, MicroEntryCounts, OperationsCounts,
-    Pause, ReturnVolumes, RiskStore, SimulatorStore, Store, StoreError, VerificationStore,
-    WebhookBacklog, WebhookStore,
+    Pause, ReturnVolumes, ReturnedEntry, RiskStore, SimulatorStore, Store, StoreError,
+    VerificationStore, WebhookBacklog, WebhookStore,
 };

@@ -335,6 +335,12 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
 
     async fn nocs_for(&self, bank_account_id: Uuid) -> Result<Vec<NocRecord>, StoreError>;
 
+    /// Notifications of change across tenants, the newest first, at most `limit`.
+    async fn recent_nocs(&self, limit: i64) -> Result<Vec<NocRecord>, StoreError>;
+
+    /// Entries the bank returned, across tenants, the newest return first, at most `limit`.
+    async fn returned_entries(&self, limit: i64) -> Result<Vec<ReturnedEntry>, StoreError>;
+
     /// Forward and returned micro-entries per tenant (Nacha's phase-2 monitoring).
     async fn micro_entry_counts(&self) -> Result<Vec<MicroEntryCounts>, StoreError>;
 
@@ -745,4 +751,12 @@ pub enum BankAccountLookup {
     LastFour(String),
     /// The keyed fingerprint of routing and account number.
     Fingerprint(String),
+}
+
+/// An entry the bank returned: the entry, the return reason code and when it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnedEntry {
+    pub entry: AchEntry,
+    pub return_code: String,
+    pub returned_on: Timestamp,
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use pennydrop_core::model::InboundStatus;
+use pennydrop_engine::{Engine, EngineError};
 
 use super::session::Signed;
 use super::{dollars, failure, when, Frame};
@@ -40,17 +41,59 @@ struct Inbound {
     returns: i64,
     nocs: i64,
     held: Vec<HeldRow>,
+    return_rows: Vec<ReturnRow>,
+    noc_rows: Vec<NocRow>,
 }
 
-pub async fn show(State(state): State<AppState>, Signed(session): Signed) -> Response {
-    let (files, held) = match (
-        state.engine.inbound_files(200).await,
-        state.engine.held_entries(200).await,
-    ) {
-        (Ok(f), Ok(h)) => (f, h),
-        (Err(e), _) | (_, Err(e)) => return failure(e),
-    };
-    let files: Vec<InboundRow> = files
+pub struct ReturnRow {
+    pub returned: String,
+    pub code: String,
+    pub bank_account: String,
+    pub purpose: String,
+    pub amount: String,
+}
+
+pub struct NocRow {
+    pub received: String,
+    pub code: String,
+    pub bank_account: String,
+    pub fields: String,
+}
+
+async fn returns_and_nocs(engine: &Engine) -> Result<(Vec<ReturnRow>, Vec<NocRow>), EngineError> {
+    let returns = engine
+        .returned_entries(200)
+        .await?
+        .iter()
+        .map(|r| ReturnRow {
+            returned: when(r.returned_on),
+            code: r.return_code.clone(),
+            bank_account: r.entry.bank_account_id.to_string(),
+            purpose: r.entry.purpose.to_string(),
+            amount: r
+                .entry
+                .visible_amount()
+                .map_or_else(|| "sealed".to_string(), dollars),
+        })
+        .collect();
+    let nocs = engine
+        .recent_nocs(200)
+        .await?
+        .iter()
+        .map(|n| NocRow {
+            received: when(n.received_on),
+            code: n.change_code.clone(),
+            bank_account: n.bank_account_id.to_string(),
+            fields: n.changed_fields.join(", "),
+        })
+        .collect();
+    Ok((returns, nocs))
+}
+
+async fn inbound(engine: &Engine, frame: Frame) -> Result<Inbound, EngineError> {
+    let files: Vec<InboundRow> = engine
+        .inbound_files(200)
+        .await?
         .iter()
         .map(|f| InboundRow {
             name: f.file_name.clone(),
@@ -62,7 +105,9 @@ pub async fn show(State(state): State<AppState>, Signed(session): Signed) -> Res
             nocs: f.nocs,
         })
         .collect();
-    let held = held
+    let held = engine
+        .held_entries(200)
+        .await?
         .iter()
         .map(|h| HeldRow {
             held: when(h.held_on),
@@ -75,16 +120,23 @@ pub async fn show(State(state): State<AppState>, Signed(session): Signed) -> Res
             reason: h.reason.clone(),
         })
         .collect();
-    page(
-        StatusCode::OK,
-        &Inbound {
-            lang: "en",
-            frame: Frame::of(&session),
-            quarantined: files.iter().filter(|f| f.quarantined).count(),
-            returns: files.iter().map(|f| f.returns).sum(),
-            nocs: files.iter().map(|f| f.nocs).sum(),
-            files,
-            held,
-        },
-    )
+    let (return_rows, noc_rows) = returns_and_nocs(engine).await?;
+    Ok(Inbound {
+        lang: "en",
+        frame,
+        quarantined: files.iter().filter(|f| f.quarantined).count(),
+        returns: files.iter().map(|f| f.returns).sum(),
+        nocs: files.iter().map(|f| f.nocs).sum(),
+        files,
+        held,
+        return_rows,
+        noc_rows,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, Signed(session): Signed) -> Response {
+    match inbound(&state.engine, Frame::of(&session)).await {
+        Ok(i) => page(StatusCode::OK, &i),
+        Err(e) => failure(e),
+    }
 }
