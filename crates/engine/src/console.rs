@@ -255,3 +255,17 @@ impl Engine {
         Ok(self.store().recent_nocs(limit).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_token_is_the_sessions_own_and_reveals_nothing() {
+        let a = csrf_token("pdcs_one");
+        assert_eq!(a, csrf_token("pdcs_one"), "stable for a session");
+        assert_ne!(a, csrf_token("pdcs_two"), "another session, another token");
+        assert!(!a.contains("pdcs_one"));
+        assert_ne!(a, hash_secret("pdcs_one"), "not the stored token hash");
+    }
+}

@@ -58,11 +58,11 @@ fn parse(q: &str) -> Option<Wanted> {
     if q.len() == 4 && q.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Wanted::By(BankAccountLookup::LastFour(q.to_string())));
     }
-    if (16..=128).contains(&q.len())
-        && q.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_=+/".contains(&b))
-    {
-        return Some(Wanted::By(BankAccountLookup::Fingerprint(q.to_string())));
+    // A fingerprint is an HMAC-SHA-256 in hex (`Vault::fingerprint`).
+    if q.len() == 64 && q.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some(Wanted::By(BankAccountLookup::Fingerprint(
+            q.to_ascii_lowercase(),
+        )));
     }
     None
 }
@@ -121,4 +121,33 @@ pub async fn show(
             rows,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_typed_decides_the_lookup() {
+        let id = Uuid::new_v4();
+        assert!(matches!(parse(&id.to_string()), Some(Wanted::Id(got)) if got == id));
+        assert!(matches!(
+            parse("7788"),
+            Some(Wanted::By(BankAccountLookup::LastFour(d))) if d == "7788"
+        ));
+        assert!(matches!(
+            parse(&"4f1c9a0b".repeat(8)),
+            Some(Wanted::By(BankAccountLookup::Fingerprint(_)))
+        ));
+        for refused in [
+            "778",
+            "77889",
+            "55667788",
+            "drop table",
+            "<script>",
+            &"g".repeat(64),
+        ] {
+            assert!(parse(refused).is_none(), "{refused}");
+        }
+    }
 }
