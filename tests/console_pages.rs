@@ -370,6 +370,10 @@ async fn an_operator_runs_the_day_in_the_browser() {
     let nacha = download(&app, &browser, &href).await;
     assert!(nacha.starts_with("101"), "{nacha}");
 
+    browser.goto(&app.url("/console/lookup?q=55667788")).await;
+    let text = until(&browser, "Type a bank account ID").await;
+    let source = browser.client.source().await.unwrap();
+    assert!(!text.contains("55667788") && !source.contains("55667788"));
     browser.goto(&app.url("/console/lookup")).await;
     browser.fill("#q", "7788").await;
     browser.click("form[action='/console/lookup'] button").await;

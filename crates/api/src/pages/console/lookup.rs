@@ -116,7 +116,12 @@ pub async fn show(
             lang: "en",
             frame: Frame::of(&session),
             searched: !query.is_empty() && problem.is_none(),
-            query,
+            // What could not be parsed may be a full account number: it is not shown again.
+            query: if problem.is_none() {
+                query
+            } else {
+                String::new()
+            },
             problem,
             rows,
         },
