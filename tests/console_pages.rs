@@ -356,6 +356,7 @@ async fn an_operator_runs_the_day_in_the_browser() {
     browser.click("td a[href^='/console/files/']").await;
     let text = until(&browser, "Entries").await;
     assert!(text.contains("••••7788"), "{text}");
+    assert!(text.contains("ACCTVERIFY"), "the batch header: {text}");
     assert!(!text.contains("55667788"), "never the full number");
     browser.check("console-file").await;
     let href = browser

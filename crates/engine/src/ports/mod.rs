@@ -5,7 +5,7 @@
 pub mod rails;
 pub mod store;
 
-pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
+pub use rails::{AchOperator, BatchSummary, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
     AccountFilter, AccountStore, AchStore, Backend, BackendError, BankAccountLookup, CutoffClaim,
     DecisionCount, DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals,

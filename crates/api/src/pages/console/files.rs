@@ -5,6 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pennydrop_core::model::AchFile;
+use pennydrop_engine::console::MaskedEntry;
+use pennydrop_engine::ports::BatchSummary;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -96,6 +98,7 @@ pub async fn list(
 }
 
 pub struct EntryRow {
+    pub batch: String,
     pub trace: i64,
     pub purpose: String,
     pub direction: &'static str,
@@ -107,12 +110,23 @@ pub struct EntryRow {
     pub status: String,
 }
 
+pub struct BatchRow {
+    pub number: u32,
+    pub sec: String,
+    pub company: String,
+    pub description: String,
+    pub records: u32,
+    pub debits: String,
+    pub credits: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/file.html")]
 struct Detail {
     lang: &'static str,
     frame: Frame,
     file: FileRow,
+    batches: Vec<BatchRow>,
     entries: Vec<EntryRow>,
 }
 
@@ -120,8 +134,60 @@ fn file_id(raw: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(raw).map_err(|_| Problem::NotFound(format!("no ACH file {raw}")))
 }
 
-/// `GET /console/files/{fileID}`: the file and its entries (last four digits only; a sealed
-/// micro-deposit amount stays hidden).
+/// The file's batches read back from its text (none, logged, when the text cannot be read).
+async fn batches_of(state: &AppState, file: &AchFile) -> Vec<BatchSummary> {
+    let Some(rail) = state.ach.as_ref() else {
+        return Vec::new();
+    };
+    rail.file_batches(file).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, file = %file.file_name, "batches of a file not read");
+        Vec::new()
+    })
+}
+
+fn entry_rows(entries: &[MaskedEntry], batches: &[BatchSummary]) -> Vec<EntryRow> {
+    let batch_of = |trace: i64| {
+        batches
+            .iter()
+            .find(|b| b.trace_seqs.contains(&trace))
+            .map(|b| b.batch_number.to_string())
+            .unwrap_or_default()
+    };
+    entries
+        .iter()
+        .map(|m| EntryRow {
+            batch: batch_of(m.trace_seq),
+            trace: m.trace_seq,
+            purpose: m.entry.purpose.to_string(),
+            direction: if m.entry.is_credit { "credit" } else { "debit" },
+            amount: m
+                .entry
+                .visible_amount()
+                .map_or_else(|| "sealed".to_string(), dollars),
+            routing: m.routing_number.clone(),
+            account: masked(&m.last_four),
+            holder: m.holder_name.clone(),
+            bank_account: m.entry.bank_account_id.to_string(),
+            status: m.entry.status.to_string(),
+        })
+        .collect()
+}
+
+fn batch_row(b: &BatchSummary) -> BatchRow {
+    let cents = |c: u64| dollars(i64::try_from(c).unwrap_or(i64::MAX));
+    BatchRow {
+        number: b.batch_number,
+        sec: b.sec_code.clone(),
+        company: b.company_name.clone(),
+        description: b.entry_description.clone(),
+        records: b.entry_addenda_count,
+        debits: cents(b.total_debit_cents),
+        credits: cents(b.total_credit_cents),
+    }
+}
+
+/// `GET /console/files/{fileID}`: the file, its batches and its entries (last four digits
+/// only; a sealed micro-deposit amount stays hidden).
 pub async fn detail(
     State(state): State<AppState>,
     Signed(session): Signed,
@@ -138,30 +204,15 @@ pub async fn detail(
         (Ok(f), Ok(e)) => (f, e),
         (Err(e), _) | (_, Err(e)) => return failure(e),
     };
-    let entries = entries
-        .iter()
-        .map(|m| EntryRow {
-            trace: m.trace_seq,
-            purpose: m.entry.purpose.to_string(),
-            direction: if m.entry.is_credit { "credit" } else { "debit" },
-            amount: m
-                .entry
-                .visible_amount()
-                .map_or_else(|| "sealed".to_string(), dollars),
-            routing: m.routing_number.clone(),
-            account: masked(&m.last_four),
-            holder: m.holder_name.clone(),
-            bank_account: m.entry.bank_account_id.to_string(),
-            status: m.entry.status.to_string(),
-        })
-        .collect();
+    let batches = batches_of(&state, &file).await;
     page(
         StatusCode::OK,
         &Detail {
             lang: "en",
             frame: Frame::of(&session),
             file: FileRow::of(&file),
-            entries,
+            entries: entry_rows(&entries, &batches),
+            batches: batches.iter().map(batch_row).collect(),
         },
     )
 }
