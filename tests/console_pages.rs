@@ -237,16 +237,29 @@ async fn receiver() -> (String, Arc<AtomicUsize>) {
     (url, got)
 }
 
+/// The page's text, or None while the browser is between pages (a stale body).
+async fn settled_text(browser: &Browser) -> Option<String> {
+    let body = browser
+        .client
+        .find(fantoccini::Locator::Css("body"))
+        .await
+        .ok()?;
+    body.text().await.ok()
+}
+
 /// Waits until the page shows `needle` (after a click that submits a form).
 async fn until(browser: &Browser, needle: &str) -> String {
+    let mut last = String::new();
     for _ in 0..100 {
-        let text = browser.text().await;
-        if text.contains(needle) {
-            return text;
+        if let Some(text) = settled_text(browser).await {
+            if text.contains(needle) {
+                return text;
+            }
+            last = text;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the page never showed {needle:?}: {}", browser.text().await);
+    panic!("the page never showed {needle:?}: {last}");
 }
 
 async fn deliver(app: &TestApp) {
