@@ -35,6 +35,8 @@ ERROR_SCHEMAS = {
         "properties": {"error": {"type": "string"}},
     },
     "PennydropFinicityError": {"$ref": "#/components/schemas/ErrorMessage"},
+    # Page paths (/, /v, /console, /assets) answer errors as an HTML page.
+    "PennydropPage": {"type": "string"},
     "PennydropMxPlatformError": {
         "type": "object",
         "required": ["error"],
@@ -66,6 +68,8 @@ def under(path: str, prefix: str) -> bool:
 
 def error_shape(path: str) -> tuple[str, list[str]]:
     """The error schema and media types of the dialect a path belongs to."""
+    if path == "/" or under(path, "/console") or under(path, "/v") or under(path, "/assets"):
+        return "PennydropPage", ["text/html"]
     if under(path, "/aggregation") or under(path, "/microentry"):
         return "PennydropFinicityError", ["application/json"]
     if under(path, "/users") or (under(path, "/micro_deposits") and path.endswith("/verify")):

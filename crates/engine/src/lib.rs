@@ -8,6 +8,7 @@
 pub mod access;
 pub mod account_updates;
 pub mod accounts;
+pub mod console;
 pub mod idempotency;
 pub mod input;
 pub mod limits;

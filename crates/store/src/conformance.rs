@@ -119,6 +119,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     accounts_are_tenant_scoped_and_paged(s).await;
     linking_is_idempotent_per_fingerprint(s).await;
     bank_accounts_are_tenant_scoped_and_disable_once(s).await;
+    bank_accounts_are_found_by_last_four_or_fingerprint(s).await;
     accounts_update_by_compare_and_set_and_disconnect_once(s).await;
     concurrent_identical_links_make_one_bank_account(store.clone()).await;
     link_and_disable_write_events_and_disable_cancels_money(s).await;
@@ -599,6 +600,17 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
             .map(|c| c.returned),
         Some(1)
     );
+    // The operator's lists across tenants, newest first.
+    let returned = s
+        .returned_entries(1000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(returned
+        .iter()
+        .any(|r| r.entry.entry_id == first.entry.entry_id && r.return_code == "R03"));
+    let recent = s.recent_nocs(1000).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(recent.contains(&change.nocs[0]));
+    assert_eq!(s.recent_nocs(1).await.unwrap_or_default().len(), 1);
 
     let inbound = InboundFile {
         inbound_id: Uuid::new_v4(),
@@ -1344,6 +1356,46 @@ pub async fn bank_accounts_are_tenant_scoped_and_disable_once(s: &dyn Store) {
         by_fingerprint(a.account_id).await.is_empty(),
         "a disabled bank account is not found by its fingerprint"
     );
+}
+
+/// The operator's lookup: across tenants, by the last four digits or by the fingerprint,
+/// within the limit; a disabled bank account is still found (the console marks it).
+pub async fn bank_accounts_are_found_by_last_four_or_fingerprint(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let (_, first) = linked(s, &vault, "860013579").await;
+    let (acct, second) = linked(s, &vault, "770013579").await;
+    s.disable_bank_account(
+        second.tenant_id,
+        acct.account_id,
+        second.bank_account_id,
+        t0(),
+        &deleted_event(&second),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let find = |lookup: crate::BankAccountLookup, limit: i64| async move {
+        s.find_bank_accounts(&lookup, limit)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let found = find(crate::BankAccountLookup::LastFour("3579".into()), 100).await;
+    let ids: Vec<Uuid> = found.iter().map(|b| b.bank_account_id).collect();
+    assert!(ids.contains(&first.bank_account_id), "{ids:?}");
+    assert!(ids.contains(&second.bank_account_id), "disabled ones too");
+    assert_ne!(first.tenant_id, second.tenant_id, "across tenants");
+    assert!(found.iter().all(|b| b.last_four == "3579"));
+    let one = find(crate::BankAccountLookup::LastFour("3579".into()), 1).await;
+    assert_eq!(one.len(), 1, "the limit holds");
+    let by_fingerprint = find(
+        crate::BankAccountLookup::Fingerprint(first.fingerprint.clone()),
+        100,
+    )
+    .await;
+    assert_eq!(by_fingerprint, vec![first]);
+    assert!(find(crate::BankAccountLookup::LastFour("0000".into()), 100)
+        .await
+        .iter()
+        .all(|b| b.last_four == "0000"));
 }
 
 // A long scenario on purpose: the update, then the disconnect of the same account, read top

@@ -30,10 +30,11 @@ use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState
 use pennydrop_engine::links::{Branding, LinkKind, VerificationLink};
 
 use crate::{
-    AccountFilter, AccountStore, AchStore, Backend, CutoffClaim, DecisionCount, DecisionFilter,
-    Enrollment, EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome,
-    LinkStore, MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes, RiskStore, SimulatorStore,
-    Store, StoreError, VerificationStore, WebhookBacklog, WebhookStore,
+    AccountFilter, AccountStore, AchStore, Backend, BankAccountLookup, CutoffClaim, DecisionCount,
+    DecisionFilter, Enrollment, EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore,
+    LinkOutcome, LinkStore, MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes,
+    ReturnedEntry, RiskStore, SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog,
+    WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -307,6 +308,19 @@ macro_rules! sql_store {
                     expires_on: from_micros(row.try_get("expires_on").db()?),
                     sent_on: row.try_get::<Option<i64>, _>("sent_on").db()?.map(from_micros),
                     updated_on: from_micros(row.try_get("updated_on").db()?),
+                })
+            }
+
+            fn noc_from_row(row: &$row) -> Result<NocRecord, StoreError> {
+                let fields: String = row.try_get("changed_fields").db()?;
+                Ok(NocRecord {
+                    noc_id: uuid(&row.try_get::<String, _>("noc_id").db()?).db()?,
+                    tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
+                    bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
+                    entry_id: uuid(&row.try_get::<String, _>("entry_id").db()?).db()?,
+                    change_code: row.try_get("change_code").db()?,
+                    changed_fields: fields.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect(),
+                    received_on: from_micros(row.try_get("received_on").db()?),
                 })
             }
 
@@ -1206,6 +1220,27 @@ macro_rules! sql_store {
                 rows.iter().map(Self::bank_account_from_row).collect()
             }
 
+            async fn find_bank_accounts(
+                &self,
+                lookup: &BankAccountLookup,
+                limit: i64,
+            ) -> Result<Vec<BankAccount>, StoreError> {
+                let (column, value) = match lookup {
+                    BankAccountLookup::LastFour(v) => ("last_four", v),
+                    BankAccountLookup::Fingerprint(v) => ("fingerprint", v),
+                };
+                let sql = format!(
+                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts WHERE {column} = $1 \
+                     ORDER BY created_on DESC, bank_account_id LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(value.as_str())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await.db()?;
+                rows.iter().map(Self::bank_account_from_row).collect()
+            }
+
             async fn list_bank_accounts(
                 &self,
                 tenant: Uuid,
@@ -1694,17 +1729,33 @@ macro_rules! sql_store {
                 .bind(bank_account_id.to_string())
                 .fetch_all(&self.pool)
                 .await.db()?;
+                rows.iter().map(Self::noc_from_row).collect()
+            }
+
+            async fn recent_nocs(&self, limit: i64) -> Result<Vec<NocRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT noc_id, tenant_id, bank_account_id, entry_id, change_code, changed_fields, received_on \
+                     FROM ach_notifications ORDER BY received_on DESC, noc_id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await.db()?;
+                rows.iter().map(Self::noc_from_row).collect()
+            }
+
+            async fn returned_entries(&self, limit: i64) -> Result<Vec<ReturnedEntry>, StoreError> {
+                let sql = format!(
+                    "SELECT {ACH_ENTRY_COLUMNS}, return_code, returned_on FROM ach_entries \
+                     WHERE return_code IS NOT NULL AND returned_on IS NOT NULL \
+                     ORDER BY returned_on DESC, entry_id LIMIT $1"
+                );
+                let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await.db()?;
                 rows.iter()
                     .map(|row| {
-                        let fields: String = row.try_get("changed_fields").db()?;
-                        Ok(NocRecord {
-                            noc_id: uuid(&row.try_get::<String, _>("noc_id").db()?).db()?,
-                            tenant_id: uuid(&row.try_get::<String, _>("tenant_id").db()?).db()?,
-                            bank_account_id: uuid(&row.try_get::<String, _>("bank_account_id").db()?).db()?,
-                            entry_id: uuid(&row.try_get::<String, _>("entry_id").db()?).db()?,
-                            change_code: row.try_get("change_code").db()?,
-                            changed_fields: fields.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect(),
-                            received_on: from_micros(row.try_get("received_on").db()?),
+                        Ok(ReturnedEntry {
+                            entry: Self::ach_entry_from_row(row)?,
+                            return_code: row.try_get("return_code").db()?,
+                            returned_on: from_micros(row.try_get("returned_on").db()?),
                         })
                     })
                     .collect()

@@ -14,6 +14,7 @@ use axum::Router;
 
 use crate::AppState;
 
+pub mod console;
 mod holder;
 pub mod i18n;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(landing))
         .route("/assets/pennydrop.css", get(stylesheet))
         .merge(holder::router())
+        .merge(console::router())
 }
 
 /// Headers every page carries.

@@ -5,11 +5,11 @@
 pub mod rails;
 pub mod store;
 
-pub use rails::{AchOperator, CutoffReport, InboxReport, RailError, Statements};
+pub use rails::{AchOperator, BatchSummary, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
-    AccountFilter, AccountStore, AchStore, Backend, BackendError, CutoffClaim, DecisionCount,
-    DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals, FingerprintUse,
-    IdempotencyStore, KeyStore, LinkOutcome, LinkStore, MicroEntryCounts, OperationsCounts, Pause,
-    ReturnVolumes, RiskStore, SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog,
-    WebhookStore,
+    AccountFilter, AccountStore, AchStore, Backend, BackendError, BankAccountLookup, CutoffClaim,
+    DecisionCount, DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals,
+    FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome, LinkStore, MicroEntryCounts,
+    OperationsCounts, Pause, ReturnVolumes, ReturnedEntry, RiskStore, SimulatorStore, Store,
+    StoreError, VerificationStore, WebhookBacklog, WebhookStore,
 };

@@ -40,6 +40,24 @@ pub trait AchOperator: Send + Sync + std::fmt::Debug {
 
     /// A file's NACHA text.
     async fn file_text(&self, file: &AchFile) -> Result<String, RailError>;
+
+    /// A file's batches as written, read back from its NACHA text (no account number).
+    async fn file_batches(&self, file: &AchFile) -> Result<Vec<BatchSummary>, RailError>;
+}
+
+/// One batch of a written ACH file, as the operator's console shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub batch_number: u32,
+    pub sec_code: String,
+    pub company_name: String,
+    pub entry_description: String,
+    /// Entry and addenda records, as the batch control counts them.
+    pub entry_addenda_count: u32,
+    pub total_debit_cents: u64,
+    pub total_credit_cents: u64,
+    /// The entries' trace sequence numbers (the last seven digits of their trace numbers).
+    pub trace_seqs: Vec<i64>,
 }
 
 /// A bank's statements, as its account holders see them.

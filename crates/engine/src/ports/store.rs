@@ -167,6 +167,15 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
         fingerprint: &str,
     ) -> Result<Vec<BankAccount>, StoreError>;
 
+    /// The operator's lookup across tenants (disabled ones included): bank accounts whose
+    /// account number ends in these four digits, or with this fingerprint; the newest first,
+    /// at most `limit`.
+    async fn find_bank_accounts(
+        &self,
+        lookup: &BankAccountLookup,
+        limit: i64,
+    ) -> Result<Vec<BankAccount>, StoreError>;
+
     /// Active (not disabled) bank accounts of an account, oldest first.
     async fn list_bank_accounts(
         &self,
@@ -326,6 +335,12 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
     async fn list_inbound(&self, limit: i64) -> Result<Vec<InboundFile>, StoreError>;
 
     async fn nocs_for(&self, bank_account_id: Uuid) -> Result<Vec<NocRecord>, StoreError>;
+
+    /// Notifications of change across tenants, the newest first, at most `limit`.
+    async fn recent_nocs(&self, limit: i64) -> Result<Vec<NocRecord>, StoreError>;
+
+    /// Entries the bank returned, across tenants, the newest return first, at most `limit`.
+    async fn returned_entries(&self, limit: i64) -> Result<Vec<ReturnedEntry>, StoreError>;
 
     /// Forward and returned micro-entries per tenant (Nacha's phase-2 monitoring).
     async fn micro_entry_counts(&self) -> Result<Vec<MicroEntryCounts>, StoreError>;
@@ -765,4 +780,21 @@ pub struct MicroEntryCounts {
     pub returned: i64,
     pub forward_credits: i64,
     pub forward_debits: i64,
+}
+
+/// What an operator looks a bank account up by (never a full account number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BankAccountLookup {
+    /// The last four digits of the account number.
+    LastFour(String),
+    /// The keyed fingerprint of routing and account number.
+    Fingerprint(String),
+}
+
+/// An entry the bank returned: the entry, the return reason code and when it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnedEntry {
+    pub entry: AchEntry,
+    pub return_code: String,
+    pub returned_on: Timestamp,
 }

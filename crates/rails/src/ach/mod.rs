@@ -22,7 +22,7 @@ use pennydrop_core::crypto::Vault;
 use pennydrop_core::model::{AchFile, AchFileStatus};
 use pennydrop_core::random::uuid;
 use pennydrop_core::{AccountNumber, Clock, Random};
-use pennydrop_engine::ports::{AchOperator, CutoffReport, RailError};
+use pennydrop_engine::ports::{AchOperator, BatchSummary, CutoffReport, RailError};
 use pennydrop_engine::ports::{CutoffClaim, FileTotals, Store, StoreError};
 use pennydrop_engine::Engine;
 use std::sync::Arc;
@@ -473,5 +473,35 @@ impl AchOperator for AchRail {
         AchRail::file_text(self, file)
             .await
             .map_err(|e| RailError(e.to_string()))
+    }
+
+    async fn file_batches(&self, file: &AchFile) -> Result<Vec<BatchSummary>, RailError> {
+        let text = AchOperator::file_text(self, file).await?;
+        let read = nacha::read_str(&text).map_err(|e| RailError(e.to_string()))?;
+        Ok(read.batches.iter().map(batch_summary).collect())
+    }
+}
+
+/// A batch as the console shows it: header and control figures, and which entries it holds.
+fn batch_summary(b: &nacha::Batch) -> BatchSummary {
+    let trace_seq = |trace: &str| {
+        trace
+            .get(trace.len().saturating_sub(7)..)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    BatchSummary {
+        batch_number: b.control.batch_number,
+        sec_code: b.header.sec_code.as_str().to_string(),
+        company_name: b.header.company_name.trim().to_string(),
+        entry_description: b.header.company_entry_description.trim().to_string(),
+        entry_addenda_count: b.control.entry_addenda_count,
+        total_debit_cents: b.control.total_debit_cents,
+        total_credit_cents: b.control.total_credit_cents,
+        trace_seqs: b
+            .entries
+            .iter()
+            .map(|e| trace_seq(&e.detail.trace_number))
+            .collect(),
     }
 }
