@@ -111,7 +111,8 @@ struct ServeArgs {
     #[arg(long, env = "PENNYDROP_COMPANY_NAME", default_value = "PENNYDROP")]
     pub company_name: String,
     /// The address holders reach this service at; verification links are `{public-url}/v/{token}`
-    /// (default `http://` and the listen address).
+    /// (default: `http://` and the Host the API caller used, which is right when the platform and
+    /// its holders reach the service at the same address; set it behind a proxy or TLS).
     #[arg(long, env = "PENNYDROP_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
     /// Comma-separated routing numbers the simulated network reaches over RTP (default: the
@@ -624,12 +625,8 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<AppConfig> {
     config.engine.schedule =
         CutoffSchedule::parse(&args.cutoff_windows).context("--cutoff-windows")?;
     config.engine.company_name = args.company_name;
-    config.settings.public_url = Some(
-        args.public_url
-            .unwrap_or_else(|| format!("http://{}", args.listen))
-            .trim_end_matches('/')
-            .to_string(),
-    );
+    // Not the listen address: with port 0, or 0.0.0.0, it is no address a holder can open.
+    config.settings.public_url = args.public_url.map(|u| u.trim_end_matches('/').to_string());
     for r in args.instant_routing_numbers.iter().flatten() {
         RoutingNumber::parse(r).with_context(|| format!("--instant-routing-numbers: {r}"))?;
     }

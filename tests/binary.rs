@@ -1252,3 +1252,72 @@ fn webhooks_cli_lists_shows_deliveries_and_replays_and_logs_no_secret() {
         assert!(!log.contains(leak), "{leak} in the log:\n{log}");
     }
 }
+
+/// A holder's link carries its token in the path: the access log records the route template
+/// and never the token, with debug logging on, for a page, a refused form and an unknown link.
+#[test]
+fn verification_link_tokens_never_reach_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = create_key(dir.path(), "links", true);
+    let log = dir.path().join("serve.log");
+    let server = serve(dir.path(), &log);
+    let auth = (
+        key["publicKey"].as_str().unwrap(),
+        key["secretKey"].as_str().unwrap(),
+    );
+    let post = |path: &str, body: &str| -> Value {
+        http()
+            .post(format!("{}{path}", server.base))
+            .basic_auth(auth.0, Some(auth.1))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let account = post(
+        "/accounts",
+        r#"{"accountType":"individual","profile":{"individual":{"name":{"firstName":"Jane","lastName":"Doe"}}}}"#,
+    );
+    let account = account["accountID"].as_str().unwrap();
+    let bank = post(
+        &format!("/accounts/{account}/bank-accounts"),
+        r#"{"account":{"holderName":"Jane Doe","holderType":"individual","accountNumber":"55667788","bankAccountType":"checking","routingNumber":"021000021"}}"#,
+    );
+    let bank = bank["bankAccountID"].as_str().unwrap();
+    let link = post(
+        &format!("/accounts/{account}/bank-accounts/{bank}/verification-links"),
+        "{}",
+    );
+    let url = link["url"].as_str().unwrap().to_string();
+    let token = url.rsplit('/').next().unwrap().to_string();
+    assert!(token.len() >= 40, "{url}");
+    let page = http().get(&url).send().unwrap();
+    assert_eq!(page.status(), 200);
+    let refused = http()
+        .post(format!("{url}/amounts"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("amount1=0.12&amount2=0.13")
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 403, "a form without its tag");
+    let unknown = "A".repeat(43);
+    let gone = http()
+        .get(format!("{}/v/{unknown}", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    assert!(server.terminate().success());
+
+    let logged = std::fs::read(&log).unwrap();
+    assert!(
+        contains(&logged, "/v/{token}"),
+        "routes are logged as templates"
+    );
+    assert!(!contains(&logged, &token), "a link's token reached the log");
+    assert!(
+        !contains(&logged, &unknown),
+        "an unknown token reached the log"
+    );
+}
