@@ -25,3 +25,6 @@ CREATE TABLE tenant_branding (
     support_contact TEXT,
     updated_on      BIGINT NOT NULL
 );
+
+-- The console finds bank accounts by their last four digits (fingerprints have their index).
+CREATE INDEX bank_accounts_by_last_four ON bank_accounts (last_four, created_on);

@@ -67,6 +67,8 @@ const RELEASED: &[(Backend, i64, &str)] = &[
     (Backend::Postgres, 8, "54adfaca3867b23495c125773a56fcb42655af29da194ae11b6b264a8f8303f463dbdb511ccde7a37b811c940fc84b9e"),
     (Backend::Sqlite, 9, "f9116cb85f0c41efc6d288b9fa6af67d2c77061f4c0499990916f4e1ade8f4a4b88a2260761c7ee19368712cb7cc8d74"),
     (Backend::Postgres, 9, "9a5d8a163b563f1fc3af10b4ee4dcbe04a7efb8a4cda5342b95e20c6ca674bcae2782c8e01c55c932ce3a4a6a7195a57"),
+    (Backend::Sqlite, 10, "06db482ff04dc549eedbe28e392d627cab947e5682d43e096b1fc6f0111e09ec82d5b38db43f0649c6b69970028151a4"),
+    (Backend::Postgres, 10, "06db482ff04dc549eedbe28e392d627cab947e5682d43e096b1fc6f0111e09ec82d5b38db43f0649c6b69970028151a4"),
 ];
 
 #[test]
