@@ -1,7 +1,7 @@
 //! The holder page in a real browser (docs/pages.md): sandbox and production micro-deposits,
-//! an instant code, a wrong pair with the attempts left, the expiry page for expired and
-//! revoked links, collect mode, Spanish; axe-core and screenshots on each page. Plus plain
-//! HTTP checks of the CSRF tag and revocation.
+//! an instant code, a wrong pair with the attempts left, the locked page past the rounds limit,
+//! the expiry page for expired and revoked links, collect mode, Spanish; axe-core and
+//! screenshots on each page. Plus plain HTTP checks of the CSRF tag and revocation.
 
 mod common;
 
@@ -284,5 +284,44 @@ async fn forms_without_the_links_tag_are_refused_and_revoked_links_are_gone() {
         key: &other,
     };
     assert_eq!(o.delete(&path).await.status, 404, "another tenant's link");
+    app.stop().await;
+}
+
+/// A holder who used the only round the tenant allows, with three wrong pairs, sees the locked
+/// page (no method left: contact the platform), in English and in Spanish.
+#[tokio::test]
+async fn a_holder_past_the_rounds_limit_sees_the_locked_page() {
+    let app = TestApp::sqlite().await;
+    let operator = app.operator().await;
+    let key = app.tenant(Mode::Sandbox).await;
+    let r = Caller {
+        app: &app,
+        key: &operator,
+    }
+    .put(
+        &format!("/admin/risk/tenants/{}/settings", key.account_id),
+        r#"{"settings": {"bankAccountRounds": {"microDeposits": 1, "instant": 0}}, "reason": "one round only"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank(ACH_ROUTING, "44445555").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    let url = link(&c, &account, &bank).await;
+    let browser = Browser::start().await;
+    browser.goto(&url).await;
+    for _ in 0..3 {
+        answer(&browser, "0.12", "0.13").await;
+    }
+    let text = browser.text().await;
+    assert!(text.contains("No attempts left"), "{text}");
+    assert!(!text.contains("Amount 1"), "no form to answer: {text}");
+    browser.check("holder-locked").await;
+    browser.goto(&format!("{url}?lang=es")).await;
+    assert!(browser.text().await.contains("No quedan intentos"));
+    browser.quit().await;
     app.stop().await;
 }
