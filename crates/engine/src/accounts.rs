@@ -294,7 +294,8 @@ impl Engine {
         self.account(tenant, account_id).await?;
         let valid = request.validate()?;
         let candidate = self.bank_account_from(tenant, account_id, valid)?;
-        self.screen_link(&candidate).await?;
+        let controls = self.tenant_controls(tenant.id).await?;
+        self.screen_link(&candidate, &controls).await?;
         let created =
             events::bank_account_created(&candidate, uuid(self.random()), self.clock().now());
         for _ in 0..MAX_RETRIES {
@@ -380,7 +381,7 @@ impl Engine {
         request: &LinkRequest,
     ) -> Result<Enrolled, EngineError> {
         let valid = request.validate()?;
-        let settings = self.risk_settings(tenant.id).await?;
+        let controls = self.tenant_controls(tenant.id).await?;
         for _ in 0..MAX_RETRIES {
             let (account, opened) = self.holder_account(tenant, holder).await?;
             let candidate = self.bank_account_from(tenant, account.account_id, valid.clone())?;
@@ -398,13 +399,13 @@ impl Engine {
             };
             let now = self.clock().now();
             let (change, verdict) = self
-                .enrollment_round(tenant, &snap, linked, &settings)
+                .enrollment_round(tenant, &snap, linked, &controls.settings)
                 .await?;
             if !linked {
-                self.screen_link(&snap.bank_account).await?;
+                self.screen_link(&snap.bank_account, &controls).await?;
             }
             let recorded_as = linked.then_some(snap.bank_account.bank_account_id);
-            self.screen_initiation(&snap.bank_account, tenant.mode, recorded_as)
+            self.screen_initiation(&snap.bank_account, tenant.mode, recorded_as, &controls)
                 .await
                 .map_err(|e| match (e, linked) {
                     (EngineError::Refused(refusal), true) => EngineError::RefusedOn {

@@ -494,24 +494,26 @@ impl Engine {
 
     /// Asks the risk component before a verification starts, unless the rules will refuse it
     /// anyway (verified, unusable, one in progress), so that their refusal is the answer.
-    async fn screen_start(&self, t: &Target, method: Method) -> Result<(), EngineError> {
+    /// Returns the tenant's settings and the snapshot it looked at, for the start itself.
+    async fn screen_start(
+        &self,
+        t: &Target,
+        method: Method,
+    ) -> Result<(crate::risk::RiskSettings, Snapshot), EngineError> {
         let snap = self.snapshot(t).await?;
-        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
+        let controls = self.tenant_controls(t.tenant).await?;
+        let rounds = controls.settings.bank_account_rounds;
         if rules::may_start(&snap, rounds, method).is_ok() {
-            self.screen_initiation(
-                &snap.bank_account,
-                t.mode,
-                Some(snap.bank_account.bank_account_id),
-            )
-            .await?;
+            let id = Some(snap.bank_account.bank_account_id);
+            self.screen_initiation(&snap.bank_account, t.mode, id, &controls)
+                .await?;
         }
-        Ok(())
+        Ok((controls.settings, snap))
     }
 
     pub async fn initiate_micro_deposits(&self, t: &Target) -> Result<(), EngineError> {
-        self.screen_start(t, Method::MicroDeposits).await?;
+        let (settings, _) = self.screen_start(t, Method::MicroDeposits).await?;
         let due_at = self.config.schedule.next_window(self.clock.now()).at;
-        let settings = self.risk_settings(t.tenant).await?;
         let rounds = settings.bank_account_rounds;
         let mut verdict = None;
         let result = self
@@ -545,9 +547,10 @@ impl Engine {
         t: &Target,
         amounts: [i64; 2],
     ) -> Result<(), EngineError> {
-        self.screen_completion(&self.snapshot(t).await?.bank_account)
-            .await?;
-        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
+        let rounds = self
+            .screen_completion(&self.snapshot(t).await?.bank_account)
+            .await?
+            .bank_account_rounds;
         self.decide(t, |snap, now| {
             rules::complete_micro_deposits(snap, rounds, amounts, now, &mut self.rng())
         })
@@ -561,9 +564,8 @@ impl Engine {
         t: &Target,
         wait: bool,
     ) -> Result<Verification, EngineError> {
-        self.screen_start(t, Method::Instant).await?;
+        let (settings, snap) = self.screen_start(t, Method::Instant).await?;
         let now = self.clock.now();
-        let snap = self.snapshot(t).await?;
         let route = if self.instant.reaches(&snap.bank_account.routing_number) {
             CreditRoute::Instant
         } else {
@@ -572,7 +574,6 @@ impl Engine {
             }
         };
         let company = self.config.company_name.clone();
-        let settings = self.risk_settings(t.tenant).await?;
         let rounds = settings.bank_account_rounds;
         let mut verdict = None;
         let mut credits: Vec<InstantCredit> = Vec::new();
@@ -641,9 +642,10 @@ impl Engine {
         t: &Target,
         code: &str,
     ) -> Result<Verification, EngineError> {
-        self.screen_completion(&self.snapshot(t).await?.bank_account)
-            .await?;
-        let rounds = self.risk_settings(t.tenant).await?.bank_account_rounds;
+        let rounds = self
+            .screen_completion(&self.snapshot(t).await?.bank_account)
+            .await?
+            .bank_account_rounds;
         self.decide(t, |snap, now| {
             rules::complete_instant(snap, rounds, code, now, &mut self.rng())
         })

@@ -24,7 +24,7 @@ use uuid::Uuid;
 impl Engine {
     /// The settings that apply to a tenant: the deployment's with the tenant's overrides.
     pub async fn risk_settings(&self, tenant: Uuid) -> Result<RiskSettings, EngineError> {
-        Ok(self.tenant_controls(tenant).await?.0)
+        Ok(self.tenant_controls(tenant).await?.settings)
     }
 }
 
@@ -113,12 +113,17 @@ fn days(n: u32) -> jiff::SignedDuration {
     jiff::SignedDuration::from_hours(24 * i64::from(n))
 }
 
+/// A tenant's effective settings and its pause, read once per request and handed to each
+/// screening.
+#[derive(Debug, Clone)]
+pub(crate) struct Controls {
+    pub settings: RiskSettings,
+    pub state: pennydrop_core::risk::TenantRisk,
+}
+
 impl Engine {
-    /// The tenant's settings and pause, read once.
-    async fn tenant_controls(
-        &self,
-        tenant: Uuid,
-    ) -> Result<(RiskSettings, pennydrop_core::risk::TenantRisk), EngineError> {
+    /// The tenant's settings and pause.
+    pub(crate) async fn tenant_controls(&self, tenant: Uuid) -> Result<Controls, EngineError> {
         let state = self.store().tenant_risk(tenant).await?;
         let settings = if state.settings.is_null() {
             self.config().risk.clone()
@@ -131,7 +136,7 @@ impl Engine {
                     reason: p.0,
                 })?
         };
-        Ok((settings, state))
+        Ok(Controls { settings, state })
     }
 
     /// Before a verification starts (micro-deposits, instant credit, enrollment): the tenant's
@@ -143,16 +148,17 @@ impl Engine {
         b: &BankAccount,
         mode: Mode,
         recorded_as: Option<Uuid>,
+        controls: &Controls,
     ) -> Result<(), EngineError> {
         let tenant = b.tenant_id;
-        let (settings, state) = self.tenant_controls(tenant).await?;
+        let (settings, state) = (&controls.settings, &controls.state);
         let mut s = Screening::default();
         if let Some(paused_on) = state.paused_on {
             let rule = state.paused_rule.clone().unwrap_or_default();
             s.add(Some(rules::paused(paused_on, &rule)));
             return self.enforce(tenant, recorded_as, s.verdicts).await;
         }
-        if self.screen_blocklist(&settings, b, &mut s).await? {
+        if self.screen_blocklist(settings, b, &mut s).await? {
             return self.enforce(tenant, recorded_as, s.verdicts).await;
         }
         let now = self.clock().now();
@@ -229,11 +235,15 @@ impl Engine {
 
     /// Before a bank account is linked: the blocklist, and how many bank accounts its holder
     /// has (a bank account already linked with the same details is not a new one).
-    pub(crate) async fn screen_link(&self, candidate: &BankAccount) -> Result<(), EngineError> {
+    pub(crate) async fn screen_link(
+        &self,
+        candidate: &BankAccount,
+        controls: &Controls,
+    ) -> Result<(), EngineError> {
         let tenant = candidate.tenant_id;
-        let (settings, _) = self.tenant_controls(tenant).await?;
+        let settings = &controls.settings;
         let mut s = Screening::default();
-        if self.screen_blocklist(&settings, candidate, &mut s).await? {
+        if self.screen_blocklist(settings, candidate, &mut s).await? {
             return self.enforce(tenant, None, s.verdicts).await;
         }
         if settings.holder_bank_accounts.enabled {
@@ -258,13 +268,17 @@ impl Engine {
     }
 
     /// Before a holder's answer is checked: a bank account blocklisted meanwhile cannot be
-    /// verified.
-    pub(crate) async fn screen_completion(&self, b: &BankAccount) -> Result<(), EngineError> {
-        let (settings, _) = self.tenant_controls(b.tenant_id).await?;
+    /// verified. Returns the tenant's settings, for the rules that check the answer.
+    pub(crate) async fn screen_completion(
+        &self,
+        b: &BankAccount,
+    ) -> Result<RiskSettings, EngineError> {
+        let settings = self.tenant_controls(b.tenant_id).await?.settings;
         let mut s = Screening::default();
         self.screen_blocklist(&settings, b, &mut s).await?;
         self.enforce(b.tenant_id, Some(b.bank_account_id), s.verdicts)
-            .await
+            .await?;
+        Ok(settings)
     }
 
     /// After returns were applied: the tenant's return rates over each window. Crossing a
@@ -274,7 +288,7 @@ impl Engine {
         &self,
         tenant: Uuid,
     ) -> Result<Vec<rules::Verdict>, EngineError> {
-        let (settings, state) = self.tenant_controls(tenant).await?;
+        let Controls { settings, state } = self.tenant_controls(tenant).await?;
         let now = self.clock().now();
         // Up to and including now: the returns just applied carry this instant.
         let until = now + jiff::SignedDuration::from_micros(1);

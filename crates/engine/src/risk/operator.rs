@@ -232,7 +232,10 @@ impl Engine {
     /// A tenant's overrides, pause and effective settings.
     pub async fn tenant_risk_controls(&self, tenant: Uuid) -> Result<TenantControls, EngineError> {
         self.find_tenant(tenant).await?;
-        let (effective, state) = self.tenant_controls(tenant).await?;
+        let super::Controls {
+            settings: effective,
+            state,
+        } = self.tenant_controls(tenant).await?;
         Ok(TenantControls {
             tenant_id: tenant,
             state,
