@@ -845,14 +845,7 @@ async fn tenant_engine(
 ) -> anyhow::Result<(pennydrop_engine::Engine, pennydrop_engine::accounts::Tenant)> {
     let store = open_store(storage).await?;
     let tenant = find_tenant(store.as_ref(), tenant).await?;
-    let vault = std::sync::Arc::new(pennydrop::config::load_vault(&storage.data_dir)?);
-    let engine = pennydrop_engine::Engine::new(
-        store,
-        vault,
-        std::sync::Arc::new(SystemClock),
-        std::sync::Arc::new(pennydrop_engine::rail::NoInstantRail),
-        pennydrop_engine::EngineConfig::default(),
-    );
+    let engine = engine_over(store, storage)?;
     Ok((engine, tenant))
 }
 
@@ -894,7 +887,14 @@ async fn webhooks(command: WebhooksCommand) -> anyhow::Result<()> {
 
 /// The engine over the data directory's database, for operator commands.
 async fn operator_engine(storage: &StorageArgs) -> anyhow::Result<pennydrop_engine::Engine> {
-    let store = open_store(storage).await?;
+    engine_over(open_store(storage).await?, storage)
+}
+
+/// The engine over `store` with the data directory's keys, the wall clock and no rail.
+fn engine_over(
+    store: std::sync::Arc<dyn pennydrop_engine::ports::Store>,
+    storage: &StorageArgs,
+) -> anyhow::Result<pennydrop_engine::Engine> {
     let vault = std::sync::Arc::new(pennydrop::config::load_vault(&storage.data_dir)?);
     Ok(pennydrop_engine::Engine::new(
         store,
