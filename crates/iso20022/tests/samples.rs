@@ -92,3 +92,16 @@ fn account_numbers_stay_out_of_debug_output() {
     assert!(!debug.contains("98765432101"), "{debug}");
     assert!(debug.contains("AccountId(****6789)"));
 }
+
+/// Writes the samples as fuzzing seeds when ISO20022_SEED_DIR is set
+/// (scripts/fuzz-iso20022.sh); otherwise does nothing.
+#[test]
+fn write_fuzz_seeds() {
+    let Ok(dir) = std::env::var("ISO20022_SEED_DIR") else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, m) in samples() {
+        std::fs::write(format!("{dir}/{name}.xml"), m.to_xml()).unwrap();
+    }
+}
