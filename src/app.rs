@@ -40,8 +40,8 @@ pub struct AppConfig {
     pub simulator: bool,
     /// Run the simulated network even beside a real bank (loudly).
     pub force_simulator: bool,
-    /// Routing numbers the simulated network reaches instantly; None keeps its defaults.
-    pub instant_routing_numbers: Option<Vec<String>>,
+    /// The instant rail: the bank connector to a real bank or to the simulated network.
+    pub instant: crate::instant::InstantConfig,
     /// How often the background sweeper expires verifications.
     pub sweep_every: Duration,
     /// The ODFI; None uses the simulated ODFI named after the engine's company name.
@@ -72,7 +72,7 @@ impl AppConfig {
             engine: EngineConfig::default(),
             simulator: true,
             force_simulator: false,
-            instant_routing_numbers: None,
+            instant: crate::instant::InstantConfig::default(),
             sweep_every: Duration::from_secs(60),
             odfi: None,
             settlement_delay: jiff::SignedDuration::ZERO,
@@ -93,6 +93,8 @@ pub struct App {
     pub vault: Arc<Vault>,
     pub ach: Arc<AchRail>,
     pub simulator: Option<Arc<SimulatedBank>>,
+    /// The simulated network's ISO 20022 endpoint (on a loopback port) while the app lives.
+    _simulator_endpoint: Option<crate::instant::SimulatorEndpointTask>,
     /// The sandbox key created on the very first start, if this was it.
     pub bootstrap_key: Option<CreatedKey>,
     sweep_every: Duration,
@@ -112,10 +114,7 @@ impl App {
         let store = open_database(&url).await?;
         let vault = Arc::new(load_vault(&config.storage.data_dir)?);
         let simulator = simulator_on(&config).then(|| simulated_bank(&config, &store, &vault));
-        let instant: Arc<dyn InstantRail> = match &simulator {
-            Some(bank) => bank.clone(),
-            None => Arc::new(NoInstantRail),
-        };
+        let (instant, simulator_endpoint) = instant_rail(&config, &simulator).await?;
         let engine = Arc::new(
             Engine::new(
                 store.clone(),
@@ -159,6 +158,7 @@ impl App {
             vault,
             ach,
             simulator,
+            _simulator_endpoint: simulator_endpoint,
             bootstrap_key,
             sweep_every: config.sweep_every,
             ach_every: config.ach_every,
@@ -237,10 +237,14 @@ impl App {
     }
 }
 
-/// Whether a real bank is configured: an ODFI of its own, or a way to deliver files to one.
+/// Whether a real bank is configured: an ODFI of its own, a way to deliver files to one, or an
+/// instant connector.
 fn real_bank(config: &AppConfig) -> bool {
     let real_odfi = config.odfi.as_ref().is_some_and(|o| !o.is_simulated());
-    real_odfi || config.sftp.is_some() || config.drop_dir.is_some()
+    real_odfi
+        || config.sftp.is_some()
+        || config.drop_dir.is_some()
+        || config.instant.connector_url.is_some()
 }
 
 /// The simulated network never runs beside a real bank unless forced (DESIGN invariant 10).
@@ -257,7 +261,8 @@ fn simulator_on(config: &AppConfig) -> bool {
         }
         (true, true, false) => {
             tracing::warn!(
-                "a real bank is configured (ODFI or delivery): the simulated bank network is off \
+                "a real bank is configured (ODFI, delivery or instant connector): the simulated \
+                 bank network is off \
                  (--force-simulator runs it anyway)"
             );
             false
@@ -308,11 +313,42 @@ fn simulated_bank(
     store: &Arc<dyn Store>,
     vault: &Arc<Vault>,
 ) -> Arc<SimulatedBank> {
-    let bank = SimulatedBank::new(store.clone(), vault.clone(), config.clock.clone());
-    Arc::new(match &config.instant_routing_numbers {
-        Some(list) => bank.with_instant_routing(list.iter().cloned()),
-        None => bank,
-    })
+    Arc::new(SimulatedBank::new(
+        store.clone(),
+        vault.clone(),
+        config.clock.clone(),
+    ))
+}
+
+/// The bank connector to the configured bank, else to the simulated network's endpoint
+/// (started here on a loopback port), else none: same-day ACH only.
+async fn instant_rail(
+    config: &AppConfig,
+    simulator: &Option<Arc<SimulatedBank>>,
+) -> anyhow::Result<(
+    Arc<dyn InstantRail>,
+    Option<crate::instant::SimulatorEndpointTask>,
+)> {
+    let agent = config
+        .odfi
+        .as_ref()
+        .map_or(pennydrop_rails::ach::SIMULATED_BANK, |o| {
+            o.routing_number.as_str()
+        });
+    let clock = config.clock.clone();
+    if let Some(connector) = config.instant.real_connector(agent, clock.clone())? {
+        return Ok((Arc::new(connector), None));
+    }
+    match simulator {
+        Some(bank) => {
+            let (connector, task) = config
+                .instant
+                .simulated_connector(bank.clone(), agent, clock)
+                .await?;
+            Ok((Arc::new(connector), Some(task)))
+        }
+        None => Ok((Arc::new(NoInstantRail), None)),
+    }
 }
 
 fn ach_rail(

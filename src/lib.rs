@@ -4,5 +4,6 @@
 pub mod app;
 pub mod config;
 pub mod http;
+pub mod instant;
 pub mod output;
 pub mod settings_file;

@@ -115,10 +115,8 @@ struct ServeArgs {
     /// its holders reach the service at the same address; set it behind a proxy or TLS).
     #[arg(long, env = "PENNYDROP_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
-    /// Comma-separated routing numbers the simulated network reaches over RTP (default: the
-    /// simulated bank and a few large banks).
-    #[arg(long, env = "PENNYDROP_INSTANT_ROUTING_NUMBERS", value_delimiter = ',')]
-    pub instant_routing_numbers: Option<Vec<String>>,
+    #[command(flatten)]
+    pub instant: pennydrop::instant::InstantArgs,
     /// Seconds between background expiry sweeps.
     #[arg(long, env = "PENNYDROP_EXPIRY_SWEEP_SECONDS", default_value_t = 60)]
     pub expiry_sweep_seconds: u64,
@@ -207,6 +205,23 @@ enum AchCommand {
 
 #[derive(Debug, Subcommand)]
 enum SimulatorCommand {
+    /// Run the simulated network's ISO 20022 endpoint alone (what `serve` starts on a loopback
+    /// port), for a Pennydrop started with --instant-connector-url pointing at it.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+        /// Which participants the simulated banks are (default: the bundled samples).
+        #[arg(long, value_name = "FILE")]
+        rtp_participants: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        fednow_participants: Option<PathBuf>,
+        /// Seconds the no-answer account's request is held before a 504.
+        #[arg(long, default_value_t = 60)]
+        hold_seconds: u64,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Print a simulated account's statement (what the holder would see) as JSON lines.
     Statement {
         /// The simulated account's routing number (9 digits).
@@ -533,6 +548,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             account,
             storage,
         }) => statement(&routing, &account, &storage).await,
+        Command::Simulator(SimulatorCommand::Serve {
+            listen,
+            rtp_participants,
+            fednow_participants,
+            hold_seconds,
+            storage,
+        }) => {
+            let instant = pennydrop::instant::InstantConfig {
+                rtp_participants,
+                fednow_participants,
+                simulator_hold: std::time::Duration::from_secs(hold_seconds),
+                ..Default::default()
+            };
+            simulator_serve(listen, &instant, &storage).await
+        }
         Command::Ach(AchCommand::Cutoff {
             storage,
             ach,
@@ -627,10 +657,9 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<AppConfig> {
     config.engine.company_name = args.company_name;
     // Not the listen address: with port 0, or 0.0.0.0, it is no address a holder can open.
     config.settings.public_url = args.public_url.map(|u| u.trim_end_matches('/').to_string());
-    for r in args.instant_routing_numbers.iter().flatten() {
-        RoutingNumber::parse(r).with_context(|| format!("--instant-routing-numbers: {r}"))?;
-    }
-    config.instant_routing_numbers = args.instant_routing_numbers;
+    config.instant = args.instant.config();
+    config.engine.status_after =
+        jiff::SignedDuration::from_secs(args.instant.instant_status_after_seconds.max(1) as i64);
     config.sweep_every = std::time::Duration::from_secs(args.expiry_sweep_seconds.max(1));
     config.engine.rate_limits.production_per_second = args.rate_limit_production;
     config.engine.rate_limits.sandbox_per_second = args.rate_limit_sandbox;
@@ -665,6 +694,42 @@ fn configure_ach(config: &mut AppConfig, ach: &AchArgs) -> anyhow::Result<()> {
     config.sftp = ach.sftp()?;
     config.drop_dir = ach.ach_drop_dir.clone();
     Ok(())
+}
+
+/// `pennydrop simulator serve`: the simulated network's ISO 20022 endpoint, until Ctrl-C or
+/// SIGTERM. It posts to the statements in the given storage.
+async fn simulator_serve(
+    listen: SocketAddr,
+    instant: &pennydrop::instant::InstantConfig,
+    storage: &StorageArgs,
+) -> anyhow::Result<()> {
+    let store = open_store(storage).await?;
+    let vault = std::sync::Arc::new(pennydrop::config::load_vault(&storage.data_dir)?);
+    let clock: std::sync::Arc<dyn pennydrop_core::Clock> =
+        std::sync::Arc::new(pennydrop_core::SystemClock);
+    let bank = std::sync::Arc::new(pennydrop_rails::SimulatedBank::new(
+        store,
+        vault,
+        clock.clone(),
+    ));
+    let endpoint = pennydrop_rails::instant::Endpoint::new(
+        bank,
+        instant.routing()?,
+        clock,
+        instant.simulator_hold,
+    );
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let address = listener.local_addr()?;
+    output::line(format_args!(
+        "simulated network: ISO 20022 endpoint at http://{address}{}",
+        pennydrop_rails::instant::endpoint::PATH
+    ))?;
+    axum::serve(listener, endpoint.router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the simulated network's endpoint")
 }
 
 /// `pennydrop simulator statement`.

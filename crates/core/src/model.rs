@@ -387,6 +387,11 @@ pub struct HeldEntry {
     pub held_on: Timestamp,
 }
 
+wire_enum!(
+    /// The instant network a credit travels on.
+    InstantNetwork { Rtp = "rtp", FedNow = "fednow" }
+);
+
 wire_enum!(InstantCreditStatus {
     Pending = "pending",
     Submitted = "submitted",
@@ -404,6 +409,9 @@ pub struct InstantCredit {
     pub verification_id: Uuid,
     pub amount_cents: i64,
     pub remittance: String,
+    /// Chosen from the participant directories when the credit is queued; status requests go
+    /// to the same network.
+    pub network: InstantNetwork,
     pub status: InstantCreditStatus,
     pub reason_code: Option<String>,
     pub created_on: Timestamp,

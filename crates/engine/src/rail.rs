@@ -1,5 +1,6 @@
-//! The instant rail (RTP or FedNow) behind one trait. Implementations: the simulated bank
-//! network (`pennydrop-rails`), and [`NoInstantRail`] when none is configured.
+//! The instant rail (RTP or FedNow) behind one trait. Implementations: the ISO 20022 bank
+//! connector (`pennydrop-rails`, which also talks to the simulated network's endpoint), and
+//! [`NoInstantRail`] when none is configured.
 
 use async_trait::async_trait;
 use pennydrop_core::AccountNumber;
@@ -23,20 +24,48 @@ pub struct OutgoingCredit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RailError {
-    /// The rail did not answer; the credit stays submitted and is asked about again later.
+    /// The rail did not answer (timeout, connection or TLS failure, 5xx): the credit's outcome
+    /// is unknown, so it stays submitted and is asked about later, never sent again.
     #[error("instant rail unavailable: {0}")]
     Unavailable(String),
+    /// The rail refused the message itself (a 4xx): it was not taken, and asking again will
+    /// not change that. The credit stays submitted for an operator to look at.
+    #[error("instant rail refused the message: {0}")]
+    Refused(String),
+}
+
+/// What the rail said about one credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RailAnswer {
+    /// Settled or rejected: the answer to apply.
+    Final(RailOutcome),
+    /// Received but not final yet (`ACTC`, `RCVD`, `PDNG`, or an acknowledgement): ask later.
+    Pending,
+    /// (Status requests only) the bank has no payment with this end-to-end ID: the credit never
+    /// arrived, so it may be sent, with the same IDs.
+    NotReceived,
 }
 
 #[async_trait]
 pub trait InstantRail: Send + Sync + std::fmt::Debug {
-    fn network(&self) -> InstantNetwork;
+    /// The network that reaches the receiving bank by the configured preference, or `None`
+    /// when neither does (the verification then goes by same-day ACH).
+    fn route(&self, routing_number: &str) -> Option<InstantNetwork>;
 
-    /// Whether the receiving bank can take an instant credit.
-    fn reaches(&self, routing_number: &str) -> bool;
+    /// Sends one credit (a pacs.008). Called once per credit; again only after the bank said,
+    /// through [`InstantRail::ask_status`], that it never received it.
+    async fn send_credit(
+        &self,
+        network: InstantNetwork,
+        credit: &OutgoingCredit,
+    ) -> Result<RailAnswer, RailError>;
 
-    /// Sends (or, for a repeated `credit_id`, re-reports) one credit.
-    async fn send_credit(&self, credit: &OutgoingCredit) -> Result<RailOutcome, RailError>;
+    /// Asks about a credit whose outcome is unknown (a pacs.028 status request).
+    async fn ask_status(
+        &self,
+        network: InstantNetwork,
+        credit: &OutgoingCredit,
+    ) -> Result<RailAnswer, RailError>;
 }
 
 /// No instant rail: every instant verification falls back to same-day ACH.
@@ -45,39 +74,46 @@ pub struct NoInstantRail;
 
 #[async_trait]
 impl InstantRail for NoInstantRail {
-    fn network(&self) -> InstantNetwork {
-        InstantNetwork::Rtp
+    fn route(&self, _routing_number: &str) -> Option<InstantNetwork> {
+        None
     }
 
-    fn reaches(&self, _routing_number: &str) -> bool {
-        false
-    }
-
-    async fn send_credit(&self, _credit: &OutgoingCredit) -> Result<RailOutcome, RailError> {
+    async fn send_credit(
+        &self,
+        _network: InstantNetwork,
+        _credit: &OutgoingCredit,
+    ) -> Result<RailAnswer, RailError> {
         Err(RailError::Unavailable(
             "no instant rail is configured".into(),
         ))
     }
+
+    async fn ask_status(
+        &self,
+        network: InstantNetwork,
+        credit: &OutgoingCredit,
+    ) -> Result<RailAnswer, RailError> {
+        self.send_credit(network, credit).await
+    }
 }
 
 /// What every instant rail must do, checked by `crates/rails/tests/instant_rail.rs` against the
-/// simulated network (and by any future bank connector's tests against a test endpoint).
+/// bank connector talking to the simulated network's ISO 20022 endpoint, and by
+/// `tests/instant_connector.rs` against an independent test bank.
 pub mod conformance {
     use super::*;
 
-    /// `reachable` must be a routing number the rail reaches, `unreachable` one it does not,
-    /// and `account` an account its receiving bank accepts.
+    /// `reachable` must be a routing number the rail reaches on `network`, `unreachable` one it
+    /// does not reach at all, and `account` an account its receiving bank accepts.
     pub async fn run(
         rail: &dyn InstantRail,
+        network: InstantNetwork,
         reachable: &str,
         unreachable: &str,
         account: AccountNumber,
     ) {
-        assert!(rail.reaches(reachable), "{reachable} should be reachable");
-        assert!(
-            !rail.reaches(unreachable),
-            "{unreachable} should not be reachable"
-        );
+        assert_eq!(rail.route(reachable), Some(network), "{reachable} route");
+        assert_eq!(rail.route(unreachable), None, "{unreachable} route");
         let credit = OutgoingCredit {
             credit_id: Uuid::new_v4(),
             routing_number: reachable.to_string(),
@@ -87,24 +123,29 @@ pub mod conformance {
             amount_cents: 1,
             remittance: "PENNYDROP MV1234".into(),
         };
+        let never_sent = rail
+            .ask_status(network, &credit)
+            .await
+            .unwrap_or_else(|e| panic!("a status request is answered: {e}"));
+        assert_eq!(
+            never_sent,
+            RailAnswer::NotReceived,
+            "the bank has not seen a credit that was never sent"
+        );
         let first = rail
-            .send_credit(&credit)
+            .send_credit(network, &credit)
             .await
             .unwrap_or_else(|e| panic!("a reachable bank answers: {e}"));
         assert_eq!(
             first,
-            RailOutcome::Accepted,
+            RailAnswer::Final(RailOutcome::Accepted),
             "a valid credit to a reachable bank is accepted"
         );
-        // The end-to-end ID identifies the payment: resubmitting it (after a crash or timeout)
-        // must report the same answer, never pay twice.
-        let again = rail
-            .send_credit(&credit)
+        // After a timeout or a crash the rail is asked, and must report the same answer.
+        let asked = rail
+            .ask_status(network, &credit)
             .await
-            .unwrap_or_else(|e| panic!("a resubmission answers: {e}"));
-        assert_eq!(
-            again, first,
-            "resubmitting the same credit gives the same answer"
-        );
+            .unwrap_or_else(|e| panic!("a status request is answered: {e}"));
+        assert_eq!(asked, first, "a status request reports the credit's answer");
     }
 }

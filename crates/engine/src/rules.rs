@@ -110,8 +110,9 @@ impl<T> Decision<T> {
 /// Which way an instant verification's credit travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreditRoute {
-    /// RTP or FedNow: the receiving bank is reachable instantly.
-    Instant,
+    /// RTP or FedNow (chosen from the participant directories): the receiving bank is
+    /// reachable instantly.
+    Instant(InstantNetwork),
     /// Same-day ACH at the next cutoff window.
     Ach { due_at: Timestamp },
 }
@@ -120,27 +121,13 @@ pub enum CreditRoute {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RailOutcome {
     Accepted,
+    /// An ISO 20022 status reason code (`AC03`, ...).
     Rejected {
-        network: InstantNetwork,
         code: String,
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstantNetwork {
-    Rtp,
-    FedNow,
-}
-
-impl InstantNetwork {
-    /// The network's name in events: `rtp` or `fednow`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InstantNetwork::Rtp => "rtp",
-            InstantNetwork::FedNow => "fednow",
-        }
-    }
-}
+pub use pennydrop_core::model::InstantNetwork;
 
 pub(crate) fn random_uuid(rng: &mut dyn RngCore) -> Uuid {
     let mut bytes = [0u8; 16];
@@ -549,7 +536,7 @@ fn queue_coded_credit(
     let remittance = format!("MV{code}");
     let secret = VerificationSecret::Code(code);
     match route {
-        CreditRoute::Instant => {
+        CreditRoute::Instant(network) => {
             let v = new_verification(b, VerificationKind::Instant, secret, false, now, rng);
             change.instant_credits.push(InstantCredit {
                 credit_id: random_uuid(rng),
@@ -558,6 +545,7 @@ fn queue_coded_credit(
                 verification_id: v.verification_id,
                 amount_cents: VERIFICATION_CREDIT_CENTS,
                 remittance: format!("{company_name} {remittance}"),
+                network,
                 status: InstantCreditStatus::Pending,
                 reason_code: None,
                 created_on: now,
@@ -639,7 +627,7 @@ pub fn complete_instant(
 }
 
 /// Applies the instant rail's answer for a credit of verification `verification_id`, sent on
-/// `network` (a rejection names its own). Returns a change that at least records the answer on
+/// `network`. Returns a change that at least records the answer on
 /// the credit and the `instantCredit.accepted` / `instantCredit.rejected` event.
 pub fn credit_answered(
     snap: &Snapshot,
@@ -658,9 +646,9 @@ pub fn credit_answered(
         }
     });
     // The rail's answer is news even when the verification has moved on (e.g. expired).
-    let (network, code) = match outcome {
-        RailOutcome::Accepted => (network, None),
-        RailOutcome::Rejected { network, code } => (*network, Some(code.as_str())),
+    let code = match outcome {
+        RailOutcome::Accepted => None,
+        RailOutcome::Rejected { code } => Some(code.as_str()),
     };
     change.events.push(events::instant_credit_answered(
         &events::Subject::of(&snap.bank_account, Some(verification_id)),
@@ -687,8 +675,8 @@ pub fn credit_answered(
             next.status = VerificationStatus::SentCredit;
             next.sent_on = Some(now);
         }
-        RailOutcome::Rejected { network, code } => {
-            let (details, reason) = rejection_details(*network, code);
+        RailOutcome::Rejected { code } => {
+            let (details, reason) = rejection_details(network, code);
             next.status = VerificationStatus::Failed;
             next.exception_details = Some(details.clone());
             set_status(
@@ -706,40 +694,83 @@ pub fn credit_answered(
     change
 }
 
-/// What an instant rail rejection code means, for `exceptionDetails.description`.
+/// One row per ISO 20022 reason code an instant rail may give: its meaning, and whether Moov's
+/// `rtpRejectionCode` / `fednowRejectionCode` enums carry it (docs/instant-connector.md).
+struct RejectionCode {
+    code: &'static str,
+    meaning: &'static str,
+    rtp: bool,
+    fednow: bool,
+}
+
+const fn rejection(
+    code: &'static str,
+    meaning: &'static str,
+    rtp: bool,
+    fednow: bool,
+) -> RejectionCode {
+    RejectionCode {
+        code,
+        meaning,
+        rtp,
+        fednow,
+    }
+}
+
+const REJECTION_CODES: &[RejectionCode] = &[
+    rejection("AC02", "invalid debtor account number", false, true),
+    rejection("AC03", "invalid creditor account number", true, true),
+    rejection("AC04", "account closed", true, true),
+    rejection("AC06", "account blocked", true, true),
+    rejection("AC07", "creditor account closed", false, true),
+    rejection("AC10", "invalid debtor account currency", false, true),
+    rejection("AC11", "invalid creditor account currency", false, true),
+    rejection("AC13", "invalid debtor account type", false, true),
+    rejection("AC14", "creditor account type invalid", true, true),
+    rejection("AG01", "transactions forbidden on this account", true, true),
+    rejection("AG03", "transaction type not supported", true, true),
+    rejection("BE06", "unknown end customer", false, true),
+    rejection("DUPL", "duplicate payment", false, true),
+    rejection("MD07", "account holder deceased", true, true),
+    rejection(
+        "NOAT",
+        "receiving bank does not support this transaction",
+        false,
+        true,
+    ),
+    rejection("RC02", "invalid bank identifier", false, true),
+    rejection("RC03", "invalid debtor agent", false, true),
+    rejection("RC04", "invalid creditor agent", false, true),
+];
+
+/// What an instant rail rejection means for the bank account. The code goes into the network's
+/// Moov field only when Moov's enum for that network has it (SDKs check the enums); any other
+/// code is kept in the description.
 pub fn rejection_details(network: InstantNetwork, code: &str) -> (ExceptionDetails, StatusReason) {
-    let meaning = match code {
-        "AC02" => "invalid debtor account number",
-        "AC03" => "invalid creditor account number",
-        "AC04" => "account closed",
-        "AC06" => "account blocked",
-        "AC07" => "creditor account closed",
-        "AC14" => "creditor account type invalid",
-        "AG01" => "transactions forbidden on this account",
-        "AG03" => "transaction type not supported",
-        "MD07" => "account holder deceased",
-        "DUPL" => "duplicate payment",
-        "NOAT" => "receiving bank does not support this transaction",
-        _ => "credit rejected by the receiving bank",
-    };
-    match network {
+    let row = REJECTION_CODES.iter().find(|r| r.code == code);
+    let meaning = row.map_or("credit rejected by the receiving bank", |r| r.meaning);
+    let (name, reason, in_enum) = match network {
         InstantNetwork::Rtp => (
-            ExceptionDetails {
-                description: format!("RTP credit rejected: {meaning} ({code})"),
-                rtp_rejection_code: Some(code.to_string()),
-                ..Default::default()
-            },
+            "RTP",
             StatusReason::RtpCreditFailure,
+            row.is_some_and(|r| r.rtp),
         ),
         InstantNetwork::FedNow => (
-            ExceptionDetails {
-                description: format!("FedNow credit rejected: {meaning} ({code})"),
-                fednow_rejection_code: Some(code.to_string()),
-                ..Default::default()
-            },
+            "FedNow",
             StatusReason::FednowCreditFailure,
+            row.is_some_and(|r| r.fednow),
         ),
+    };
+    let field = in_enum.then(|| code.to_string());
+    let mut details = ExceptionDetails {
+        description: format!("{name} credit rejected: {meaning} ({code})"),
+        ..Default::default()
+    };
+    match network {
+        InstantNetwork::Rtp => details.rtp_rejection_code = field,
+        InstantNetwork::FedNow => details.fednow_rejection_code = field,
     }
+    (details, reason)
 }
 
 /// Holds a verification's pending ACH entries back at a cutoff because one of them would break

@@ -1,15 +1,13 @@
 //! Use cases. Each one reads a snapshot, lets the pure rules decide, and applies the decision
 //! with a compare-and-set on the bank account's version, retrying on a concurrent change.
 
-use crate::ports::{Store, StoreError};
+use crate::ports::{CreditClaim, Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use pennydrop_calendar::CutoffSchedule;
 use pennydrop_core::change::{Change, Snapshot};
 use pennydrop_core::crypto::Vault;
 use pennydrop_core::directory::Directory;
-use pennydrop_core::model::{
-    InstantCredit, InstantCreditStatus, Mode, Verification, VerificationSecret,
-};
+use pennydrop_core::model::{InstantCredit, Mode, Verification, VerificationSecret};
 use pennydrop_core::random::{OsRandom, Random, Rng};
 use pennydrop_core::Clock;
 use std::sync::Arc;
@@ -20,7 +18,7 @@ use uuid::Uuid;
 use crate::accounts::Tenant;
 use crate::idempotency::IdempotencyProblem;
 use crate::link::LinkError;
-use crate::rail::{InstantRail, OutgoingCredit};
+use crate::rail::{InstantRail, OutgoingCredit, RailAnswer, RailOutcome};
 use crate::recovery::{self, Method};
 use crate::rules::{self, CreditRoute, Decision, Refusal};
 
@@ -159,8 +157,8 @@ pub struct EngineConfig {
     pub schedule: CutoffSchedule,
     /// How long `x-wait-for: rail-response` waits for the instant rail.
     pub rail_wait: Duration,
-    /// A submitted instant credit with no answer for this long is asked about again.
-    pub resubmit_after: SignedDuration,
+    /// A submitted instant credit with no final answer for this long is asked about (pacs.028).
+    pub status_after: SignedDuration,
     /// Requests per second per tenant, and the lockout after failed authentications.
     pub rate_limits: crate::limits::RateLimits,
     /// Networks webhook targets may (not) be in.
@@ -177,7 +175,7 @@ impl Default for EngineConfig {
             company_name: "PENNYDROP".into(),
             schedule: CutoffSchedule::default_windows(),
             rail_wait: Duration::from_secs(10),
-            resubmit_after: SignedDuration::from_secs(30),
+            status_after: SignedDuration::from_secs(30),
             rate_limits: crate::limits::RateLimits::default(),
             webhook_networks: crate::webhooks::NetworkPolicy::default(),
             webhook_lease: crate::webhooks::LEASE,
@@ -407,7 +405,7 @@ impl Engine {
     }
 
     pub fn instant_capable(&self, routing_number: &str) -> bool {
-        self.instant.reaches(routing_number)
+        self.instant.route(routing_number).is_some()
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -566,12 +564,11 @@ impl Engine {
     ) -> Result<Verification, EngineError> {
         let (settings, snap) = self.screen_start(t, Method::Instant).await?;
         let now = self.clock.now();
-        let route = if self.instant.reaches(&snap.bank_account.routing_number) {
-            CreditRoute::Instant
-        } else {
-            CreditRoute::Ach {
+        let route = match self.instant.route(&snap.bank_account.routing_number) {
+            Some(network) => CreditRoute::Instant(network),
+            None => CreditRoute::Ach {
                 due_at: self.config.schedule.next_window(now).at,
-            }
+            },
         };
         let company = self.config.company_name.clone();
         let rounds = settings.bank_account_rounds;
@@ -652,22 +649,60 @@ impl Engine {
         .await
     }
 
-    /// Sends one instant credit unless another worker holds it, and applies the answer.
+    /// Sends one instant credit, or asks about one whose answer never came, unless another
+    /// worker holds it; applies a final answer. A credit is sent once: after a timeout or a
+    /// crash it is asked about (pacs.028), and sent again only if the bank never received it.
     pub async fn dispatch_credit(&self, credit: &InstantCredit) -> Result<(), EngineError> {
+        self.dispatch_credit_since(credit, self.clock.now() - self.config.status_after)
+            .await
+    }
+
+    async fn dispatch_credit_since(
+        &self,
+        credit: &InstantCredit,
+        stale_before: Timestamp,
+    ) -> Result<(), EngineError> {
         let now = self.clock.now();
-        let stale_before = now - self.config.resubmit_after;
-        if !self
+        let Some(claim) = self
             .store
             .claim_instant_credit(credit.credit_id, now, stale_before)
             .await?
-        {
+        else {
             return Ok(());
-        }
-        let Some(snap) = self.snapshot_by_id(credit.bank_account_id).await? else {
+        };
+        let Some(outgoing) = self.outgoing_credit(credit).await? else {
             return Ok(()); // disabled meanwhile: the disable cancelled what was still pending
         };
+        let network = credit.network;
+        let mut answer = match claim {
+            CreditClaim::Send => self.instant.send_credit(network, &outgoing).await,
+            CreditClaim::Ask => self.instant.ask_status(network, &outgoing).await,
+        };
+        if matches!(answer, Ok(RailAnswer::NotReceived)) {
+            answer = self.instant.send_credit(network, &outgoing).await;
+        }
+        match answer {
+            Ok(RailAnswer::Final(outcome)) => self.apply_credit_answer(credit, &outcome).await,
+            Ok(RailAnswer::Pending | RailAnswer::NotReceived) => Ok(()),
+            Err(e) => {
+                // Left submitted: after `status_after` it is asked about (never resent).
+                tracing::warn!(error = %e, credit_id = %credit.credit_id, "instant credit outcome unknown");
+                Ok(())
+            }
+        }
+    }
+
+    /// The credit as the rail sends it (account number and remittance opened), or `None` when
+    /// the bank account was disabled.
+    async fn outgoing_credit(
+        &self,
+        credit: &InstantCredit,
+    ) -> Result<Option<OutgoingCredit>, EngineError> {
+        let Some(snap) = self.snapshot_by_id(credit.bank_account_id).await? else {
+            return Ok(None);
+        };
         let b = &snap.bank_account;
-        let outgoing = OutgoingCredit {
+        Ok(Some(OutgoingCredit {
             credit_id: credit.credit_id,
             routing_number: b.routing_number.clone(),
             account_number: self.vault.open(&b.sealed, b.bank_account_id.as_bytes())?,
@@ -677,16 +712,14 @@ impl Engine {
             remittance: self
                 .vault
                 .open_text(&credit.remittance, credit.credit_id.as_bytes())?,
-        };
-        let outcome = match self.instant.send_credit(&outgoing).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                // Left submitted: after `resubmit_after` it is asked about again with the same
-                // end-to-end ID, which the rail treats as the same payment.
-                tracing::warn!(error = %e, credit_id = %credit.credit_id, "instant rail unavailable");
-                return Ok(());
-            }
-        };
+        }))
+    }
+
+    async fn apply_credit_answer(
+        &self,
+        credit: &InstantCredit,
+        outcome: &RailOutcome,
+    ) -> Result<(), EngineError> {
         for _ in 0..MAX_RETRIES {
             let Some(snap) = self.snapshot_by_id(credit.bank_account_id).await? else {
                 return Ok(());
@@ -695,8 +728,8 @@ impl Engine {
                 &snap,
                 credit.verification_id,
                 credit.credit_id,
-                self.instant.network(),
-                &outcome,
+                credit.network,
+                outcome,
                 self.clock.now(),
                 &mut self.rng(),
             );
@@ -848,19 +881,27 @@ impl Engine {
         .await
     }
 
-    /// Sends every open instant credit; returns how many were attempted.
+    /// Sends every pending instant credit and asks about every one left unanswered for
+    /// `status_after`; returns how many were attempted.
     pub async fn dispatch_open_credits(&self) -> Result<usize, EngineError> {
-        let now = self.clock.now();
-        let open = self
-            .store
-            .open_instant_credits(now - self.config.resubmit_after, 100)
-            .await?;
+        self.dispatch_open_credits_since(self.clock.now() - self.config.status_after)
+            .await
+    }
+
+    /// After a restart: asks about every credit submitted before now whose answer was never
+    /// stored (the previous process may have sent it and died), without waiting out
+    /// `status_after`.
+    pub async fn recover_instant_credits(&self) -> Result<usize, EngineError> {
+        self.dispatch_open_credits_since(self.clock.now()).await
+    }
+
+    async fn dispatch_open_credits_since(
+        &self,
+        stale_before: Timestamp,
+    ) -> Result<usize, EngineError> {
+        let open = self.store.open_instant_credits(stale_before, 100).await?;
         for credit in &open {
-            if credit.status == InstantCreditStatus::Pending
-                || credit.status == InstantCreditStatus::Submitted
-            {
-                self.dispatch_credit(credit).await?;
-            }
+            self.dispatch_credit_since(credit, stale_before).await?;
         }
         Ok(open.len())
     }
@@ -902,6 +943,11 @@ impl Engine {
         shutdown: impl std::future::Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
+        match self.recover_instant_credits().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(credits = n, "asked about instant credits left unanswered"),
+            Err(e) => tracing::warn!(error = %e, "instant credit recovery failed"),
+        }
         let mut sweep = tokio::time::interval(sweep_every);
         let mut poll = tokio::time::interval(Duration::from_secs(1));
         loop {

@@ -229,7 +229,7 @@ fn instant_initiate_rtp(s: &Snapshot) -> Result<Change, Refusal> {
         s,
         Mode::Production,
         moov(),
-        CreditRoute::Instant,
+        CreditRoute::Instant(InstantNetwork::Rtp),
         "ACME",
         t0(),
         &mut rng(),
@@ -253,7 +253,7 @@ fn instant_initiate_sandbox(s: &Snapshot) -> Result<Change, Refusal> {
         s,
         Mode::Sandbox,
         moov(),
-        CreditRoute::Instant,
+        CreditRoute::Instant(InstantNetwork::Rtp),
         "ACME",
         t0(),
         &mut rng(),
@@ -276,7 +276,6 @@ fn rail_accepts(s: &Snapshot) -> Result<Change, Refusal> {
 }
 fn rtp_rejects(s: &Snapshot) -> Result<Change, Refusal> {
     let outcome = RailOutcome::Rejected {
-        network: InstantNetwork::Rtp,
         code: "AC04".into(),
     };
     Ok(rules::credit_answered(
@@ -291,14 +290,13 @@ fn rtp_rejects(s: &Snapshot) -> Result<Change, Refusal> {
 }
 fn fednow_rejects(s: &Snapshot) -> Result<Change, Refusal> {
     let outcome = RailOutcome::Rejected {
-        network: InstantNetwork::FedNow,
         code: "AC03".into(),
     };
     Ok(rules::credit_answered(
         s,
         latest_id(s),
         Uuid::new_v4(),
-        InstantNetwork::Rtp,
+        InstantNetwork::FedNow,
         &outcome,
         t0(),
         &mut rng(),

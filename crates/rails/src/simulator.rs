@@ -1,31 +1,21 @@
-//! The simulated bank network. It accepts instant credits like an RTP participant would,
-//! posts them to simulated accounts' statements, and rejects a few documented magic account
-//! numbers the way real banks do.
+//! The simulated bank network. It accepts instant credits like an RTP or FedNow participant
+//! would (through its ISO 20022 endpoint, `crate::instant::endpoint`), posts them to simulated
+//! accounts' statements, and rejects a few documented magic account numbers the way real banks
+//! do.
 //!
 //! Statements are stored by account fingerprint, so the simulator never stores an account
 //! number either.
 
 use async_trait::async_trait;
 use pennydrop_core::crypto::Vault;
+use pennydrop_core::model::InstantNetwork;
 use pennydrop_core::model::StatementLine;
 use pennydrop_core::{AccountNumber, Clock, RoutingNumber};
 use pennydrop_engine::ports::{SimulatorStore, Statements, StoreError};
-use pennydrop_engine::rail::{InstantNetwork, InstantRail, OutgoingCredit, RailError, RailOutcome};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// Routing numbers the simulated network treats as instant (RTP) participants by default: the
-/// simulated bank itself and a few large banks that are RTP participants in real life.
-pub const DEFAULT_INSTANT_ROUTING_NUMBERS: &[&str] = &[
-    "110000000", // PENNYDROP SIMULATED BANK
-    "021000021", // JPMorgan Chase
-    "026009593", // Bank of America
-    "121000358", // Bank of America (CA)
-    "322271627", // JPMorgan Chase (CA)
-    "091000019", // Wells Fargo
-];
-
-/// Account numbers the simulated banks reject on the instant rail, with the ISO 20022 reason.
+/// Account numbers the simulated banks reject on either instant network, with the ISO 20022
+/// reason.
 pub const INSTANT_REJECTIONS: &[(&str, &str)] = &[
     ("4000000003", "AC03"), // invalid creditor account number
     ("4000000004", "AC04"), // closed account
@@ -35,10 +25,27 @@ pub const INSTANT_REJECTIONS: &[(&str, &str)] = &[
     ("4000000007", "MD07"), // account holder deceased
 ];
 
-/// The rejection the simulated network gives an account number, if any.
-pub fn instant_rejection(account_number: &str) -> Option<&'static str> {
+/// Account numbers the simulated banks reject only on FedNow, with codes only FedNow's list
+/// has (on RTP they are accepted).
+pub const FEDNOW_REJECTIONS: &[(&str, &str)] = &[
+    ("4100000007", "AC07"), // creditor account closed
+    ("4100000013", "BE06"), // unknown end customer
+    ("4100000020", "NOAT"), // receiving bank does not support the transaction
+];
+
+/// The account number whose bank takes an instant credit and never answers: the sender must
+/// ask with a status request (pacs.028), which reports it settled.
+pub const INSTANT_NO_ANSWER: &str = "4000000099";
+
+/// The rejection the simulated network gives an account number on `network`, if any.
+pub fn instant_rejection(network: InstantNetwork, account_number: &str) -> Option<&'static str> {
+    let fednow: &[(&str, &str)] = match network {
+        InstantNetwork::FedNow => FEDNOW_REJECTIONS,
+        InstantNetwork::Rtp => &[],
+    };
     INSTANT_REJECTIONS
         .iter()
+        .chain(fednow)
         .find(|(number, _)| *number == account_number)
         .map(|(_, code)| *code)
 }
@@ -48,7 +55,6 @@ pub struct SimulatedBank {
     store: Arc<dyn SimulatorStore>,
     vault: Arc<Vault>,
     clock: Arc<dyn Clock>,
-    instant_routing: BTreeSet<String>,
     /// Outbox files known to be read, so the once-a-second scan asks the database only about
     /// new ones.
     read_files: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -62,19 +68,9 @@ impl SimulatedBank {
             store,
             vault,
             clock,
-            instant_routing: DEFAULT_INSTANT_ROUTING_NUMBERS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
             read_files: Default::default(),
             seen_files: Default::default(),
         }
-    }
-
-    /// Replaces the set of routing numbers reachable over the instant rail.
-    pub fn with_instant_routing(mut self, routing: impl IntoIterator<Item = String>) -> Self {
-        self.instant_routing = routing.into_iter().collect();
-        self
     }
 
     /// Posts one line to a simulated account's statement (idempotent on `reference`).
@@ -174,40 +170,46 @@ impl Statements for SimulatedBank {
     }
 }
 
-#[async_trait]
-impl InstantRail for SimulatedBank {
-    fn network(&self) -> InstantNetwork {
-        InstantNetwork::Rtp
-    }
+/// What the simulated receiving bank does with an instant credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreditDecision {
+    /// Posted to the account's statement.
+    Posted,
+    /// Refused with an ISO 20022 reason code; nothing posted.
+    Rejected(&'static str),
+}
 
-    fn reaches(&self, routing_number: &str) -> bool {
-        self.instant_routing.contains(routing_number)
-    }
-
-    async fn send_credit(&self, credit: &OutgoingCredit) -> Result<RailOutcome, RailError> {
-        if let Some(code) = instant_rejection(credit.account_number.expose()) {
-            return Ok(RailOutcome::Rejected {
-                network: InstantNetwork::Rtp,
-                code: code.to_string(),
-            });
+impl SimulatedBank {
+    /// Receives one instant credit as a receiving bank would: a magic account is refused with
+    /// its reason, any other is posted once per `reference` (the end-to-end ID), so a
+    /// resubmission posts nothing new.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn receive_instant_credit(
+        &self,
+        network: InstantNetwork,
+        reference: String,
+        routing: &RoutingNumber,
+        account: &AccountNumber,
+        amount_cents: i64,
+        debtor_name: &str,
+        remittance: String,
+    ) -> Result<CreditDecision, StoreError> {
+        if let Some(code) = instant_rejection(network, account.expose()) {
+            return Ok(CreditDecision::Rejected(code));
         }
-        let routing = RoutingNumber::parse(&credit.routing_number)
-            .map_err(|e| RailError::Unavailable(format!("simulated network: {e}")))?;
-        // The end-to-end ID is the posting reference: a resubmission posts nothing new.
         self.post(
-            credit.credit_id.to_string(),
-            &routing,
-            &credit.account_number,
-            credit.amount_cents,
+            reference,
+            routing,
+            account,
+            amount_cents,
             true,
-            "rtp",
-            &credit.debtor_name,
+            network.as_str(),
+            debtor_name,
             "ACCTVERIFY",
-            credit.remittance.clone(),
+            remittance,
         )
-        .await
-        .map_err(|e| RailError::Unavailable(format!("simulated bank storage: {e}")))?;
-        Ok(RailOutcome::Accepted)
+        .await?;
+        Ok(CreditDecision::Posted)
     }
 }
 

@@ -9,9 +9,9 @@ use pennydrop_core::model::Event;
 use pennydrop_core::model::{
     AccessToken, Account, AccountType, AchEntry, AchFileStatus, ApiKey, BankAccount,
     BankAccountStatus, BankAccountType, EntryPurpose, EntryStatus, ExceptionDetails, FileEntry,
-    HolderType, InboundFile, InboundStatus, InstantCredit, InstantCreditStatus, Mode, NocRecord,
-    StatementLine, StatusReason, Verification, VerificationKind, VerificationSecret,
-    VerificationStatus,
+    HolderType, InboundFile, InboundStatus, InstantCredit, InstantCreditStatus, InstantNetwork,
+    Mode, NocRecord, StatementLine, StatusReason, Verification, VerificationKind,
+    VerificationSecret, VerificationStatus,
 };
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use std::collections::BTreeMap;
@@ -25,8 +25,8 @@ use pennydrop_core::risk::{
 use pennydrop_core::webhooks::{DeliveryStatus, Webhook, WebhookStatus};
 
 use crate::{
-    AccountFilter, CutoffClaim, DecisionCount, DecisionFilter, FileIdentity, FileTotals,
-    FingerprintUse, LinkOutcome, Pause, ReturnVolumes, Store, StoreError,
+    AccountFilter, CreditClaim, CutoffClaim, DecisionCount, DecisionFilter, FileIdentity,
+    FileTotals, FingerprintUse, LinkOutcome, Pause, ReturnVolumes, Store, StoreError,
 };
 
 fn t0() -> Timestamp {
@@ -892,6 +892,7 @@ pub async fn instant_credits_are_claimed_once(s: &dyn Store) {
         verification_id: v.verification_id,
         amount_cents: 1,
         remittance: "MV0421".into(),
+        network: InstantNetwork::FedNow,
         status: InstantCreditStatus::Pending,
         reason_code: None,
         created_on: t0(),
@@ -911,17 +912,25 @@ pub async fn instant_credits_are_claimed_once(s: &dyn Store) {
         .open_instant_credits(t0(), 100)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(open.iter().any(|c| c.credit_id == credit.credit_id));
+    let stored = open
+        .iter()
+        .find(|c| c.credit_id == credit.credit_id)
+        .expect("the new credit is open");
+    assert_eq!(stored, &credit, "stored as queued, network included");
     let now = t0() + SignedDuration::from_secs(1);
     let stale = now - SignedDuration::from_secs(30);
-    assert!(s
-        .claim_instant_credit(credit.credit_id, now, stale)
-        .await
-        .unwrap_or(false));
-    assert!(
-        !s.claim_instant_credit(credit.credit_id, now, stale)
+    assert_eq!(
+        s.claim_instant_credit(credit.credit_id, now, stale)
             .await
-            .unwrap_or(true),
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(CreditClaim::Send),
+        "a pending credit is claimed to be sent"
+    );
+    assert_eq!(
+        s.claim_instant_credit(credit.credit_id, now, stale)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
         "claimed once"
     );
     assert!(!s
@@ -939,10 +948,13 @@ pub async fn instant_credits_are_claimed_once(s: &dyn Store) {
         .unwrap_or_default()
         .iter()
         .any(|c| c.credit_id == credit.credit_id));
-    assert!(s
-        .claim_instant_credit(credit.credit_id, later, later_stale)
-        .await
-        .unwrap_or(false));
+    assert_eq!(
+        s.claim_instant_credit(credit.credit_id, later, later_stale)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(CreditClaim::Ask),
+        "an unanswered credit is claimed to be asked about, never sent again"
+    );
 
     let snap = s
         .snapshot_by_id(ba.bank_account_id)

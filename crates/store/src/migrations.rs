@@ -60,6 +60,11 @@ pub const SOURCES: &[(i64, &str, &str)] = &[
         "verification_links",
         include_str!("../migrations/0010_verification_links.sql"),
     ),
+    (
+        11,
+        "instant_networks",
+        include_str!("../migrations/0011_instant_networks.sql"),
+    ),
 ];
 
 fn spellings(backend: Backend) -> [(&'static str, &'static str); 2] {

@@ -10,8 +10,8 @@ use pennydrop_core::model::{
     AccessToken, Account, AccountType, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount,
     BankAccountStatus, BankAccountType, EntryPurpose, EntryStatus, Event, ExceptionDetails,
     FileEntry, HeldEntry, HolderType, InboundFile, InboundStatus, InstantCredit,
-    InstantCreditStatus, Mode, NocRecord, StatementLine, StatusReason, Verification,
-    VerificationKind, VerificationSecret, VerificationStatus,
+    InstantCreditStatus, InstantNetwork, Mode, NocRecord, StatementLine, StatusReason,
+    Verification, VerificationKind, VerificationSecret, VerificationStatus,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -30,11 +30,11 @@ use pennydrop_engine::idempotency::{Claim, IdempotencyRecord, KeyId, RecordState
 use pennydrop_engine::links::{Branding, LinkKind, VerificationLink};
 
 use crate::{
-    AccountFilter, AccountStore, AchStore, Backend, BankAccountLookup, CutoffClaim, DecisionCount,
-    DecisionFilter, Enrollment, EventStore, FileTotals, FingerprintUse, IdempotencyStore, KeyStore,
-    LinkOutcome, LinkStore, MicroEntryCounts, OperationsCounts, Pause, ReturnVolumes,
-    ReturnedEntry, RiskStore, SimulatorStore, Store, StoreError, VerificationStore, WebhookBacklog,
-    WebhookStore,
+    AccountFilter, AccountStore, AchStore, Backend, BankAccountLookup, CreditClaim, CutoffClaim,
+    DecisionCount, DecisionFilter, Enrollment, EventStore, FileTotals, FingerprintUse,
+    IdempotencyStore, KeyStore, LinkOutcome, LinkStore, MicroEntryCounts, OperationsCounts, Pause,
+    ReturnVolumes, ReturnedEntry, RiskStore, SimulatorStore, Store, StoreError, VerificationStore,
+    WebhookBacklog, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -153,7 +153,7 @@ const VERIFICATION_COLUMNS: &str = "verification_id, bank_account_id, account_id
 const ACH_ENTRY_COLUMNS: &str = "entry_id, tenant_id, bank_account_id, verification_id, purpose, \
      amount_cents, is_credit, addenda, due_at, status, created_on, sealed_amount";
 const INSTANT_CREDIT_COLUMNS: &str = "credit_id, tenant_id, bank_account_id, verification_id, \
-     amount_cents, remittance, status, reason_code, created_on, updated_on";
+     amount_cents, remittance, status, reason_code, created_on, updated_on, network";
 const ACH_FILE_COLUMNS: &str = "file_id, file_name, created_on, window_at, effective_date, \
      file_id_modifier, entry_count, total_credit_cents, total_debit_cents, status, written_on, \
      delivered_on, delivery_error";
@@ -352,6 +352,7 @@ macro_rules! sql_store {
                     verification_id: uuid(&row.try_get::<String, _>("verification_id").db()?).db()?,
                     amount_cents: row.try_get("amount_cents").db()?,
                     remittance: row.try_get("remittance").db()?,
+                    network: enum_value(InstantNetwork::parse, "instant network", &row.try_get::<String, _>("network").db()?).db()?,
                     status: enum_value(InstantCreditStatus::parse, "credit status", &status).db()?,
                     reason_code: row.try_get("reason_code").db()?,
                     created_on: from_micros(row.try_get("created_on").db()?),
@@ -648,7 +649,7 @@ macro_rules! sql_store {
                 for credit in &c.instant_credits {
                     let sql = format!(
                         "INSERT INTO instant_credits ({INSTANT_CREDIT_COLUMNS}) VALUES \
-                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                     );
                     sqlx::query(&sql)
                         .bind(credit.credit_id.to_string())
@@ -661,6 +662,7 @@ macro_rules! sql_store {
                         .bind(&credit.reason_code)
                         .bind(to_micros(credit.created_on))
                         .bind(to_micros(credit.updated_on))
+                        .bind(credit.network.as_str())
                         .execute(&mut **tx)
                         .await.db()?;
                 }
@@ -1471,17 +1473,28 @@ macro_rules! sql_store {
                 credit_id: Uuid,
                 now: Timestamp,
                 stale_before: Timestamp,
-            ) -> Result<bool, StoreError> {
-                let done = sqlx::query(
-                    "UPDATE instant_credits SET status = 'submitted', updated_on = $1 WHERE credit_id = $2 \
-                     AND (status = 'pending' OR (status = 'submitted' AND updated_on < $3))",
+            ) -> Result<Option<CreditClaim>, StoreError> {
+                let send = sqlx::query(
+                    "UPDATE instant_credits SET status = 'submitted', updated_on = $1 \
+                     WHERE credit_id = $2 AND status = 'pending'",
+                )
+                .bind(to_micros(now))
+                .bind(credit_id.to_string())
+                .execute(&self.pool)
+                .await.db()?;
+                if send.rows_affected() == 1 {
+                    return Ok(Some(CreditClaim::Send));
+                }
+                let ask = sqlx::query(
+                    "UPDATE instant_credits SET updated_on = $1 WHERE credit_id = $2 \
+                     AND status = 'submitted' AND updated_on < $3",
                 )
                 .bind(to_micros(now))
                 .bind(credit_id.to_string())
                 .bind(to_micros(stale_before))
                 .execute(&self.pool)
                 .await.db()?;
-                Ok(done.rows_affected() == 1)
+                Ok((ask.rows_affected() == 1).then_some(CreditClaim::Ask))
             }
 
             async fn instant_credit(&self, credit_id: Uuid) -> Result<Option<InstantCredit>, StoreError> {

@@ -7,8 +7,8 @@ pub mod store;
 
 pub use rails::{AchOperator, BatchSummary, CutoffReport, InboxReport, RailError, Statements};
 pub use store::{
-    AccountFilter, AccountStore, AchStore, Backend, BackendError, BankAccountLookup, CutoffClaim,
-    DecisionCount, DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals,
+    AccountFilter, AccountStore, AchStore, Backend, BackendError, BankAccountLookup, CreditClaim,
+    CutoffClaim, DecisionCount, DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals,
     FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome, LinkStore, MicroEntryCounts,
     OperationsCounts, Pause, ReturnVolumes, ReturnedEntry, RiskStore, SimulatorStore, Store,
     StoreError, VerificationStore, WebhookBacklog, WebhookStore,

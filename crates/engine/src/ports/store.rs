@@ -245,13 +245,15 @@ pub trait VerificationStore: Send + Sync + std::fmt::Debug {
         limit: i64,
     ) -> Result<Vec<InstantCredit>, StoreError>;
 
-    /// Marks a credit submitted unless another worker holds a fresh claim. True if claimed.
+    /// Marks a credit submitted unless another worker holds a fresh claim, and says what the
+    /// claimer must do: send a credit that was pending, or ask about one submitted before
+    /// `stale_before` whose answer never arrived. `None` when not claimed.
     async fn claim_instant_credit(
         &self,
         credit_id: Uuid,
         now: Timestamp,
         stale_before: Timestamp,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<CreditClaim>, StoreError>;
 
     async fn instant_credit(&self, credit_id: Uuid) -> Result<Option<InstantCredit>, StoreError>;
 }
@@ -797,4 +799,13 @@ pub struct ReturnedEntry {
     pub entry: AchEntry,
     pub return_code: String,
     pub returned_on: Timestamp,
+}
+
+/// What a worker that claimed an instant credit does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditClaim {
+    /// It was pending: nothing went out yet, send it.
+    Send,
+    /// It was submitted and never answered: it may have reached the bank, so ask (pacs.028).
+    Ask,
 }

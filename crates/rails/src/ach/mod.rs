@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
-pub use build::{simulated_reply, OdfiConfig};
+pub use build::{simulated_reply, OdfiConfig, SIMULATED_BANK};
 pub use files::{AchDirs, GroupError, OutboxGroup};
 pub use transport::{DirectoryTransport, FileTransport};
 
