@@ -211,9 +211,10 @@ enum SimulatorCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: SocketAddr,
-        /// Which participants the simulated banks are (default: the bundled samples).
+        /// The RTP participants the simulated banks are (default: the bundled sample).
         #[arg(long, value_name = "FILE")]
         rtp_participants: Option<PathBuf>,
+        /// The FedNow participants the simulated banks are (default: the bundled sample).
         #[arg(long, value_name = "FILE")]
         fednow_participants: Option<PathBuf>,
         /// Seconds the no-answer account's request is held before a 504.

@@ -1321,3 +1321,139 @@ fn verification_link_tokens_never_reach_the_log() {
         "an unknown token reached the log"
     );
 }
+
+/// `pennydrop simulator serve` killed when the test ends, however it ends.
+struct SimulatorProcess {
+    child: Child,
+    url: String,
+}
+
+impl Drop for SimulatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn simulator_serve(data_dir: &Path) -> SimulatorProcess {
+    let mut child = Command::new(BIN)
+        .args([
+            "simulator",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .env_remove("PENNYDROP_DATABASE_URL")
+        .env_remove("PENNYDROP_ENCRYPTION_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn simulator serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("the simulator printed its address")
+        .expect("line");
+    let url = line
+        .rsplit(' ')
+        .next()
+        .expect("an address at the end")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    SimulatorProcess { child, url }
+}
+
+/// The simulated network run alone, as a separate bank: `serve` pointed at it with
+/// `--instant-connector-url` sends the credit over HTTP, the statement shows the code, and the
+/// holder's code completes the verification.
+#[test]
+fn the_simulator_serves_alone_and_serve_reaches_it_through_the_connector() {
+    let dir = tempfile::tempdir().unwrap();
+    let simulator = simulator_serve(dir.path());
+    let key = create_key(dir.path(), "instant", false);
+    let participants = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/rails/participants");
+    let (rtp, fednow) = (
+        participants.join("rtp.csv"),
+        participants.join("fednow.csv"),
+    );
+    let connector = [
+        "--instant-connector-url",
+        &simulator.url,
+        "--rtp-participants",
+        rtp.to_str().unwrap(),
+        "--fednow-participants",
+        fednow.to_str().unwrap(),
+        "--instant-debtor-account",
+        "1000000001",
+    ];
+    let server = serve_with(dir.path(), &dir.path().join("serve.log"), &connector);
+    let auth = (
+        key["publicKey"].as_str().unwrap().to_string(),
+        key["secretKey"].as_str().unwrap().to_string(),
+    );
+    let call = |method: reqwest::Method, path: &str, body: Option<Value>| -> Value {
+        let mut request = http()
+            .request(method, format!("{}{path}", server.base))
+            .basic_auth(&auth.0, Some(&auth.1))
+            .header("x-wait-for", "rail-response");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().unwrap_or(Value::Null)
+    };
+    let account = call(
+        reqwest::Method::POST,
+        "/accounts",
+        Some(serde_json::json!({"accountType": "individual",
+            "profile": {"individual": {"name": {"firstName": "Jane", "lastName": "Doe"}}}})),
+    )["accountID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bank = call(
+        reqwest::Method::POST,
+        &format!("/accounts/{account}/bank-accounts"),
+        Some(serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
+            "accountNumber": "12345678", "bankAccountType": "checking", "routingNumber": "021000021"}})),
+    )["bankAccountID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let verify = format!("/accounts/{account}/bank-accounts/{bank}/verify");
+    let started = call(reqwest::Method::POST, &verify, None);
+    assert_eq!(started["verificationMethod"], "instant", "{started}");
+    assert_eq!(started["status"], "sent-credit", "{started}");
+
+    let statement = pennydrop(
+        dir.path(),
+        &[
+            "simulator",
+            "statement",
+            "--routing",
+            "021000021",
+            "--account",
+            "12345678",
+        ],
+    );
+    let line: Value = serde_json::from_slice(&statement.stdout).expect("one statement line");
+    assert_eq!(line["rail"], "rtp", "{line}");
+    let text = line["statementText"].as_str().unwrap();
+    let code = &text[text.len() - 6..];
+    assert!(code.starts_with("MV"), "{text}");
+    let done = call(
+        reqwest::Method::PUT,
+        &verify,
+        Some(serde_json::json!({ "code": code })),
+    );
+    assert_eq!(done["status"], "successful", "{done}");
+    assert!(server.terminate().success());
+}

