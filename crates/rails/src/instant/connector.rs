@@ -184,7 +184,7 @@ impl BankConnector {
                 let reply = Message::from_xml(&body).map_err(|e| {
                     RailError::Unavailable(format!("the bank's answer is not a status report: {e}"))
                 })?;
-                Ok(Reply::Status(reply))
+                Ok(Reply::Status(Box::new(reply)))
             }
             202 => Ok(Reply::Acknowledged),
             404 => Ok(Reply::NotFound),
@@ -239,7 +239,7 @@ impl InstantRail for BankConnector {
 const CONTENT_TYPE: &str = "application/xml; charset=utf-8";
 
 enum Reply {
-    Status(Message),
+    Status(Box<Message>),
     Acknowledged,
     NotFound,
 }
