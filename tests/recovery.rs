@@ -702,7 +702,9 @@ fn cli_unlock(app: &TestApp, bank: &str, reason: &str, user: Option<&str>) -> st
     cmd.output().expect("run pennydrop")
 }
 
-#[tokio::test]
+// The CLI runs as a blocking child process: with a single-threaded runtime the app's tasks would
+// freeze meanwhile, possibly inside a write transaction the CLI then waits for (SQLite lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_unlocks_with_the_os_user_as_actor() {
     let app = TestApp::sqlite_with(|config| {
         config.engine.risk.bank_account_rounds.micro_deposits = 1;

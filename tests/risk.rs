@@ -535,7 +535,9 @@ async fn blocklisted_routing_numbers_and_bank_accounts_are_refused_and_the_chang
     app.stop().await;
 }
 
-#[tokio::test]
+// The CLI runs as a blocking child process: with a single-threaded runtime the app's tasks would
+// freeze meanwhile, possibly inside a write transaction the CLI then waits for (SQLite lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_blocklists_and_its_operator_is_in_the_audit_trail() {
     let app = TestApp::sqlite().await;
     let key = app.tenant(Mode::Sandbox).await;
