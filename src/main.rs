@@ -186,6 +186,14 @@ enum AchCommand {
         )]
         cutoff_windows: String,
     },
+    /// Apply the returns and notifications of change waiting in the inbox now (pulled from the
+    /// bank first when delivery is configured); prints what was applied as JSON.
+    Inbox {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        ach: AchArgs,
+    },
     /// List the entries cutoffs held back because they would have broken the file (JSON lines:
     /// entry, verification, rule, reason; never the account number).
     Held {
@@ -570,6 +578,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             company_name,
             cutoff_windows,
         }) => cutoff(storage, &ach, company_name, &cutoff_windows).await,
+        Command::Ach(AchCommand::Inbox { storage, ach }) => inbox(storage, &ach).await,
         Command::Ach(AchCommand::Held { storage }) => held(&storage).await,
         Command::Ach(AchCommand::Inspect { files, json }) => inspect(&files, json),
         Command::Migrate { storage } => {
@@ -771,6 +780,20 @@ async fn cutoff(
         )?,
         None => output::note("nothing pending")?,
     }
+    Ok(())
+}
+
+/// `pennydrop ach inbox`: the inbox applied once, as the background rail would.
+async fn inbox(storage: StorageArgs, ach: &AchArgs) -> anyhow::Result<()> {
+    let mut config = AppConfig::new(storage);
+    configure_ach(&mut config, ach)?;
+    config.simulator = false;
+    let app = App::build(config).await?;
+    let report = app.ach.process_inbox().await?;
+    output::line(
+        serde_json::json!({"files": report.files, "returns": report.returns,
+        "nocs": report.nocs, "unmatched": report.unmatched, "quarantined": report.quarantined}),
+    )?;
     Ok(())
 }
 
