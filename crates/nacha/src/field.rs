@@ -169,9 +169,14 @@ pub(crate) fn numeric_u32(line: &str, f: Field) -> Result<u32, FieldError> {
 /// A field that must be digits and is kept as text (routing numbers, trace numbers), because
 /// leading zeros are significant.
 pub(crate) fn digit_string(line: &str, f: Field) -> Result<String, FieldError> {
+    digit_str(line, f).map(str::to_string)
+}
+
+/// [`digit_string`] without the copy.
+pub(crate) fn digit_str(line: &str, f: Field) -> Result<&str, FieldError> {
     let raw = f.raw(line);
     if raw.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(raw.to_string())
+        Ok(raw)
     } else {
         Err(FieldError::new(
             f.name,
@@ -196,6 +201,9 @@ pub(crate) fn alpha_right(line: &str, f: Field) -> Result<String, FieldError> {
 }
 
 pub(crate) fn check_printable(name: &'static str, value: &str) -> Result<(), FieldError> {
+    if value.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Ok(());
+    }
     if let Some((i, c)) = value
         .chars()
         .enumerate()
@@ -273,6 +281,12 @@ pub(crate) fn time_or_blank(line: &str, f: Field) -> Result<Option<Time>, FieldE
 
 /// Left-justified, blank-filled text.
 pub(crate) fn push_alpha(out: &mut String, value: &str, len: usize) {
+    let printable = value.bytes().all(|b| (b' '..=b'~').contains(&b));
+    if let Some(text) = value.get(..value.len().min(len)).filter(|_| printable) {
+        out.push_str(text);
+        push_repeat(out, ' ', len - text.len());
+        return;
+    }
     let mut n = 0;
     for c in value.chars().take(len) {
         out.push(if (' '..='~').contains(&c) { c } else { '?' });
@@ -283,7 +297,7 @@ pub(crate) fn push_alpha(out: &mut String, value: &str, len: usize) {
 
 /// Right-justified, blank-filled text.
 pub(crate) fn push_alpha_right(out: &mut String, value: &str, len: usize) {
-    let count = value.chars().count();
+    let count = char_count(value);
     if count >= len {
         push_alpha(out, value, len);
     } else {
@@ -304,15 +318,17 @@ pub(crate) fn push_num(out: &mut String, value: u64, len: usize) {
     }
     let digits = &buf[buf.len() - len.min(20)..];
     push_repeat(out, '0', len.saturating_sub(20));
-    for &d in digits {
-        out.push(d as char);
-    }
+    out.extend(digits.iter().map(|&d| char::from(d)));
 }
 
 /// A digit string (routing or trace number): right-justified, zero-filled, rightmost `len`
 /// characters; non-digits become `0`.
 pub(crate) fn push_digits(out: &mut String, value: &str, len: usize) {
-    let count = value.chars().count();
+    if value.len() == len && value.bytes().all(|b| b.is_ascii_digit()) {
+        out.push_str(value);
+        return;
+    }
+    let count = char_count(value);
     if count < len {
         push_repeat(out, '0', len - count);
     }
@@ -329,8 +345,15 @@ pub(crate) fn push_date(out: &mut String, d: Date) {
 }
 
 pub(crate) fn push_repeat(out: &mut String, c: char, n: usize) {
-    for _ in 0..n {
-        out.push(c);
+    out.extend(std::iter::repeat_n(c, n));
+}
+
+/// Number of characters, without decoding ASCII text.
+fn char_count(value: &str) -> usize {
+    if value.is_ascii() {
+        value.len()
+    } else {
+        value.chars().count()
     }
 }
 
@@ -339,7 +362,7 @@ pub(crate) fn push_repeat(out: &mut String, c: char, n: usize) {
 /// Text that fits an alphanumeric field: printable ASCII and at most `len` characters.
 pub(crate) fn check_alpha(name: &'static str, value: &str, len: usize) -> Result<(), FieldError> {
     check_printable(name, value)?;
-    let n = value.chars().count();
+    let n = char_count(value);
     if n > len {
         return Err(FieldError::new(
             name,

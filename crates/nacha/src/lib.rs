@@ -33,6 +33,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod across;
 mod builder;
 mod codes;
 mod field;
@@ -54,4 +55,4 @@ pub use records::{
 };
 pub use routing::{check_digit, valid_prefix, validate_routing};
 pub use summary::{summary, BatchSummary, Summary};
-pub use validate::{entry_errors, Rule, ValidationError, ValidationErrors};
+pub use validate::{entry_errors, Rule, ValidationError, ValidationErrors, Validator};

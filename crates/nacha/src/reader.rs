@@ -330,8 +330,13 @@ impl<R: BufRead> Reader<R> {
                 if let Some(b) = bytes.strip_suffix(b"\r") {
                     bytes = b;
                 }
-                let text = String::from_utf8_lossy(bytes);
-                self.machine.feed(&text, &mut self.pending)
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => self.machine.feed(text, &mut self.pending),
+                    Err(_) => {
+                        let text = String::from_utf8_lossy(bytes);
+                        self.machine.feed(&text, &mut self.pending)
+                    }
+                }
             }
         }
     }

@@ -2,13 +2,15 @@
 //! or knowledge of SEC codes.
 
 use crate::EntryDetail;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use rustc_hash::FxHashMap;
+
+use crate::across::{AccountMap, TraceMap};
 use crate::codes::{AccountType, SecCode};
 use crate::field::FieldError;
-use crate::model::{Batch, Entry, File, Totals};
-use crate::records::{Addenda, BatchHeader};
+use crate::model::{Batch, Entry, File, Totals, BLOCKING_FACTOR};
+use crate::records::{Addenda, BatchHeader, FileControl, FileHeader};
 
 /// Which rule a [`ValidationError`] breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,44 +182,103 @@ impl File {
 
     /// Like [`File::validate`], returning the (possibly empty) list.
     pub fn validation_errors(&self) -> Vec<ValidationError> {
+        let entries: usize = self.batches.iter().map(|b| b.entries.len()).sum();
+        let mut v = Validator::with_capacity(&self.header, entries);
+        for batch in &self.batches {
+            v.batch(batch);
+        }
+        v.finish(&self.control)
+    }
+}
+
+/// [`File::validate`] one batch at a time, for files read with the streaming
+/// [`Reader`](crate::Reader): the same rules, the same errors in the same order, holding only
+/// what the rules across batches need (a few dozen bytes per entry for the trace numbers and
+/// accounts seen).
+///
+/// ```
+/// let input = std::io::BufReader::new(std::fs::File::open("tests/data/web-debit.ach").unwrap());
+/// let mut reader = nacha::Reader::new(input);
+/// let mut batches = Vec::new();
+/// while let Some(batch) = reader.next_batch().unwrap() {
+///     batches.push(batch);
+/// }
+/// let mut v = nacha::Validator::new(reader.file_header().unwrap());
+/// for batch in &batches {
+///     v.batch(batch);
+/// }
+/// assert!(v.finish(reader.file_control().unwrap()).is_empty());
+/// ```
+pub struct Validator {
+    c: Collector,
+    across: AcrossEntries,
+    totals: Totals,
+    last_number: Option<u32>,
+    batches: usize,
+    records: u64,
+}
+
+impl Validator {
+    /// Starts with the file header's rules.
+    pub fn new(header: &FileHeader) -> Self {
+        Self::with_capacity(header, 0)
+    }
+
+    /// [`Validator::new`] with room for `entries` entries (a file's size / 94 is a bound).
+    pub fn with_capacity(header: &FileHeader, entries: usize) -> Self {
         let mut c = Collector {
             errors: Vec::new(),
             batch: None,
             entry: None,
         };
-        c.field(self.header.validate());
-        let entries: usize = self.batches.iter().map(|b| b.entries.len()).sum();
-        let mut across = AcrossEntries::with_capacity(entries);
-        let mut file_totals = Totals::default();
-        let mut last_number: Option<u32> = None;
-        for (bi, batch) in self.batches.iter().enumerate() {
-            let bn = bi + 1;
-            c.batch = Some(bn);
-            c.entry = None;
-            c.field(batch.header.validate());
-            check_batch_number(&mut c, batch, last_number);
-            last_number = Some(batch.header.batch_number);
-            if batch.entries.is_empty() {
-                c.push(Rule::EmptyBatch, None, "batch has no entries");
-            }
-            let mut order = BatchOrder::default();
-            for (ei, entry) in batch.entries.iter().enumerate() {
-                c.entry = Some(ei + 1);
-                validate_entry(&mut c, &batch.header, entry);
-                order.check(&mut c, entry);
-                across.check(&mut c, batch, entry, (bn, ei + 1));
-            }
-            c.entry = None;
-            let totals = batch.totals();
-            validate_batch_control(&mut c, batch, &totals);
-            file_totals.add(&totals);
+        c.field(header.validate());
+        Validator {
+            c,
+            across: AcrossEntries::with_capacity(entries),
+            totals: Totals::default(),
+            last_number: None,
+            batches: 0,
+            records: 2,
         }
+    }
+
+    /// Checks the next batch in file order.
+    pub fn batch(&mut self, batch: &Batch) {
+        self.batches += 1;
+        let bn = self.batches;
+        let c = &mut self.c;
+        c.batch = Some(bn);
+        c.entry = None;
+        c.field(batch.header.validate());
+        check_batch_number(c, batch, self.last_number);
+        self.last_number = Some(batch.header.batch_number);
+        if batch.entries.is_empty() {
+            c.push(Rule::EmptyBatch, None, "batch has no entries");
+        }
+        let mut order = BatchOrder::default();
+        for (ei, entry) in batch.entries.iter().enumerate() {
+            c.entry = Some(ei + 1);
+            validate_entry(c, &batch.header, entry);
+            order.check(c, entry);
+            self.across.check(c, &batch.header, entry, (bn, ei + 1));
+        }
+        c.entry = None;
+        let totals = batch.totals();
+        validate_batch_control(c, batch, &totals);
+        self.totals.add(&totals);
+        self.records += batch.record_count();
+    }
+
+    /// The file-wide rules and the file control; every error found, in file order.
+    pub fn finish(mut self, control: &FileControl) -> Vec<ValidationError> {
+        let c = &mut self.c;
         c.batch = None;
         c.entry = None;
-        across.report_micro_debits(&mut c);
+        self.across.report_micro_debits(c);
         c.batch = None;
-        validate_file_control(&mut c, self, &file_totals);
-        c.errors
+        let counts = (self.batches, self.records);
+        validate_file_control(c, control, counts, &self.totals);
+        self.c.errors
     }
 }
 
@@ -238,29 +299,41 @@ fn check_batch_number(c: &mut Collector, batch: &Batch, previous: Option<u32>) {
 
 /// The rules that look across entries: unique trace numbers, one account type per account,
 /// micro-entry debits not above the credits per company and account.
-struct AcrossEntries<'a> {
-    /// Trace number → (batch, entry) of its first use.
-    traces: HashMap<&'a str, (usize, usize)>,
+struct AcrossEntries {
+    /// Trace number → (batch, entry) of its last use.
+    traces: TraceMap<(u32, u32)>,
     /// (routing, account) → (account type, batch, entry) of its first posting.
-    account_types: HashMap<(&'a str, &'a str), (AccountType, usize, usize)>,
-    reported_accounts: HashSet<(&'a str, &'a str)>,
-    /// (company, routing, account) → (credits, debits, first batch) of micro-entries.
-    micro: HashMap<(&'a str, &'a str, &'a str), (u64, u64, usize)>,
+    account_types: AccountMap<(AccountType, u32, u32)>,
+    reported_accounts: AccountMap<()>,
+    /// company → (routing, account) → (credits, debits, first batch) of micro-entries.
+    micro: FxHashMap<String, AccountMap<(u64, u64, usize)>>,
 }
 
-impl<'a> AcrossEntries<'a> {
+/// A 1-based position kept in 32 bits (a file of 2^32 entries would be 400 GB).
+fn pos32((b, e): (usize, usize)) -> (u32, u32) {
+    let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    (narrow(b), narrow(e))
+}
+
+impl AcrossEntries {
     fn with_capacity(entries: usize) -> Self {
         Self {
-            traces: HashMap::with_capacity(entries),
-            account_types: HashMap::with_capacity(entries),
-            reported_accounts: HashSet::new(),
-            micro: HashMap::new(),
+            traces: TraceMap::with_capacity(entries),
+            account_types: AccountMap::with_capacity(entries),
+            reported_accounts: AccountMap::default(),
+            micro: FxHashMap::default(),
         }
     }
 
-    fn check(&mut self, c: &mut Collector, batch: &'a Batch, entry: &'a Entry, at: (usize, usize)) {
+    fn check(
+        &mut self,
+        c: &mut Collector,
+        header: &BatchHeader,
+        entry: &Entry,
+        at: (usize, usize),
+    ) {
         let d = &entry.detail;
-        if let Some((b0, e0)) = self.traces.insert(d.trace_number.as_str(), at) {
+        if let Some((b0, e0)) = self.traces.insert(&d.trace_number, pos32(at)) {
             c.push(
                 Rule::DuplicateTrace,
                 Some("trace number"),
@@ -273,19 +346,19 @@ impl<'a> AcrossEntries<'a> {
         if !d.transaction_code.is_return_or_noc() {
             self.account_type(c, d, at);
         }
-        let is_micro = batch.header.company_entry_description.trim() == "ACCTVERIFY";
+        let is_micro = header.company_entry_description.trim() == "ACCTVERIFY";
         if is_micro && d.transaction_code.is_live() {
-            self.micro_entry(batch.header.company_identification.trim(), d, at.0);
+            self.micro_entry(header.company_identification.trim(), d, at.0);
         }
     }
 
-    fn account_type(&mut self, c: &mut Collector, d: &'a EntryDetail, (bn, en): (usize, usize)) {
+    fn account_type(&mut self, c: &mut Collector, d: &EntryDetail, at: (usize, usize)) {
         let code = d.transaction_code;
-        let key = (d.rdfi_routing.as_str(), d.dfi_account_number.as_str());
+        let (routing, account) = (d.rdfi_routing.as_str(), d.dfi_account_number.as_str());
         let ty = code.account_type();
-        match self.account_types.get(&key) {
+        match self.account_types.get(routing, account) {
             Some(&(first, b0, e0)) if first != ty => {
-                if self.reported_accounts.insert(key) {
+                if self.reported_accounts.insert_new(routing, account, ()) {
                     c.push(
                         Rule::AccountType,
                         Some("transaction code"),
@@ -298,19 +371,22 @@ impl<'a> AcrossEntries<'a> {
             }
             Some(_) => {}
             None => {
-                self.account_types.insert(key, (ty, bn, en));
+                let (b, e) = pos32(at);
+                self.account_types.insert_new(routing, account, (ty, b, e));
             }
         }
     }
 
-    fn micro_entry(&mut self, company: &'a str, d: &'a EntryDetail, bn: usize) {
+    fn micro_entry(&mut self, company: &str, d: &EntryDetail, bn: usize) {
         let credit = d.transaction_code.is_credit();
-        let key = (
-            company,
-            d.rdfi_routing.as_str(),
-            d.dfi_account_number.as_str(),
-        );
-        let slot = self.micro.entry(key).or_insert((0, 0, bn));
+        if !self.micro.contains_key(company) {
+            self.micro
+                .insert(company.to_string(), AccountMap::default());
+        }
+        let Some(accounts) = self.micro.get_mut(company) else {
+            return;
+        };
+        let slot = accounts.entry(&d.rdfi_routing, &d.dfi_account_number, || (0, 0, bn));
         if credit {
             slot.0 = slot.0.saturating_add(d.amount_cents);
         } else {
@@ -323,8 +399,9 @@ impl<'a> AcrossEntries<'a> {
         let mut errors: Vec<_> = self
             .micro
             .iter()
-            .filter(|(_, (credits, debits, _))| debits > credits)
-            .map(|((company, routing, account), (credits, debits, bn))| {
+            .flat_map(|(company, accounts)| accounts.iter().map(move |(r, a, v)| (company, r, a, v)))
+            .filter(|(_, _, _, (credits, debits, _))| debits > credits)
+            .map(|(company, routing, account, (credits, debits, bn))| {
                 (
                     *bn,
                     format!(
@@ -340,7 +417,6 @@ impl<'a> AcrossEntries<'a> {
         }
     }
 }
-
 /// The rules one entry must keep on its own, in a batch with `header`: the same checks
 /// [`File::validate`] makes of every entry (field formats and the routing check digit, the
 /// service class, prenotes, the addenda indicator and addenda, the SEC code's rules, the
@@ -489,7 +565,9 @@ impl BatchOrder {
                 );
             }
         }
-        self.last_trace = Some(trace.clone());
+        let last = self.last_trace.get_or_insert_with(String::new);
+        last.clear();
+        last.push_str(trace);
         let kind = EntryKind::of(entry);
         if kind == EntryKind::Noc {
             return;
@@ -745,9 +823,10 @@ fn validate_batch_control(c: &mut Collector, batch: &Batch, t: &Totals) {
     }
 }
 
-fn validate_file_control(c: &mut Collector, file: &File, t: &Totals) {
+fn validate_file_control(c: &mut Collector, k: &FileControl, counts: (usize, u64), t: &Totals) {
     use crate::records::control::file as l;
-    let k = &file.control;
+    let (batches, records) = counts;
+    let blocks = records.div_ceil(BLOCKING_FACTOR);
     c.field(k.validate());
     let mut mismatch = |rule: Rule, field: &'static str, said: String, is: String| {
         c.push(
@@ -756,24 +835,20 @@ fn validate_file_control(c: &mut Collector, file: &File, t: &Totals) {
             format!("file control says {said} but the file has {is}"),
         );
     };
-    if k.batch_count as usize != file.batches.len() {
+    if k.batch_count as usize != batches {
         mismatch(
             Rule::ControlMismatch,
             l::BATCH_COUNT.name,
             k.batch_count.to_string(),
-            format!("{} batches", file.batches.len()),
+            format!("{batches} batches"),
         );
     }
-    if u64::from(k.block_count) != file.block_count() {
+    if u64::from(k.block_count) != blocks {
         mismatch(
             Rule::BlockCount,
             l::BLOCK_COUNT.name,
             k.block_count.to_string(),
-            format!(
-                "{} records, which make {} blocks",
-                file.record_count(),
-                file.block_count()
-            ),
+            format!("{records} records, which make {blocks} blocks"),
         );
     }
     if u64::from(k.entry_addenda_count) != t.entry_addenda_count {

@@ -351,3 +351,35 @@ fn independent_100k_file_reads_validates_and_round_trips() {
     assert_eq!(entries, 100_000);
     assert_eq!(debits, file.control.total_debit_cents);
 }
+
+#[test]
+fn batch_by_batch_validation_and_summary_equal_the_whole_file_ones() {
+    for name in [
+        "ppd-debit.ach",
+        "ppd-mixedDebitCredit.ach",
+        "web-debit.ach",
+        "return-WEB.ach",
+        "cor-example.ach",
+        "ppd-mixedDebitCredit-invalid.ach",
+        "two-micro-deposits.ach",
+    ] {
+        let whole = ok(name);
+        let text = data(name);
+        let mut reader = Reader::new(text.as_bytes());
+        let mut batches = Vec::new();
+        let mut summaries = Vec::new();
+        while let Some(batch) = reader.next_batch().unwrap() {
+            summaries.push(BatchSummary::of(&batch));
+            batches.push(batch);
+        }
+        let header = reader.file_header().unwrap();
+        let mut v = Validator::with_capacity(header, 8);
+        for batch in &batches {
+            v.batch(batch);
+        }
+        let errors = v.finish(reader.file_control().unwrap());
+        assert_eq!(errors, whole.validation_errors(), "{name}");
+        let streamed = Summary::from_batches(header, summaries);
+        assert_eq!(streamed, summary(&whole), "{name}");
+    }
+}

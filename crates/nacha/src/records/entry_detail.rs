@@ -133,16 +133,18 @@ impl EntryDetail {
                     format!("unknown transaction code {raw_code}"),
                 )
             })?;
-        let rdfi = f::digit_string(line, RDFI)?;
+        let mut rdfi_routing = String::with_capacity(RDFI.len + 1);
+        rdfi_routing.push_str(f::digit_str(line, RDFI)?);
+        let rdfi = rdfi_routing.as_str();
         let check = CHECK_DIGIT.raw(line);
-        let expected = check_digit(&rdfi).unwrap_or(0);
+        let expected = check_digit(rdfi).unwrap_or(0);
         if check.as_bytes().first() != Some(&(b'0' + expected)) {
             return Err(FieldError::new(
                 CHECK_DIGIT.name,
                 format!("check digit {check:?} does not match RDFI routing {rdfi} (expected {expected})"),
             ));
         }
-        if !valid_prefix(&rdfi) {
+        if !valid_prefix(rdfi) {
             return Err(FieldError::new(
                 RDFI.name,
                 format!(
@@ -161,9 +163,10 @@ impl EntryDetail {
                 ))
             }
         };
+        rdfi_routing.push_str(check);
         Ok(EntryDetail {
             transaction_code,
-            rdfi_routing: format!("{rdfi}{check}"),
+            rdfi_routing,
             dfi_account_number: f::alpha(line, ACCOUNT)?,
             amount_cents: f::numeric(line, AMOUNT)?,
             individual_id: f::alpha(line, INDIVIDUAL_ID)?,
