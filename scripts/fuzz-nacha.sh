@@ -3,43 +3,13 @@
 #
 # Runs the `read_nacha` cargo-fuzz target in fuzz/ (its own workspace, not part of the main
 # build), which feeds arbitrary bytes to nacha::read_str and nacha::Reader and checks that they
-# agree. Installs cargo-fuzz if it is missing. cargo-fuzz needs nightly-only -Z flags: a nightly
-# toolchain is used when rustup has one, otherwise the stable toolchain with RUSTC_BOOTSTRAP=1
-# (set FUZZ_TOOLCHAIN=stable to force that, or FUZZ_TOOLCHAIN=<name> for another toolchain).
+# agree. Toolchain and cargo-fuzz: scripts/fuzz-common.sh.
 # The corpus (fuzz/corpus/read_nacha, seeded from crates/nacha/tests/data) and any crash
 # artifacts (fuzz/artifacts/read_nacha) stay out of git.
 set -euo pipefail
 
-seconds="${1:-60}"
-case "$seconds" in
-  '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
-esac
-
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root/fuzz"
-
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "installing cargo-fuzz"
-  cargo install cargo-fuzz --locked
-fi
-
-toolchain_args=()
-choice="${FUZZ_TOOLCHAIN:-auto}"
-if [ "$choice" = auto ]; then
-  if command -v rustup >/dev/null 2>&1 && rustup toolchain list | grep -q '^nightly'; then
-    choice=nightly
-  else
-    choice=stable
-  fi
-fi
-if [ "$choice" = stable ]; then
-  # cargo-fuzz passes -Zsanitizer and friends; stable rustc accepts them with this switch.
-  export RUSTC_BOOTSTRAP=1
-  echo "fuzzing with the default (stable) toolchain and RUSTC_BOOTSTRAP=1"
-else
-  toolchain_args=("+$choice")
-  echo "fuzzing with the $choice toolchain"
-fi
+# shellcheck source=scripts/fuzz-common.sh
+source "$(dirname "$0")/fuzz-common.sh"
 
 corpus="corpus/read_nacha"
 mkdir -p "$corpus"
