@@ -69,6 +69,8 @@ const RELEASED: &[(Backend, i64, &str)] = &[
     (Backend::Postgres, 9, "9a5d8a163b563f1fc3af10b4ee4dcbe04a7efb8a4cda5342b95e20c6ca674bcae2782c8e01c55c932ce3a4a6a7195a57"),
     (Backend::Sqlite, 10, "06db482ff04dc549eedbe28e392d627cab947e5682d43e096b1fc6f0111e09ec82d5b38db43f0649c6b69970028151a4"),
     (Backend::Postgres, 10, "06db482ff04dc549eedbe28e392d627cab947e5682d43e096b1fc6f0111e09ec82d5b38db43f0649c6b69970028151a4"),
+    (Backend::Sqlite, 11, "8240cea8f26fcbc638b214a389e5e79e2de8ee3c7e7b21b545427ba1e89f290fc6a2a7aa5ff3978217bead6aa053e28b"),
+    (Backend::Postgres, 11, "8240cea8f26fcbc638b214a389e5e79e2de8ee3c7e7b21b545427ba1e89f290fc6a2a7aa5ff3978217bead6aa053e28b"),
 ];
 
 #[test]
