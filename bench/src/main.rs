@@ -542,6 +542,16 @@ async fn run_http(
     // The benchmark measures the service, not the per-tenant rate limit.
     config.engine.rate_limits.production_per_second = u32::MAX;
     config.engine.rate_limits.sandbox_per_second = u32::MAX;
+    // Nor the velocity limits: the checks still run on every request, they just never refuse
+    // (one holder links every bench account, thousands an hour).
+    let risk = &mut config.engine.risk;
+    for limit in [
+        &mut risk.tenant_hourly,
+        &mut risk.tenant_daily,
+        &mut risk.holder_bank_accounts,
+    ] {
+        limit.max = u32::MAX;
+    }
     let app = App::build(config).await.context("building the app")?;
     let state = app.state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -19,12 +19,22 @@ fn main() -> anyhow::Result<()> {
         let path = file?.path();
         let text = std::fs::read_to_string(&path)?;
         let original = nacha::read_str(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        // The reply needs each entry's batch header only: a copy without the batch's other
+        // entries (cloning whole batches per entry grew as entries × batch size).
         let returns: Vec<_> = original
             .batches
             .iter()
-            .flat_map(|b| b.entries.iter().map(move |e| (b, e)))
-            .filter(|(_, e)| !e.detail.transaction_code.is_debit())
-            .map(|(b, e)| (b.clone(), e.clone(), code.to_string()))
+            .flat_map(|b| {
+                let header_only = nacha::Batch {
+                    header: b.header.clone(),
+                    entries: Vec::new(),
+                    control: b.control.clone(),
+                };
+                b.entries
+                    .iter()
+                    .filter(|e| !e.detail.transaction_code.is_debit())
+                    .map(move |e| (header_only.clone(), e.clone(), code.to_string()))
+            })
             .collect();
         returned += returns.len();
         let reply =
