@@ -31,4 +31,4 @@ pub use account_updates::AccountUpdate;
 pub use accounts::{Enrolled, Holder, NewAccount, Tenant};
 pub use link::{LinkError, LinkField, LinkProblem, LinkReason, LinkRequest};
 pub use rules::Refusal;
-pub use service::{Engine, EngineConfig, EngineError, ErrorClass, Target};
+pub use service::{Engine, EngineConfig, EngineError, ErrorClass, InboundAction, Target};

@@ -200,6 +200,28 @@ pub struct Engine {
     metrics: Arc<crate::metrics::Metrics>,
 }
 
+/// One return or notification of change from an inbound file, matched to its original entry.
+#[derive(Debug, Clone)]
+pub enum InboundAction {
+    Return {
+        entry: pennydrop_core::model::AchEntry,
+        code: String,
+    },
+    Noc {
+        entry: pennydrop_core::model::AchEntry,
+        code: String,
+        corrected: crate::returns::CorrectedData,
+    },
+}
+
+impl InboundAction {
+    pub fn entry(&self) -> &pennydrop_core::model::AchEntry {
+        match self {
+            Self::Return { entry, .. } | Self::Noc { entry, .. } => entry,
+        }
+    }
+}
+
 /// Which bank account a call is about, as seen by a tenant.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
@@ -770,16 +792,95 @@ impl Engine {
         entry: &pennydrop_core::model::AchEntry,
         code: &str,
     ) -> Result<bool, EngineError> {
-        self.decide_by_id(entry.bank_account_id, |snap, now| {
-            Ok(Some(crate::returns::ach_return(
+        self.apply_inbound_one(&InboundAction::Return {
+            entry: entry.clone(),
+            code: code.to_string(),
+        })
+        .await
+    }
+
+    /// Applies returns and NOCs from an inbound file with one commit per run of distinct bank
+    /// accounts instead of one each. Each decision is made on its bank account's snapshot; a bank
+    /// account that appears again starts a new run, so the later item sees the earlier one's
+    /// effect. If anything else changed one of the bank accounts meanwhile (the store reports
+    /// the run stale and applies none of it), the run is applied one item at a time, each retried.
+    pub async fn apply_inbound(&self, actions: &[InboundAction]) -> Result<(), EngineError> {
+        let mut run_start = 0;
+        let mut in_run = std::collections::HashSet::new();
+        for (i, action) in actions.iter().enumerate() {
+            if !in_run.insert(action.entry().bank_account_id) {
+                self.apply_inbound_run(&actions[run_start..i]).await?;
+                run_start = i;
+                in_run.clear();
+                in_run.insert(action.entry().bank_account_id);
+            }
+        }
+        self.apply_inbound_run(&actions[run_start..]).await
+    }
+
+    async fn apply_inbound_run(&self, actions: &[InboundAction]) -> Result<(), EngineError> {
+        if actions.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = actions.iter().map(|a| a.entry().bank_account_id).collect();
+        let mut snaps: std::collections::HashMap<Uuid, Snapshot> = std::collections::HashMap::new();
+        for snap in self.store.snapshots_by_ids(&ids).await? {
+            snaps.insert(snap.bank_account.bank_account_id, self.opened(snap)?);
+        }
+        let mut changes = Vec::with_capacity(actions.len());
+        for action in actions {
+            let Some(snap) = snaps.get(&action.entry().bank_account_id) else {
+                continue; // disabled: nothing left to change
+            };
+            let change = self.inbound_change(snap, action, self.clock.now())?;
+            changes.push(self.sealed_change(&change));
+        }
+        match self.store.apply_all(&changes).await {
+            Ok(()) => {
+                if changes.iter().any(|c| !c.events.is_empty()) {
+                    self.wake_webhooks();
+                }
+                Ok(())
+            }
+            Err(StoreError::Stale) => {
+                for action in actions {
+                    self.apply_inbound_one(action).await?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn apply_inbound_one(&self, action: &InboundAction) -> Result<bool, EngineError> {
+        self.decide_by_id(action.entry().bank_account_id, |snap, now| {
+            self.inbound_change(snap, action, now).map(Some)
+        })
+        .await
+    }
+
+    /// The decision for one return (`returns::ach_return`) or NOC (`returns::noc`, with the
+    /// corrected account number sealed and the fingerprint recomputed).
+    fn inbound_change(
+        &self,
+        snap: &Snapshot,
+        action: &InboundAction,
+        now: Timestamp,
+    ) -> Result<Change, EngineError> {
+        match action {
+            InboundAction::Return { entry, code } => Ok(crate::returns::ach_return(
                 snap,
                 entry,
                 code,
                 now,
                 &mut self.rng(),
-            )))
-        })
-        .await
+            )),
+            InboundAction::Noc {
+                entry,
+                code,
+                corrected,
+            } => self.noc_change(snap, entry, code, corrected, now),
+        }
     }
 
     /// Holds back the pending entries of a verification that a cutoff found would break its
@@ -832,53 +933,66 @@ impl Engine {
         change_code: &str,
         corrected: &crate::returns::CorrectedData,
     ) -> Result<bool, EngineError> {
-        let vault = self.vault.clone();
-        self.decide_by_id(entry.bank_account_id, |snap, now| {
-            let b = &snap.bank_account;
-            let mut fields = Vec::new();
-            let mut fix = pennydrop_core::change::Correction::default();
-            let current = vault.open(&b.sealed, b.bank_account_id.as_bytes())?;
-            let number = corrected
-                .account_number
-                .clone()
-                .unwrap_or_else(|| current.clone());
-            let routing = corrected
-                .routing_number
-                .clone()
-                .unwrap_or_else(|| b.routing_number.clone());
-            if let Some(n) = &corrected.account_number {
-                fix.sealed = Some(vault.seal(n, b.bank_account_id.as_bytes()));
-                fix.last_four = Some(n.last_four());
-                fields.push("accountNumber".to_string());
-            }
-            if let Some(r) = &corrected.routing_number {
-                fix.routing_number = Some(r.clone());
-                fields.push("routingNumber".to_string());
-            }
-            if corrected.account_number.is_some() || corrected.routing_number.is_some() {
-                if let Ok(r) = pennydrop_core::RoutingNumber::parse(&routing) {
-                    fix.fingerprint = Some(vault.fingerprint(&r, &number));
-                }
-            }
-            if let Some(name) = &corrected.holder_name {
-                fix.holder_name = Some(name.clone());
-                fields.push("holderName".to_string());
-            }
-            if let Some(t) = corrected.bank_account_type {
-                fix.bank_account_type = Some(t);
-                fields.push("bankAccountType".to_string());
-            }
-            Ok(Some(crate::returns::noc(
-                snap,
-                entry,
-                change_code,
-                fix,
-                fields,
-                now,
-                &mut self.rng(),
-            )))
+        self.apply_inbound_one(&InboundAction::Noc {
+            entry: entry.clone(),
+            code: change_code.to_string(),
+            corrected: corrected.clone(),
         })
         .await
+    }
+
+    fn noc_change(
+        &self,
+        snap: &Snapshot,
+        entry: &pennydrop_core::model::AchEntry,
+        change_code: &str,
+        corrected: &crate::returns::CorrectedData,
+        now: Timestamp,
+    ) -> Result<Change, EngineError> {
+        let vault = &self.vault;
+        let b = &snap.bank_account;
+        let mut fields = Vec::new();
+        let mut fix = pennydrop_core::change::Correction::default();
+        let current = vault.open(&b.sealed, b.bank_account_id.as_bytes())?;
+        let number = corrected
+            .account_number
+            .clone()
+            .unwrap_or_else(|| current.clone());
+        let routing = corrected
+            .routing_number
+            .clone()
+            .unwrap_or_else(|| b.routing_number.clone());
+        if let Some(n) = &corrected.account_number {
+            fix.sealed = Some(vault.seal(n, b.bank_account_id.as_bytes()));
+            fix.last_four = Some(n.last_four());
+            fields.push("accountNumber".to_string());
+        }
+        if let Some(r) = &corrected.routing_number {
+            fix.routing_number = Some(r.clone());
+            fields.push("routingNumber".to_string());
+        }
+        if corrected.account_number.is_some() || corrected.routing_number.is_some() {
+            if let Ok(r) = pennydrop_core::RoutingNumber::parse(&routing) {
+                fix.fingerprint = Some(vault.fingerprint(&r, &number));
+            }
+        }
+        if let Some(name) = &corrected.holder_name {
+            fix.holder_name = Some(name.clone());
+            fields.push("holderName".to_string());
+        }
+        if let Some(t) = corrected.bank_account_type {
+            fix.bank_account_type = Some(t);
+            fields.push("bankAccountType".to_string());
+        }
+        Ok(crate::returns::noc(
+            snap,
+            entry,
+            change_code,
+            fix,
+            fields,
+            now,
+            &mut self.rng(),
+        ))
     }
 
     /// Sends every pending instant credit and asks about every one left unanswered for

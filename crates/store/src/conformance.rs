@@ -124,6 +124,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     concurrent_identical_links_make_one_bank_account(store.clone()).await;
     link_and_disable_write_events_and_disable_cancels_money(s).await;
     apply_is_atomic_and_guarded_by_the_version(s).await;
+    apply_all_applies_every_change_or_none(s).await;
     instant_credits_are_claimed_once(s).await;
     simulator_statements_post_each_reference_once(s).await;
     cutoffs_claim_each_entry_once(store.clone()).await;
@@ -527,6 +528,38 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
         .expect("found by trace");
     assert_eq!(found.entry_id, first.entry.entry_id);
     assert_eq!(seq, first.trace_seq);
+    // Many at once: the same answers, in the asked order, None for a sequence never used.
+    let seqs: Vec<i64> = entries
+        .iter()
+        .map(|e| e.trace_seq % 10_000_000)
+        .chain([9_999_999])
+        .rev()
+        .collect();
+    let many = s
+        .entries_by_traces(&seqs)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(many.len(), seqs.len());
+    assert!(many[0].is_none(), "an unused trace sequence is not found");
+    for (asked, got) in entries.iter().rev().zip(&many[1..]) {
+        let (entry, seq) = got.as_ref().expect("found by trace");
+        assert_eq!(
+            (entry.entry_id, *seq),
+            (asked.entry.entry_id, asked.trace_seq)
+        );
+    }
+    let snaps = s
+        .snapshots_by_ids(&[ba.bank_account_id, Uuid::new_v4()])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(snaps.len(), 1, "an unknown bank account is left out");
+    assert_eq!(
+        Some(&snaps[0]),
+        s.snapshot_by_id(ba.bank_account_id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .as_ref()
+    );
 
     let snap = s
         .snapshot_by_id(ba.bank_account_id)
@@ -878,6 +911,75 @@ pub async fn apply_is_atomic_and_guarded_by_the_version(s: &dyn Store) {
     assert_eq!(events.len(), 2);
     assert!(events[0].0 < events[1].0);
     assert_eq!(events[1].1.data["statusReason"], "verification-initiated");
+}
+
+/// Several decisions in one transaction: all of them, or none when one bank account's version
+/// moved (a returns file applies a chunk per commit).
+pub async fn apply_all_applies_every_change_or_none(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let mut snaps = Vec::new();
+    for number in ["77770001", "77770002"] {
+        let (_, ba) = linked(s, &vault, number).await;
+        snaps.push(
+            s.snapshot_by_id(ba.bank_account_id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .expect("snapshot"),
+        );
+    }
+    let at = t0() + SignedDuration::from_mins(2);
+    let errored = |snap: &Snapshot| {
+        let mut change = Change::new(snap, at);
+        change.status = Some(StatusChange {
+            status: BankAccountStatus::Errored,
+            reason: StatusReason::MicroDepositReturn,
+            exception_details: None,
+        });
+        change
+    };
+    // The second bank account moves on first: the pair is stale and neither applies.
+    let first_alone = Change::new(&snaps[1], at);
+    s.apply(&first_alone)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pair = [errored(&snaps[0]), errored(&snaps[1])];
+    assert!(matches!(s.apply_all(&pair).await, Err(StoreError::Stale)));
+    let status_of = |id: Uuid| async move {
+        let snap = s
+            .snapshot_by_id(id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .expect("snap");
+        (snap.bank_account.status, snap.bank_account.version)
+    };
+    assert_eq!(
+        status_of(snaps[0].bank_account.bank_account_id).await,
+        (snaps[0].bank_account.status, 0),
+        "the first change rolled back with the stale second"
+    );
+    // On fresh snapshots both apply in one go.
+    let mut fresh = Vec::new();
+    for snap in &snaps {
+        fresh.push(
+            s.snapshot_by_id(snap.bank_account.bank_account_id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .expect("snap"),
+        );
+    }
+    s.apply_all(&[errored(&fresh[0]), errored(&fresh[1])])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        status_of(snaps[0].bank_account.bank_account_id).await,
+        (BankAccountStatus::Errored, 1)
+    );
+    assert_eq!(
+        status_of(snaps[1].bank_account.bank_account_id).await,
+        (BankAccountStatus::Errored, 2)
+    );
+    // An empty list is a no-op.
+    s.apply_all(&[]).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
 // A long scenario on purpose: it reads top to bottom as one story against one store.

@@ -231,8 +231,20 @@ pub trait VerificationStore: Send + Sync + std::fmt::Debug {
     /// The same, by bank account ID alone (for background work).
     async fn snapshot_by_id(&self, bank_account_id: Uuid) -> Result<Option<Snapshot>, StoreError>;
 
+    /// [`snapshot_by_id`](Self::snapshot_by_id) for many bank accounts in two queries, in no
+    /// particular order; disabled or unknown ones are left out.
+    async fn snapshots_by_ids(
+        &self,
+        bank_account_ids: &[Uuid],
+    ) -> Result<Vec<Snapshot>, StoreError>;
+
     /// Applies a decision atomically. `StoreError::Stale` if the bank account's version moved.
     async fn apply(&self, change: &Change) -> Result<(), StoreError>;
+
+    /// Applies several decisions (on different bank accounts) in one transaction: all of them or,
+    /// with `StoreError::Stale` when any bank account's version moved, none. One commit for a
+    /// chunk of a returns file instead of one per return.
+    async fn apply_all(&self, changes: &[Change]) -> Result<(), StoreError>;
 
     /// Bank accounts with an active verification whose expiry is at or before `now`.
     async fn due_expirations(&self, now: Timestamp, limit: i64) -> Result<Vec<Uuid>, StoreError>;
@@ -328,6 +340,14 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
     /// The most recent entry whose trace sequence ends in `seq7` (the trace number's last 7
     /// digits), with its full trace sequence.
     async fn entry_by_trace(&self, seq7: i64) -> Result<Option<(AchEntry, i64)>, StoreError>;
+
+    /// [`entry_by_trace`](Self::entry_by_trace) for many trace sequences: one result per
+    /// `seq7`, in the same order (`None` where no entry has it), a query per wrap of the
+    /// sequence instead of two per entry.
+    async fn entries_by_traces(
+        &self,
+        seq7s: &[i64],
+    ) -> Result<Vec<Option<(AchEntry, i64)>>, StoreError>;
 
     async fn inbound_seen(&self, sha256: &str) -> Result<bool, StoreError>;
 

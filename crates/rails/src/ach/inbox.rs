@@ -8,7 +8,7 @@ use pennydrop_core::model::{InboundFile, InboundStatus};
 use pennydrop_core::random::uuid;
 use pennydrop_core::{Clock, Random};
 use pennydrop_engine::ports::Store;
-use pennydrop_engine::Engine;
+use pennydrop_engine::{Engine, InboundAction};
 use sha2::{Digest, Sha256};
 
 use super::build::{self, InboundItem};
@@ -16,6 +16,10 @@ use super::files::{claim, release_into, visible_files, AchDirs};
 use super::AchError;
 
 pub use pennydrop_engine::ports::InboxReport;
+
+/// Returns and NOCs applied per commit. A crash mid-file leaves whole chunks applied and the
+/// file not yet recorded as seen, so the restart applies the file again from its start.
+const CHUNK: usize = 1_000;
 
 pub async fn process(
     store: &dyn Store,
@@ -92,7 +96,8 @@ impl Inbox<'_> {
         Ok(())
     }
 
-    /// Applies each return and NOC to its original entry; returns how many of each applied.
+    /// Applies each return and NOC to its original entry, a chunk per commit; returns how many
+    /// of each applied.
     async fn apply(
         &self,
         name: &str,
@@ -101,26 +106,37 @@ impl Inbox<'_> {
     ) -> Result<(i64, i64), AchError> {
         let (mut returns, mut nocs) = (0i64, 0i64);
         let mut returned_tenants = std::collections::BTreeSet::new();
-        for item in items {
-            let Some((entry, _)) = self.store.entry_by_trace(item.original_trace_seq()).await?
-            else {
-                tracing::warn!(file = %name, trace = item.original_trace(), "no originated entry has this trace number");
-                report.unmatched += 1;
-                continue;
-            };
-            match item {
-                InboundItem::Return { code, .. } => {
-                    self.engine.apply_return(&entry, &code).await?;
-                    returned_tenants.insert(entry.tenant_id);
-                    returns += 1;
-                }
-                InboundItem::Noc {
-                    code, corrected, ..
-                } => {
-                    self.engine.apply_noc(&entry, &code, &corrected).await?;
-                    nocs += 1;
-                }
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let chunk: Vec<InboundItem> = items.by_ref().take(CHUNK).collect();
+            let seqs: Vec<i64> = chunk.iter().map(InboundItem::original_trace_seq).collect();
+            let entries = self.store.entries_by_traces(&seqs).await?;
+            let mut actions = Vec::with_capacity(chunk.len());
+            for (item, found) in chunk.into_iter().zip(entries) {
+                let Some((entry, _)) = found else {
+                    tracing::warn!(file = %name, trace = item.original_trace(), "no originated entry has this trace number");
+                    report.unmatched += 1;
+                    continue;
+                };
+                actions.push(match item {
+                    InboundItem::Return { code, .. } => {
+                        returned_tenants.insert(entry.tenant_id);
+                        returns += 1;
+                        InboundAction::Return { entry, code }
+                    }
+                    InboundItem::Noc {
+                        code, corrected, ..
+                    } => {
+                        nocs += 1;
+                        InboundAction::Noc {
+                            entry,
+                            code,
+                            corrected,
+                        }
+                    }
+                });
             }
+            self.engine.apply_inbound(&actions).await?;
         }
         // Return rates are risk monitoring, not part of applying the file: a failure here is
         // logged and the next return reviews the tenant again.
