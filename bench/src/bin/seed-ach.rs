@@ -2,6 +2,7 @@
 //! over bank accounts), for timing one cutoff with `bench/cutoff.sh`.
 //!
 //! Usage: seed-ach DATA_DIR ENTRIES [ENTRIES_PER_BANK_ACCOUNT]
+//! (`PENNYDROP_DATABASE_URL` seeds that database instead of SQLite in DATA_DIR.)
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -28,7 +29,8 @@ async fn main() -> anyhow::Result<()> {
     let per: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(999);
     let mut config = AppConfig::new(StorageArgs {
         data_dir: dir.into(),
-        database_url: None,
+        // PostgreSQL when set (`bench/cutoff.sh --postgres`), else SQLite in DATA_DIR.
+        database_url: std::env::var("PENNYDROP_DATABASE_URL").ok(),
         outbox_group: None,
     });
     config.simulator = false;
