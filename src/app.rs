@@ -59,6 +59,8 @@ pub struct AppConfig {
     pub webhook_timeout: Duration,
     /// Run the webhook delivery worker (tests that step deliveries themselves turn it off).
     pub webhook_worker: bool,
+    /// Where cutoffs report their progress (the CLI's terminal; nobody in the server).
+    pub progress: Arc<dyn pennydrop_core::progress::Progress>,
 }
 
 impl AppConfig {
@@ -82,6 +84,7 @@ impl AppConfig {
             limits: crate::http::Limits::default(),
             webhook_timeout: Duration::from_secs(10),
             webhook_worker: true,
+            progress: Arc::new(pennydrop_core::progress::Silent),
         }
     }
 }
@@ -386,7 +389,8 @@ fn ach_rail(
         dirs,
         simulator.clone().map(|s| s as Arc<dyn ReceivingBank>),
     )
-    .context(preparing)?;
+    .context(preparing)?
+    .with_progress(config.progress.clone());
     Ok(Arc::new(rail))
 }
 

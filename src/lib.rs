@@ -6,4 +6,5 @@ pub mod config;
 pub mod http;
 pub mod instant;
 pub mod output;
+pub mod progress;
 pub mod settings_file;

@@ -770,10 +770,14 @@ async fn cutoff(
     config.engine.schedule = CutoffSchedule::parse(cutoff_windows).context("--cutoff-windows")?;
     configure_ach(&mut config, ach)?;
     config.simulator = false;
+    let progress = pennydrop::progress::TerminalProgress::stderr();
+    config.progress = std::sync::Arc::new(progress.clone());
     let app = App::build(config).await?;
     let rail = app.ach.clone();
     rail.finish_pending().await?;
-    match rail.cutoff_now().await? {
+    let cut = rail.cutoff_now().await;
+    progress.finish();
+    match cut? {
         Some(file) => output::line(
             serde_json::json!({"fileID": file.file_id, "fileName": file.file_name, "entryCount": file.entry_count,
                 "totalCreditCents": file.total_credit_cents, "totalDebitCents": file.total_debit_cents}),
@@ -834,29 +838,24 @@ fn inspect(files: &[PathBuf], json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reports one file; whether it is valid. Errors only when stdout cannot be written.
+/// Reports one file; whether it is valid. Errors only when stdout cannot be written. The file is
+/// read and validated batch by batch (`nacha::Reader`, `nacha::Validator`), so memory stays
+/// near one batch plus what the rules across batches keep per entry, whatever the file's size;
+/// a progress bar shows the bytes read on a terminal.
 fn inspect_one(file: &std::path::Path, json: bool, several: bool) -> anyhow::Result<bool> {
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) => {
-            output::note(format_args!("{}: cannot read: {e}", file.display()))?;
+    let (summary, errors) = match read_and_validate(file) {
+        Ok(read) => read,
+        Err(problem) => {
+            output::note(format_args!("{}: {problem}", file.display()))?;
             return Ok(false);
         }
     };
-    let parsed = match nacha::read_str(&text) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            output::note(format_args!("{}: {e}", file.display()))?;
-            return Ok(false);
-        }
-    };
-    if parsed.validate().is_err() {
-        for e in parsed.validation_errors() {
+    if !errors.is_empty() {
+        for e in errors {
             output::note(format_args!("{}: {} ({})", file.display(), e, e.rule))?;
         }
         return Ok(false);
     }
-    let summary = nacha::summary(&parsed);
     if json {
         let mut value = serde_json::to_value(&summary)?;
         if let Some(object) = value.as_object_mut() {
@@ -870,6 +869,78 @@ fn inspect_one(file: &std::path::Path, json: bool, several: bool) -> anyhow::Res
         output::text(&inspect_text(&summary))?;
     }
     Ok(true)
+}
+
+/// Why a file could not be read as NACHA at all.
+#[derive(Debug)]
+enum InspectProblem {
+    Io(std::io::Error),
+    Read(nacha::ReadError),
+}
+
+impl std::fmt::Display for InspectProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "cannot read: {e}"),
+            Self::Read(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<std::io::Error> for InspectProblem {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+impl From<nacha::ReadError> for InspectProblem {
+    fn from(e: nacha::ReadError) -> Self {
+        Self::Read(e)
+    }
+}
+
+/// The file's summary and every rule it breaks.
+fn read_and_validate(
+    path: &std::path::Path,
+) -> Result<(nacha::Summary, Vec<nacha::ValidationError>), InspectProblem> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let progress = pennydrop::progress::TerminalProgress::stderr();
+    let input = progress
+        .bytes(&format!("reading {}", path.display()), size)
+        .wrap_read(file);
+    let result = validate_stream(std::io::BufReader::with_capacity(1 << 16, input));
+    progress.finish();
+    result
+}
+
+fn validate_stream(
+    input: impl std::io::BufRead,
+) -> Result<(nacha::Summary, Vec<nacha::ValidationError>), InspectProblem> {
+    let mut reader = nacha::Reader::new(input);
+    let mut validator: Option<nacha::Validator> = None;
+    let mut batches = Vec::new();
+    while let Some(batch) = reader.next_batch()? {
+        let v = match (validator.as_mut(), reader.file_header()) {
+            (Some(v), _) => v,
+            (None, Some(header)) => validator.insert(nacha::Validator::new(header)),
+            (None, None) => continue, // the reader reports a missing header itself
+        };
+        v.batch(&batch);
+        batches.push(nacha::BatchSummary::of(&batch));
+    }
+    // After the last batch the reader has checked the file control (or returned its error).
+    let (Some(header), Some(control)) = (reader.file_header(), reader.file_control()) else {
+        return Err(InspectProblem::Read(nacha::ReadError {
+            line: reader.line().max(1),
+            field: None,
+            reason: "missing file control record".into(),
+            kind: nacha::ReadErrorKind::MissingFileControl,
+        }));
+    };
+    let validator = validator.unwrap_or_else(|| nacha::Validator::new(header));
+    let errors = validator.finish(control);
+    Ok((nacha::Summary::from_batches(header, batches), errors))
 }
 
 /// `pennydrop api-keys create | list | revoke`.

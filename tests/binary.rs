@@ -1457,3 +1457,84 @@ fn the_simulator_serves_alone_and_serve_reaches_it_through_the_connector() {
     assert_eq!(done["status"], "successful", "{done}");
     assert!(server.terminate().success());
 }
+
+#[path = "../crates/nacha/benches/common/mod.rs"]
+mod nacha_file;
+
+/// Runs `command` under a pseudo-terminal (util-linux `script`) and returns what the terminal
+/// showed (stdout and stderr together).
+fn on_a_terminal(command: &str) -> String {
+    let out = Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    assert!(out.status.success(), "{command}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What a terminal draws (a carriage return or an escape sequence) and a pipe must never see.
+fn has_terminal_drawing(text: &str) -> bool {
+    text.contains('\r') || text.contains("\u{1b}[")
+}
+
+/// `ach inspect` of a big file shows a progress bar on a terminal and nothing extra on a pipe.
+#[test]
+fn ach_inspect_shows_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.ach");
+    let file = nacha_file::builder(20_000).build().unwrap();
+    std::fs::write(&path, file.to_bytes()).unwrap();
+    let piped = Command::new(BIN)
+        .args(["ach", "inspect"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(piped.status.success(), "{piped:?}");
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert!(!has_terminal_drawing(&String::from_utf8_lossy(
+        &piped.stdout
+    )));
+    let shown = on_a_terminal(&format!("{BIN} ach inspect {}", path.display()));
+    assert!(shown.contains("reading"), "{shown}");
+    assert!(has_terminal_drawing(&shown), "{shown}");
+    assert!(
+        shown.contains("20000 entries"),
+        "the summary follows: {shown}"
+    );
+}
+
+/// `ach cutoff` names its stages on a terminal; on a pipe it prints its result and log only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ach_cutoff_shows_progress_on_a_terminal_only() {
+    let mut app = common::TestApp::sqlite().await;
+    let key = app.tenant(pennydrop_core::model::Mode::Production).await;
+    let caller = common::Caller {
+        app: &app,
+        key: &key,
+    };
+    for number in ["111100001111", "111100002222"] {
+        let (account, bank) = caller.account_with_bank("021000021", number).await;
+        caller.initiate_micro_deposits(&account, &bank).await;
+    }
+    let data_dir = std::mem::replace(&mut app.data_dir, tempfile::tempdir().unwrap());
+    app.stop().await;
+    let cutoff = format!("{BIN} ach cutoff --data-dir {}", data_dir.path().display());
+    let shown = on_a_terminal(&cutoff);
+    assert!(shown.contains("due entries"), "{shown}");
+    assert!(has_terminal_drawing(&shown), "{shown}");
+    assert!(shown.contains("\"entryCount\":6"), "{shown}");
+    // Nothing left to cut off: the second run, piped, says so without drawing.
+    let piped = Command::new(BIN)
+        .args(["ach", "cutoff", "--data-dir"])
+        .arg(data_dir.path())
+        .output()
+        .unwrap();
+    assert!(piped.status.success(), "{piped:?}");
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(stderr.contains("nothing pending"), "{stderr}");
+    assert!(!has_terminal_drawing(&stderr), "{stderr}");
+}

@@ -14,6 +14,7 @@ use pennydrop_core::model::{
     HolderType, Mode, StatusReason, Verification, VerificationKind, VerificationSecret,
     VerificationStatus,
 };
+use pennydrop_core::progress::Progress;
 use pennydrop_core::{AccountNumber, RoutingNumber};
 use uuid::Uuid;
 
@@ -45,6 +46,8 @@ async fn main() -> anyhow::Result<()> {
     let tenant = key.account_id;
     let now = Timestamp::now();
     let routing = RoutingNumber::parse("231380104")?;
+    let progress = pennydrop::progress::TerminalProgress::stderr();
+    progress.stage("seeding pending entries", Some(total as u64));
     let mut seeded = 0;
     let mut n = 0u64;
     while seeded < total {
@@ -136,7 +139,9 @@ async fn main() -> anyhow::Result<()> {
         change.insert_verification = Some(v);
         store.apply(&change).await?;
         seeded += count;
+        progress.advance(count as u64);
     }
+    progress.finish();
     println!("seeded {seeded} pending entries over {n} bank accounts in {dir}");
     Ok(())
 }

@@ -32,9 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (write, text) = best_of_three(|| file.to_string());
     std::fs::write(&path, &text)?;
 
-    let (read_validate, valid) = best_of_three(|| {
-        nacha::read_str(&text).map(|f| f.validation_errors().is_empty())
-    });
+    let (read_validate, valid) =
+        best_of_three(|| nacha::read_str(&text).map(|f| f.validation_errors().is_empty()));
     if !valid? {
         return Err("the generated file does not validate".into());
     }

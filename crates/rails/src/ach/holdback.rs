@@ -19,10 +19,16 @@ impl AchRail {
         due_by: jiff::Timestamp,
         effective_date: jiff::civil::Date,
     ) -> Result<Vec<EntryHold>, AchError> {
+        self.progress.stage("reading due entries", None);
         let due = self.store.due_entries(due_by).await?;
+        let total = u64::try_from(due.len()).unwrap_or(u64::MAX);
+        self.progress.stage("checking due entries", Some(total));
         let mut held = Vec::new();
         let mut group: Vec<FileEntry> = Vec::new();
-        for e in due {
+        for (i, e) in due.into_iter().enumerate() {
+            if i % super::PROGRESS_STEP == 0 && i > 0 {
+                self.progress.advance(super::PROGRESS_STEP as u64);
+            }
             if group
                 .first()
                 .is_some_and(|g| g.entry.verification_id != e.entry.verification_id)

@@ -20,6 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 use pennydrop_calendar::{banking_day_on_or_after, new_york_tz, CutoffSchedule, Window};
 use pennydrop_core::crypto::Vault;
 use pennydrop_core::model::{AchFile, AchFileStatus};
+use pennydrop_core::progress::{Progress, Silent};
 use pennydrop_core::random::uuid;
 use pennydrop_core::{AccountNumber, Clock, Random};
 use pennydrop_engine::ports::{AchOperator, BatchSummary, CutoffReport, RailError};
@@ -28,6 +29,9 @@ use pennydrop_engine::Engine;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
+
+/// Entries per progress report (a report per entry would cost more than the bar is worth).
+const PROGRESS_STEP: usize = 1_000;
 
 pub use build::{simulated_reply, OdfiConfig, SIMULATED_BANK};
 pub use files::{AchDirs, GroupError, OutboxGroup};
@@ -99,6 +103,8 @@ pub struct AchRail {
     /// Failed deliveries: when the next attempt is due, and the current back-off.
     delivery_retries:
         std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, Duration)>>,
+    /// Where a cutoff reports its stages (a terminal's progress bar for `ach cutoff`).
+    progress: Arc<dyn Progress>,
 }
 
 impl AchRail {
@@ -125,7 +131,14 @@ impl AchRail {
             cutoff_lock: tokio::sync::Mutex::new(()),
             work_lock: tokio::sync::Mutex::new(()),
             delivery_retries: Default::default(),
+            progress: Arc::new(Silent),
         })
+    }
+
+    /// Reports each cutoff's stages and entries to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
     }
 
     pub fn dirs(&self) -> &AchDirs {
@@ -201,6 +214,7 @@ impl AchRail {
             name_file: build::file_identity,
             writer: self.config.node_id.clone(),
         };
+        self.progress.stage("claiming due entries", None);
         let Some(file) = self.store.claim_cutoff(&claim).await? else {
             return Ok(None);
         };
@@ -218,12 +232,19 @@ impl AchRail {
         if let Some(stored) = self.store.file_content(file.file_id).await? {
             return self.open_text(file, &stored);
         }
+        self.progress.stage("reading the file's entries", None);
         let entries = self.store.file_entries(file.file_id).await?;
+        let total = u64::try_from(entries.len()).unwrap_or(u64::MAX);
+        self.progress.stage("opening account numbers", Some(total));
         let mut with_numbers: Vec<(pennydrop_core::model::FileEntry, AccountNumber)> =
             Vec::with_capacity(entries.len());
-        for e in entries {
+        for (i, e) in entries.into_iter().enumerate() {
             with_numbers.push(self.opened(e)?);
+            if i % PROGRESS_STEP == PROGRESS_STEP - 1 {
+                self.progress.advance(PROGRESS_STEP as u64);
+            }
         }
+        self.progress.stage("writing the NACHA file", None);
         let totals = with_numbers
             .iter()
             .fold(FileTotals::default(), |mut t, (e, _)| {
@@ -239,6 +260,7 @@ impl AchRail {
                 reason,
             }
         })?;
+        self.progress.stage("storing the file (sealed)", None);
         if self
             .store
             .store_file_content(file.file_id, &self.seal_text(file, &text), totals)
@@ -295,6 +317,7 @@ impl AchRail {
     async fn finish(&self, file: &AchFile) -> Result<(), AchError> {
         let text = self.file_text(file).await?;
         if file.status == AchFileStatus::Assembled {
+            self.progress.stage("writing to the outbox", None);
             files::write_atomically_for(
                 &self.dirs.outbox,
                 &file.file_name,
