@@ -31,12 +31,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let (write, text) = best_of_three(|| file.to_string());
     std::fs::write(&path, &text)?;
+    // The reads start from a heap without the built file (a million entries of it).
+    drop(file);
+    let bytes = text.len();
 
     let (read_validate, valid) =
         best_of_three(|| nacha::read_str(&text).map(|f| f.validation_errors().is_empty()));
     if !valid? {
         return Err("the generated file does not validate".into());
     }
+    drop(text);
 
     let (stream, errors) = best_of_three(|| -> Result<usize, Box<dyn std::error::Error>> {
         let input = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?);
@@ -63,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         write.as_secs_f64() * 1e3,
         read_validate.as_secs_f64() * 1e3,
         stream.as_secs_f64() * 1e3,
-        text.len()
+        bytes
     );
     Ok(())
 }

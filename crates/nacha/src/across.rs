@@ -95,6 +95,7 @@ impl<V> AccountMap<V> {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn get(&self, routing: &str, account: &str) -> Option<&V> {
         match PackedAccount::new(routing, account) {
             Some(k) => self.packed.get(&k),

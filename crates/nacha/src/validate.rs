@@ -356,24 +356,18 @@ impl AcrossEntries {
         let code = d.transaction_code;
         let (routing, account) = (d.rdfi_routing.as_str(), d.dfi_account_number.as_str());
         let ty = code.account_type();
-        match self.account_types.get(routing, account) {
-            Some(&(first, b0, e0)) if first != ty => {
-                if self.reported_accounts.insert_new(routing, account, ()) {
-                    c.push(
-                        Rule::AccountType,
-                        Some("transaction code"),
-                        format!(
-                            "account {} at {} is posted to as {ty:?} (code {code}) but as {first:?} by batch {b0}, entry {e0}; use one account type per account (e.g. 32 with 37, 22 with 27)",
-                            d.dfi_account_number, d.rdfi_routing
-                        ),
-                    );
-                }
-            }
-            Some(_) => {}
-            None => {
-                let (b, e) = pos32(at);
-                self.account_types.insert_new(routing, account, (ty, b, e));
-            }
+        let (b, e) = pos32(at);
+        // One lookup: the first posting is stored, or the stored one compared.
+        let &mut (first, b0, e0) = self.account_types.entry(routing, account, || (ty, b, e));
+        if first != ty && self.reported_accounts.insert_new(routing, account, ()) {
+            c.push(
+                Rule::AccountType,
+                Some("transaction code"),
+                format!(
+                    "account {} at {} is posted to as {ty:?} (code {code}) but as {first:?} by batch {b0}, entry {e0}; use one account type per account (e.g. 32 with 37, 22 with 27)",
+                    d.dfi_account_number, d.rdfi_routing
+                ),
+            );
         }
     }
 
