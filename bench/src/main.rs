@@ -306,7 +306,7 @@ async fn main() -> anyhow::Result<()> {
                     .await
                     .unwrap_or_else(|e| format!("? ({e:#})"));
                 notes.push(format!(
-                    "SQLite {version}: WAL, synchronous=FULL, pool of 8 (the app's settings), \
+                    "SQLite {version}: WAL, synchronous=FULL, one writer connection and 8 readers (the app's settings; the raw inserts use the 8), \
                      data directory under {}",
                     args.sqlite_dir
                         .clone()
