@@ -796,7 +796,8 @@ async fn inbox(storage: StorageArgs, ach: &AchArgs) -> anyhow::Result<()> {
     let report = app.ach.process_inbox().await?;
     output::line(
         serde_json::json!({"files": report.files, "returns": report.returns,
-        "nocs": report.nocs, "unmatched": report.unmatched, "quarantined": report.quarantined}),
+        "nocs": report.nocs, "unmatched": report.unmatched, "repeated": report.repeated,
+        "quarantined": report.quarantined}),
     )?;
     Ok(())
 }

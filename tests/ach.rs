@@ -1062,3 +1062,64 @@ async fn the_data_directory_and_everything_in_it_is_private() {
     }
     app.stop().await;
 }
+
+/// A bank that sends the same returns again in a file of different bytes (a new header, so a
+/// new SHA-256): nothing is applied twice, and the report says how many were repeats.
+#[tokio::test]
+async fn returns_sent_again_in_another_file_change_nothing() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "3000000003").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(result["inbound"]["returns"], 3, "{result:?}");
+    let events_before = app
+        .store
+        .events(key.account_id, 0, 1000)
+        .await
+        .unwrap()
+        .len();
+
+    let archive = app.data_dir.path().join("ach/archive");
+    let returned = std::fs::read_dir(&archive)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("RETURNS-")
+        })
+        .expect("the simulated bank's returns file");
+    let text = std::fs::read_to_string(&returned).unwrap();
+    let (header, rest) = text.split_at(text.find('\n').unwrap());
+    let resent = format!("{}RESENT  {rest}", &header[..86]);
+    assert_ne!(resent, text);
+    std::fs::write(app.data_dir.path().join("ach/inbox/RESENT.ach"), resent).unwrap();
+    let report = app.ach.process_inbox().await.unwrap();
+    assert_eq!(
+        (
+            report.files,
+            report.returns,
+            report.repeated,
+            report.unmatched
+        ),
+        (1, 0, 3, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        app.store
+            .events(key.account_id, 0, 1000)
+            .await
+            .unwrap()
+            .len(),
+        events_before,
+        "no event for a repeated return"
+    );
+    app.stop().await;
+}

@@ -542,10 +542,14 @@ pub async fn returns_nocs_and_inbound_files(s: &dyn Store) {
     assert_eq!(many.len(), seqs.len());
     assert!(many[0].is_none(), "an unused trace sequence is not found");
     for (asked, got) in entries.iter().rev().zip(&many[1..]) {
-        let (entry, seq) = got.as_ref().expect("found by trace");
+        let got = got.as_ref().expect("found by trace");
         assert_eq!(
-            (entry.entry_id, *seq),
-            (asked.entry.entry_id, asked.trace_seq)
+            (
+                got.entry.entry_id,
+                got.trace_seq,
+                got.return_code.as_deref()
+            ),
+            (asked.entry.entry_id, asked.trace_seq, None)
         );
     }
     let snaps = s

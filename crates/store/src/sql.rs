@@ -33,8 +33,8 @@ use crate::{
     AccountFilter, AccountStore, AchStore, Backend, BankAccountLookup, CreditClaim, CutoffClaim,
     DecisionCount, DecisionFilter, Enrollment, EventStore, FileTotals, FingerprintUse,
     IdempotencyStore, KeyStore, LinkOutcome, LinkStore, MicroEntryCounts, OperationsCounts, Pause,
-    ReturnVolumes, ReturnedEntry, RiskStore, SimulatorStore, Store, StoreError, VerificationStore,
-    WebhookBacklog, WebhookStore,
+    ReturnVolumes, ReturnedEntry, RiskStore, SimulatorStore, Store, StoreError, TracedEntry,
+    VerificationStore, WebhookBacklog, WebhookStore,
 };
 
 /// The driver's errors become [`StoreError`]s (the error type belongs to the engine's ports, so
@@ -1837,12 +1837,12 @@ macro_rules! sql_store {
                 Ok(None)
             }
 
-            async fn entries_by_traces(&self, seq7s: &[i64]) -> Result<Vec<Option<(AchEntry, i64)>>, StoreError> {
+            async fn entries_by_traces(&self, seq7s: &[i64]) -> Result<Vec<Option<TracedEntry>>, StoreError> {
                 let row = sqlx::query("SELECT next_trace_seq FROM ach_origination_state WHERE id = 1")
                     .fetch_one(&self.pool)
                     .await.db()?;
                 let next: i64 = row.try_get("next_trace_seq").db()?;
-                let mut found: Vec<Option<(AchEntry, i64)>> = vec![None; seq7s.len()];
+                let mut found: Vec<Option<TracedEntry>> = vec![None; seq7s.len()];
                 // Newest wrap first, as entry_by_trace: a sequence found in a newer wrap wins.
                 let mut wrap = (next / 10_000_000) * 10_000_000;
                 while wrap >= 0 {
@@ -1856,7 +1856,7 @@ macro_rules! sql_store {
                         break;
                     }
                     let sql = format!(
-                        "SELECT {ACH_ENTRY_COLUMNS}, trace_seq FROM ach_entries WHERE trace_seq IN ({})",
+                        "SELECT {ACH_ENTRY_COLUMNS}, trace_seq, return_code FROM ach_entries WHERE trace_seq IN ({})",
                         placeholders(1, open.len())
                     );
                     let mut query = sqlx::query(&sql);
@@ -1865,12 +1865,17 @@ macro_rules! sql_store {
                     }
                     let mut by_seq = std::collections::HashMap::new();
                     for row in query.fetch_all(&self.pool).await.db()? {
-                        let seq: i64 = row.try_get("trace_seq").db()?;
-                        by_seq.insert(seq, Self::ach_entry_from_row(&row).db()?);
+                        let trace_seq: i64 = row.try_get("trace_seq").db()?;
+                        let traced = TracedEntry {
+                            entry: Self::ach_entry_from_row(&row).db()?,
+                            trace_seq,
+                            return_code: row.try_get("return_code").db()?,
+                        };
+                        by_seq.insert(trace_seq, traced);
                     }
                     for (i, candidate) in open {
-                        if let Some(entry) = by_seq.get(&candidate) {
-                            found[i] = Some((entry.clone(), candidate));
+                        if let Some(traced) = by_seq.get(&candidate) {
+                            found[i] = Some(traced.clone());
                         }
                     }
                     wrap -= 10_000_000;

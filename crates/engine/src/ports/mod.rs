@@ -11,5 +11,5 @@ pub use store::{
     CutoffClaim, DecisionCount, DecisionFilter, Enrollment, EventStore, FileIdentity, FileTotals,
     FingerprintUse, IdempotencyStore, KeyStore, LinkOutcome, LinkStore, MicroEntryCounts,
     OperationsCounts, Pause, ReturnVolumes, ReturnedEntry, RiskStore, SimulatorStore, Store,
-    StoreError, VerificationStore, WebhookBacklog, WebhookStore,
+    StoreError, TracedEntry, VerificationStore, WebhookBacklog, WebhookStore,
 };

@@ -16,6 +16,8 @@ pub struct InboxReport {
     pub returns: usize,
     pub nocs: usize,
     pub unmatched: usize,
+    /// Returns of entries already returned (a file the bank sent again), skipped.
+    pub repeated: usize,
     pub quarantined: usize,
 }
 

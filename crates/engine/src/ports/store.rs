@@ -343,11 +343,11 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
 
     /// [`entry_by_trace`](Self::entry_by_trace) for many trace sequences: one result per
     /// `seq7`, in the same order (`None` where no entry has it), a query per wrap of the
-    /// sequence instead of two per entry.
+    /// sequence instead of two per entry, each with the return code the entry already has.
     async fn entries_by_traces(
         &self,
         seq7s: &[i64],
-    ) -> Result<Vec<Option<(AchEntry, i64)>>, StoreError>;
+    ) -> Result<Vec<Option<TracedEntry>>, StoreError>;
 
     async fn inbound_seen(&self, sha256: &str) -> Result<bool, StoreError>;
 
@@ -828,4 +828,14 @@ pub enum CreditClaim {
     Send,
     /// It was submitted and never answered: it may have reached the bank, so ask (pacs.028).
     Ask,
+}
+
+/// An originated entry found by its trace number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TracedEntry {
+    pub entry: AchEntry,
+    /// The full trace sequence (the trace number carries its last 7 digits).
+    pub trace_seq: i64,
+    /// The return code already recorded on the entry, if it was returned.
+    pub return_code: Option<String>,
 }

@@ -7,7 +7,7 @@
 use pennydrop_core::model::{InboundFile, InboundStatus};
 use pennydrop_core::random::uuid;
 use pennydrop_core::{Clock, Random};
-use pennydrop_engine::ports::Store;
+use pennydrop_engine::ports::{Store, TracedEntry};
 use pennydrop_engine::{Engine, InboundAction};
 use sha2::{Digest, Sha256};
 
@@ -18,7 +18,8 @@ use super::AchError;
 pub use pennydrop_engine::ports::InboxReport;
 
 /// Returns and NOCs applied per commit. A crash mid-file leaves whole chunks applied and the
-/// file not yet recorded as seen, so the restart applies the file again from its start.
+/// file not yet recorded as seen, so the restart reads the file again from its start and skips
+/// the returns already applied.
 const CHUNK: usize = 1_000;
 
 pub async fn process(
@@ -113,12 +114,21 @@ impl Inbox<'_> {
             let entries = self.store.entries_by_traces(&seqs).await?;
             let mut actions = Vec::with_capacity(chunk.len());
             for (item, found) in chunk.into_iter().zip(entries) {
-                let Some((entry, _)) = found else {
+                let Some(TracedEntry {
+                    entry, return_code, ..
+                }) = found
+                else {
                     tracing::warn!(file = %name, trace = item.original_trace(), "no originated entry has this trace number");
                     report.unmatched += 1;
                     continue;
                 };
                 actions.push(match item {
+                    // An entry is returned once: the same return again (a file the bank sent
+                    // twice with different bytes, or one re-read after a crash) changes nothing.
+                    InboundItem::Return { .. } if return_code.is_some() => {
+                        report.repeated += 1;
+                        continue;
+                    }
                     InboundItem::Return { code, .. } => {
                         returned_tenants.insert(entry.tenant_id);
                         returns += 1;
