@@ -1652,6 +1652,20 @@ macro_rules! sql_store {
             }
 
             async fn due_entries(&self, due_by: Timestamp) -> Result<Vec<FileEntry>, StoreError> {
+                let mut out = Vec::new();
+                self.each_due_entry(due_by, &mut |e| {
+                    out.push(e);
+                    std::ops::ControlFlow::Continue(())
+                })
+                .await?;
+                Ok(out)
+            }
+
+            async fn each_due_entry(
+                &self,
+                due_by: Timestamp,
+                visit: &mut (dyn FnMut(FileEntry) -> std::ops::ControlFlow<()> + Send),
+            ) -> Result<(), StoreError> {
                 let columns: Vec<String> = ACH_ENTRY_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect();
                 let sql = format!(
                     "SELECT {}, CAST(0 AS BIGINT) AS trace_seq, b.routing_number, b.account_number_key_id, \
@@ -1661,11 +1675,12 @@ macro_rules! sql_store {
                     columns.join(", ")
                 );
                 let mut rows = sqlx::query(&sql).bind(to_micros(due_by)).fetch(&self.pool);
-                let mut out = Vec::new();
                 while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await.db()? {
-                    out.push(Self::file_entry_from_row(&row).db()?);
+                    if visit(Self::file_entry_from_row(&row).db()?).is_break() {
+                        break;
+                    }
                 }
-                Ok(out)
+                Ok(())
             }
 
             async fn held_entries(&self, limit: i64) -> Result<Vec<HeldEntry>, StoreError> {
@@ -1725,6 +1740,20 @@ macro_rules! sql_store {
             }
 
             async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError> {
+                let mut out = Vec::new();
+                self.each_file_entry(file_id, &mut |e| {
+                    out.push(e);
+                    std::ops::ControlFlow::Continue(())
+                })
+                .await?;
+                Ok(out)
+            }
+
+            async fn each_file_entry(
+                &self,
+                file_id: Uuid,
+                visit: &mut (dyn FnMut(FileEntry) -> std::ops::ControlFlow<()> + Send),
+            ) -> Result<(), StoreError> {
                 let columns: Vec<String> = ACH_ENTRY_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect();
                 let sql = format!(
                     "SELECT {}, e.trace_seq, b.routing_number, b.account_number_key_id, b.account_number_ciphertext, \
@@ -1733,14 +1762,14 @@ macro_rules! sql_store {
                      WHERE e.file_id = $1 ORDER BY e.trace_seq",
                     columns.join(", ")
                 );
-                // Streamed row by row: a cutoff can hold a million entries, and keeping every
-                // raw row alongside its decoded entry would double the memory.
+                // Streamed row by row: a cutoff can hold a million entries.
                 let mut rows = sqlx::query(&sql).bind(file_id.to_string()).fetch(&self.pool);
-                let mut out = Vec::new();
                 while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await.db()? {
-                    out.push(Self::file_entry_from_row(&row).db()?);
+                    if visit(Self::file_entry_from_row(&row).db()?).is_break() {
+                        break;
+                    }
                 }
-                Ok(out)
+                Ok(())
             }
 
             async fn store_file_content(&self, file_id: Uuid, content: &str, totals: FileTotals) -> Result<bool, StoreError> {

@@ -11,6 +11,7 @@ use pennydrop_core::model::{
     AccessToken, Account, AccountType, AchEntry, AchFile, AchFileStatus, ApiKey, BankAccount,
     Event, FileEntry, HeldEntry, InboundFile, InstantCredit, NocRecord, StatementLine,
 };
+use std::ops::ControlFlow;
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -280,6 +281,14 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
     /// verification: what a cutoff checks before it claims. Read outside any transaction.
     async fn due_entries(&self, due_by: Timestamp) -> Result<Vec<FileEntry>, StoreError>;
 
+    /// [`due_entries`](Self::due_entries) one at a time, as the rows arrive, without holding
+    /// them: `visit` returns `Break` to stop early.
+    async fn each_due_entry(
+        &self,
+        due_by: Timestamp,
+        visit: &mut (dyn FnMut(FileEntry) -> ControlFlow<()> + Send),
+    ) -> Result<(), StoreError>;
+
     /// Entries held back at cutoffs, the newest first.
     async fn held_entries(&self, limit: i64) -> Result<Vec<HeldEntry>, StoreError>;
 
@@ -294,6 +303,14 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
 
     /// A file's entries with their bank-account details, in trace order.
     async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError>;
+
+    /// [`file_entries`](Self::file_entries) one at a time, as the rows arrive, without holding
+    /// them: `visit` returns `Break` to stop early.
+    async fn each_file_entry(
+        &self,
+        file_id: Uuid,
+        visit: &mut (dyn FnMut(FileEntry) -> ControlFlow<()> + Send),
+    ) -> Result<(), StoreError>;
 
     /// Stores a file's NACHA text and its totals unless it already has a text. True if this
     /// call stored it. (The claim cannot sum sealed micro-deposit amounts; the builder can.)

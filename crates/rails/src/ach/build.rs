@@ -131,41 +131,52 @@ pub fn trace_number(odfi: &OdfiConfig, trace_seq: i64) -> String {
     )
 }
 
-/// Builds the NACHA text of `file` from its entries (in trace order): one batch per SEC code,
-/// company entry description `ACCTVERIFY`, effective date = the file's.
-pub fn build_file(
-    odfi: &OdfiConfig,
-    file: &AchFile,
-    entries: Vec<(FileEntry, AccountNumber)>,
-) -> Result<String, String> {
-    let created = file
-        .created_on
-        .to_zoned(pennydrop_calendar::new_york_tz())
-        .datetime();
-    let mut builder = FileBuilder::new(FileHeaderParams {
-        immediate_destination: odfi.immediate_destination.clone(),
-        immediate_origin: odfi.immediate_origin.clone(),
-        destination_name: nacha_text(&odfi.immediate_destination_name, 23),
-        origin_name: nacha_text(&odfi.immediate_origin_name, 23),
-        creation: created,
-        file_id_modifier: file.file_id_modifier,
-        reference_code: file.file_id.simple().to_string()[..8].to_ascii_uppercase(),
-    });
-    let mut by_sec: BTreeMap<&'static str, (SecCode, Vec<Entry>)> = BTreeMap::new();
-    // Consumed as the file's entries are made, so both never sit in memory in full.
-    for (e, number) in entries {
-        let (sec, entry) = nacha_entry(odfi, &e, &number)?;
-        by_sec
+/// A file's NACHA entries gathered as its rows arrive (in trace order): one batch per SEC code,
+/// company entry description `ACCTVERIFY`, effective date = the file's. Only the NACHA entries
+/// are kept, not the rows they came from.
+#[derive(Default)]
+pub struct FileDraft {
+    by_sec: BTreeMap<&'static str, (SecCode, Vec<Entry>)>,
+}
+
+impl FileDraft {
+    /// Adds one entry with its opened account number.
+    pub fn add(
+        &mut self,
+        odfi: &OdfiConfig,
+        e: &FileEntry,
+        number: &AccountNumber,
+    ) -> Result<(), String> {
+        let (sec, entry) = nacha_entry(odfi, e, number)?;
+        self.by_sec
             .entry(sec.as_str())
             .or_insert_with(|| (sec, Vec::new()))
             .1
             .push(entry);
+        Ok(())
     }
-    for (_, (sec, batch_entries)) in by_sec {
-        builder = builder.batch(batch_params(odfi, sec, file.effective_date), batch_entries);
+
+    /// The NACHA text of `file`.
+    pub fn build(self, odfi: &OdfiConfig, file: &AchFile) -> Result<String, String> {
+        let created = file
+            .created_on
+            .to_zoned(pennydrop_calendar::new_york_tz())
+            .datetime();
+        let mut builder = FileBuilder::new(FileHeaderParams {
+            immediate_destination: odfi.immediate_destination.clone(),
+            immediate_origin: odfi.immediate_origin.clone(),
+            destination_name: nacha_text(&odfi.immediate_destination_name, 23),
+            origin_name: nacha_text(&odfi.immediate_origin_name, 23),
+            creation: created,
+            file_id_modifier: file.file_id_modifier,
+            reference_code: file.file_id.simple().to_string()[..8].to_ascii_uppercase(),
+        });
+        for (_, (sec, batch_entries)) in self.by_sec {
+            builder = builder.batch(batch_params(odfi, sec, file.effective_date), batch_entries);
+        }
+        let built = builder.build().map_err(|e| e.to_string())?;
+        Ok(built.to_string())
     }
-    let built = builder.build().map_err(|e| e.to_string())?;
-    Ok(built.to_string())
 }
 
 /// The batch an entry of SEC code `sec` goes in.

@@ -3,12 +3,24 @@
 //! break the file is held back with its verification's other entries (the recoup debit must not
 //! leave without its credits), the verification fails (`Engine::hold_back`), and the operator
 //! sees it (`GET /admin/ach/held-entries`, a warning in the log); the rest of the file is
-//! written as usual.
+//! written as usual. The due entries are checked as they stream from the store: only the
+//! current verification's entry IDs and the problems found are kept.
 
 use pennydrop_core::model::{EntryHold, FileEntry};
+use std::ops::ControlFlow;
 use uuid::Uuid;
 
 use super::{build, AchError, AchRail};
+
+/// One verification's due entries as the check sees them: their IDs and what is wrong.
+#[derive(Default)]
+struct Group {
+    bank_account_id: Uuid,
+    verification_id: Uuid,
+    entry_ids: Vec<Uuid>,
+    /// (entry, rule, reason) for each entry that would break the file.
+    problems: Vec<(Uuid, String, String)>,
+}
 
 impl AchRail {
     /// Holds back every due entry that would break the file dated `effective_date`. Returns
@@ -19,53 +31,77 @@ impl AchRail {
         due_by: jiff::Timestamp,
         effective_date: jiff::civil::Date,
     ) -> Result<Vec<EntryHold>, AchError> {
-        self.progress.stage("reading due entries", None);
-        let due = self.store.due_entries(due_by).await?;
-        let total = u64::try_from(due.len()).unwrap_or(u64::MAX);
-        self.progress.stage("checking due entries", Some(total));
-        let mut held = Vec::new();
-        let mut group: Vec<FileEntry> = Vec::new();
-        for (i, e) in due.into_iter().enumerate() {
-            if i % super::PROGRESS_STEP == 0 && i > 0 {
-                self.progress.advance(super::PROGRESS_STEP as u64);
-            }
-            if group
-                .first()
-                .is_some_and(|g| g.entry.verification_id != e.entry.verification_id)
-            {
-                held.extend(self.check_group(&group, effective_date).await?);
-                group.clear();
-            }
-            group.push(e);
+        self.progress.stage("checking due entries", None);
+        let mut current = Group::default();
+        let mut to_hold: Vec<Group> = Vec::new();
+        let mut failure: Option<AchError> = None;
+        let mut seen = 0usize;
+        self.store
+            .each_due_entry(due_by, &mut |e| {
+                if current.verification_id != e.entry.verification_id {
+                    let done = std::mem::take(&mut current);
+                    if !done.problems.is_empty() {
+                        to_hold.push(done);
+                    }
+                    current.bank_account_id = e.entry.bank_account_id;
+                    current.verification_id = e.entry.verification_id;
+                }
+                seen += 1;
+                if seen.is_multiple_of(super::PROGRESS_STEP) {
+                    self.progress.advance(super::PROGRESS_STEP as u64);
+                }
+                current.entry_ids.push(e.entry.entry_id);
+                match self.check_entry(e, effective_date) {
+                    Ok(problem) => {
+                        current.problems.extend(problem);
+                        ControlFlow::Continue(())
+                    }
+                    Err(err) => {
+                        failure = Some(err);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+            .await?;
+        if let Some(e) = failure {
+            return Err(e);
         }
-        held.extend(self.check_group(&group, effective_date).await?);
+        if !current.problems.is_empty() {
+            to_hold.push(current);
+        }
+        let mut held = Vec::new();
+        for group in to_hold {
+            held.extend(self.hold_group(group).await?);
+        }
         Ok(held)
     }
 
-    /// One verification's due entries: all leave, or all are held.
-    async fn check_group(
+    /// The rule `e` would break, if any.
+    fn check_entry(
         &self,
-        group: &[FileEntry],
+        e: FileEntry,
         effective_date: jiff::civil::Date,
-    ) -> Result<Vec<EntryHold>, AchError> {
-        let mut problems: Vec<(Uuid, String, String)> = Vec::new();
-        for e in group {
-            let (e, number) = self.opened(e.clone())?;
-            if let Some((rule, reason)) =
-                build::entry_problem(&self.config.odfi, &e, &number, effective_date)
-            {
-                problems.push((e.entry.entry_id, rule, reason));
-            }
-        }
-        let (Some(first), Some((cause, rule, _))) = (group.first(), problems.first()) else {
+    ) -> Result<Option<(Uuid, String, String)>, AchError> {
+        let (e, number) = self.opened(e)?;
+        Ok(
+            build::entry_problem(&self.config.odfi, &e, &number, effective_date)
+                .map(|(rule, reason)| (e.entry.entry_id, rule, reason)),
+        )
+    }
+
+    /// Holds all of one verification's due entries, each with its own problem or the first
+    /// problem of its group.
+    async fn hold_group(&self, group: Group) -> Result<Vec<EntryHold>, AchError> {
+        let Some((cause, rule, _)) = group.problems.first() else {
             return Ok(Vec::new());
         };
         let holds: Vec<EntryHold> = group
+            .entry_ids
             .iter()
-            .map(|e| {
-                let own = problems.iter().find(|(id, _, _)| *id == e.entry.entry_id);
+            .map(|id| {
+                let own = group.problems.iter().find(|(p, _, _)| p == id);
                 EntryHold {
-                    entry_id: e.entry.entry_id,
+                    entry_id: *id,
                     rule: own.map_or_else(|| rule.clone(), |(_, r, _)| r.clone()),
                     reason: own.map_or_else(
                         || format!("held with entry {cause} of the same verification"),
@@ -76,17 +112,13 @@ impl AchRail {
             .collect();
         let applied = self
             .engine
-            .hold_back(
-                first.entry.bank_account_id,
-                first.entry.verification_id,
-                &holds,
-            )
+            .hold_back(group.bank_account_id, group.verification_id, &holds)
             .await?;
         if !applied {
             return Ok(Vec::new());
         }
         for h in &holds {
-            tracing::warn!(entry = %h.entry_id, verification = %first.entry.verification_id, rule = %h.rule, reason = %h.reason, "entry held back at the cutoff: it would break the NACHA file");
+            tracing::warn!(entry = %h.entry_id, verification = %group.verification_id, rule = %h.rule, reason = %h.reason, "entry held back at the cutoff: it would break the NACHA file");
         }
         Ok(holds)
     }

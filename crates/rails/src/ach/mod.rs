@@ -26,6 +26,7 @@ use pennydrop_core::{AccountNumber, Clock, Random};
 use pennydrop_engine::ports::{AchOperator, BatchSummary, CutoffReport, RailError};
 use pennydrop_engine::ports::{CutoffClaim, FileTotals, Store, StoreError};
 use pennydrop_engine::Engine;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -232,34 +233,51 @@ impl AchRail {
         if let Some(stored) = self.store.file_content(file.file_id).await? {
             return self.open_text(file, &stored);
         }
-        self.progress.stage("reading the file's entries", None);
-        let entries = self.store.file_entries(file.file_id).await?;
-        let total = u64::try_from(entries.len()).unwrap_or(u64::MAX);
-        self.progress.stage("opening account numbers", Some(total));
-        let mut with_numbers: Vec<(pennydrop_core::model::FileEntry, AccountNumber)> =
-            Vec::with_capacity(entries.len());
-        for (i, e) in entries.into_iter().enumerate() {
-            with_numbers.push(self.opened(e)?);
-            if i % PROGRESS_STEP == PROGRESS_STEP - 1 {
-                self.progress.advance(PROGRESS_STEP as u64);
-            }
+        let total = u64::try_from(file.entry_count).ok();
+        self.progress.stage("opening account numbers", total);
+        // Each row is opened and turned into its NACHA entry as it arrives; only the NACHA
+        // entries are held until the file is built.
+        let mut draft = build::FileDraft::default();
+        let mut totals = FileTotals::default();
+        let mut failure: Option<AchError> = None;
+        let mut seen = 0usize;
+        self.store
+            .each_file_entry(file.file_id, &mut |e| {
+                let added = self.opened(e).and_then(|(e, number)| {
+                    match e.entry.is_credit {
+                        true => totals.credit_cents += e.entry.amount_cents,
+                        false => totals.debit_cents += e.entry.amount_cents,
+                    }
+                    draft
+                        .add(&self.config.odfi, &e, &number)
+                        .map_err(|reason| AchError::Build {
+                            file: file.file_name.clone(),
+                            reason,
+                        })
+                });
+                seen += 1;
+                if seen.is_multiple_of(PROGRESS_STEP) {
+                    self.progress.advance(PROGRESS_STEP as u64);
+                }
+                match added {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        failure = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+            .await?;
+        if let Some(e) = failure {
+            return Err(e);
         }
         self.progress.stage("writing the NACHA file", None);
-        let totals = with_numbers
-            .iter()
-            .fold(FileTotals::default(), |mut t, (e, _)| {
-                match e.entry.is_credit {
-                    true => t.credit_cents += e.entry.amount_cents,
-                    false => t.debit_cents += e.entry.amount_cents,
-                }
-                t
-            });
-        let text = build::build_file(&self.config.odfi, file, with_numbers).map_err(|reason| {
-            AchError::Build {
+        let text = draft
+            .build(&self.config.odfi, file)
+            .map_err(|reason| AchError::Build {
                 file: file.file_name.clone(),
                 reason,
-            }
-        })?;
+            })?;
         self.progress.stage("storing the file (sealed)", None);
         if self
             .store
