@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = args.next().unwrap_or_else(|| "nacha-bench.ach".into());
     let file = common::builder(entries).build()?;
 
-    let (write, text) = best_of_three(|| file.to_string());
+    let (write, text) = best_of_three(|| file.to_text());
     std::fs::write(&path, &text)?;
     // The reads start from a heap without the built file (a million entries of it).
     drop(file);

@@ -318,7 +318,10 @@ pub(crate) fn push_num(out: &mut String, value: u64, len: usize) {
     }
     let digits = &buf[buf.len() - len.min(20)..];
     push_repeat(out, '0', len.saturating_sub(20));
-    out.extend(digits.iter().map(|&d| char::from(d)));
+    // ASCII digits: always UTF-8, pushed as one slice.
+    if let Ok(text) = std::str::from_utf8(digits) {
+        out.push_str(text);
+    }
 }
 
 /// A digit string (routing or trace number): right-justified, zero-filled, rightmost `len`
@@ -345,7 +348,14 @@ pub(crate) fn push_date(out: &mut String, d: Date) {
 }
 
 pub(crate) fn push_repeat(out: &mut String, c: char, n: usize) {
-    out.extend(std::iter::repeat_n(c, n));
+    const BLANKS: &str = "                                                                                              ";
+    const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+    // A record is 94 characters: a fill is a slice of a ready-made run, not a loop of pushes.
+    match c {
+        ' ' if n <= BLANKS.len() => out.push_str(&BLANKS[..n]),
+        '0' if n <= ZEROS.len() => out.push_str(&ZEROS[..n]),
+        _ => out.extend(std::iter::repeat_n(c, n)),
+    }
 }
 
 /// Number of characters, without decoding ASCII text.

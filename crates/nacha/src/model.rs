@@ -240,9 +240,19 @@ impl File {
         Ok(())
     }
 
+    /// The written file (the same text as `to_string()`, in a buffer sized for it up front
+    /// rather than grown by doubling).
+    pub fn to_text(&self) -> String {
+        let lines = usize::try_from(self.block_count() * BLOCKING_FACTOR).unwrap_or(0);
+        let mut text = String::with_capacity(lines.saturating_mul(RECORD_LEN + 1));
+        // Writing into a String cannot fail.
+        let _ = self.write(&mut text);
+        text
+    }
+
     /// The written file as a byte vector (same text as `to_string()`).
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.to_string().into_bytes()
+        self.to_text().into_bytes()
     }
 }
 

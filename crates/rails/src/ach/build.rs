@@ -175,7 +175,7 @@ impl FileDraft {
             builder = builder.batch(batch_params(odfi, sec, file.effective_date), batch_entries);
         }
         let built = builder.build().map_err(|e| e.to_string())?;
-        Ok(built.to_string())
+        Ok(built.to_text())
     }
 }
 
