@@ -786,19 +786,6 @@ impl Engine {
         Err(EngineError::Busy)
     }
 
-    /// Applies an ACH return of `entry` (see `docs/ach.md` for the mapping).
-    pub async fn apply_return(
-        &self,
-        entry: &pennydrop_core::model::AchEntry,
-        code: &str,
-    ) -> Result<bool, EngineError> {
-        self.apply_inbound_one(&InboundAction::Return {
-            entry: entry.clone(),
-            code: code.to_string(),
-        })
-        .await
-    }
-
     /// Applies returns and NOCs from an inbound file with one commit per run of distinct bank
     /// accounts instead of one each. Each decision is made on its bank account's snapshot; a bank
     /// account that appears again starts a new run, so the later item sees the earlier one's
@@ -925,22 +912,8 @@ impl Engine {
         Err(EngineError::Busy)
     }
 
-    /// Applies a notification of change: re-encrypts a corrected account number, updates the
+    /// A notification of change: re-encrypts a corrected account number, updates the
     /// fingerprint, routing number, holder name or account type, and records the NOC.
-    pub async fn apply_noc(
-        &self,
-        entry: &pennydrop_core::model::AchEntry,
-        change_code: &str,
-        corrected: &crate::returns::CorrectedData,
-    ) -> Result<bool, EngineError> {
-        self.apply_inbound_one(&InboundAction::Noc {
-            entry: entry.clone(),
-            code: change_code.to_string(),
-            corrected: corrected.clone(),
-        })
-        .await
-    }
-
     fn noc_change(
         &self,
         snap: &Snapshot,

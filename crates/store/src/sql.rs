@@ -184,6 +184,22 @@ fn enum_value<T>(parse: fn(&str) -> Option<T>, what: &str, s: &str) -> Result<T,
     parse(s).ok_or_else(|| corrupt(what, s))
 }
 
+/// Entries with their bank-account details (the columns `file_entry_from_row` reads), with
+/// `trace_seq` as given and the rest of the query after `WHERE`.
+fn file_entries_sql(trace_seq: &str, where_order: &str) -> String {
+    let columns: Vec<String> = ACH_ENTRY_COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{}", c.trim()))
+        .collect();
+    format!(
+        "SELECT {}, {trace_seq}, b.routing_number, b.account_number_key_id, \
+         b.account_number_ciphertext, b.holder_name, b.holder_type, b.bank_account_type \
+         FROM ach_entries e JOIN bank_accounts b ON b.bank_account_id = e.bank_account_id \
+         WHERE {where_order}",
+        columns.join(", ")
+    )
+}
+
 /// `$from, $from+1, …` for `n` values (an `IN (…)` list; both backends number parameters).
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
@@ -215,12 +231,19 @@ const ACH_FILE_COLUMNS: &str = "file_id, file_name, created_on, window_at, effec
      delivered_on, delivery_error";
 const INBOUND_COLUMNS: &str =
     "inbound_id, file_name, sha256, received_on, status, error, returns, nocs";
-const FAN_OUT_SQL: &str = "INSERT INTO webhook_deliveries (webhook_id, event_id, tenant_id, \
-     event_seq, status, attempts, next_attempt_at, created_on) \
-     SELECT w.webhook_id, e.event_id, e.tenant_id, e.seq, 'pending', 0, e.created_on, e.created_on \
-     FROM events e JOIN webhooks w ON w.tenant_id = e.tenant_id \
-     WHERE e.event_id = $1 AND w.status = 'enabled' AND w.deleted_on IS NULL \
-     AND (w.event_types = ' ' OR w.event_types LIKE ('% ' || e.event_type || ' %'))";
+/// One delivery per enabled webhook of the tenant that wants the type, for each of `events`
+/// events (`$1`…`$n`, their IDs), in the transaction that inserts them.
+fn fan_out_sql(events: usize) -> String {
+    format!(
+        "INSERT INTO webhook_deliveries (webhook_id, event_id, tenant_id, \
+         event_seq, status, attempts, next_attempt_at, created_on) \
+         SELECT w.webhook_id, e.event_id, e.tenant_id, e.seq, 'pending', 0, e.created_on, e.created_on \
+         FROM events e JOIN webhooks w ON w.tenant_id = e.tenant_id \
+         WHERE e.event_id IN ({}) AND w.status = 'enabled' AND w.deleted_on IS NULL \
+         AND (w.event_types = ' ' OR w.event_types LIKE ('% ' || e.event_type || ' %'))",
+        placeholders(1, events)
+    )
+}
 const LINK_COLUMNS: &str = "link_id, token_hash, tenant_id, mode, account_id, bank_account_id, \
     kind, created_on, expires_on, revoked_on";
 
@@ -526,7 +549,7 @@ macro_rules! sql_store {
                             .bind(to_micros(e.created_on));
                     }
                     insert.execute(&mut **tx).await.db()?;
-                    let sql = FAN_OUT_SQL.replace("e.event_id = $1", &format!("e.event_id IN ({})", placeholders(1, chunk.len())));
+                    let sql = fan_out_sql(chunk.len());
                     let mut fan_out = sqlx::query(&sql);
                     for e in chunk {
                         fan_out = fan_out.bind(e.event_id.to_string());
@@ -1026,6 +1049,19 @@ macro_rules! sql_store {
                     data: serde_json::from_str(&data).map_err(|_| corrupt("event data", &data)).db()?,
                     created_on: from_micros(row.try_get("created_on").db()?),
                 })
+            }
+
+            /// Hands each row to `visit` as it arrives, until the rows end or `visit` stops.
+            async fn visit_file_entries(
+                mut rows: futures_util::stream::BoxStream<'_, Result<$row, sqlx::Error>>,
+                visit: &mut (dyn FnMut(FileEntry) -> std::ops::ControlFlow<()> + Send),
+            ) -> Result<(), StoreError> {
+                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await.db()? {
+                    if visit(Self::file_entry_from_row(&row).db()?).is_break() {
+                        break;
+                    }
+                }
+                Ok(())
             }
 
             async fn verifications_of(&self, bank_account_id: Uuid) -> Result<Vec<Verification>, StoreError> {
@@ -1651,36 +1687,17 @@ macro_rules! sql_store {
                 rows.iter().map(Self::ach_entry_from_row).collect()
             }
 
-            async fn due_entries(&self, due_by: Timestamp) -> Result<Vec<FileEntry>, StoreError> {
-                let mut out = Vec::new();
-                self.each_due_entry(due_by, &mut |e| {
-                    out.push(e);
-                    std::ops::ControlFlow::Continue(())
-                })
-                .await?;
-                Ok(out)
-            }
-
             async fn each_due_entry(
                 &self,
                 due_by: Timestamp,
                 visit: &mut (dyn FnMut(FileEntry) -> std::ops::ControlFlow<()> + Send),
             ) -> Result<(), StoreError> {
-                let columns: Vec<String> = ACH_ENTRY_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect();
-                let sql = format!(
-                    "SELECT {}, CAST(0 AS BIGINT) AS trace_seq, b.routing_number, b.account_number_key_id, \
-                     b.account_number_ciphertext, b.holder_name, b.holder_type, b.bank_account_type \
-                     FROM ach_entries e JOIN bank_accounts b ON b.bank_account_id = e.bank_account_id \
-                     WHERE e.status = 'pending' AND e.due_at <= $1 ORDER BY e.verification_id, e.entry_id",
-                    columns.join(", ")
+                let sql = file_entries_sql(
+                    "CAST(0 AS BIGINT) AS trace_seq",
+                    "e.status = 'pending' AND e.due_at <= $1 ORDER BY e.verification_id, e.entry_id",
                 );
-                let mut rows = sqlx::query(&sql).bind(to_micros(due_by)).fetch(&self.pool);
-                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await.db()? {
-                    if visit(Self::file_entry_from_row(&row).db()?).is_break() {
-                        break;
-                    }
-                }
-                Ok(())
+                let rows = sqlx::query(&sql).bind(to_micros(due_by)).fetch(&self.pool);
+                Self::visit_file_entries(rows, visit).await
             }
 
             async fn held_entries(&self, limit: i64) -> Result<Vec<HeldEntry>, StoreError> {
@@ -1754,22 +1771,10 @@ macro_rules! sql_store {
                 file_id: Uuid,
                 visit: &mut (dyn FnMut(FileEntry) -> std::ops::ControlFlow<()> + Send),
             ) -> Result<(), StoreError> {
-                let columns: Vec<String> = ACH_ENTRY_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect();
-                let sql = format!(
-                    "SELECT {}, e.trace_seq, b.routing_number, b.account_number_key_id, b.account_number_ciphertext, \
-                     b.holder_name, b.holder_type, b.bank_account_type \
-                     FROM ach_entries e JOIN bank_accounts b ON b.bank_account_id = e.bank_account_id \
-                     WHERE e.file_id = $1 ORDER BY e.trace_seq",
-                    columns.join(", ")
-                );
+                let sql = file_entries_sql("e.trace_seq", "e.file_id = $1 ORDER BY e.trace_seq");
                 // Streamed row by row: a cutoff can hold a million entries.
-                let mut rows = sqlx::query(&sql).bind(file_id.to_string()).fetch(&self.pool);
-                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await.db()? {
-                    if visit(Self::file_entry_from_row(&row).db()?).is_break() {
-                        break;
-                    }
-                }
-                Ok(())
+                let rows = sqlx::query(&sql).bind(file_id.to_string()).fetch(&self.pool);
+                Self::visit_file_entries(rows, visit).await
             }
 
             async fn store_file_content(&self, file_id: Uuid, content: &str, totals: FileTotals) -> Result<bool, StoreError> {
@@ -3059,10 +3064,9 @@ macro_rules! insert_event_sql {
         .bind(to_micros(e.created_on))
         .execute($exec)
         .await;
-        // One delivery per enabled webhook of the tenant that wants this type, in the same
-        // transaction as the event.
+        let fan_out = fan_out_sql(1);
         match inserted {
-            Ok(_) => sqlx::query(FAN_OUT_SQL)
+            Ok(_) => sqlx::query(&fan_out)
                 .bind(e.event_id.to_string())
                 .execute($exec)
                 .await

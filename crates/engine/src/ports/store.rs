@@ -278,11 +278,8 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
     async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError>;
 
     /// Every pending entry due by `due_by` with its bank-account details (`trace_seq` 0), by
-    /// verification: what a cutoff checks before it claims. Read outside any transaction.
-    async fn due_entries(&self, due_by: Timestamp) -> Result<Vec<FileEntry>, StoreError>;
-
-    /// [`due_entries`](Self::due_entries) one at a time, as the rows arrive, without holding
-    /// them: `visit` returns `Break` to stop early.
+    /// verification: what a cutoff checks before it claims. Read outside any transaction and
+    /// handed to `visit` one at a time as the rows arrive (`Break` stops early).
     async fn each_due_entry(
         &self,
         due_by: Timestamp,

@@ -7,10 +7,9 @@
 //! current verification's entry IDs and the problems found are kept.
 
 use pennydrop_core::model::{EntryHold, FileEntry};
-use std::ops::ControlFlow;
 use uuid::Uuid;
 
-use super::{build, AchError, AchRail};
+use super::{build, AchError, AchRail, RowScan};
 
 /// One verification's due entries as the check sees them: their IDs and what is wrong.
 #[derive(Default)]
@@ -34,8 +33,7 @@ impl AchRail {
         self.progress.stage("checking due entries", None);
         let mut current = Group::default();
         let mut to_hold: Vec<Group> = Vec::new();
-        let mut failure: Option<AchError> = None;
-        let mut seen = 0usize;
+        let mut scan = RowScan::new(self.progress.as_ref());
         self.store
             .each_due_entry(due_by, &mut |e| {
                 if current.verification_id != e.entry.verification_id {
@@ -46,26 +44,12 @@ impl AchRail {
                     current.bank_account_id = e.entry.bank_account_id;
                     current.verification_id = e.entry.verification_id;
                 }
-                seen += 1;
-                if seen.is_multiple_of(super::PROGRESS_STEP) {
-                    self.progress.advance(super::PROGRESS_STEP as u64);
-                }
                 current.entry_ids.push(e.entry.entry_id);
-                match self.check_entry(e, effective_date) {
-                    Ok(problem) => {
-                        current.problems.extend(problem);
-                        ControlFlow::Continue(())
-                    }
-                    Err(err) => {
-                        failure = Some(err);
-                        ControlFlow::Break(())
-                    }
-                }
+                let checked = self.check_entry(e, effective_date);
+                scan.step(checked.map(|problem| current.problems.extend(problem)))
             })
             .await?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        scan.finish()?;
         if !current.problems.is_empty() {
             to_hold.push(current);
         }

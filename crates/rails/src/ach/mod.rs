@@ -34,6 +34,44 @@ use uuid::Uuid;
 /// Entries per progress report (a report per entry would cost more than the bar is worth).
 const PROGRESS_STEP: usize = 1_000;
 
+/// A pass over streamed rows: counts them for the progress bar and keeps the first error,
+/// which stops the stream.
+struct RowScan<'a> {
+    progress: &'a dyn Progress,
+    seen: usize,
+    failure: Option<AchError>,
+}
+
+impl<'a> RowScan<'a> {
+    fn new(progress: &'a dyn Progress) -> Self {
+        Self {
+            progress,
+            seen: 0,
+            failure: None,
+        }
+    }
+
+    /// One row's outcome: go on, or stop at the first error.
+    fn step(&mut self, outcome: Result<(), AchError>) -> ControlFlow<()> {
+        self.seen += 1;
+        if self.seen.is_multiple_of(PROGRESS_STEP) {
+            self.progress.advance(PROGRESS_STEP as u64);
+        }
+        match outcome {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.failure = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    /// The error that stopped the pass, if one did.
+    fn finish(self) -> Result<(), AchError> {
+        self.failure.map_or(Ok(()), Err)
+    }
+}
+
 pub use build::{simulated_reply, OdfiConfig, SIMULATED_BANK};
 pub use files::{AchDirs, GroupError, OutboxGroup};
 pub use transport::{DirectoryTransport, FileTransport};
@@ -239,11 +277,10 @@ impl AchRail {
         // entries are held until the file is built.
         let mut draft = build::FileDraft::default();
         let mut totals = FileTotals::default();
-        let mut failure: Option<AchError> = None;
-        let mut seen = 0usize;
+        let mut scan = RowScan::new(self.progress.as_ref());
         self.store
             .each_file_entry(file.file_id, &mut |e| {
-                let added = self.opened(e).and_then(|(e, number)| {
+                scan.step(self.opened(e).and_then(|(e, number)| {
                     match e.entry.is_credit {
                         true => totals.credit_cents += e.entry.amount_cents,
                         false => totals.debit_cents += e.entry.amount_cents,
@@ -254,23 +291,10 @@ impl AchRail {
                             file: file.file_name.clone(),
                             reason,
                         })
-                });
-                seen += 1;
-                if seen.is_multiple_of(PROGRESS_STEP) {
-                    self.progress.advance(PROGRESS_STEP as u64);
-                }
-                match added {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        failure = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
+                }))
             })
             .await?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        scan.finish()?;
         self.progress.stage("writing the NACHA file", None);
         let text = draft
             .build(&self.config.odfi, file)
