@@ -786,26 +786,31 @@ impl Engine {
         Err(EngineError::Busy)
     }
 
-    /// Applies returns and NOCs from an inbound file with one commit per run of distinct bank
-    /// accounts instead of one each. Each decision is made on its bank account's snapshot; a bank
-    /// account that appears again starts a new run, so the later item sees the earlier one's
-    /// effect. If anything else changed one of the bank accounts meanwhile (the store reports
-    /// the run stale and applies none of it), the run is applied one item at a time, each retried.
+    /// Applies returns and NOCs from an inbound file with one commit per layer instead of one
+    /// each: the first item of every bank account goes in the first layer, the second in the
+    /// second, and so on, so each layer holds distinct bank accounts and a later item sees the
+    /// earlier one's effect. Each decision is made on its bank account's snapshot, read fresh
+    /// for each layer. If anything else changed one of the bank accounts meanwhile (the store
+    /// reports the layer stale and applies none of it), the layer is applied one item at a
+    /// time, each retried.
     pub async fn apply_inbound(&self, actions: &[InboundAction]) -> Result<(), EngineError> {
-        let mut run_start = 0;
-        let mut in_run = std::collections::HashSet::new();
-        for (i, action) in actions.iter().enumerate() {
-            if !in_run.insert(action.entry().bank_account_id) {
-                self.apply_inbound_run(&actions[run_start..i]).await?;
-                run_start = i;
-                in_run.clear();
-                in_run.insert(action.entry().bank_account_id);
+        let mut seen: std::collections::HashMap<Uuid, usize> = std::collections::HashMap::new();
+        let mut layers: Vec<Vec<&InboundAction>> = Vec::new();
+        for action in actions {
+            let before = seen.entry(action.entry().bank_account_id).or_insert(0);
+            if layers.len() <= *before {
+                layers.push(Vec::new());
             }
+            layers[*before].push(action);
+            *before += 1;
         }
-        self.apply_inbound_run(&actions[run_start..]).await
+        for layer in &layers {
+            self.apply_inbound_layer(layer).await?;
+        }
+        Ok(())
     }
 
-    async fn apply_inbound_run(&self, actions: &[InboundAction]) -> Result<(), EngineError> {
+    async fn apply_inbound_layer(&self, actions: &[&InboundAction]) -> Result<(), EngineError> {
         if actions.is_empty() {
             return Ok(());
         }

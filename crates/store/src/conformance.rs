@@ -125,6 +125,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     link_and_disable_write_events_and_disable_cancels_money(s).await;
     apply_is_atomic_and_guarded_by_the_version(s).await;
     apply_all_applies_every_change_or_none(s).await;
+    apply_all_mixes_shapes_and_repeats(s).await;
     instant_credits_are_claimed_once(s).await;
     simulator_statements_post_each_reference_once(s).await;
     cutoffs_claim_each_entry_once(store.clone()).await;
@@ -984,6 +985,70 @@ pub async fn apply_all_applies_every_change_or_none(s: &dyn Store) {
     );
     // An empty list is a no-op.
     s.apply_all(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// `apply_all` with changes of different shapes in one call, and with the same bank account
+/// twice (the second change expecting the version the first leaves).
+pub async fn apply_all_mixes_shapes_and_repeats(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    let (_, first) = linked(s, &vault, "77770003").await;
+    let (_, second) = linked(s, &vault, "77770004").await;
+    let (a, b) = (first.bank_account_id, second.bank_account_id);
+    let at = t0() + SignedDuration::from_mins(2);
+    let with_status = |snap: &Snapshot, status: BankAccountStatus| {
+        let mut change = Change::new(snap, at);
+        change.status = Some(StatusChange {
+            status,
+            reason: StatusReason::MicroDepositReturn,
+            exception_details: None,
+        });
+        change
+    };
+    let version_only = |snap: &Snapshot| Change::new(snap, at);
+    let status_of = |id: Uuid| async move {
+        let snap = s
+            .snapshot_by_id(id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .expect("snap");
+        (snap.bank_account.status, snap.bank_account.version)
+    };
+    let now = |id: Uuid| async move {
+        s.snapshot_by_id(id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .expect("snap")
+    };
+    let (snap_a, snap_b) = (now(a).await, now(b).await);
+    let (status_b, version_b) = status_of(b).await;
+    s.apply_all(&[
+        with_status(&snap_a, BankAccountStatus::Errored),
+        version_only(&snap_b),
+    ])
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status_of(a).await, (BankAccountStatus::Errored, 1));
+    assert_eq!(status_of(b).await, (status_b, version_b + 1));
+    let snap_a = now(a).await;
+    let recovered = with_status(&snap_a, BankAccountStatus::New);
+    let mut again = version_only(&snap_a);
+    again.expected_version += 1;
+    s.apply_all(&[recovered, again])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status_of(a).await, (BankAccountStatus::New, 3));
+    // A repeat that expects a version the first change does not leave: none of it applies.
+    let snap_a = now(a).await;
+    let stale_repeat = version_only(&snap_a);
+    assert!(matches!(
+        s.apply_all(&[
+            with_status(&snap_a, BankAccountStatus::Errored),
+            stale_repeat
+        ])
+        .await,
+        Err(StoreError::Stale)
+    ));
+    assert_eq!(status_of(a).await, (BankAccountStatus::New, 3));
 }
 
 // A long scenario on purpose: it reads top to bottom as one story against one store.

@@ -72,6 +72,9 @@ fn db_error(e: sqlx::Error) -> StoreError {
 /// front instead of on a deferred transaction's first write. Reads use the other connections and,
 /// in WAL mode, never wait for the writer. The busy timeout remains for other processes (the CLI)
 /// writing the same file.
+/// The writer connection's page cache: `-N` is N KiB (SQLite's convention).
+const WRITER_CACHE_KIB: &str = "-65536";
+
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -90,6 +93,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         // The writer first: it creates the file and switches it to WAL before the readers open.
+        // The writer updates a million rows in one cutoff claim; SQLite's default page cache
+        // (2 MiB) would send most of that through the kernel's page cache, page by page.
+        let writer_options = options.clone().pragma("cache_size", WRITER_CACHE_KIB);
         let writer = SqlitePoolOptions::new()
             // A ping before every use would double the hops to SQLite's worker thread; an
             // embedded database does not drop connections.
@@ -99,7 +105,7 @@ impl SqliteStore {
             // Queued writers wait behind the one connection; a cutoff over a million entries
             // holds it for seconds.
             .acquire_timeout(Duration::from_secs(120))
-            .connect_with(options.clone())
+            .connect_with(writer_options)
             .await
             .db()?;
         let pool = SqlitePoolOptions::new()
@@ -206,6 +212,26 @@ fn placeholders(from: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Rows per set-based statement, and values per `IN (…)` list. SQLite finds each numbered
+/// parameter by walking the statement's list of parameter names, so a statement's binding
+/// costs grow with the square of its parameters: a few hundred at most stay cheap.
+const SET_ROWS: usize = 32;
+const IN_LIST: usize = 128;
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` parameters each: a `VALUES` list, whose
+/// columns both databases name `column1`, `column2`, ….
+fn values_rows(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * cols + 1, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// When a change happened, in the store's microseconds.
+fn change_at(c: &Change) -> i64 {
+    to_micros(c.at.unwrap_or(Timestamp::UNIX_EPOCH))
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -510,21 +536,49 @@ macro_rules! sql_store {
 
             /// A decision's writes inside a caller's transaction; `Stale` if the version moved.
             async fn apply_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
-                Self::apply_state_in(tx, c).await?;
+                Self::apply_states_in(tx, std::slice::from_ref(c)).await?;
                 let events: Vec<&Event> = c.events.iter().collect();
                 Self::insert_events_in(tx, &events).await
             }
 
-            /// A change without its events (the caller inserts them).
-            async fn apply_state_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
-                let at = to_micros(c.at.unwrap_or(Timestamp::UNIX_EPOCH));
-                // The compare-and-set on the aggregate root comes first: it takes the write lock.
-                Self::compare_and_set_in(tx, c, at).await?;
-                Self::write_verification_in(tx, c).await?;
-                Self::queue_money_in(tx, c).await?;
-                Self::hold_in(tx, c, at).await?;
-                Self::settle_money_in(tx, c, at).await?;
-                Self::correct_in(tx, c, at).await?;
+            /// Changes without their events (the caller inserts them), in order. Changes to
+            /// distinct bank accounts touch disjoint rows, so each part of them goes in one
+            /// set-based statement per chunk; a bank account that appears twice needs the first
+            /// change applied before the second's compare-and-set, so those go one at a time.
+            async fn apply_states_in(tx: &mut sqlx::Transaction<'static, $db>, changes: &[Change]) -> Result<(), StoreError> {
+                let mut seen = std::collections::HashSet::new();
+                if !changes.iter().all(|c| seen.insert(c.bank_account_id)) {
+                    for c in changes {
+                        Self::apply_distinct_in(tx, std::slice::from_ref(c)).await?;
+                    }
+                    return Ok(());
+                }
+                for chunk in changes.chunks(SET_ROWS) {
+                    Self::apply_distinct_in(tx, chunk).await?;
+                }
+                Ok(())
+            }
+
+            /// Changes to distinct bank accounts. Within each change the parts keep their order
+            /// (the compare-and-set first: it takes the write lock).
+            async fn apply_distinct_in(tx: &mut sqlx::Transaction<'static, $db>, changes: &[Change]) -> Result<(), StoreError> {
+                Self::compare_and_set_in(tx, changes).await?;
+                for c in changes {
+                    Self::insert_verification_in(tx, c).await?;
+                }
+                Self::update_verifications_in(tx, changes).await?;
+                for c in changes {
+                    Self::queue_money_in(tx, c).await?;
+                    Self::hold_in(tx, c, change_at(c)).await?;
+                }
+                Self::cancel_pending_in(tx, changes).await?;
+                for c in changes {
+                    Self::record_credit_result_in(tx, c).await?;
+                }
+                Self::return_entries_in(tx, changes).await?;
+                for c in changes {
+                    Self::correct_in(tx, c, change_at(c)).await?;
+                }
                 Ok(())
             }
 
@@ -532,8 +586,7 @@ macro_rules! sql_store {
             /// one multi-row INSERT each, then one fan-out per chunk. Sequence numbers follow
             /// the slice's order.
             async fn insert_events_in(tx: &mut sqlx::Transaction<'static, $db>, events: &[&Event]) -> Result<(), StoreError> {
-                // 5 parameters a row, far below either database's limit per statement.
-                for chunk in events.chunks(200) {
+                for chunk in events.chunks(SET_ROWS) {
                     let rows = (0..chunk.len())
                         .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
                         .collect::<Vec<_>>()
@@ -665,39 +718,55 @@ macro_rules! sql_store {
                 })
             }
 
-            /// Moves the bank account's version (and status), or `Stale` if it moved meanwhile.
-            async fn compare_and_set_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change, at: i64) -> Result<(), StoreError> {
-                let updated = match &c.status {
-                    Some(s) => sqlx::query(
-                        "UPDATE bank_accounts SET status = $1, status_reason = $2, exception_details = $3, \
-                         updated_on = $4, version = version + 1 \
-                         WHERE bank_account_id = $5 AND version = $6 AND disabled_on IS NULL",
-                    )
-                    .bind(s.status.as_str())
-                    .bind(s.reason.as_str())
-                    .bind(details_json(s.exception_details.as_ref()))
-                    .bind(at)
-                    .bind(c.bank_account_id.to_string())
-                    .bind(c.expected_version)
-                    .execute(&mut **tx)
-                    .await.db()?,
-                    None => sqlx::query(
-                        "UPDATE bank_accounts SET version = version + 1 \
-                         WHERE bank_account_id = $1 AND version = $2 AND disabled_on IS NULL",
-                    )
-                    .bind(c.bank_account_id.to_string())
-                    .bind(c.expected_version)
-                    .execute(&mut **tx)
-                    .await.db()?,
-                };
-                if updated.rows_affected() != 1 {
+            /// Moves each bank account's version (and status), or `Stale` if one moved meanwhile.
+            async fn compare_and_set_in(tx: &mut sqlx::Transaction<'static, $db>, changes: &[Change]) -> Result<(), StoreError> {
+                let (with_status, without): (Vec<&Change>, Vec<&Change>) =
+                    changes.iter().partition(|c| c.status.is_some());
+                let mut updated = 0;
+                if !with_status.is_empty() {
+                    let sql = format!(
+                        "UPDATE bank_accounts SET status = v.column3, status_reason = v.column4, \
+                         exception_details = v.column5, updated_on = v.column6, version = bank_accounts.version + 1 \
+                         FROM (VALUES {}) AS v \
+                         WHERE bank_accounts.bank_account_id = v.column1 AND bank_accounts.version = v.column2 \
+                         AND bank_accounts.disabled_on IS NULL",
+                        values_rows(with_status.len(), 6)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for c in &with_status {
+                        let s = c.status.as_ref();
+                        q = q
+                            .bind(c.bank_account_id.to_string())
+                            .bind(c.expected_version)
+                            .bind(s.map(|s| s.status.as_str()))
+                            .bind(s.map(|s| s.reason.as_str()))
+                            .bind(details_json(s.and_then(|s| s.exception_details.as_ref())))
+                            .bind(change_at(c));
+                    }
+                    updated += q.execute(&mut **tx).await.db()?.rows_affected();
+                }
+                if !without.is_empty() {
+                    let sql = format!(
+                        "UPDATE bank_accounts SET version = bank_accounts.version + 1 \
+                         FROM (VALUES {}) AS v \
+                         WHERE bank_accounts.bank_account_id = v.column1 AND bank_accounts.version = v.column2 \
+                         AND bank_accounts.disabled_on IS NULL",
+                        values_rows(without.len(), 2)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for c in &without {
+                        q = q.bind(c.bank_account_id.to_string()).bind(c.expected_version);
+                    }
+                    updated += q.execute(&mut **tx).await.db()?.rows_affected();
+                }
+                if usize::try_from(updated).ok() != Some(changes.len()) {
                     return Err(StoreError::Stale);
                 }
                 Ok(())
             }
 
-            /// Inserts or updates the verification round.
-            async fn write_verification_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
+            /// Inserts a new verification round.
+            async fn insert_verification_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
                 if let Some(v) = &c.insert_verification {
                     let sql = format!(
                         "INSERT INTO verifications ({VERIFICATION_COLUMNS}) VALUES \
@@ -720,20 +789,32 @@ macro_rules! sql_store {
                         .execute(&mut **tx)
                         .await.db()?;
                 }
-                if let Some(v) = &c.update_verification {
-                    sqlx::query(
-                        "UPDATE verifications SET status = $1, failed_attempts = $2, exception_details = $3, \
-                         sent_on = $4, updated_on = $5 WHERE verification_id = $6",
-                    )
-                    .bind(v.status.as_str())
-                    .bind(i64::from(v.failed_attempts))
-                    .bind(details_json(v.exception_details.as_ref()))
-                    .bind(v.sent_on.map(to_micros))
-                    .bind(to_micros(v.updated_on))
-                    .bind(v.verification_id.to_string())
-                    .execute(&mut **tx)
-                    .await.db()?;
+                Ok(())
+            }
+
+            /// Updates the verification rounds the changes moved.
+            async fn update_verifications_in(tx: &mut sqlx::Transaction<'static, $db>, changes: &[Change]) -> Result<(), StoreError> {
+                let rounds: Vec<&Verification> = changes.iter().filter_map(|c| c.update_verification.as_ref()).collect();
+                if rounds.is_empty() {
+                    return Ok(());
                 }
+                let sql = format!(
+                    "UPDATE verifications SET status = v.column2, failed_attempts = v.column3, \
+                     exception_details = v.column4, sent_on = v.column5, updated_on = v.column6 \
+                     FROM (VALUES {}) AS v WHERE verifications.verification_id = v.column1",
+                    values_rows(rounds.len(), 6)
+                );
+                let mut q = sqlx::query(&sql);
+                for v in rounds {
+                    q = q
+                        .bind(v.verification_id.to_string())
+                        .bind(v.status.as_str())
+                        .bind(i64::from(v.failed_attempts))
+                        .bind(details_json(v.exception_details.as_ref()))
+                        .bind(v.sent_on.map(to_micros))
+                        .bind(to_micros(v.updated_on));
+                }
+                q.execute(&mut **tx).await.db()?;
                 Ok(())
             }
 
@@ -804,38 +885,66 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            /// Cancels, answers or returns money movements.
-            async fn settle_money_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change, at: i64) -> Result<(), StoreError> {
-                if let Some(vid) = c.cancel_pending_of {
-                    sqlx::query("UPDATE ach_entries SET status = 'cancelled' WHERE verification_id = $1 AND status = 'pending'")
-                        .bind(vid.to_string())
-                        .execute(&mut **tx)
-                        .await.db()?;
-                    sqlx::query(
-                        "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = $1 \
-                         WHERE verification_id = $2 AND status = 'pending'",
-                    )
-                    .bind(at)
-                    .bind(vid.to_string())
-                    .execute(&mut **tx)
-                    .await.db()?;
+            /// Cancels what is still pending of the rounds the changes end.
+            async fn cancel_pending_in(tx: &mut sqlx::Transaction<'static, $db>, changes: &[Change]) -> Result<(), StoreError> {
+                let ended: Vec<&Change> = changes.iter().filter(|c| c.cancel_pending_of.is_some()).collect();
+                if ended.is_empty() {
+                    return Ok(());
                 }
+                let sql = format!(
+                    "UPDATE ach_entries SET status = 'cancelled' WHERE status = 'pending' AND verification_id IN ({})",
+                    placeholders(1, ended.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for c in &ended {
+                    q = q.bind(c.cancel_pending_of.map(|v| v.to_string()));
+                }
+                q.execute(&mut **tx).await.db()?;
+                let sql = format!(
+                    "UPDATE instant_credits SET status = 'rejected', reason_code = 'CANCELLED', updated_on = v.column2 \
+                     FROM (VALUES {}) AS v \
+                     WHERE instant_credits.verification_id = v.column1 AND instant_credits.status = 'pending'",
+                    values_rows(ended.len(), 2)
+                );
+                let mut q = sqlx::query(&sql);
+                for c in &ended {
+                    q = q.bind(c.cancel_pending_of.map(|v| v.to_string())).bind(change_at(c));
+                }
+                q.execute(&mut **tx).await.db()?;
+                Ok(())
+            }
+
+            /// Records an instant rail's answer to a credit.
+            async fn record_credit_result_in(tx: &mut sqlx::Transaction<'static, $db>, c: &Change) -> Result<(), StoreError> {
                 if let Some((credit_id, status, reason)) = &c.credit_result {
                     sqlx::query("UPDATE instant_credits SET status = $1, reason_code = $2, updated_on = $3 WHERE credit_id = $4")
                         .bind(status.as_str())
                         .bind(reason)
-                        .bind(at)
+                        .bind(change_at(c))
                         .bind(credit_id.to_string())
                         .execute(&mut **tx)
                         .await.db()?;
                 }
-                for (entry_id, code) in &c.entry_returns {
-                    sqlx::query("UPDATE ach_entries SET return_code = $1, returned_on = $2 WHERE entry_id = $3")
-                        .bind(code)
-                        .bind(at)
-                        .bind(entry_id.to_string())
-                        .execute(&mut **tx)
-                        .await.db()?;
+                Ok(())
+            }
+
+            /// Marks the entries the bank returned, with the return code.
+            async fn return_entries_in(tx: &mut sqlx::Transaction<'static, $db>, changes: &[Change]) -> Result<(), StoreError> {
+                let returns: Vec<(&Uuid, &String, i64)> = changes
+                    .iter()
+                    .flat_map(|c| c.entry_returns.iter().map(move |(id, code)| (id, code, change_at(c))))
+                    .collect();
+                for chunk in returns.chunks(SET_ROWS) {
+                    let sql = format!(
+                        "UPDATE ach_entries SET return_code = v.column2, returned_on = v.column3 \
+                         FROM (VALUES {}) AS v WHERE ach_entries.entry_id = v.column1",
+                        values_rows(chunk.len(), 3)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for (id, code, at) in chunk {
+                        q = q.bind(id.to_string()).bind(*code).bind(*at);
+                    }
+                    q.execute(&mut **tx).await.db()?;
                 }
                 Ok(())
             }
@@ -1013,6 +1122,7 @@ macro_rules! sql_store {
             /// One `microDeposits.sent` event per micro-deposit round the claim sent (an
             /// ACH-fallback instant credit has none), in the claim's transaction.
             async fn micro_deposits_sent_in(tx: &mut sqlx::Transaction<'static, $db>, claim: &CutoffClaim, file: &AchFile, sent: &[$row]) -> Result<(), StoreError> {
+                let mut events = Vec::new();
                 for row in sent {
                     let kind: String = row.try_get("kind").db()?;
                     if kind != VerificationKind::MicroDeposits.as_str() {
@@ -1024,10 +1134,9 @@ macro_rules! sql_store {
                         account_id: uuid(&row.try_get::<String, _>("account_id").db()?).db()?,
                         verification_id: Some(uuid(&row.try_get::<String, _>("verification_id").db()?).db()?),
                     };
-                    let event = pennydrop_core::events::micro_deposits_sent(&subject, file.file_id, claim.effective_date, claim.now);
-                    insert_event_sql!(&mut **tx, &event).db()?;
+                    events.push(pennydrop_core::events::micro_deposits_sent(&subject, file.file_id, claim.effective_date, claim.now));
                 }
-                Ok(())
+                Self::insert_events_in(tx, &events.iter().collect::<Vec<_>>()).await
             }
 
             async fn event(&self, event_id: Uuid) -> Result<Option<Event>, StoreError> {
@@ -1554,34 +1663,33 @@ macro_rules! sql_store {
             }
 
             async fn snapshots_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Snapshot>, StoreError> {
-                if ids.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let list = placeholders(1, ids.len());
-                let sql = format!(
-                    "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
-                     WHERE bank_account_id IN ({list}) AND disabled_on IS NULL"
-                );
-                let mut query = sqlx::query(&sql);
-                for id in ids {
-                    query = query.bind(id.to_string());
-                }
                 let mut snaps: std::collections::HashMap<Uuid, Snapshot> = std::collections::HashMap::new();
-                for row in query.fetch_all(&self.pool).await.db()? {
-                    let bank_account = Self::bank_account_from_row(&row).db()?;
-                    snaps.insert(bank_account.bank_account_id, Snapshot { bank_account, verifications: Vec::new() });
-                }
-                let sql = format!(
-                    "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id IN ({list}) ORDER BY seq"
-                );
-                let mut query = sqlx::query(&sql);
-                for id in ids {
-                    query = query.bind(id.to_string());
-                }
-                for row in query.fetch_all(&self.pool).await.db()? {
-                    let v = Self::verification_from_row(&row)?;
-                    if let Some(snap) = snaps.get_mut(&v.bank_account_id) {
-                        snap.verifications.push(v);
+                for chunk in ids.chunks(IN_LIST) {
+                    let list = placeholders(1, chunk.len());
+                    let sql = format!(
+                        "SELECT {BANK_ACCOUNT_COLUMNS} FROM bank_accounts \
+                         WHERE bank_account_id IN ({list}) AND disabled_on IS NULL"
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for id in chunk {
+                        query = query.bind(id.to_string());
+                    }
+                    for row in query.fetch_all(&self.pool).await.db()? {
+                        let bank_account = Self::bank_account_from_row(&row).db()?;
+                        snaps.insert(bank_account.bank_account_id, Snapshot { bank_account, verifications: Vec::new() });
+                    }
+                    let sql = format!(
+                        "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE bank_account_id IN ({list}) ORDER BY seq"
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for id in chunk {
+                        query = query.bind(id.to_string());
+                    }
+                    for row in query.fetch_all(&self.pool).await.db()? {
+                        let v = Self::verification_from_row(&row)?;
+                        if let Some(snap) = snaps.get_mut(&v.bank_account_id) {
+                            snap.verifications.push(v);
+                        }
                     }
                 }
                 Ok(snaps.into_values().collect())
@@ -1596,9 +1704,7 @@ macro_rules! sql_store {
                     return Ok(());
                 }
                 let mut tx = self.begin_write().await?;
-                for c in changes {
-                    Self::apply_state_in(&mut tx, c).await?;
-                }
+                Self::apply_states_in(&mut tx, changes).await?;
                 let events: Vec<&Event> = changes.iter().flat_map(|c| &c.events).collect();
                 Self::insert_events_in(&mut tx, &events).await?;
                 Self::mark_claim_in(&mut tx).await?;
@@ -1889,23 +1995,25 @@ macro_rules! sql_store {
                     if open.is_empty() {
                         break;
                     }
-                    let sql = format!(
-                        "SELECT {ACH_ENTRY_COLUMNS}, trace_seq, return_code FROM ach_entries WHERE trace_seq IN ({})",
-                        placeholders(1, open.len())
-                    );
-                    let mut query = sqlx::query(&sql);
-                    for (_, candidate) in &open {
-                        query = query.bind(*candidate);
-                    }
                     let mut by_seq = std::collections::HashMap::new();
-                    for row in query.fetch_all(&self.pool).await.db()? {
-                        let trace_seq: i64 = row.try_get("trace_seq").db()?;
-                        let traced = TracedEntry {
-                            entry: Self::ach_entry_from_row(&row).db()?,
-                            trace_seq,
-                            return_code: row.try_get("return_code").db()?,
-                        };
-                        by_seq.insert(trace_seq, traced);
+                    for chunk in open.chunks(IN_LIST) {
+                        let sql = format!(
+                            "SELECT {ACH_ENTRY_COLUMNS}, trace_seq, return_code FROM ach_entries WHERE trace_seq IN ({})",
+                            placeholders(1, chunk.len())
+                        );
+                        let mut query = sqlx::query(&sql);
+                        for (_, candidate) in chunk {
+                            query = query.bind(*candidate);
+                        }
+                        for row in query.fetch_all(&self.pool).await.db()? {
+                            let trace_seq: i64 = row.try_get("trace_seq").db()?;
+                            let traced = TracedEntry {
+                                entry: Self::ach_entry_from_row(&row).db()?,
+                                trace_seq,
+                                return_code: row.try_get("return_code").db()?,
+                            };
+                            by_seq.insert(trace_seq, traced);
+                        }
                     }
                     for (i, candidate) in open {
                         if let Some(traced) = by_seq.get(&candidate) {
