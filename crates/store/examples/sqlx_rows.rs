@@ -18,6 +18,7 @@ type PackedRow = (String, i64, i64, String, String, String, i64, String);
 
 const SELECT: &str = "SELECT id, a, b, c, d, e, f, g FROM t";
 
+// Long on purpose: the four ways of fetching read top to bottom, side by side.
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let n: i64 = std::env::args().nth(1).map_or(Ok(100_000), |s| s.parse())?;
