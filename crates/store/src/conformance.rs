@@ -950,11 +950,7 @@ pub async fn apply_all_applies_every_change_or_none(s: &dyn Store) {
     let pair = [errored(&snaps[0]), errored(&snaps[1])];
     assert!(matches!(s.apply_all(&pair).await, Err(StoreError::Stale)));
     let status_of = |id: Uuid| async move {
-        let snap = s
-            .snapshot_by_id(id)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .expect("snap");
+        let snap = current(s, id).await;
         (snap.bank_account.status, snap.bank_account.version)
     };
     assert_eq!(
@@ -987,6 +983,14 @@ pub async fn apply_all_applies_every_change_or_none(s: &dyn Store) {
     s.apply_all(&[]).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// A bank account's snapshot as the store has it now.
+async fn current(s: &dyn Store, id: Uuid) -> Snapshot {
+    s.snapshot_by_id(id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("snapshot")
+}
+
 /// `apply_all` with changes of different shapes in one call, and with the same bank account
 /// twice (the second change expecting the version the first leaves).
 pub async fn apply_all_mixes_shapes_and_repeats(s: &dyn Store) {
@@ -1006,19 +1010,10 @@ pub async fn apply_all_mixes_shapes_and_repeats(s: &dyn Store) {
     };
     let version_only = |snap: &Snapshot| Change::new(snap, at);
     let status_of = |id: Uuid| async move {
-        let snap = s
-            .snapshot_by_id(id)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .expect("snap");
+        let snap = current(s, id).await;
         (snap.bank_account.status, snap.bank_account.version)
     };
-    let now = |id: Uuid| async move {
-        s.snapshot_by_id(id)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .expect("snap")
-    };
+    let now = |id: Uuid| current(s, id);
     let (snap_a, snap_b) = (now(a).await, now(b).await);
     let (status_b, version_b) = status_of(b).await;
     s.apply_all(&[
