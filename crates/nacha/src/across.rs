@@ -12,6 +12,11 @@ use rustc_hash::FxHashMap;
 
 /// Trace number → a value (the position of its last use).
 pub(crate) struct TraceMap<V> {
+    /// While every numeric trace so far is greater than the one before it (as files are
+    /// written), none can repeat, so they are only listed; the list is hashed into `numeric`
+    /// at the first trace out of order.
+    ascending: Vec<(u64, V)>,
+    in_order: bool,
     numeric: FxHashMap<u64, V>,
     text: FxHashMap<String, V>,
 }
@@ -19,17 +24,29 @@ pub(crate) struct TraceMap<V> {
 impl<V> TraceMap<V> {
     pub(crate) fn with_capacity(n: usize) -> Self {
         TraceMap {
-            numeric: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            ascending: Vec::with_capacity(n),
+            in_order: true,
+            numeric: FxHashMap::default(),
             text: FxHashMap::default(),
         }
     }
 
     /// Inserts, returning the value the trace number had (like [`HashMap::insert`]).
     pub(crate) fn insert(&mut self, trace: &str, value: V) -> Option<V> {
-        match digits::<15>(trace) {
-            Some(n) => self.numeric.insert(n, value),
-            None => self.text.insert(trace.to_string(), value),
+        let Some(n) = digits::<15>(trace) else {
+            return self.text.insert(trace.to_string(), value);
+        };
+        if self.in_order {
+            if self.ascending.last().is_none_or(|(last, _)| n > *last) {
+                self.ascending.push((n, value));
+                return None;
+            }
+            self.in_order = false;
+            let listed = std::mem::take(&mut self.ascending);
+            self.numeric.reserve(listed.capacity());
+            self.numeric.extend(listed);
         }
+        self.numeric.insert(n, value)
     }
 }
 
@@ -163,6 +180,12 @@ mod tests {
         assert_eq!(t.insert("1", 2), None);
         assert_eq!(t.insert("000000000000001", 3), Some(1));
         assert_eq!(t.insert("1", 4), Some(2));
+        let mut t = TraceMap::with_capacity(4);
+        assert_eq!(t.insert("000000000000005", 1), None);
+        assert_eq!(t.insert("000000000000007", 2), None);
+        assert_eq!(t.insert("000000000000006", 3), None);
+        assert_eq!(t.insert("000000000000005", 4), Some(1));
+        assert_eq!(t.insert("000000000000007", 5), Some(2));
         let mut a = AccountMap::default();
         assert!(a.insert_new("231380104", "12", 1));
         assert!(a.insert_new("231380104", "12 ", 2));
