@@ -1,0 +1,677 @@
+//! A deterministic whole-system simulation of Pennydrop (issue 16), after TigerBeetle's
+//! simulator: one `u64` seed drives the clock, the product's randomness, a workload of holders
+//! and platforms, the simulated banks' answers and crashes, and the invariants of
+//! `DESIGN.md` are checked after every step. A failing seed replays with
+//! `cargo run --release -p pennydrop-sim -- --replay SEED`, which prints the step log.
+//!
+//! What one step can be (weights in [`Sim::step`]): open an account and link a bank account
+//! (numbers drawn from the simulated banks' magic numbers, so returns, NOCs, disputed debits
+//! and instant rejections happen), start micro-deposits or an instant verification, answer
+//! them right or wrong, retry a request with its idempotency key, read another tenant's bank
+//! account (404), disconnect a bank account,
+//! let time pass (cutoff windows, banking days, weekends, holidays and DST changes come with
+//! it, and the ACH rail, the instant dispatch and the expiry sweep run), crash between steps
+//! or in the middle of the ACH rail's work, and drop a garbage or a duplicate file into the
+//! inbox as a misbehaving bank would.
+//!
+//! Determinism: the app is driven in-process on a current-thread runtime, the clock is a
+//! [`pennydrop_core::ManualClock`] and the randomness seeded. A crash in the middle of work is
+//! "stop polling after k polls", so where it lands depends on how many times the work
+//! yielded; SQLite's worker threads answer each request once, so the same seed lands in the
+//! same place on the same build.
+
+pub mod invariants;
+pub mod world;
+
+use axum::http::Method;
+use jiff::{SignedDuration, Timestamp};
+use pennydrop_core::model::Mode;
+use pennydrop_engine::access::CreatedKey;
+use pennydrop_rails::simulator;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use world::{Reply, World};
+
+/// A broken invariant, named by seed and step, with the steps that led to it.
+#[derive(Debug)]
+pub struct Failure {
+    pub seed: u64,
+    pub step: usize,
+    pub message: String,
+    pub log: Vec<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "seed {}, step {}: {} (replay: cargo run --release -p pennydrop-sim -- --replay {})",
+            self.seed, self.step, self.message, self.seed
+        )
+    }
+}
+
+/// What one seed did.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub steps: usize,
+    pub requests: usize,
+    pub crashes: usize,
+    pub files: usize,
+    pub verified: usize,
+    pub returns: usize,
+    pub log: Vec<String>,
+}
+
+/// Steps per seed unless told otherwise.
+pub const DEFAULT_STEPS: usize = 150;
+
+/// Runs `steps` steps of the world `seed` makes; the first broken invariant ends it.
+pub async fn run(seed: u64, steps: usize) -> Result<Outcome, Failure> {
+    let mut sim = match Sim::new(seed).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            return Err(Failure {
+                seed,
+                step: 0,
+                message: format!("the world did not start: {e:#}"),
+                log: Vec::new(),
+            })
+        }
+    };
+    for step in 1..=steps {
+        sim.step_no = step;
+        let result = match sim.step().await {
+            Ok(()) => sim.check(step % CHECK_SLOW_EVERY == 0).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            return Err(sim.failure(format!("{e:#}")));
+        }
+    }
+    if let Err(e) = sim.settle().await {
+        return Err(sim.failure(format!("{e:#}")));
+    }
+    let files = invariants::file_count(&sim.world).await.unwrap_or(0);
+    sim.outcome.files = files;
+    sim.outcome.steps = steps;
+    sim.outcome.log = std::mem::take(&mut sim.log);
+    Ok(sim.outcome)
+}
+
+/// The checks that read every file and the whole database run every this many steps (and at
+/// the end); the others after every step.
+const CHECK_SLOW_EVERY: usize = 10;
+
+struct Tenant {
+    key: CreatedKey,
+}
+
+struct Bank {
+    tenant: usize,
+    account: String,
+    bank: String,
+    routing: &'static str,
+    number: String,
+    disabled: bool,
+}
+
+struct Sim {
+    seed: u64,
+    step_no: usize,
+    rng: StdRng,
+    world: World,
+    tenants: Vec<Tenant>,
+    banks: Vec<Bank>,
+    /// Every account number the holders typed, to look for in clear where none may be.
+    numbers: Vec<String>,
+    log: Vec<String>,
+    outcome: Outcome,
+}
+
+/// Routing numbers of the simulated network: the first reaches the instant networks.
+const ROUTINGS: [&str; 2] = ["021000021", "231380104"];
+
+impl Sim {
+    async fn new(seed: u64) -> anyhow::Result<Self> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        // Any day in two years, at any minute: weekends, holidays and both DST changes fall
+        // inside some seeds' runs.
+        let start = Timestamp::from_second(1_767_225_600 + rng.gen_range(0..730 * 86_400))?;
+        let world = World::start(seed, start).await?;
+        let engine = world.app()?.state.engine.clone();
+        let mut tenants = Vec::new();
+        for mode in [Mode::Production, Mode::Production, Mode::Sandbox] {
+            tenants.push(Tenant {
+                key: engine.create_tenant("sim", mode).await?,
+            });
+        }
+        Ok(Self {
+            seed,
+            step_no: 0,
+            rng,
+            world,
+            tenants,
+            banks: Vec::new(),
+            numbers: Vec::new(),
+            log: Vec::new(),
+            outcome: Outcome::default(),
+        })
+    }
+
+    fn failure(&mut self, message: String) -> Failure {
+        Failure {
+            seed: self.seed,
+            step: self.step_no,
+            message,
+            log: std::mem::take(&mut self.log),
+        }
+    }
+
+    fn note(&mut self, line: String) {
+        let now = self.world.clock.now_text();
+        self.log
+            .push(format!("step {} @ {now}: {line}", self.step_no));
+    }
+
+    /// One step, drawn by weight.
+    async fn step(&mut self) -> anyhow::Result<()> {
+        match self.rng.gen_range(0..100) {
+            0..=13 => self.link().await,
+            14..=27 => self.start_micro_deposits().await,
+            28..=37 => self.start_instant().await,
+            38..=51 => self.answer_micro_deposits().await,
+            52..=59 => self.answer_instant().await,
+            60..=63 => self.retry_with_idempotency_key().await,
+            64..=65 => self.look_across_tenants().await,
+            66..=67 => self.disconnect().await,
+            68..=88 => self.let_time_pass().await,
+            89..=92 => self.crash().await,
+            93..=96 => self.crash_during_bank_work().await,
+            97..=98 => self.garbage_inbound_file().await,
+            _ => self.duplicate_inbound_file().await,
+        }
+    }
+
+    /// A request; any 5xx is a bug.
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        tenant: usize,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> anyhow::Result<Reply> {
+        self.outcome.requests += 1;
+        let key = &self.tenants[tenant].key;
+        let reply = self
+            .world
+            .request(method.clone(), path, Some(key), headers, body)
+            .await?;
+        if reply.status >= 500 {
+            anyhow::bail!("{method} {path} answered {}: {}", reply.status, reply.body);
+        }
+        Ok(reply)
+    }
+
+    fn account_number(&mut self) -> String {
+        let magic: Vec<&str> = simulator::ACH_RETURNS
+            .iter()
+            .chain(simulator::ACH_DEBIT_RETURNS)
+            .chain(simulator::INSTANT_REJECTIONS)
+            .chain(simulator::FEDNOW_REJECTIONS)
+            .map(|(n, _)| *n)
+            .chain(simulator::ACH_NOCS.iter().map(|(n, _, _)| *n))
+            .chain([simulator::INSTANT_NO_ANSWER])
+            .collect();
+        if self.rng.gen_bool(0.35) {
+            return magic[self.rng.gen_range(0..magic.len())].to_string();
+        }
+        let len = self.rng.gen_range(invariants::LONG_NUMBER..=17);
+        let first = self.rng.gen_range(5..=9u8);
+        let rest: String = (1..len)
+            .map(|_| char::from(b'0' + self.rng.gen_range(0..10u8)))
+            .collect();
+        format!("{first}{rest}")
+    }
+
+    async fn link(&mut self) -> anyhow::Result<()> {
+        let tenant = self.rng.gen_range(0..self.tenants.len());
+        let n = self.banks.len();
+        let body = serde_json::json!({"accountType": "individual", "foreignID": format!("u-{n}"),
+            "profile": {"individual": {"name": {"firstName": "Jane", "lastName": format!("Doe{}", n % 7)},
+            "email": "jane@example.com"}}});
+        let r = self
+            .call(Method::POST, "/accounts", tenant, &[], &body.to_string())
+            .await?;
+        anyhow::ensure!(r.status == 200, "opening an account: {r:?}");
+        let account = text(&r.body["accountID"])?;
+        let routing = ROUTINGS[self.rng.gen_range(0..ROUTINGS.len())];
+        let number = self.account_number();
+        let kind = if self.rng.gen_bool(0.8) {
+            "checking"
+        } else {
+            "savings"
+        };
+        let body = serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
+            "accountNumber": number, "bankAccountType": kind, "routingNumber": routing}});
+        let path = format!("/accounts/{account}/bank-accounts");
+        let r = self
+            .call(Method::POST, &path, tenant, &[], &body.to_string())
+            .await?;
+        self.note(format!(
+            "tenant {tenant} links {kind} ****{} at {routing} -> {}",
+            last4(&number),
+            r.status
+        ));
+        self.numbers.push(number.clone());
+        if r.status == 200 {
+            self.banks.push(Bank {
+                tenant,
+                account,
+                bank: text(&r.body["bankAccountID"])?,
+                routing,
+                number,
+                disabled: false,
+            });
+        }
+        Ok(())
+    }
+
+    fn pick_bank(&mut self) -> Option<usize> {
+        let live: Vec<usize> = (0..self.banks.len())
+            .filter(|&i| !self.banks[i].disabled)
+            .collect();
+        (!live.is_empty()).then(|| live[self.rng.gen_range(0..live.len())])
+    }
+
+    fn base(&self, i: usize) -> String {
+        let b = &self.banks[i];
+        format!("/accounts/{}/bank-accounts/{}", b.account, b.bank)
+    }
+
+    async fn start_micro_deposits(&mut self) -> anyhow::Result<()> {
+        let Some(i) = self.pick_bank() else {
+            return self.link().await;
+        };
+        let path = format!("{}/micro-deposits", self.base(i));
+        let r = self
+            .call(Method::POST, &path, self.banks[i].tenant, &[], "")
+            .await?;
+        self.note(format!("bank {i}: start micro-deposits -> {}", r.status));
+        Ok(())
+    }
+
+    async fn start_instant(&mut self) -> anyhow::Result<()> {
+        let Some(i) = self.pick_bank() else {
+            return self.link().await;
+        };
+        let path = format!("{}/verify", self.base(i));
+        let wait = self.rng.gen_bool(0.5);
+        let headers: &[(&str, &str)] = if wait {
+            &[("x-wait-for", "rail-response")]
+        } else {
+            &[]
+        };
+        let r = self
+            .call(Method::POST, &path, self.banks[i].tenant, headers, "")
+            .await?;
+        self.note(format!(
+            "bank {i}: start instant (wait {wait}) -> {} {}",
+            r.status,
+            r.body.get("status").unwrap_or(&serde_json::Value::Null)
+        ));
+        Ok(())
+    }
+
+    /// The holder's statement at the simulated bank, newest line last.
+    async fn statement(&mut self, i: usize) -> anyhow::Result<Vec<serde_json::Value>> {
+        let b = &self.banks[i];
+        let path = format!(
+            "/simulator/accounts/{}/{}/transactions",
+            b.routing, b.number
+        );
+        let tenant = b.tenant;
+        let r = self.call(Method::GET, &path, tenant, &[], "").await?;
+        Ok(r.body["transactions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn answer_micro_deposits(&mut self) -> anyhow::Result<()> {
+        let Some(i) = self.pick_bank() else {
+            return self.link().await;
+        };
+        let lines = self.statement(i).await?;
+        let credits: Vec<i64> = lines
+            .iter()
+            .filter(|l| l["direction"] == "credit")
+            .filter_map(|l| l["amountCents"].as_i64())
+            .filter(|&c| c > 1 && c < 100)
+            .collect();
+        let mut amounts = match credits.as_slice() {
+            [.., a, b] => vec![*a, *b],
+            _ => vec![0, 0],
+        };
+        let right = self.rng.gen_bool(0.7);
+        if !right {
+            amounts[0] = (amounts[0] + self.rng.gen_range(1..10)) % 50;
+        }
+        let path = format!("{}/micro-deposits", self.base(i));
+        let body = serde_json::json!({ "amounts": amounts }).to_string();
+        let r = self
+            .call(Method::PUT, &path, self.banks[i].tenant, &[], &body)
+            .await?;
+        if r.status == 200 {
+            anyhow::ensure!(
+                r.body["status"] == "verified",
+                "a 200 to micro-deposit amounts says {}",
+                r.body
+            );
+            self.outcome.verified += 1;
+        }
+        self.note(format!(
+            "bank {i}: answer micro-deposits ({}) -> {}",
+            if right { "as read" } else { "wrong" },
+            r.status
+        ));
+        Ok(())
+    }
+
+    async fn answer_instant(&mut self) -> anyhow::Result<()> {
+        let Some(i) = self.pick_bank() else {
+            return self.link().await;
+        };
+        let lines = self.statement(i).await?;
+        let code = lines
+            .iter()
+            .rev()
+            .filter_map(|l| l["statementText"].as_str())
+            .find_map(|t| t.find("MV").and_then(|at| t.get(at + 2..at + 6)))
+            .unwrap_or("0001")
+            .to_string();
+        let right = self.rng.gen_bool(0.7);
+        let code = if right {
+            code
+        } else {
+            format!("{:04}", (code.parse::<u32>().unwrap_or(0) + 1) % 10_000)
+        };
+        let path = format!("{}/verify", self.base(i));
+        let body = serde_json::json!({ "code": format!("MV{code}") }).to_string();
+        let r = self
+            .call(Method::PUT, &path, self.banks[i].tenant, &[], &body)
+            .await?;
+        if r.status == 200 {
+            anyhow::ensure!(
+                r.body["status"] == "successful",
+                "a 200 to a code says {}",
+                r.body
+            );
+            self.outcome.verified += 1;
+        }
+        self.note(format!(
+            "bank {i}: answer instant ({}) -> {}",
+            if right { "as read" } else { "wrong" },
+            r.status
+        ));
+        Ok(())
+    }
+
+    /// The same request twice with one idempotency key: the same answer, and the second
+    /// changes nothing.
+    async fn retry_with_idempotency_key(&mut self) -> anyhow::Result<()> {
+        let Some(i) = self.pick_bank() else {
+            return self.link().await;
+        };
+        let key = format!("sim-{}-{}", self.seed, self.step_no);
+        let path = format!("{}/micro-deposits", self.base(i));
+        let tenant = self.banks[i].tenant;
+        let headers = [("idempotency-key", key.as_str())];
+        let first = self.call(Method::POST, &path, tenant, &headers, "").await?;
+        let before = invariants::fingerprint(&self.world).await?;
+        let second = self.call(Method::POST, &path, tenant, &headers, "").await?;
+        let after = invariants::fingerprint(&self.world).await?;
+        self.note(format!(
+            "bank {i}: start micro-deposits twice with one idempotency key -> {} then {}",
+            first.status, second.status
+        ));
+        anyhow::ensure!(
+            first == second,
+            "an idempotent retry answered differently: {first:?} then {second:?}"
+        );
+        anyhow::ensure!(before == after, "an idempotent retry changed the database");
+        Ok(())
+    }
+
+    /// Another tenant asks for a bank account by its IDs: 404, as if it did not exist.
+    async fn look_across_tenants(&mut self) -> anyhow::Result<()> {
+        let Some(i) = self.pick_bank() else {
+            return self.link().await;
+        };
+        let other =
+            (self.banks[i].tenant + self.rng.gen_range(1..self.tenants.len())) % self.tenants.len();
+        let path = self.base(i);
+        let r = self.call(Method::GET, &path, other, &[], "").await?;
+        self.note(format!(
+            "tenant {other} reads bank {i} of another tenant -> {}",
+            r.status
+        ));
+        anyhow::ensure!(
+            r.status == 404,
+            "tenant {other} read another tenant's bank account: {r:?}"
+        );
+        Ok(())
+    }
+
+    async fn disconnect(&mut self) -> anyhow::Result<()> {
+        let Some(i) = self.pick_bank() else {
+            return self.link().await;
+        };
+        let path = self.base(i);
+        let r = self
+            .call(Method::DELETE, &path, self.banks[i].tenant, &[], "")
+            .await?;
+        if r.status == 204 {
+            self.banks[i].disabled = true;
+        }
+        self.note(format!("bank {i}: disconnect -> {}", r.status));
+        Ok(())
+    }
+
+    /// Minutes to three days pass; then the work the server's loops do.
+    async fn let_time_pass(&mut self) -> anyhow::Result<()> {
+        let minutes = if self.rng.gen_bool(0.7) {
+            self.rng.gen_range(1..=240)
+        } else {
+            self.rng.gen_range(240..=4_320)
+        };
+        self.world.clock.advance(SignedDuration::from_mins(minutes));
+        self.note(format!("{minutes} minutes pass"));
+        self.background_work().await
+    }
+
+    async fn background_work(&mut self) -> anyhow::Result<()> {
+        let app = self.world.app()?;
+        let engine = app.state.engine.clone();
+        app.ach.tick().await?;
+        engine.dispatch_open_credits().await?;
+        engine.expire_due().await?;
+        Ok(())
+    }
+
+    async fn crash(&mut self) -> anyhow::Result<()> {
+        self.note("crash and restart".into());
+        self.outcome.crashes += 1;
+        self.world.restart().await
+    }
+
+    /// Time passes, the ACH rail starts its round (cutoff, file, the bank's reading, the
+    /// inbox) and the process dies after `polls` polls of it.
+    async fn crash_during_bank_work(&mut self) -> anyhow::Result<()> {
+        let minutes = self.rng.gen_range(30..=1_440);
+        self.world.clock.advance(SignedDuration::from_mins(minutes));
+        let polls = self.rng.gen_range(1..=60);
+        let ach = self.world.app()?.ach.clone();
+        let finished = StopAfter::new(ach.tick(), polls).await;
+        drop(ach);
+        self.note(format!(
+            "{minutes} minutes pass; the ACH round {} after {polls} polls; restart",
+            match &finished {
+                Some(Ok(())) => "finished",
+                Some(Err(_)) => "failed",
+                None => "is cut",
+            }
+        ));
+        if let Some(Err(e)) = finished {
+            return Err(e.into());
+        }
+        self.outcome.crashes += 1;
+        self.world.restart().await?;
+        self.background_work().await
+    }
+
+    async fn garbage_inbound_file(&mut self) -> anyhow::Result<()> {
+        let len = self.rng.gen_range(0..400);
+        let junk: String = (0..len)
+            .map(|_| {
+                let c = self.rng.gen_range(0..40u8);
+                match c {
+                    0..=25 => char::from(b'A' + c),
+                    26..=35 => char::from(b'0' + c - 26),
+                    36 => '\n',
+                    _ => ' ',
+                }
+            })
+            .collect();
+        let inbox = self.world.app()?.ach.dirs().inbox.clone();
+        std::fs::write(inbox.join(format!("garbage-{}.ach", self.step_no)), junk)?;
+        self.note(format!(
+            "the bank drops {len} bytes of garbage into the inbox"
+        ));
+        self.background_work().await
+    }
+
+    /// The bank sends a file it already sent, under a new name.
+    async fn duplicate_inbound_file(&mut self) -> anyhow::Result<()> {
+        let dirs = self.world.app()?.ach.dirs().clone();
+        let mut sent: Vec<_> = std::fs::read_dir(&dirs.archive)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        sent.sort();
+        if sent.is_empty() {
+            return self.let_time_pass().await;
+        }
+        let from = sent[self.rng.gen_range(0..sent.len())].clone();
+        std::fs::copy(
+            &from,
+            dirs.inbox.join(format!("again-{}.ach", self.step_no)),
+        )?;
+        self.note(format!("the bank sends {} again", from.display()));
+        self.background_work().await
+    }
+
+    /// After the last step: time for every file and answer to come back, then a last check.
+    async fn settle(&mut self) -> anyhow::Result<()> {
+        self.step_no += 1;
+        for _ in 0..4 {
+            self.world.clock.advance(SignedDuration::from_hours(26));
+            self.background_work().await?;
+        }
+        self.note("settled: four banking days pass".into());
+        self.check(true).await
+    }
+
+    async fn check(&mut self, slow: bool) -> anyhow::Result<()> {
+        let report = invariants::check(&self.world, slow, &self.numbers).await?;
+        self.outcome.returns = report.returns;
+        if slow {
+            for i in 0..self.banks.len() {
+                self.same_truth_in_events(i).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The bank account's status as the API shows it is the status of its latest event.
+    async fn same_truth_in_events(&mut self, i: usize) -> anyhow::Result<()> {
+        if self.banks[i].disabled {
+            return Ok(());
+        }
+        let path = self.base(i);
+        let r = self
+            .call(Method::GET, &path, self.banks[i].tenant, &[], "")
+            .await?;
+        anyhow::ensure!(r.status == 200, "reading bank {i}: {r:?}");
+        let tenant = self.tenants[self.banks[i].tenant].key.account_id;
+        let events =
+            invariants::bank_account_events(&self.world, tenant, &self.banks[i].bank).await?;
+        let last = events
+            .iter()
+            .rev()
+            .find_map(|e| e.get("status").and_then(|s| s.as_str()));
+        anyhow::ensure!(
+            last == r.body["status"].as_str(),
+            "bank {i} is {} but its latest event says {last:?}",
+            r.body["status"]
+        );
+        Ok(())
+    }
+}
+
+fn text(v: &serde_json::Value) -> anyhow::Result<String> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("expected text, got {v}"))
+}
+
+fn last4(number: &str) -> &str {
+    number.get(number.len().saturating_sub(4)..).unwrap_or("")
+}
+
+/// Polls `inner` at most `polls` times; `None` if it had not finished by then (the process
+/// died there).
+struct StopAfter<F> {
+    inner: Pin<Box<F>>,
+    polls: u32,
+}
+
+impl<F: Future> StopAfter<F> {
+    fn new(inner: F, polls: u32) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            polls,
+        }
+    }
+}
+
+impl<F: Future> Future for StopAfter<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.polls == 0 {
+            return Poll::Ready(None);
+        }
+        self.polls -= 1;
+        self.inner.as_mut().poll(cx).map(Some)
+    }
+}
+
+trait NowText {
+    fn now_text(&self) -> String;
+}
+
+impl NowText for pennydrop_core::ManualClock {
+    fn now_text(&self) -> String {
+        use pennydrop_core::Clock;
+        self.now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%a %Y-%m-%d %H:%M")
+            .to_string()
+    }
+}

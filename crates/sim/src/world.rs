@@ -1,0 +1,140 @@
+//! The system under simulation: the real app, wired exactly as `pennydrop serve` wires it, on a
+//! data directory that outlives crashes, driven in-process through its router. Nothing runs in
+//! the background: the simulation calls the work the server's loops would do (the ACH rail's
+//! tick, instant-credit dispatch, the expiry sweep) when its seed says so.
+
+use anyhow::Context;
+use axum::body::Body;
+use axum::http::{Method, Request};
+use base64::Engine as _;
+use jiff::Timestamp;
+use pennydrop::app::{App, AppConfig};
+use pennydrop::config::StorageArgs;
+use pennydrop_core::{ManualClock, SeededRandom};
+use pennydrop_engine::access::CreatedKey;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// A response reduced to what the simulation checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+pub struct World {
+    pub data_dir: tempfile::TempDir,
+    pub clock: Arc<ManualClock>,
+    seed: u64,
+    /// How many times the process has started; each start draws from its own stream, as a
+    /// restarted process would (the same stream twice would hand out the same IDs).
+    incarnation: u64,
+    app: Option<App>,
+}
+
+impl World {
+    pub async fn start(seed: u64, start: Timestamp) -> anyhow::Result<Self> {
+        let data_dir = tempfile::tempdir().context("data directory")?;
+        let clock = Arc::new(ManualClock::new(start));
+        let app = build(data_dir.path(), &clock, seed, 0).await?;
+        Ok(Self {
+            data_dir,
+            clock,
+            seed,
+            incarnation: 0,
+            app: Some(app),
+        })
+    }
+
+    pub fn app(&self) -> anyhow::Result<&App> {
+        self.app.as_ref().context("the app is down")
+    }
+
+    /// The process dies (whatever it was doing is dropped where it stood) and starts again on
+    /// the same data directory, then does what `pennydrop serve` does first: finish files a
+    /// crash left behind and ask about instant credits left unanswered.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.app = None;
+        self.incarnation += 1;
+        let app = build(
+            self.data_dir.path(),
+            &self.clock,
+            self.seed,
+            self.incarnation,
+        )
+        .await?;
+        app.ach.finish_pending().await.context("finishing files")?;
+        app.state
+            .engine
+            .recover_instant_credits()
+            .await
+            .context("recovering instant credits")?;
+        self.app = Some(app);
+        Ok(())
+    }
+
+    /// One HTTP request through the app's router, authenticated with `key` (HTTP Basic).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&CreatedKey>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> anyhow::Result<Reply> {
+        let router = pennydrop_api::router(self.app()?.state.clone());
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(key) = key {
+            let pair = format!("{}:{}", key.public_key, key.secret_key);
+            let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+            req = req.header("authorization", format!("Basic {encoded}"));
+        }
+        if !body.is_empty() {
+            req = req.header("content-type", "application/json");
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let mut req = req.body(Body::from(body.to_string()))?;
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                40000,
+            ))));
+        let response = router.oneshot(req).await?;
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20).await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok(Reply { status, body })
+    }
+}
+
+async fn build(
+    data_dir: &Path,
+    clock: &Arc<ManualClock>,
+    seed: u64,
+    incarnation: u64,
+) -> anyhow::Result<App> {
+    let storage = StorageArgs {
+        data_dir: data_dir.to_path_buf(),
+        database_url: None,
+        outbox_group: None,
+    };
+    let mut config = AppConfig::new(storage);
+    config.clock = clock.clone();
+    let stream = seed ^ incarnation.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    config.random = Arc::new(SeededRandom::new(stream));
+    // The clock stands still between steps, so the per-second rate limits would only measure
+    // the workload's density; they have tests of their own.
+    config.engine.rate_limits.production_per_second = u32::MAX;
+    config.engine.rate_limits.sandbox_per_second = u32::MAX;
+    config.webhook_worker = false;
+    App::build(config).await
+}

@@ -1,0 +1,36 @@
+//! The simulation's fixed seeds, on every CI build. A failure prints the seed, the step, the
+//! broken invariant and the step log; `cargo run --release -p pennydrop-sim -- --replay SEED`
+//! replays it. Longer runs: `scripts/simulate.sh --seeds N` (docs/simulation.md).
+
+/// Seeds and steps sized for about a minute and a half of a debug build on two cores.
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=12;
+const STEPS: usize = 120;
+
+#[tokio::test(flavor = "current_thread")]
+async fn fixed_seeds_keep_every_invariant() {
+    let mut failures = Vec::new();
+    let mut files = 0;
+    let mut crashes = 0;
+    for seed in SEEDS {
+        match pennydrop_sim::run(seed, STEPS).await {
+            Ok(o) => {
+                files += o.files;
+                crashes += o.crashes;
+            }
+            Err(f) => {
+                let tail = f
+                    .log
+                    .iter()
+                    .rev()
+                    .take(15)
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>();
+                failures.push(format!("{f}\n  {}", tail.join("\n  ")));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // The seeds exercise what they are for: files went out and the process crashed.
+    assert!(files > 0 && crashes > 0, "files {files}, crashes {crashes}");
+}
