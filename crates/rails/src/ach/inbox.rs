@@ -19,8 +19,13 @@ pub use pennydrop_engine::ports::InboxReport;
 
 /// Returns and NOCs applied per commit. A crash mid-file leaves whole chunks applied and the
 /// file not yet recorded as seen, so the restart reads the file again from its start and skips
-/// the returns already applied.
-const CHUNK: usize = 1_000;
+/// the returns already applied. Each commit writes every page it dirtied to the WAL, and the
+/// keys are random (UUIDs), so small commits rewrite the same index pages over and over: 1,000
+/// per commit wrote some 1.2 million WAL frames for 100k returns (BENCHMARKS.md §0,
+/// 2026-12-03). A bigger chunk holds SQLite's one writer longer (about 2–3 s for 10,000 on the
+/// benchmark machine; API writes queue behind it), which only files of many thousand returns
+/// reach.
+const CHUNK: usize = 10_000;
 
 pub async fn process(
     store: &dyn Store,
