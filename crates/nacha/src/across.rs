@@ -31,6 +31,18 @@ impl<V> TraceMap<V> {
         }
     }
 
+    /// Whether the trace number has a value.
+    pub(crate) fn contains(&self, trace: &str) -> bool {
+        match digits::<15>(trace) {
+            None => self.text.contains_key(trace),
+            Some(n) if self.in_order => self
+                .ascending
+                .binary_search_by_key(&n, |(listed, _)| *listed)
+                .is_ok(),
+            Some(n) => self.numeric.contains_key(&n),
+        }
+    }
+
     /// Inserts, returning the value the trace number had (like [`HashMap::insert`]).
     pub(crate) fn insert(&mut self, trace: &str, value: V) -> Option<V> {
         let Some(n) = digits::<15>(trace) else {
@@ -186,6 +198,11 @@ mod tests {
         assert_eq!(t.insert("000000000000006", 3), None);
         assert_eq!(t.insert("000000000000005", 4), Some(1));
         assert_eq!(t.insert("000000000000007", 5), Some(2));
+        assert!(t.contains("000000000000006") && !t.contains("000000000000008"));
+        let mut t = TraceMap::with_capacity(2);
+        t.insert("000000000000003", ());
+        t.insert("x", ());
+        assert!(t.contains("000000000000003") && t.contains("x") && !t.contains("000000000000002"));
         let mut a = AccountMap::default();
         assert!(a.insert_new("231380104", "12", 1));
         assert!(a.insert_new("231380104", "12 ", 2));

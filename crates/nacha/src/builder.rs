@@ -2,7 +2,6 @@
 //! the batches, picks each service class, assigns missing trace numbers, fills addenda 05
 //! sequence numbers, computes every control record and validates the result.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use jiff::civil::{Date, DateTime, Time};
@@ -223,14 +222,14 @@ fn file_header(p: &FileHeaderParams) -> Result<FileHeader, BuildError> {
 
 /// Trace numbers used so far in the file, and the next sequence to hand out.
 struct Traces {
-    used: HashSet<String>,
+    used: crate::across::TraceMap<()>,
     next_seq: u64,
 }
 
 impl Default for Traces {
     fn default() -> Self {
         Self {
-            used: HashSet::new(),
+            used: crate::across::TraceMap::with_capacity(0),
             next_seq: 1,
         }
     }
@@ -377,7 +376,7 @@ fn build_entry(
         )));
     }
     d.validate().map_err(|e| field_error(bn, en, e))?;
-    if !traces.used.insert(d.trace_number.clone()) {
+    if traces.used.insert(&d.trace_number, ()).is_some() {
         return Err(trace_error(format!(
             "trace number {} is used twice",
             d.trace_number
