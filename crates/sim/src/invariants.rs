@@ -37,6 +37,37 @@ pub async fn fingerprint(world: &World) -> anyhow::Result<Vec<i64>> {
     (0..6).map(|i| Ok(row.try_get::<i64, _>(i)?)).collect()
 }
 
+/// An event's delivery row, in words (for failure messages).
+pub async fn delivery_of(world: &World, event_id: &str) -> anyhow::Result<String> {
+    let mut db = connect(world).await?;
+    let row = sqlx::query(
+        "SELECT status, attempts, next_attempt_at, lease_owner, lease_until, last_status_code, \
+         last_error, created_on FROM webhook_deliveries WHERE event_id = $1",
+    )
+    .bind(event_id)
+    .fetch_optional(&mut db)
+    .await?;
+    let Some(r) = row else {
+        return Ok("none queued".into());
+    };
+    let at = |i: usize| -> anyhow::Result<String> {
+        Ok(r.try_get::<Option<i64>, _>(i)?
+            .map(|us| pennydrop_core::clock::from_micros(us).to_string())
+            .unwrap_or_else(|| "-".into()))
+    };
+    Ok(format!(
+        "status {}, attempts {}, next attempt {}, lease {:?} until {}, last answer {:?} {:?}, queued {}",
+        r.try_get::<String, _>(0)?,
+        r.try_get::<i64, _>(1)?,
+        at(2)?,
+        r.try_get::<Option<String>, _>(3)?,
+        at(4)?,
+        r.try_get::<Option<i64>, _>(5)?,
+        r.try_get::<Option<String>, _>(6)?,
+        at(7)?
+    ))
+}
+
 pub async fn file_count(world: &World) -> anyhow::Result<usize> {
     let mut db = connect(world).await?;
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM ach_files")

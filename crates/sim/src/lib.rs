@@ -21,6 +21,7 @@
 //! same place on the same build.
 
 pub mod invariants;
+pub mod receiver;
 pub mod world;
 
 use axum::http::Method;
@@ -64,6 +65,8 @@ pub struct Outcome {
     pub files: usize,
     pub verified: usize,
     pub returns: usize,
+    /// Events the webhook endpoint was owed, each checked to have arrived.
+    pub events: usize,
     pub log: Vec<String>,
 }
 
@@ -122,6 +125,8 @@ struct Bank {
 
 struct Sim {
     seed: u64,
+    /// Tenant 0's webhook endpoint, subscribed to every event type.
+    receiver: receiver::Receiver,
     step_no: usize,
     rng: StdRng,
     world: World,
@@ -150,8 +155,22 @@ impl Sim {
                 key: engine.create_tenant("sim", mode).await?,
             });
         }
+        let receiver = receiver::Receiver::start().await?;
+        let body = serde_json::json!({"url": receiver.url, "status": "enabled",
+            "eventTypes": ["*"], "description": "sim"});
+        let r = world
+            .request(
+                Method::POST,
+                "/webhooks",
+                Some(&tenants[0].key),
+                &[],
+                &body.to_string(),
+            )
+            .await?;
+        anyhow::ensure!(r.status == 201, "registering the webhook: {r:?}");
         Ok(Self {
             seed,
+            receiver,
             step_no: 0,
             rng,
             world,
@@ -501,6 +520,12 @@ impl Sim {
         app.ach.tick().await?;
         engine.dispatch_open_credits().await?;
         engine.expire_due().await?;
+        // Passes until nothing is due now (a failed delivery is due again after its back-off).
+        for _ in 0..20 {
+            if engine.deliver_due_webhooks("sim").await? == 0 {
+                break;
+            }
+        }
         Ok(())
     }
 
@@ -583,8 +608,41 @@ impl Sim {
             self.world.clock.advance(SignedDuration::from_hours(26));
             self.background_work().await?;
         }
-        self.note("settled: four banking days pass".into());
-        self.check(true).await
+        // Events the last round wrote are owed their retries too.
+        for _ in 0..3 {
+            self.world.clock.advance(SignedDuration::from_hours(1));
+            self.background_work().await?;
+        }
+        self.note("settled: four banking days and three hours pass".into());
+        self.check(true).await?;
+        self.every_event_delivered().await
+    }
+
+    /// Every event of the tenant with the webhook reached its endpoint at least once, across
+    /// crashes and the endpoint's failures.
+    async fn every_event_delivered(&mut self) -> anyhow::Result<()> {
+        let tenant = self.tenants[0].key.account_id;
+        let store = self.world.app()?.store.clone();
+        let mut after = 0;
+        loop {
+            let page = store.events(tenant, after, 500).await?;
+            let Some((last, _)) = page.last() else {
+                return Ok(());
+            };
+            after = *last;
+            for (_, e) in page {
+                self.outcome.events += 1;
+                let id = e.event_id.to_string();
+                if !self.receiver.accepted(&id) {
+                    let delivery = invariants::delivery_of(&self.world, &id).await?;
+                    anyhow::bail!(
+                        "event {id} ({}, created {}) never reached the webhook endpoint; its delivery: {delivery}",
+                        e.event_type,
+                        e.created_on
+                    );
+                }
+            }
+        }
     }
 
     async fn check(&mut self, slow: bool) -> anyhow::Result<()> {

@@ -66,6 +66,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 totals.files += o.files;
                 totals.verified += o.verified;
                 totals.returns += o.returns;
+                totals.events += o.events;
             }
             Err(f) => {
                 println!("FAILED {f}");
@@ -87,7 +88,7 @@ fn main() -> anyhow::Result<ExitCode> {
     }
     failed.sort_unstable();
     println!(
-        "{} seeds ({}..={}), {} steps each: {} failed; {} requests, {} crashes, {} files, {} verified, {} returned entries; {:.1?}",
+        "{} seeds ({}..={}), {} steps each: {} failed; {} requests, {} crashes, {} files, {} verified, {} returned entries, {} events delivered; {:.1?}",
         args.seeds,
         args.first,
         args.first + args.seeds - 1,
@@ -98,6 +99,7 @@ fn main() -> anyhow::Result<ExitCode> {
         totals.files,
         totals.verified,
         totals.returns,
+        totals.events,
         started.elapsed()
     );
     if !failed.is_empty() {

@@ -136,5 +136,11 @@ async fn build(
     config.engine.rate_limits.production_per_second = u32::MAX;
     config.engine.rate_limits.sandbox_per_second = u32::MAX;
     config.webhook_worker = false;
+    // The platform's webhook endpoint is on loopback, like everything the simulation runs.
+    config.engine.webhook_networks = pennydrop_engine::webhooks::NetworkPolicy {
+        allow: pennydrop_engine::webhooks::NetworkPolicy::parse_list("127.0.0.0/8")
+            .map_err(anyhow::Error::msg)?,
+        deny: Vec::new(),
+    };
     App::build(config).await
 }

@@ -11,11 +11,13 @@ async fn fixed_seeds_keep_every_invariant() {
     let mut failures = Vec::new();
     let mut files = 0;
     let mut crashes = 0;
+    let mut events = 0;
     for seed in SEEDS {
         match pennydrop_sim::run(seed, STEPS).await {
             Ok(o) => {
                 files += o.files;
                 crashes += o.crashes;
+                events += o.events;
             }
             Err(f) => {
                 let tail = f
@@ -31,6 +33,10 @@ async fn fixed_seeds_keep_every_invariant() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    // The seeds exercise what they are for: files went out and the process crashed.
-    assert!(files > 0 && crashes > 0, "files {files}, crashes {crashes}");
+    // The seeds exercise what they are for: files went out, the process crashed, and events
+    // were owed to (and reached) the webhook endpoint.
+    assert!(
+        files > 0 && crashes > 0 && events > 0,
+        "files {files}, crashes {crashes}, events {events}"
+    );
 }
