@@ -381,21 +381,40 @@ impl Sim {
         if !right {
             amounts[0] = (amounts[0] + self.rng.gen_range(1..10)) % 50;
         }
-        let path = format!("{}/micro-deposits", self.base(i));
-        let body = serde_json::json!({ "amounts": amounts }).to_string();
+        let body = serde_json::json!({ "amounts": amounts });
+        self.put_answer(i, "micro-deposits", body, "verified", right)
+            .await
+    }
+
+    /// A holder's answer to `{bank account}/{route}`; a 200 must say `success`.
+    async fn put_answer(
+        &mut self,
+        i: usize,
+        route: &str,
+        body: serde_json::Value,
+        success: &str,
+        right: bool,
+    ) -> anyhow::Result<()> {
+        let path = format!("{}/{route}", self.base(i));
         let r = self
-            .call(Method::PUT, &path, self.banks[i].tenant, &[], &body)
+            .call(
+                Method::PUT,
+                &path,
+                self.banks[i].tenant,
+                &[],
+                &body.to_string(),
+            )
             .await?;
         if r.status == 200 {
             anyhow::ensure!(
-                r.body["status"] == "verified",
-                "a 200 to micro-deposit amounts says {}",
+                r.body["status"] == success,
+                "a 200 to {route} {body} says {}",
                 r.body
             );
             self.outcome.verified += 1;
         }
         self.note(format!(
-            "bank {i}: answer micro-deposits ({}) -> {}",
+            "bank {i}: answer {route} ({}) -> {}",
             if right { "as read" } else { "wrong" },
             r.status
         ));
@@ -420,25 +439,9 @@ impl Sim {
         } else {
             format!("{:04}", (code.parse::<u32>().unwrap_or(0) + 1) % 10_000)
         };
-        let path = format!("{}/verify", self.base(i));
-        let body = serde_json::json!({ "code": format!("MV{code}") }).to_string();
-        let r = self
-            .call(Method::PUT, &path, self.banks[i].tenant, &[], &body)
-            .await?;
-        if r.status == 200 {
-            anyhow::ensure!(
-                r.body["status"] == "successful",
-                "a 200 to a code says {}",
-                r.body
-            );
-            self.outcome.verified += 1;
-        }
-        self.note(format!(
-            "bank {i}: answer instant ({}) -> {}",
-            if right { "as read" } else { "wrong" },
-            r.status
-        ));
-        Ok(())
+        let body = serde_json::json!({ "code": format!("MV{code}") });
+        self.put_answer(i, "verify", body, "successful", right)
+            .await
     }
 
     /// The same request twice with one idempotency key: the same answer, and the second
