@@ -654,6 +654,63 @@ async fn one_bad_entry_is_held_back_and_never_spoils_a_file_on_postgres() {
     app.stop().await;
 }
 
+/// Found by the simulation (seed 338): two tenants link the same account number at the same
+/// bank, one as checking and one as savings, and both start micro-deposits before one cutoff.
+/// A file may post to an account as one type only, so the file builder refused the whole file
+/// and no entry of anybody left. Now the second verification is held back and the file goes.
+#[tokio::test]
+async fn one_account_linked_as_checking_and_as_savings_never_spoils_a_file() {
+    let app = TestApp::sqlite().await;
+    let operator = app.operator().await;
+    let mut linked = Vec::new();
+    for kind in ["checking", "savings"] {
+        let key = app.tenant(Mode::Production).await;
+        let c = Caller {
+            app: &app,
+            key: &key,
+        };
+        let account = c.create_account().await;
+        let body = serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
+            "accountNumber": "55550077", "bankAccountType": kind, "routingNumber": "231380104"}});
+        let r = c
+            .post(
+                &format!("/accounts/{account}/bank-accounts"),
+                &body.to_string(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let bank = r.body["bankAccountID"].as_str().unwrap().to_string();
+        c.initiate_micro_deposits(&account, &bank).await;
+        linked.push((key, account, bank));
+    }
+
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(result["files"][0]["entryCount"], 3, "{result}");
+    let name = result["files"][0]["fileName"].as_str().unwrap();
+    let text = std::fs::read_to_string(app.data_dir.path().join("ach/outbox").join(name)).unwrap();
+    assert_eq!(nacha::read_str(&text).unwrap().validate(), Ok(()));
+
+    let ops = Caller {
+        app: &app,
+        key: &operator,
+    };
+    let held = ops.get("/admin/ach/held-entries").await.body;
+    let held = held.as_array().unwrap();
+    assert_eq!(held.len(), 3, "{held:?}");
+    assert!(held.iter().all(|h| h["rule"] == "account-type"), "{held:?}");
+    let mut statuses = Vec::new();
+    for (key, account, bank) in &linked {
+        let c = Caller { app: &app, key };
+        let got = c
+            .get(&format!("/accounts/{account}/bank-accounts/{bank}"))
+            .await;
+        statuses.push(got.body["status"].as_str().unwrap().to_string());
+    }
+    statuses.sort();
+    assert_eq!(statuses, ["errored", "pending"], "one held, one sent");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_simulated_bank_waits_for_the_settlement_delay() {
     let app = TestApp::sqlite_with(|c| c.settlement_delay = SignedDuration::from_mins(30)).await;

@@ -4,14 +4,25 @@
 //! leave without its credits), the verification fails (`Engine::hold_back`), and the operator
 //! sees it (`GET /admin/ach/held-entries`, a warning in the log); the rest of the file is
 //! written as usual. The due entries are checked as they stream from the store: only the
-//! current verification's entry IDs and the problems found are kept.
+//! current verification's entry IDs, the problems found and each account's first type are kept.
+//!
+//! One rule looks across entries: a file posts to an account as one type only (NACHA's
+//! checking or savings codes; the validator's `account-type` rule). Two holders can link the
+//! same account number at the same bank, one as checking and one as savings; the first
+//! verification (in the order the entries stream) keeps the account's type and a later one
+//! posting to it as another type is held back, instead of failing the whole file.
 
 use pennydrop_core::model::{EntryHold, FileEntry};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::{build, AchError, AchRail, RowScan};
 
 /// One verification's due entries as the check sees them: their IDs and what is wrong.
+/// (routing number, account number) → the type it is first posted to as, and by which
+/// verification.
+type FirstTypes = HashMap<(String, String), (nacha::AccountType, Uuid)>;
+
 #[derive(Default)]
 struct Group {
     bank_account_id: Uuid,
@@ -34,6 +45,7 @@ impl AchRail {
         let mut current = Group::default();
         let mut to_hold: Vec<Group> = Vec::new();
         let mut scan = RowScan::new(self.progress.as_ref());
+        let mut first_types = FirstTypes::new();
         self.store
             .each_due_entry(due_by, &mut |e| {
                 if current.verification_id != e.entry.verification_id {
@@ -45,7 +57,7 @@ impl AchRail {
                     current.verification_id = e.entry.verification_id;
                 }
                 current.entry_ids.push(e.entry.entry_id);
-                let checked = self.check_entry(e, effective_date);
+                let checked = self.check_entry(e, effective_date, &mut first_types);
                 scan.step(checked.map(|problem| current.problems.extend(problem)))
             })
             .await?;
@@ -65,12 +77,25 @@ impl AchRail {
         &self,
         e: FileEntry,
         effective_date: jiff::civil::Date,
+        first_types: &mut FirstTypes,
     ) -> Result<Option<(Uuid, String, String)>, AchError> {
         let (e, number) = self.opened(e)?;
-        Ok(
+        let id = e.entry.entry_id;
+        if let Some((rule, reason)) =
             build::entry_problem(&self.config.odfi, &e, &number, effective_date)
-                .map(|(rule, reason)| (e.entry.entry_id, rule, reason)),
-        )
+        {
+            return Ok(Some((id, rule, reason)));
+        }
+        let ty = build::account_type(e.bank_account_type);
+        let verification = e.entry.verification_id;
+        let key = (e.routing_number.clone(), number.expose().to_string());
+        let &mut (first, by) = first_types.entry(key).or_insert((ty, verification));
+        Ok((first != ty && by != verification).then(|| {
+            let reason = format!(
+                "the account is also posted to as {first:?} in this file (verification {by}); a file posts to one account as one type only"
+            );
+            (id, nacha::Rule::AccountType.name().to_string(), reason)
+        }))
     }
 
     /// Holds all of one verification's due entries, each with its own problem or the first
