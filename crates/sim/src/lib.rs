@@ -616,6 +616,16 @@ impl Sim {
             self.world.clock.advance(SignedDuration::from_hours(1));
             self.background_work().await?;
         }
+        // Then deliveries only, so what the last round wrote gets its retry too.
+        let engine = self.world.app()?.state.engine.clone();
+        for _ in 0..3 {
+            self.world.clock.advance(SignedDuration::from_mins(10));
+            for _ in 0..20 {
+                if engine.deliver_due_webhooks("sim").await? == 0 {
+                    break;
+                }
+            }
+        }
         self.note("settled: four banking days and three hours pass".into());
         self.check(true).await?;
         self.every_event_delivered().await
