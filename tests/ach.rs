@@ -670,14 +670,7 @@ async fn one_account_linked_as_checking_and_as_savings_never_spoils_a_file() {
             key: &key,
         };
         let account = c.create_account().await;
-        let body = serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
-            "accountNumber": "55550077", "bankAccountType": kind, "routingNumber": "231380104"}});
-        let r = c
-            .post(
-                &format!("/accounts/{account}/bank-accounts"),
-                &body.to_string(),
-            )
-            .await;
+        let r = c.link_as(&account, "231380104", "55550077", kind).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         let bank = r.body["bankAccountID"].as_str().unwrap().to_string();
         c.initiate_micro_deposits(&account, &bank).await;

@@ -266,14 +266,8 @@ impl Caller<'_> {
     /// Creates an account and links `account_number` at `routing`; returns (accountID, bankAccountID).
     pub async fn account_with_bank(&self, routing: &str, account_number: &str) -> (String, String) {
         let account = self.create_account().await;
-        let body = serde_json::json!({"account": {
-            "holderName": "Jane Doe", "holderType": "individual", "accountNumber": account_number,
-            "bankAccountType": "checking", "routingNumber": routing}});
         let r = self
-            .post(
-                &format!("/accounts/{account}/bank-accounts"),
-                &body.to_string(),
-            )
+            .link_as(&account, routing, account_number, "checking")
             .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         let bank = r.body["bankAccountID"]
@@ -281,6 +275,24 @@ impl Caller<'_> {
             .expect("bankAccountID")
             .to_string();
         (account, bank)
+    }
+
+    /// Links `account_number` at `routing` as a `kind` account (`checking`, `savings`, ...).
+    pub async fn link_as(
+        &self,
+        account: &str,
+        routing: &str,
+        account_number: &str,
+        kind: &str,
+    ) -> Reply {
+        let body = serde_json::json!({"account": {
+            "holderName": "Jane Doe", "holderType": "individual", "accountNumber": account_number,
+            "bankAccountType": kind, "routingNumber": routing}});
+        self.post(
+            &format!("/accounts/{account}/bank-accounts"),
+            &body.to_string(),
+        )
+        .await
     }
 
     /// Starts micro-deposits on a bank account (204 expected).

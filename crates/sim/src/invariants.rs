@@ -4,7 +4,6 @@
 use crate::world::World;
 use anyhow::{ensure, Context};
 use pennydrop_engine::rules::{INSTANT_ATTEMPTS, MICRO_DEPOSIT_ATTEMPTS};
-use serde_json::Value;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, Row, SqliteConnection};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -76,12 +75,11 @@ pub async fn file_count(world: &World) -> anyhow::Result<usize> {
     Ok(usize::try_from(n)?)
 }
 
-/// The data of every event about `bank_account`, oldest first.
-pub async fn bank_account_events(
+/// Every event of `tenant`, oldest first.
+pub async fn events(
     world: &World,
     tenant: uuid::Uuid,
-    bank_account: &str,
-) -> anyhow::Result<Vec<Value>> {
+) -> anyhow::Result<Vec<pennydrop_core::model::Event>> {
     let store = world.app()?.store.clone();
     let mut after = 0;
     let mut found = Vec::new();
@@ -91,12 +89,21 @@ pub async fn bank_account_events(
             return Ok(found);
         };
         after = *last;
-        found.extend(
-            page.into_iter()
-                .map(|(_, e)| e.data)
-                .filter(|d| d["bankAccountID"] == bank_account),
-        );
+        found.extend(page.into_iter().map(|(_, e)| e));
     }
+}
+
+/// Each bank account's status as its latest event with a status says.
+pub fn latest_statuses(events: &[pennydrop_core::model::Event]) -> HashMap<&str, &str> {
+    events
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.data["bankAccountID"].as_str()?,
+                e.data.get("status")?.as_str()?,
+            ))
+        })
+        .collect()
 }
 
 struct EntryRow {

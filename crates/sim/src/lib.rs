@@ -635,62 +635,51 @@ impl Sim {
     /// crashes and the endpoint's failures.
     async fn every_event_delivered(&mut self) -> anyhow::Result<()> {
         let tenant = self.tenants[0].key.account_id;
-        let store = self.world.app()?.store.clone();
-        let mut after = 0;
-        loop {
-            let page = store.events(tenant, after, 500).await?;
-            let Some((last, _)) = page.last() else {
-                return Ok(());
-            };
-            after = *last;
-            for (_, e) in page {
-                self.outcome.events += 1;
-                let id = e.event_id.to_string();
-                if !self.receiver.accepted(&id) {
-                    let delivery = invariants::delivery_of(&self.world, &id).await?;
-                    anyhow::bail!(
-                        "event {id} ({}, created {}) never reached the webhook endpoint; its delivery: {delivery}",
-                        e.event_type,
-                        e.created_on
-                    );
-                }
+        for e in invariants::events(&self.world, tenant).await? {
+            self.outcome.events += 1;
+            let id = e.event_id.to_string();
+            if !self.receiver.accepted(&id) {
+                let delivery = invariants::delivery_of(&self.world, &id).await?;
+                anyhow::bail!(
+                    "event {id} ({}, created {}) never reached the webhook endpoint; its delivery: {delivery}",
+                    e.event_type,
+                    e.created_on
+                );
             }
         }
+        Ok(())
     }
 
     async fn check(&mut self, slow: bool) -> anyhow::Result<()> {
         let report = invariants::check(&self.world, slow, &self.numbers).await?;
         self.outcome.returns = report.returns;
         if slow {
-            for i in 0..self.banks.len() {
-                self.same_truth_in_events(i).await?;
+            for tenant in 0..self.tenants.len() {
+                self.same_truth_in_events(tenant).await?;
             }
         }
         Ok(())
     }
 
-    /// The bank account's status as the API shows it is the status of its latest event.
-    async fn same_truth_in_events(&mut self, i: usize) -> anyhow::Result<()> {
-        if self.banks[i].disabled {
-            return Ok(());
+    /// Each of `tenant`'s bank accounts: its status as the API shows it is the status of its
+    /// latest event.
+    async fn same_truth_in_events(&mut self, tenant: usize) -> anyhow::Result<()> {
+        let events = invariants::events(&self.world, self.tenants[tenant].key.account_id).await?;
+        let latest = invariants::latest_statuses(&events);
+        for i in 0..self.banks.len() {
+            if self.banks[i].disabled || self.banks[i].tenant != tenant {
+                continue;
+            }
+            let path = self.base(i);
+            let r = self.call(Method::GET, &path, tenant, &[], "").await?;
+            anyhow::ensure!(r.status == 200, "reading bank {i}: {r:?}");
+            let last = latest.get(self.banks[i].bank.as_str()).copied();
+            anyhow::ensure!(
+                last == r.body["status"].as_str(),
+                "bank {i} is {} but its latest event says {last:?}",
+                r.body["status"]
+            );
         }
-        let path = self.base(i);
-        let r = self
-            .call(Method::GET, &path, self.banks[i].tenant, &[], "")
-            .await?;
-        anyhow::ensure!(r.status == 200, "reading bank {i}: {r:?}");
-        let tenant = self.tenants[self.banks[i].tenant].key.account_id;
-        let events =
-            invariants::bank_account_events(&self.world, tenant, &self.banks[i].bank).await?;
-        let last = events
-            .iter()
-            .rev()
-            .find_map(|e| e.get("status").and_then(|s| s.as_str()));
-        anyhow::ensure!(
-            last == r.body["status"].as_str(),
-            "bank {i} is {} but its latest event says {last:?}",
-            r.body["status"]
-        );
         Ok(())
     }
 }
