@@ -160,12 +160,12 @@ impl InstantConfig {
             let (path, sample, flag) = match network {
                 InstantNetwork::Rtp => (
                     &self.rtp_participants,
-                    pennydrop_rails::instant::directory::SAMPLE_RTP,
+                    pennydrop_core::participants::SAMPLE_RTP,
                     "--rtp-participants",
                 ),
                 InstantNetwork::FedNow => (
                     &self.fednow_participants,
-                    pennydrop_rails::instant::directory::SAMPLE_FEDNOW,
+                    pennydrop_core::participants::SAMPLE_FEDNOW,
                     "--fednow-participants",
                 ),
             };

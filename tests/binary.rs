@@ -1374,7 +1374,7 @@ fn the_simulator_serves_alone_and_serve_reaches_it_through_the_connector() {
     let dir = tempfile::tempdir().unwrap();
     let simulator = simulator_serve(dir.path());
     let key = create_key(dir.path(), "instant", false);
-    let participants = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/rails/participants");
+    let participants = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/participants");
     let (rtp, fednow) = (
         participants.join("rtp.csv"),
         participants.join("fednow.csv"),

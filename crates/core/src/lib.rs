@@ -11,6 +11,7 @@ pub mod events;
 pub mod model;
 pub mod money;
 pub mod numbers;
+pub mod participants;
 pub mod progress;
 pub mod random;
 pub mod risk;

@@ -6,7 +6,6 @@
 //! [`InstantRail::ask_status`], which sends a pacs.028 status request for the same end-to-end
 //! ID; a pacs.008 goes out again only when the bank answers that it never received it (404).
 
-use super::directory::InstantRouting;
 use async_trait::async_trait;
 use iso20022::{
     AccountId, Amount, AppHeader, CreditTransfer, Document, Max140Text, Max35Text, MemberId,
@@ -15,6 +14,7 @@ use iso20022::{
 };
 use jiff::Timestamp;
 use pennydrop_core::model::InstantNetwork;
+use pennydrop_core::participants::InstantRouting;
 use pennydrop_core::Clock;
 use pennydrop_engine::rail::{InstantRail, OutgoingCredit, RailAnswer, RailError, RailOutcome};
 use std::sync::Arc;

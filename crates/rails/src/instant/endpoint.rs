@@ -10,7 +10,6 @@
 //! restarted simulator answers 404 (never received) to older ones, and a resent credit posts
 //! nothing new because postings are keyed by the end-to-end ID.
 
-use super::directory::InstantRouting;
 use crate::simulator::{CreditDecision, SimulatedBank, INSTANT_NO_ANSWER};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -20,6 +19,7 @@ use iso20022::{
     StatusReport, StatusRequest, TransactionStatus,
 };
 use pennydrop_core::model::InstantNetwork;
+use pennydrop_core::participants::InstantRouting;
 use pennydrop_core::{AccountNumber, Clock, RoutingNumber};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -6,14 +6,14 @@
 //! `routing_number`. Every routing number must pass the ABA checksum; a bad line is refused
 //! with its line number, so a corrupt download never silently narrows the network.
 
-use pennydrop_core::model::InstantNetwork;
-use pennydrop_core::RoutingNumber;
+use crate::model::InstantNetwork;
+use crate::RoutingNumber;
 use std::collections::BTreeSet;
 
 /// The sample RTP directory bundled for the simulated network.
-pub const SAMPLE_RTP: &str = include_str!("../../participants/rtp.csv");
+pub const SAMPLE_RTP: &str = include_str!("../participants/rtp.csv");
 /// The sample FedNow directory bundled for the simulated network.
-pub const SAMPLE_FEDNOW: &str = include_str!("../../participants/fednow.csv");
+pub const SAMPLE_FEDNOW: &str = include_str!("../participants/fednow.csv");
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DirectoryError {
