@@ -107,6 +107,99 @@ def conform(doc: dict) -> None:
                         content.setdefault(PLATFORM_MEDIA, content["application/json"])
 
 
+# OpenAPI links between operations, for schemathesis's stateful phase (tests/schemathesis.rs):
+# create an account, link a bank account to it, initiate and complete both methods; register a
+# webhook and use it; Finicity initiate, read, answer; MX user, micro-deposit, verify.
+def add_links(doc: dict) -> None:
+    paths = doc["paths"]
+
+    def target(path: str, method: str) -> dict:
+        op = paths[path][method]
+        if op.get("operationId"):
+            return {"operationId": op["operationId"]}
+        pointer = path.replace("~", "~0").replace("/", "~1")
+        return {"operationRef": f"#/paths/{pointer}/{method}"}
+
+    def link(src, method, status, name, dst, dst_method, params, description):
+        response = paths[src][method]["responses"][status]
+        if "$ref" in response:
+            response = doc["components"]["responses"][response["$ref"].split("/")[-1]]
+        entry = target(dst, dst_method)
+        entry["parameters"] = params
+        entry["description"] = description
+        response.setdefault("links", {})[name] = entry
+
+    account = "/accounts/{accountID}"
+    bank = account + "/bank-accounts/{bankAccountID}"
+    new_account = {"accountID": "$response.body#/accountID"}
+    for name, (path, method) in {
+        "GetAccount": (account, "get"),
+        "UpdateAccount": (account, "patch"),
+        "DisconnectAccount": (account, "delete"),
+        "LinkBankAccount": (account + "/bank-accounts", "post"),
+        "ListBankAccounts": (account + "/bank-accounts", "get"),
+        "ListPaymentMethods": (account + "/payment-methods", "get"),
+    }.items():
+        link("/accounts", "post", "200", name, path, method, new_account, "The account just created")
+    new_bank = {"accountID": "$request.path.accountID", "bankAccountID": "$response.body#/bankAccountID"}
+    for name, (path, method) in {
+        "GetBankAccount": (bank, "get"),
+        "DisableBankAccount": (bank, "delete"),
+        "InitiateMicroDeposits": (bank + "/micro-deposits", "post"),
+        "InitiateInstantVerification": (bank + "/verify", "post"),
+        "GetVerification": (bank + "/verify", "get"),
+    }.items():
+        link(account + "/bank-accounts", "post", "200", name, path, method, new_bank,
+             "The bank account just linked")
+    same = {"accountID": "$request.path.accountID", "bankAccountID": "$request.path.bankAccountID"}
+    micro, verify = bank + "/micro-deposits", bank + "/verify"
+    link(micro, "post", "204", "CompleteMicroDeposits", micro, "put", same, "Answer the micro-deposits just sent")
+    link(micro, "post", "204", "GetBankAccount", bank, "get", same, "The bank account just sent micro-deposits")
+    link(verify, "post", "200", "CompleteInstantVerification", verify, "put", same, "Answer the code just sent")
+    link(verify, "post", "200", "GetVerification", verify, "get", same, "The verification just started")
+
+    webhook = "/webhooks/{webhookID}"
+    new_webhook = {"webhookID": "$response.body#/webhookID"}
+    for name, (path, method) in {
+        "GetWebhook": (webhook, "get"),
+        "UpdateWebhook": (webhook, "put"),
+        "DeleteWebhook": (webhook, "delete"),
+        "ListDeliveries": (webhook + "/deliveries", "get"),
+        "Ping": (webhook + "/ping", "post"),
+        "GetSecret": (webhook + "/secret", "get"),
+        "RotateSecret": (webhook + "/secret/rotate", "post"),
+        "Replay": (webhook + "/replay", "post"),
+    }.items():
+        link("/webhooks", "post", "201", name, path, method, new_webhook, "The webhook just registered")
+
+    customer = "/microentry/v1/customers/{customerId}"
+    entries = {"customerId": "$request.path.customerId", "accountId": "$response.body#/accountId"}
+    link(customer, "post", "200", "GetMicroDepositsDetails", customer + "/accounts/{accountId}", "get",
+         entries, "The micro-entries just initiated")
+    link(customer, "post", "200", "VerifyMicroAmountDeposits", customer + "/accounts/{accountId}/amounts",
+         "post", entries, "Answer the micro-entries just initiated")
+
+    user = "/users/{user_guid}"
+    new_user = {"user_guid": "$response.body#/user/guid"}
+    link("/users", "post", "200", "GetUser", user, "get", new_user, "The user just created")
+    link("/users", "post", "200", "CreateMicrodeposit", user + "/micro_deposits", "post", new_user,
+         "Link an account for the user just created")
+    link("/users", "post", "200", "ListMicrodeposits", user + "/micro_deposits", "get", new_user,
+         "The user just created")
+    deposit = user + "/micro_deposits/{micro_deposit_guid}"
+    new_deposit = {"user_guid": "$request.path.user_guid",
+                   "micro_deposit_guid": "$response.body#/micro_deposit/guid"}
+    made = user + "/micro_deposits"
+    link(made, "post", "200", "ReadMicrodeposit", deposit, "get", new_deposit, "The micro-deposit just created")
+    link(made, "post", "200", "DeleteMicrodeposit", deposit, "delete", new_deposit, "The micro-deposit just created")
+    link(made, "post", "200", "VerifyMicrodeposit", "/micro_deposits/{micro_deposit_guid}/verify", "put",
+         {"micro_deposit_guid": "$response.body#/micro_deposit/guid"}, "Answer the micro-deposit just created")
+    nexus = {"guid": "$response.body#/micro_deposit/guid"}
+    link("/micro_deposits", "post", "200", "ReadMicroDeposit", "/micro_deposits/{guid}", "get", nexus,
+         "The micro-deposit just created")
+    link("/micro_deposits", "post", "200", "UpdateMicroDeposit", "/micro_deposits/{guid}", "put", nexus,
+         "Complete the micro-deposit just pre-initiated")
+
 def main() -> None:
     doc = {
         "openapi": "3.0.3",
@@ -139,6 +232,7 @@ def main() -> None:
             for name, value in (comps.get(kind) or {}).items():
                 doc["components"].setdefault(kind, {}).setdefault(name, value)
     conform(doc)
+    add_links(doc)
     out = ROOT / "crates/api/openapi.json"
     out.write_text(json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n")
     print(f"wrote {out.relative_to(ROOT)}: {len(doc['paths'])} paths")

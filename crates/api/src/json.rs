@@ -41,6 +41,9 @@ pub fn human(message: &str) -> String {
     }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let field = rest.split('`').next().unwrap_or(rest);
+        if field.is_empty() {
+            return "an empty key is not a field this request takes".into();
+        }
         return format!("{field} is not a field this request takes");
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
@@ -176,6 +179,20 @@ fn strip_position(message: &str) -> String {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    /// Found by schemathesis's stateful run: `{"": 1}` to POST /webhooks/{id}/replay answered
+    /// `{"replay": " is not a field this request takes"}`.
+    #[test]
+    fn an_unknown_empty_key_is_named_as_such() {
+        assert_eq!(
+            human("unknown field `sinc`, expected `eventID` or `since`"),
+            "sinc is not a field this request takes"
+        );
+        assert_eq!(
+            human("unknown field ``, expected `eventID` or `since`"),
+            "an empty key is not a field this request takes"
+        );
+    }
 
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]
