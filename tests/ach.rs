@@ -347,6 +347,55 @@ async fn the_admin_api_needs_an_operator() {
     app.stop().await;
 }
 
+/// Found by the simulation (crates/sim, cross-dialect check, seed 18): the holder's bank
+/// returned the recoup debit as unauthorized (R10) while the credits posted. The bank account
+/// became `errored / ach-debit-return` but its micro-deposit round stayed open (Finicity
+/// `Completed`, MX `DEPOSITED`), and the right amounts would then have verified it. The round
+/// now fails with the bank account.
+#[tokio::test]
+async fn an_unauthorized_debit_return_ends_the_open_round() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let number = "3000000010";
+    let (account, bank) = c.account_with_bank("231380104", number).await;
+    let base = format!("/accounts/{account}/bank-accounts/{bank}");
+    c.initiate_micro_deposits(&account, &bank).await;
+    let result = cutoff(&app, &operator).await;
+    assert_eq!(
+        result["inbound"]["returns"], 1,
+        "the debit only: {result:?}"
+    );
+    let got = c.get(&base).await.body;
+    assert_eq!(got["status"], "errored", "{got:?}");
+    assert_eq!(got["statusReason"], "ach-debit-return");
+    assert_eq!(got["exceptionDetails"]["achReturnCode"], "R10");
+
+    let statement = c
+        .get(&format!(
+            "/simulator/accounts/231380104/{number}/transactions"
+        ))
+        .await;
+    let right = amounts_from(&statement.body);
+    assert_eq!(right.len(), 2, "the credits posted: {:?}", statement.body);
+    let r = c
+        .put(
+            &format!("{base}/micro-deposits"),
+            &format!(r#"{{"amounts":[{},{}]}}"#, right[0], right[1]),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{:?}", r.body);
+    let got = c.get(&base).await.body;
+    assert_eq!(got["status"], "errored", "still: {got:?}");
+    let verification = c.get(&format!("{base}/verify")).await.body;
+    assert_ne!(verification["status"], "sent-credit", "{verification:?}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn every_simulated_return_code_lands_as_documented() {
     let app = TestApp::sqlite().await;

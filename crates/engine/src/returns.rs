@@ -122,20 +122,20 @@ pub fn ach_return(
     };
     let Some(status) = target else { return change };
     let d = details(code);
-    if entry.is_credit {
-        if let Some(v) = snap
-            .verifications
-            .iter()
-            .find(|v| v.verification_id == entry.verification_id)
-        {
-            if v.status.is_active() {
-                let mut failed = v.clone();
-                failed.status = VerificationStatus::Failed;
-                failed.exception_details = Some(d.clone());
-                failed.updated_on = now;
-                change.update_verification = Some(failed);
-                change.cancel_pending_of = Some(v.verification_id);
-            }
+    // The entry's round ends with the bank account: a debit the holder calls unauthorized
+    // (R10, ...) must not leave its micro-deposits open to be answered, verifying the account.
+    if let Some(v) = snap
+        .verifications
+        .iter()
+        .find(|v| v.verification_id == entry.verification_id)
+    {
+        if v.status.is_active() {
+            let mut failed = v.clone();
+            failed.status = VerificationStatus::Failed;
+            failed.exception_details = Some(d.clone());
+            failed.updated_on = now;
+            change.update_verification = Some(failed);
+            change.cancel_pending_of = Some(v.verification_id);
         }
     }
     // A second return for the same account (the other credit, the debit) changes nothing new.

@@ -1087,7 +1087,7 @@ fn ach_returns_follow_the_documented_mapping() {
             false,
             "R10",
             Some((BA::Errored, R::AchDebitReturn)),
-            false,
+            true,
         ),
         (
             micro(),
@@ -1095,7 +1095,7 @@ fn ach_returns_follow_the_documented_mapping() {
             false,
             "R29",
             Some((BA::Errored, R::AchDebitReturn)),
-            false,
+            true,
         ),
         (
             verified.clone(),
