@@ -314,6 +314,35 @@ async fn platform_sandbox_verifies_with_zero_amounts() {
     app.stop().await;
 }
 
+/// Found by the simulation (crates/sim, cross-dialect check): a bank account linked through
+/// Moov without micro-deposits was read through MX as a micro-deposit with status REJECTED
+/// (which means a refused create) while Finicity and the user's MX list knew no such
+/// micro-deposit. It is not found, in both MX reads.
+#[tokio::test]
+async fn a_bank_account_without_micro_deposits_is_no_mx_micro_deposit() {
+    let app = TestApp::sqlite().await;
+    let key = app.tenant(Mode::Sandbox).await;
+    let moov = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = moov.account_with_bank(ROUTING, "12345678").await;
+    let bodies = Mutex::new(Vec::new());
+    let p = Platform {
+        app: &app,
+        key: &key,
+        bodies: &bodies,
+    };
+    let r = p
+        .get(&format!("/users/USR-{account}/micro_deposits/MIC-{bank}"))
+        .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    let r = p.get(&format!("/users/USR-{account}/micro_deposits")).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["micro_deposits"], json!([]), "{:?}", r.body);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn platform_isolation_auth_and_malformed_input() {
     let app = TestApp::sqlite().await;

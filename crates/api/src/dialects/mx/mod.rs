@@ -306,6 +306,24 @@ async fn record_of(state: &AppState, tenant: Tenant, b: &BankAccount) -> MxResul
     ))
 }
 
+/// The record of a bank account that has had micro-deposits. One linked or verified through
+/// another dialect without micro-deposits is not an MX micro-deposit: not found, as it is
+/// absent from the user's list (and as Finicity answers for it).
+async fn micro_deposit_of(
+    state: &AppState,
+    tenant: Tenant,
+    b: &BankAccount,
+    guid: &str,
+) -> MxResult<Record> {
+    let snap = state.engine.snapshot(&tenant.target_of(b)).await?;
+    if micro_round(&snap).is_none() {
+        return Err(MxError::not_found(format!(
+            "micro_deposit {guid} not found"
+        )));
+    }
+    record_of(state, tenant, b).await
+}
+
 /// A tenant's active bank account by ID alone.
 async fn tenant_bank(
     state: &AppState,

@@ -13,8 +13,8 @@ use super::error::{render, Dialect, MxError, MxResult};
 use super::record::{platform_json, platform_one, profile_person, user_guid};
 use super::wire::{MicroDepositBody, UserBody};
 use super::{
-    account_records, link_request, micro_deposit_page, page_of, pagination, parse_guid,
-    platform_caller, record_of, start, tenant_bank, verify, with_recovery, MAX_SCAN,
+    account_records, link_request, micro_deposit_of, micro_deposit_page, page_of, pagination,
+    parse_guid, platform_caller, record_of, start, tenant_bank, verify, with_recovery, MAX_SCAN,
     NEXUS_FOREIGN_PREFIX, USER_MARK,
 };
 use crate::{AppState, Peer};
@@ -196,7 +196,7 @@ pub(super) async fn platform_get(
         let tenant = platform_caller(&state, &headers, peer).await?;
         let (_, b) = user_bank(&state, tenant, &user, &guid).await?;
         seen = Some(tenant.target_of(&b));
-        let record = record_of(&state, tenant, &b).await?;
+        let record = micro_deposit_of(&state, tenant, &b, &guid).await?;
         Ok(platform_one(&record))
     }
     .await;
