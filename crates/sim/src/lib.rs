@@ -20,6 +20,7 @@
 //! yielded; SQLite's worker threads answer each request once, so the same seed lands in the
 //! same place on the same build.
 
+mod dialects;
 pub mod invariants;
 pub mod receiver;
 pub mod world;
@@ -117,6 +118,8 @@ struct Tenant {
 struct Bank {
     tenant: usize,
     account: String,
+    /// The account's foreignID: its Finicity customerId.
+    customer: String,
     bank: String,
     routing: &'static str,
     number: String,
@@ -292,6 +295,7 @@ impl Sim {
             self.banks.push(Bank {
                 tenant,
                 account,
+                customer: format!("u-{n}"),
                 bank: text(&r.body["bankAccountID"])?,
                 routing,
                 number,
@@ -381,9 +385,22 @@ impl Sim {
         if !right {
             amounts[0] = (amounts[0] + self.rng.gen_range(1..10)) % 50;
         }
-        let body = serde_json::json!({ "amounts": amounts });
-        self.put_answer(i, "micro-deposits", body, "verified", right)
-            .await
+        let dialect = self.pick_dialect();
+        if dialect == dialects::Dialect::Moov {
+            let body = serde_json::json!({ "amounts": amounts });
+            return self
+                .put_answer(i, "micro-deposits", body, "verified", right)
+                .await;
+        }
+        let (status, verified) = self.answer_in(dialect, i, [amounts[0], amounts[1]]).await?;
+        if verified {
+            self.outcome.verified += 1;
+        }
+        let how = if right { "as read" } else { "wrong" };
+        self.note(format!(
+            "bank {i}: answer micro-deposits through {dialect:?} ({how}) -> {status}"
+        ));
+        Ok(())
     }
 
     /// A holder's answer to `{bank account}/{route}`; a 200 must say `success`.
@@ -658,6 +675,7 @@ impl Sim {
         if slow {
             for tenant in 0..self.tenants.len() {
                 self.same_truth_in_events(tenant).await?;
+                self.same_truth_in_dialects(tenant).await?;
             }
         }
         Ok(())

@@ -1,0 +1,176 @@
+//! The Finicity and MX dialects in the workload: holders answer micro-deposits through them as
+//! well as through Moov, and the slow check reads every bank account through both and holds the
+//! answers to the status table of docs/dialects.md (and to what Moov shows).
+
+use crate::world::Reply;
+use crate::{text, Sim};
+use axum::http::Method;
+use rand::Rng;
+use serde_json::json;
+
+/// Which API a holder's answer goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Moov,
+    Finicity,
+    Mx,
+}
+
+/// Cents as the dollar text both vendors' bodies take (`0.07`).
+fn dollars(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// The MX names a Finicity status may stand beside (docs/dialects.md, status table).
+fn mx_names_for(finicity: &str) -> &'static [&'static str] {
+    match finicity {
+        "Pending" => &["REQUESTED"],
+        "Completed" => &["DEPOSITED", "DENIED"],
+        "Verified" => &["VERIFIED"],
+        "Failed" => &["PREVENTED"],
+        "Returned" | "Rejected" | "Expired" => &["ERRORED"],
+        _ => &[],
+    }
+}
+
+impl Sim {
+    pub(crate) fn pick_dialect(&mut self) -> Dialect {
+        match self.rng.gen_range(0..10) {
+            0..=5 => Dialect::Moov,
+            6..=7 => Dialect::Finicity,
+            _ => Dialect::Mx,
+        }
+    }
+
+    /// A request with no HTTP Basic: the Finicity routes authenticate by their own headers.
+    async fn call_unsigned(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> anyhow::Result<Reply> {
+        self.outcome.requests += 1;
+        let reply = self
+            .world
+            .request(method.clone(), path, None, headers, body)
+            .await?;
+        if reply.status >= 500 {
+            anyhow::bail!("{method} {path} answered {}: {}", reply.status, reply.body);
+        }
+        Ok(reply)
+    }
+
+    /// `tenant`'s Finicity-App-Key and a fresh Finicity-App-Token (tokens last two hours of the
+    /// simulated clock, which jumps days).
+    async fn finicity_credentials(&mut self, tenant: usize) -> anyhow::Result<(String, String)> {
+        let key = &self.tenants[tenant].key;
+        let public = key.public_key.clone();
+        let body = json!({"partnerId": public, "partnerSecret": key.secret_key}).to_string();
+        let path = "/aggregation/v2/partners/authentication";
+        let r = self
+            .call_unsigned(Method::POST, path, &[("Finicity-App-Key", &public)], &body)
+            .await?;
+        anyhow::ensure!(r.status == 200, "a Finicity token: {r:?}");
+        Ok((public, text(&r.body["token"])?))
+    }
+
+    /// Bank `i`'s holder answers `amounts` (cents) through Finicity or MX. Returns the status
+    /// code and whether the answer verified the bank account.
+    pub(crate) async fn answer_in(
+        &mut self,
+        dialect: Dialect,
+        i: usize,
+        amounts: [i64; 2],
+    ) -> anyhow::Result<(u16, bool)> {
+        let (customer, bank, tenant) = {
+            let b = &self.banks[i];
+            (b.customer.clone(), b.bank.clone(), b.tenant)
+        };
+        match dialect {
+            Dialect::Finicity => {
+                let (app_key, token) = self.finicity_credentials(tenant).await?;
+                let headers = [
+                    ("Finicity-App-Key", app_key.as_str()),
+                    ("Finicity-App-Token", &token),
+                ];
+                let path = format!("/microentry/v1/customers/{customer}/accounts/{bank}/amounts");
+                let body = json!({"amounts": [dollars(amounts[0]), dollars(amounts[1])]});
+                let r = self
+                    .call_unsigned(Method::POST, &path, &headers, &body.to_string())
+                    .await?;
+                let verified = r.status == 200;
+                anyhow::ensure!(
+                    !verified || r.body["status"] == "Verified",
+                    "a Finicity 200 to amounts says {}",
+                    r.body
+                );
+                Ok((r.status, verified))
+            }
+            Dialect::Mx => {
+                let path = format!("/micro_deposits/MIC-{bank}/verify");
+                let body = json!({"micro_deposit": {"deposit_amount_1": dollars(amounts[0]),
+                    "deposit_amount_2": dollars(amounts[1])}});
+                let r = self
+                    .call(Method::PUT, &path, tenant, &[], &body.to_string())
+                    .await?;
+                let verified = r.status == 200 && r.body["micro_deposit"]["status"] == "VERIFIED";
+                Ok((r.status, verified))
+            }
+            Dialect::Moov => anyhow::bail!("Moov answers go through put_answer"),
+        }
+    }
+
+    /// Every live bank account of `tenant`, read through Moov, Finicity and MX: the three agree
+    /// as docs/dialects.md's status table says. Finicity and MX show the latest micro-deposit
+    /// round (both, or neither when there is none); a round still open is a pending bank
+    /// account.
+    pub(crate) async fn same_truth_in_dialects(&mut self, tenant: usize) -> anyhow::Result<()> {
+        let (app_key, token) = self.finicity_credentials(tenant).await?;
+        let headers = [
+            ("Finicity-App-Key", app_key.as_str()),
+            ("Finicity-App-Token", &token),
+        ];
+        for i in 0..self.banks.len() {
+            if self.banks[i].disabled || self.banks[i].tenant != tenant {
+                continue;
+            }
+            let (account, bank, customer) = {
+                let b = &self.banks[i];
+                (b.account.clone(), b.bank.clone(), b.customer.clone())
+            };
+            let moov = self
+                .call(Method::GET, &self.base(i), tenant, &[], "")
+                .await?;
+            let path = format!("/microentry/v1/customers/{customer}/accounts/{bank}");
+            let finicity = self.call_unsigned(Method::GET, &path, &headers, "").await?;
+            let path = format!("/users/USR-{account}/micro_deposits/MIC-{bank}");
+            let mx = self.call(Method::GET, &path, tenant, &[], "").await?;
+            match (finicity.status, mx.status) {
+                (404, 404) => continue,
+                (200, 200) => {}
+                (f, m) => anyhow::bail!(
+                    "bank {i}: Finicity answers {f} ({}) but MX {m} ({})",
+                    finicity.body,
+                    mx.body
+                ),
+            }
+            let f = finicity.body["status"].as_str().unwrap_or_default();
+            let m = mx.body["micro_deposit"]["status"]
+                .as_str()
+                .unwrap_or_default();
+            let moov_status = moov.body["status"].as_str().unwrap_or_default();
+            anyhow::ensure!(
+                mx_names_for(f).contains(&m),
+                "bank {i}: Finicity says {f:?} but MX says {m:?} (docs/dialects.md); Moov says {moov_status:?}"
+            );
+            if matches!(f, "Pending" | "Completed") {
+                anyhow::ensure!(
+                    moov_status == "pending",
+                    "bank {i}: its micro-deposit round is open (Finicity {f:?}, MX {m:?}) but Moov says {moov_status:?} ({})", moov.body["statusReason"]
+                );
+            }
+        }
+        Ok(())
+    }
+}
