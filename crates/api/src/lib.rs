@@ -7,6 +7,7 @@ pub mod amounts;
 pub mod basic;
 mod dialects;
 pub mod edge;
+pub mod fuzzing;
 pub mod idempotency;
 pub mod json;
 pub mod pages;

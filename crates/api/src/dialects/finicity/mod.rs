@@ -370,6 +370,26 @@ async fn verify(
     Ok(crate::recovery::with_headers(&state, &t, answer).await)
 }
 
+/// The Finicity request bodies' decoders by operation, for `crate::fuzzing`.
+pub(crate) const BODY_OPERATIONS: &[&str] = &[
+    "POST /aggregation/v2/partners/authentication",
+    "POST /microentry/v1/customers/{customerId}",
+    "POST /microentry/v1/customers/{customerId}/accounts/{accountId}/amounts",
+];
+
+/// Decodes `body` as operation `op`; a refusal is the status the handler answers.
+pub(crate) fn decode_body(
+    op: usize,
+    body: &axum::body::Bytes,
+) -> Result<(), axum::http::StatusCode> {
+    let decoded = match op {
+        0 => wire::parse_authentication(body).map(drop),
+        1 => wire::parse_initiation(body).map(drop),
+        _ => wire::parse_amounts(body).map(drop),
+    };
+    decoded.map_err(|e| e.http)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

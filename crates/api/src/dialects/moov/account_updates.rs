@@ -238,6 +238,15 @@ fn flat(e: ApiError) -> ApiError {
     }
 }
 
+/// `PATCH /accounts/{id}`' body, checked, as the engine takes it.
+pub(crate) fn decode_update(body: &Bytes) -> ApiResult<AccountUpdate> {
+    let request: PatchAccount = crate::json::parse(body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        BodyError::Field { path, message } => flat(field_error(&path, message)),
+    })?;
+    decode(request).map_err(flat)
+}
+
 pub async fn update(
     State(state): State<AppState>,
     principal: Principal,
@@ -246,11 +255,7 @@ pub async fn update(
 ) -> ApiResult<Json<Value>> {
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::ProfileWrite(account_id))?;
-    let request: PatchAccount = crate::json::parse(&body).map_err(|e| match e {
-        BodyError::Malformed(m) => ApiError::BadRequest(m),
-        BodyError::Field { path, message } => flat(field_error(&path, message)),
-    })?;
-    let update = decode(request).map_err(flat)?;
+    let update = decode_update(&body)?;
     let account = state
         .engine
         .update_account(principal.tenant(), account_id, &update)

@@ -364,7 +364,14 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     principal.require(Scope::AccountsWrite)?;
-    let request: CreateAccount = crate::json::parse(&body).map_err(|e| match e {
+    let new = decode_create(&body)?;
+    let account = state.engine.open_account(principal.tenant(), new).await?;
+    Ok(Json(account_json(&account)))
+}
+
+/// `POST /accounts`' body, checked, as the engine takes it.
+pub(crate) fn decode_create(body: &Bytes) -> ApiResult<NewAccount> {
+    let request: CreateAccount = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         BodyError::Field { path, message } => field_error(&path, message),
     })?;
@@ -378,15 +385,13 @@ pub async fn create(
     let foreign_id = optional_text(request.foreign_id, "foreignID", 64)?;
     let metadata = checked_metadata(request.metadata.unwrap_or_default())?;
     // Accounts take their facilitator's mode; a `mode` in the body is ignored, as Moov does.
-    let new = NewAccount {
+    Ok(NewAccount {
         account_type,
         profile,
         display_name,
         metadata,
         foreign_id,
-    };
-    let account = state.engine.open_account(principal.tenant(), new).await?;
-    Ok(Json(account_json(&account)))
+    })
 }
 
 pub async fn get(

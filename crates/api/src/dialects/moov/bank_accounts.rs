@@ -28,7 +28,7 @@ struct LinkBankAccount {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AccountDetails {
+pub(crate) struct AccountDetails {
     holder_name: Option<String>,
     holder_type: Option<String>,
     account_number: Option<String>,
@@ -48,7 +48,7 @@ impl From<AccountDetails> for LinkRequest {
     }
 }
 
-fn parse_link_body(body: &Bytes) -> ApiResult<AccountDetails> {
+pub(crate) fn parse_link_body(body: &Bytes) -> ApiResult<AccountDetails> {
     let request: LinkBankAccount = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         BodyError::Field { path, message } => {

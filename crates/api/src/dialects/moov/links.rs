@@ -19,13 +19,13 @@ use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct NewLink {
+pub(crate) struct NewLink {
     expires_on: Option<String>,
     mode: Option<String>,
 }
 
 /// An optional JSON body: empty means `{}`.
-fn optional_body(body: &Bytes) -> ApiResult<NewLink> {
+pub(crate) fn optional_body(body: &Bytes) -> ApiResult<NewLink> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(NewLink::default());
     }
@@ -38,7 +38,7 @@ fn optional_body(body: &Bytes) -> ApiResult<NewLink> {
     })
 }
 
-fn expiry(request: &NewLink) -> ApiResult<Option<Timestamp>> {
+pub(crate) fn expiry(request: &NewLink) -> ApiResult<Option<Timestamp>> {
     request
         .expires_on
         .as_deref()
@@ -196,6 +196,23 @@ pub async fn get_branding(
     Ok(Json(branding_json(&b)))
 }
 
+/// `PUT /branding`'s body, as the engine takes it.
+pub(crate) fn decode_branding(body: &Bytes) -> ApiResult<BrandingUpdate> {
+    let request: BrandingBody = crate::json::parse(body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        BodyError::Field { path, message } => {
+            let field = if path.is_empty() { "error" } else { &path };
+            ApiError::validation(field, message)
+        }
+    })?;
+    Ok(BrandingUpdate {
+        company_name: request.company_name.unwrap_or_default(),
+        logo_url: request.logo_url,
+        brand_color: request.brand_color,
+        support_contact: request.support_contact,
+    })
+}
+
 /// `PUT /branding`: replaces the tenant's holder-page branding.
 pub async fn put_branding(
     State(state): State<AppState>,
@@ -203,19 +220,7 @@ pub async fn put_branding(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     principal.require(Scope::AccountsWrite)?;
-    let request: BrandingBody = crate::json::parse(&body).map_err(|e| match e {
-        BodyError::Malformed(m) => ApiError::BadRequest(m),
-        BodyError::Field { path, message } => {
-            let field = if path.is_empty() { "error" } else { &path };
-            ApiError::validation(field, message)
-        }
-    })?;
-    let update = BrandingUpdate {
-        company_name: request.company_name.unwrap_or_default(),
-        logo_url: request.logo_url,
-        brand_color: request.brand_color,
-        support_contact: request.support_contact,
-    };
+    let update = decode_branding(&body)?;
     let b = state
         .engine
         .set_branding(principal.tenant().id, update)

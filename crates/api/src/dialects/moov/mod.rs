@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 pub mod auth;
 mod bank_accounts;
+pub(crate) mod bodies;
 mod encode;
 pub mod error;
 mod health;

@@ -19,14 +19,14 @@ use crate::basic::parse_basic;
 use crate::{AppState, Peer};
 
 #[derive(Debug, Default, Deserialize)]
-struct TokenRequest {
+pub(crate) struct TokenRequest {
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
     scope: Option<String>,
 }
 
-fn parse_request(headers: &HeaderMap, body: &Bytes) -> ApiResult<TokenRequest> {
+pub(crate) fn parse_request(headers: &HeaderMap, body: &Bytes) -> ApiResult<TokenRequest> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -208,9 +208,14 @@ struct Reason {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SettingsBody {
+pub(crate) struct SettingsBody {
     settings: Value,
     reason: String,
+}
+
+/// The tenant settings body.
+pub(crate) fn decode_settings(bytes: &Bytes) -> Result<SettingsBody, ApiError> {
+    body(bytes, "settings")
 }
 
 /// `PUT /admin/risk/tenants/{tenantID}/settings`: replaces the tenant's overrides.
@@ -222,7 +227,7 @@ pub async fn put_settings(
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminWrite)?;
     let tenant = path_id(&tenant, "tenant")?;
-    let b: SettingsBody = body(&bytes, "settings")?;
+    let b = decode_settings(&bytes)?;
     let controls = state
         .engine
         .set_tenant_risk_settings(&principal.key_id, tenant, &b.settings, &b.reason)
@@ -293,12 +298,18 @@ pub async fn blocklist(
 /// details of a linked bank account.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct BlockBody {
+pub(crate) struct BlockBody {
     routing_number: Option<String>,
     account_number: Option<String>,
     #[serde(rename = "bankAccountID")]
     bank_account_id: Option<Uuid>,
     reason: String,
+}
+
+/// A blocklist entry's body: what to block, and the body for its reason.
+pub(crate) fn decode_block(bytes: &Bytes) -> Result<(BlockTarget, BlockBody), ApiError> {
+    let b: BlockBody = body(bytes, "blocklist")?;
+    Ok((block_target(&b)?, b))
 }
 
 fn block_target(b: &BlockBody) -> Result<BlockTarget, ApiError> {
@@ -326,8 +337,7 @@ pub async fn add_block(
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     principal.require_operator(Scope::AdminWrite)?;
-    let b: BlockBody = body(&bytes, "blocklist")?;
-    let target = block_target(&b)?;
+    let (target, b) = decode_block(&bytes)?;
     let entry = state
         .engine
         .block(&principal.key_id, &target, &b.reason)

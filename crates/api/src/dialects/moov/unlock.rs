@@ -21,6 +21,15 @@ struct Unlock {
     reason: Option<String>,
 }
 
+/// The unlock's body: the operator's reason (the engine requires one).
+pub(crate) fn unlock_reason(body: &Bytes) -> ApiResult<String> {
+    let request: Unlock = crate::json::parse(body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        other => ApiError::validation("reason", other.describe()),
+    })?;
+    Ok(request.reason.unwrap_or_default())
+}
+
 pub async fn unlock(
     State(state): State<AppState>,
     principal: Principal,
@@ -29,11 +38,7 @@ pub async fn unlock(
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminWrite)?;
     let bank_account_id = path_id(&bank_account_id, "bank account")?;
-    let request: Unlock = crate::json::parse(&body).map_err(|e| match e {
-        BodyError::Malformed(m) => ApiError::BadRequest(m),
-        other => ApiError::validation("reason", other.describe()),
-    })?;
-    let reason = request.reason.unwrap_or_default();
+    let reason = unlock_reason(&body)?;
     let bank_account = state
         .engine
         .unlock_bank_account(&principal.key_id, bank_account_id, &reason)

@@ -65,7 +65,7 @@ struct CompleteInstant {
 }
 
 /// `{"amounts": [a, b]}`: exactly two whole numbers of cents, each a possible micro-deposit.
-fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
+pub(crate) fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
     let invalid = |m: &str| ApiError::validation("amounts", m.to_string());
     let request: CompleteMicroDeposits = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
@@ -194,6 +194,13 @@ async fn complete_instant_answer(
     t: &Target,
     body: &Bytes,
 ) -> ApiResult<Json<Value>> {
+    let code = parse_instant_code(body)?;
+    let v = state.engine.complete_instant(t, &code).await?;
+    Ok(Json(verification_json(&v)))
+}
+
+/// `PUT .../verify`'s body: the code, as the engine takes it.
+pub(crate) fn parse_instant_code(body: &Bytes) -> ApiResult<String> {
     let request: CompleteInstant = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("error", other.describe()),
@@ -204,14 +211,12 @@ async fn complete_instant_answer(
             "code is required: the 4 digits after MV on the statement, e.g. \"MV1234\"",
         )
     })?;
-    let code = rules::parse_code(&raw).ok_or_else(|| {
+    rules::parse_code(&raw).ok_or_else(|| {
         ApiError::validation(
             "error",
             "code must be 4 digits, optionally prefixed with MV (MV1234, mv1234 or 1234)",
         )
-    })?;
-    let v = state.engine.complete_instant(t, &code).await?;
-    Ok(Json(verification_json(&v)))
+    })
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ struct WebhookBody {
     description: String,
 }
 
-fn settings(body: &Bytes) -> Result<WebhookSettings, ApiError> {
+pub(crate) fn settings(body: &Bytes) -> Result<WebhookSettings, ApiError> {
     let b: WebhookBody = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("webhook", other.describe()),
@@ -211,10 +211,25 @@ pub async fn deliveries(
 /// `POST /webhooks/{webhookID}/replay` with `{"eventID"}` or `{"since": RFC 3339}`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ReplayBody {
+pub(crate) struct ReplayBody {
     #[serde(rename = "eventID")]
     event_id: Option<uuid::Uuid>,
     since: Option<jiff::Timestamp>,
+}
+
+/// `POST /webhooks/{id}/replay`'s body: one event or a start time, not both.
+pub(crate) fn replay_request(body: &Bytes) -> ApiResult<ReplayBody> {
+    let b: ReplayBody = crate::json::parse(body).map_err(|e| match e {
+        BodyError::Malformed(m) => ApiError::BadRequest(m),
+        other => ApiError::validation("replay", other.describe()),
+    })?;
+    if b.event_id.is_none() == b.since.is_none() {
+        return Err(ApiError::validation(
+            "replay",
+            "send either eventID (one event) or since (every event from then on)",
+        ));
+    }
+    Ok(b)
 }
 
 pub async fn replay(
@@ -225,16 +240,7 @@ pub async fn replay(
 ) -> ApiResult<Json<Value>> {
     principal.require(Scope::WebhooksWrite)?;
     let id = path_id(&id, "webhook")?;
-    let b: ReplayBody = crate::json::parse(&body).map_err(|e| match e {
-        BodyError::Malformed(m) => ApiError::BadRequest(m),
-        other => ApiError::validation("replay", other.describe()),
-    })?;
-    if b.event_id.is_none() == b.since.is_none() {
-        return Err(ApiError::validation(
-            "replay",
-            "send either eventID (one event) or since (every event from then on)",
-        ));
-    }
+    let b = replay_request(&body)?;
     let n = state
         .engine
         .replay_webhook(principal.tenant(), id, b.since, b.event_id)

@@ -363,3 +363,42 @@ async fn verify(
     }
     record_of(state, tenant, b).await
 }
+
+/// The MX request bodies' decoders by operation, for `crate::fuzzing`.
+pub(crate) const BODY_OPERATIONS: &[&str] = &[
+    "POST /users",
+    "POST /users/{user_guid}/micro_deposits",
+    "PUT /micro_deposits/{guid}/verify",
+    "POST /micro_deposits (Nexus)",
+    "PUT /micro_deposits/{guid} (Nexus)",
+];
+
+/// Decodes `body` as operation `op`; a refusal is the status the handler answers.
+pub(crate) fn decode_body(
+    op: usize,
+    body: &axum::body::Bytes,
+) -> Result<(), axum::http::StatusCode> {
+    let decoded = match op {
+        0 => wire::UserBody::parse(body)
+            .and_then(|u| u.check())
+            .map(drop),
+        1 => wire::MicroDepositBody::parse(body, false)
+            .and_then(|f| f.request())
+            .and_then(|r| link_request(&r, None))
+            .map(drop),
+        2 => wire::MicroDepositBody::parse(body, false)
+            .and_then(|f| f.amounts())
+            .map(drop),
+        3 => wire::MicroDepositBody::parse(body, false)
+            .and_then(|f| f.request())
+            .map(drop),
+        _ => wire::MicroDepositBody::parse(body, true).and_then(|f| {
+            if f.has_amounts() {
+                f.amounts().map(drop)
+            } else {
+                f.request().map(drop)
+            }
+        }),
+    };
+    decoded.map_err(|e| e.http)
+}
