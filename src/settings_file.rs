@@ -128,8 +128,6 @@ fn with_defaults(mut cmd: Command, values: &BTreeMap<String, String>) -> Command
         })
         .collect();
     for (id, value) in defaults {
-        // clap keeps defaults as 'static text; the file is read once per process.
-        let value: &'static str = Box::leak(value.into_boxed_str());
         cmd = cmd.mut_arg(id, |arg| arg.default_value(value));
     }
     let names: Vec<String> = cmd

@@ -94,7 +94,7 @@ fn account_numbers_stay_out_of_debug_output() {
 }
 
 /// Writes the samples as fuzzing seeds when ISO20022_SEED_DIR is set
-/// (scripts/fuzz-iso20022.sh); otherwise does nothing.
+/// (docs/fuzzing.md: the seeds of fuzz/corpus/read_iso20022); otherwise does nothing.
 #[test]
 fn write_fuzz_seeds() {
     let Ok(dir) = std::env::var("ISO20022_SEED_DIR") else {
