@@ -1,5 +1,6 @@
 //! Feeds arbitrary text to the FedACH directory reader (`--fedach-directory FILE`): it must not
-//! panic, and a directory that reads must answer for the routing number of every line in it.
+//! panic, and a directory that reads is never empty and answers for the routing number of
+//! every line in it.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(directory) = Directory::parse(text) else {
         return;
     };
+    assert!(!directory.is_empty(), "an empty directory was accepted");
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let routing = line[..9].trim();
         assert!(

@@ -18,6 +18,9 @@ pub enum DirectoryError {
     Routing { line: usize, routing: String },
     #[error("line {line}: characters outside ASCII")]
     NotAscii { line: usize },
+    /// An empty file would make the directory authoritative and refuse every routing number.
+    #[error("the directory lists no participant (an empty or truncated download?)")]
+    Empty,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,9 @@ impl Directory {
             };
             entries.insert(routing, participant);
         }
+        if entries.is_empty() {
+            return Err(DirectoryError::Empty);
+        }
         Ok(Self {
             entries,
             authoritative: true,
@@ -138,6 +144,17 @@ mod tests {
         assert_eq!(
             Directory::parse(&text).unwrap_err(),
             DirectoryError::Length { line: 2, found: 5 }
+        );
+    }
+
+    /// Found while writing the fuzz target: an empty file read as an authoritative directory
+    /// that knows no bank, so every link would be refused as an unknown routing number.
+    #[test]
+    fn an_empty_directory_is_refused() {
+        assert_eq!(Directory::parse("").unwrap_err(), DirectoryError::Empty);
+        assert_eq!(
+            Directory::parse("\n  \r\n").unwrap_err(),
+            DirectoryError::Empty
         );
     }
 
