@@ -2,6 +2,7 @@
 //! initiate, details and verify, speaking Finicity's paths, headers, bodies and error codes on
 //! top of the engine. Decisions are in `docs/finicity.md`; statuses in `docs/dialects.md`.
 
+mod bodies;
 mod error;
 mod status;
 mod wire;
@@ -23,6 +24,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::{AppState, Peer};
+pub(crate) use bodies::{decode_body, BODY_OPERATIONS};
 pub use error::edge_error;
 use error::{FinicityError, FinicityResult, NO_ROUNDS};
 
@@ -66,13 +68,6 @@ fn missing_app_key() -> FinicityError {
     FinicityError::unauthorized("10026", "Missing parameter (Finicity-App-Key)")
 }
 
-fn required<'a>(value: &'a Option<String>, name: &str) -> FinicityResult<&'a str> {
-    value
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| FinicityError::bad_request("10005", format!("Missing parameter ({name})")))
-}
-
 /// `POST /aggregation/v2/partners/authentication`: partnerId = public key, partnerSecret =
 /// secret key, `Finicity-App-Key` = the same public key.
 async fn authenticate(
@@ -82,16 +77,14 @@ async fn authenticate(
     body: Bytes,
 ) -> FinicityResult<Json<Value>> {
     let app_key = header(&headers, APP_KEY).ok_or_else(missing_app_key)?;
-    let request = wire::parse_authentication(&body)?;
-    let partner_id = required(&request.partner_id, "partnerId")?;
-    let partner_secret = required(&request.partner_secret, "partnerSecret")?;
+    let (partner_id, partner_secret) = wire::decode_authentication(&body)?;
     let bad_credentials = || FinicityError::unauthorized("24302", "Bad credentials");
     if partner_id != app_key {
         return Err(bad_credentials());
     }
     let caller = state
         .engine
-        .authenticate_from(partner_id, partner_secret, peer.0)
+        .authenticate_from(&partner_id, &partner_secret, peer.0)
         .await?
         .ok_or_else(bad_credentials)?;
     let issued = state
@@ -239,7 +232,7 @@ async fn initiate(
     body: Bytes,
 ) -> FinicityResult<Response> {
     check_customer_id(&customer_id)?;
-    let request = wire::parse_initiation(&body)?;
+    let request = wire::decode_initiation(&body)?;
     let tenant = caller.tenant();
     let holder = Holder::ForeignId {
         foreign_id: customer_id.clone(),
@@ -355,7 +348,7 @@ async fn verify(
     Path((customer_id, account_id)): Path<(String, String)>,
     body: Bytes,
 ) -> FinicityResult<Response> {
-    let amounts = wire::parse_amounts(&body)?;
+    let amounts = wire::decode_amounts(&body)?;
     let t = target(&state, caller.tenant(), (&customer_id, &account_id)).await?;
     let outcome = state.engine.complete_micro_deposits(&t, amounts).await;
     let (_, round) = latest_round(&state, &t).await?;
@@ -368,26 +361,6 @@ async fn verify(
         Err(other) => Err(FinicityError::from(other)),
     };
     Ok(crate::recovery::with_headers(&state, &t, answer).await)
-}
-
-/// The Finicity request bodies' decoders by operation, for `crate::fuzzing`.
-pub(crate) const BODY_OPERATIONS: &[&str] = &[
-    "POST /aggregation/v2/partners/authentication",
-    "POST /microentry/v1/customers/{customerId}",
-    "POST /microentry/v1/customers/{customerId}/accounts/{accountId}/amounts",
-];
-
-/// Decodes `body` as operation `op`; a refusal is the status the handler answers.
-pub(crate) fn decode_body(
-    op: usize,
-    body: &axum::body::Bytes,
-) -> Result<(), axum::http::StatusCode> {
-    let decoded = match op {
-        0 => wire::parse_authentication(body).map(drop),
-        1 => wire::parse_initiation(body).map(drop),
-        _ => wire::parse_amounts(body).map(drop),
-    };
-    decoded.map_err(|e| e.http)
 }
 
 #[cfg(test)]

@@ -16,9 +16,9 @@ const MAX_MEMO: usize = 80;
 /// `POST /aggregation/v2/partners/authentication`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Authentication {
-    pub partner_id: Option<String>,
-    pub partner_secret: Option<String>,
+struct Authentication {
+    partner_id: Option<String>,
+    partner_secret: Option<String>,
 }
 
 /// `POST /microentry/v1/customers/{customerId}`.
@@ -63,13 +63,24 @@ pub struct Initiation {
     pub link: LinkRequest,
 }
 
-pub fn parse_authentication(body: &Bytes) -> FinicityResult<Authentication> {
-    json::parse(body).map_err(|e| match e {
+fn required(value: Option<String>, name: &str) -> FinicityResult<String> {
+    value
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| FinicityError::bad_request("10005", format!("Missing parameter ({name})")))
+}
+
+/// The authentication's body: the partner's ID and secret (both required), as the engine
+/// takes them.
+pub fn decode_authentication(body: &Bytes) -> FinicityResult<(String, String)> {
+    let request: Authentication = json::parse(body).map_err(|e| match e {
         BodyError::Malformed(_) => {
             FinicityError::bad_request("14020", "Bad request. (body must be a JSON object)")
         }
         other => FinicityError::generic(other.describe()),
-    })
+    })?;
+    let partner_id = required(request.partner_id, "partnerId")?;
+    let partner_secret = required(request.partner_secret, "partnerSecret")?;
+    Ok((partner_id, partner_secret))
 }
 
 /// Receiver.accountType → (business holder, bank account type).
@@ -142,7 +153,7 @@ fn customer(name: &str, business: bool) -> NewAccount {
     new.with_metadata("createdBy", "finicity")
 }
 
-pub fn parse_initiation(body: &Bytes) -> FinicityResult<Initiation> {
+pub fn decode_initiation(body: &Bytes) -> FinicityResult<Initiation> {
     let request: InitiateBody = json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => FinicityError::generic(m),
         other => FinicityError::generic(other.describe()),
@@ -185,7 +196,7 @@ fn invalid_amounts(detail: impl std::fmt::Display) -> FinicityError {
 }
 
 /// `{"amounts": [0.12, 0.15]}`: exactly two dollar amounts, numbers or strings, whole cents.
-pub fn parse_amounts(body: &Bytes) -> FinicityResult<[i64; 2]> {
+pub fn decode_amounts(body: &Bytes) -> FinicityResult<[i64; 2]> {
     let request: AmountsBody = json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => FinicityError::generic(m),
         other => invalid_amounts(other.describe()),
@@ -223,7 +234,7 @@ mod tests {
 
     #[test]
     fn amounts_are_two_dollar_values() {
-        let ok = |s: &str| parse_amounts(&Bytes::from(s.to_string())).unwrap();
+        let ok = |s: &str| decode_amounts(&Bytes::from(s.to_string())).unwrap();
         assert_eq!(ok(r#"{"amounts":[0.12,0.15]}"#), [12, 15]);
         assert_eq!(ok(r#"{"amounts":["0.12","0.05"]}"#), [12, 5]);
         for bad in [
@@ -240,11 +251,11 @@ mod tests {
             r#"{"amounts":[100000000000000000000,0.1]}"#,
             r#"{}"#,
         ] {
-            let e = parse_amounts(&Bytes::from(bad.to_string())).unwrap_err();
+            let e = decode_amounts(&Bytes::from(bad.to_string())).unwrap_err();
             assert_eq!(e.code, "3000003", "{bad}");
         }
         assert_eq!(
-            parse_amounts(&Bytes::from_static(b"{")).unwrap_err().code,
+            decode_amounts(&Bytes::from_static(b"{")).unwrap_err().code,
             "14020"
         );
     }

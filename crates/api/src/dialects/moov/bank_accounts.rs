@@ -28,7 +28,7 @@ struct LinkBankAccount {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AccountDetails {
+struct AccountDetails {
     holder_name: Option<String>,
     holder_type: Option<String>,
     account_number: Option<String>,
@@ -48,7 +48,8 @@ impl From<AccountDetails> for LinkRequest {
     }
 }
 
-pub(crate) fn parse_link_body(body: &Bytes) -> ApiResult<AccountDetails> {
+/// `POST /accounts/{id}/bank-accounts`' body, as the engine takes it.
+pub(crate) fn decode_link(body: &Bytes) -> ApiResult<LinkRequest> {
     let request: LinkBankAccount = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         BodyError::Field { path, message } => {
@@ -76,12 +77,13 @@ pub(crate) fn parse_link_body(body: &Bytes) -> ApiResult<AccountDetails> {
     if request.mx.is_some() {
         return Err(unsupported("mx", "an MX authorization code"));
     }
-    request.account.ok_or_else(|| {
+    let details = request.account.ok_or_else(|| {
         ApiError::validation(
             "error",
             "body must contain \"account\" with holderName, holderType, accountNumber, bankAccountType and routingNumber",
         )
-    })
+    })?;
+    Ok(LinkRequest::from(details))
 }
 
 pub async fn link(
@@ -93,7 +95,7 @@ pub async fn link(
 ) -> ApiResult<Json<Value>> {
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::BankAccountsWrite(account_id))?;
-    let request = LinkRequest::from(parse_link_body(&body)?);
+    let request = decode_link(&body)?;
     let bank_account = state
         .engine
         .link(principal.tenant(), account_id, &request)

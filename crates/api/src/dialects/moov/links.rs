@@ -19,13 +19,13 @@ use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct NewLink {
+struct NewLink {
     expires_on: Option<String>,
     mode: Option<String>,
 }
 
 /// An optional JSON body: empty means `{}`.
-pub(crate) fn optional_body(body: &Bytes) -> ApiResult<NewLink> {
+fn optional_body(body: &Bytes) -> ApiResult<NewLink> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(NewLink::default());
     }
@@ -38,7 +38,7 @@ pub(crate) fn optional_body(body: &Bytes) -> ApiResult<NewLink> {
     })
 }
 
-pub(crate) fn expiry(request: &NewLink) -> ApiResult<Option<Timestamp>> {
+fn expiry(request: &NewLink) -> ApiResult<Option<Timestamp>> {
     request
         .expires_on
         .as_deref()
@@ -91,23 +91,39 @@ pub async fn create(
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::BankAccountsWrite(account_id))?;
     let bank_account_id = path_id(&bank_account_id, "bank account")?;
-    let request = optional_body(&body)?;
-    if request.mode.as_deref().is_some_and(|m| m != "verify") {
-        return Err(ApiError::validation(
-            "mode",
-            "must be verify on a bank account",
-        ));
-    }
+    let expires_on = decode_link(&body)?;
     let c = state
         .engine
         .create_link(
             principal.tenant(),
             account_id,
             Some(bank_account_id),
-            expiry(&request)?,
+            expires_on,
         )
         .await?;
     Ok(created(&state, &headers, &c))
+}
+
+/// A bank account's verification link's body (optional; `mode` may only be `verify`): its
+/// expiry, as the engine takes it.
+pub(crate) fn decode_link(body: &Bytes) -> ApiResult<Option<Timestamp>> {
+    let request = optional_body(body)?;
+    if request.mode.as_deref().is_some_and(|m| m != "verify") {
+        return Err(ApiError::validation(
+            "mode",
+            "must be verify on a bank account",
+        ));
+    }
+    expiry(&request)
+}
+
+/// A collect link's body (`{"mode": "collect"}`): its expiry, as the engine takes it.
+pub(crate) fn decode_collect_link(body: &Bytes) -> ApiResult<Option<Timestamp>> {
+    let request = optional_body(body)?;
+    if request.mode.as_deref() != Some("collect") {
+        return Err(ApiError::validation("mode", "must be collect"));
+    }
+    expiry(&request)
 }
 
 /// `POST /accounts/{accountID}/verification-links` with `{"mode": "collect"}`.
@@ -120,13 +136,10 @@ pub async fn create_collect(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let account_id = path_id(&account_id, "account")?;
     principal.require(Scope::BankAccountsWrite(account_id))?;
-    let request = optional_body(&body)?;
-    if request.mode.as_deref() != Some("collect") {
-        return Err(ApiError::validation("mode", "must be collect"));
-    }
+    let expires_on = decode_collect_link(&body)?;
     let c = state
         .engine
-        .create_link(principal.tenant(), account_id, None, expiry(&request)?)
+        .create_link(principal.tenant(), account_id, None, expires_on)
         .await?;
     Ok(created(&state, &headers, &c))
 }

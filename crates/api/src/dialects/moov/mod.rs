@@ -7,7 +7,7 @@ mod accounts;
 mod admin;
 pub mod auth;
 mod bank_accounts;
-pub(crate) mod bodies;
+mod bodies;
 mod encode;
 pub mod error;
 mod health;
@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 pub(crate) use admin::metrics_unauthenticated;
+pub(crate) use bodies::{decode_body, BODY_OPERATIONS};
 use error::ApiError;
 
 /// Verification links for the holder page and the tenant's branding (docs/pages.md).

@@ -19,14 +19,14 @@ use crate::basic::parse_basic;
 use crate::{AppState, Peer};
 
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct TokenRequest {
+struct TokenRequest {
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
     scope: Option<String>,
 }
 
-pub(crate) fn parse_request(headers: &HeaderMap, body: &Bytes) -> ApiResult<TokenRequest> {
+fn parse_request(headers: &HeaderMap, body: &Bytes) -> ApiResult<TokenRequest> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -109,13 +109,17 @@ fn check_grant_type(grant_type: Option<&str>) -> ApiResult<()> {
     }
 }
 
-pub async fn create_token(
-    State(state): State<AppState>,
-    peer: Peer,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    let request = parse_request(&headers, &body)?;
+/// A token request, decoded: the client's key pair and the scopes it asks for (as sent).
+pub(crate) struct TokenGrant {
+    public_key: String,
+    secret_key: String,
+    scope: String,
+}
+
+/// `POST /oauth2/token`'s body (JSON or form, by `Content-Type`) with the client credentials
+/// from HTTP Basic, or else from the body.
+pub(crate) fn decode_token_request(headers: &HeaderMap, body: &Bytes) -> ApiResult<TokenGrant> {
+    let request = parse_request(headers, body)?;
     check_grant_type(request.grant_type.as_deref())?;
     let basic = headers
         .get(header::AUTHORIZATION)
@@ -130,8 +134,22 @@ pub async fn create_token(
             ))
         }
     };
-    let key = verify_key_pair(&state, &public_key, &secret_key, peer).await?;
-    let scopes = requested_scopes(&state, &key, request.scope.unwrap_or_default()).await?;
+    Ok(TokenGrant {
+        public_key,
+        secret_key,
+        scope: request.scope.unwrap_or_default(),
+    })
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let grant = decode_token_request(&headers, &body)?;
+    let key = verify_key_pair(&state, &grant.public_key, &grant.secret_key, peer).await?;
+    let scopes = requested_scopes(&state, &key, grant.scope).await?;
     let ttl: SignedDuration = state.settings.token_ttl;
     let rendered: Vec<String> = scopes.iter().map(Scope::render).collect();
     let issued = state

@@ -213,7 +213,7 @@ pub(crate) struct SettingsBody {
     reason: String,
 }
 
-/// The tenant settings body.
+/// `PUT /admin/risk/tenants/{id}/settings`' body: the overrides and the reason.
 pub(crate) fn decode_settings(bytes: &Bytes) -> Result<SettingsBody, ApiError> {
     body(bytes, "settings")
 }
@@ -255,6 +255,16 @@ pub async fn resume(
     pause_or_resume(&state, &principal, &tenant, &bytes, false).await
 }
 
+/// `POST /admin/risk/tenants/{id}/pause`'s body: the operator's reason.
+pub(crate) fn decode_pause(bytes: &Bytes) -> Result<String, ApiError> {
+    body(bytes, "pause").map(|b: Reason| b.reason)
+}
+
+/// `POST /admin/risk/tenants/{id}/resume`'s body: the operator's reason.
+pub(crate) fn decode_resume(bytes: &Bytes) -> Result<String, ApiError> {
+    body(bytes, "resume").map(|b: Reason| b.reason)
+}
+
 async fn pause_or_resume(
     state: &AppState,
     principal: &Principal,
@@ -264,19 +274,17 @@ async fn pause_or_resume(
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminWrite)?;
     let tenant = path_id(tenant, "tenant")?;
-    let b: Reason = body(bytes, if pause { "pause" } else { "resume" })?;
     let engine = &state.engine;
-    match pause {
-        true => {
-            engine
-                .pause_tenant(&principal.key_id, tenant, &b.reason)
-                .await?
-        }
-        false => {
-            engine
-                .resume_tenant(&principal.key_id, tenant, &b.reason)
-                .await?
-        }
+    if pause {
+        let reason = decode_pause(bytes)?;
+        engine
+            .pause_tenant(&principal.key_id, tenant, &reason)
+            .await?;
+    } else {
+        let reason = decode_resume(bytes)?;
+        engine
+            .resume_tenant(&principal.key_id, tenant, &reason)
+            .await?;
     }
     let controls = engine.tenant_risk_controls(tenant).await?;
     Ok(Json(controls_json(&controls)))
@@ -298,7 +306,7 @@ pub async fn blocklist(
 /// details of a linked bank account.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct BlockBody {
+struct BlockBody {
     routing_number: Option<String>,
     account_number: Option<String>,
     #[serde(rename = "bankAccountID")]
@@ -306,10 +314,10 @@ pub(crate) struct BlockBody {
     reason: String,
 }
 
-/// A blocklist entry's body: what to block, and the body for its reason.
-pub(crate) fn decode_block(bytes: &Bytes) -> Result<(BlockTarget, BlockBody), ApiError> {
+/// A blocklist entry's body: what to block, and the operator's reason.
+pub(crate) fn decode_block(bytes: &Bytes) -> Result<(BlockTarget, String), ApiError> {
     let b: BlockBody = body(bytes, "blocklist")?;
-    Ok((block_target(&b)?, b))
+    Ok((block_target(&b)?, b.reason))
 }
 
 fn block_target(b: &BlockBody) -> Result<BlockTarget, ApiError> {
@@ -337,10 +345,10 @@ pub async fn add_block(
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     principal.require_operator(Scope::AdminWrite)?;
-    let (target, b) = decode_block(&bytes)?;
+    let (target, reason) = decode_block(&bytes)?;
     let entry = state
         .engine
-        .block(&principal.key_id, &target, &b.reason)
+        .block(&principal.key_id, &target, &reason)
         .await?;
     Ok((StatusCode::CREATED, Json(block_json(&entry))))
 }

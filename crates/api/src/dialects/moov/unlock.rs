@@ -22,7 +22,7 @@ struct Unlock {
 }
 
 /// The unlock's body: the operator's reason (the engine requires one).
-pub(crate) fn unlock_reason(body: &Bytes) -> ApiResult<String> {
+pub(crate) fn decode_unlock(body: &Bytes) -> ApiResult<String> {
     let request: Unlock = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("reason", other.describe()),
@@ -38,7 +38,7 @@ pub async fn unlock(
 ) -> ApiResult<Json<Value>> {
     principal.require_operator(Scope::AdminWrite)?;
     let bank_account_id = path_id(&bank_account_id, "bank account")?;
-    let reason = unlock_reason(&body)?;
+    let reason = decode_unlock(&body)?;
     let bank_account = state
         .engine
         .unlock_bank_account(&principal.key_id, bank_account_id, &reason)

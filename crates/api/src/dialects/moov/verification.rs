@@ -65,7 +65,7 @@ struct CompleteInstant {
 }
 
 /// `{"amounts": [a, b]}`: exactly two whole numbers of cents, each a possible micro-deposit.
-pub(crate) fn parse_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
+pub(crate) fn decode_amounts(body: &Bytes) -> ApiResult<[i64; 2]> {
     let invalid = |m: &str| ApiError::validation("amounts", m.to_string());
     let request: CompleteMicroDeposits = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
@@ -108,7 +108,7 @@ pub async fn complete_micro_deposits(
         Scope::BankAccountsWrite,
     )?;
     let answer = async {
-        let amounts = parse_amounts(&body)?;
+        let amounts = decode_amounts(&body)?;
         state.engine.complete_micro_deposits(&t, amounts).await?;
         ApiResult::Ok(Json(json!({"status": "verified"})))
     }
@@ -194,13 +194,13 @@ async fn complete_instant_answer(
     t: &Target,
     body: &Bytes,
 ) -> ApiResult<Json<Value>> {
-    let code = parse_instant_code(body)?;
+    let code = decode_instant_code(body)?;
     let v = state.engine.complete_instant(t, &code).await?;
     Ok(Json(verification_json(&v)))
 }
 
 /// `PUT .../verify`'s body: the code, as the engine takes it.
-pub(crate) fn parse_instant_code(body: &Bytes) -> ApiResult<String> {
+pub(crate) fn decode_instant_code(body: &Bytes) -> ApiResult<String> {
     let request: CompleteInstant = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("error", other.describe()),
@@ -224,7 +224,7 @@ mod tests {
     use super::*;
 
     fn amounts(s: &str) -> ApiResult<[i64; 2]> {
-        parse_amounts(&Bytes::from(s.to_string()))
+        decode_amounts(&Bytes::from(s.to_string()))
     }
 
     #[test]

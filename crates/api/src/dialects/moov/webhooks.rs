@@ -29,7 +29,8 @@ struct WebhookBody {
     description: String,
 }
 
-pub(crate) fn settings(body: &Bytes) -> Result<WebhookSettings, ApiError> {
+/// `POST /webhooks` and `PUT /webhooks/{id}`'s body, as the engine takes it.
+pub(crate) fn decode_webhook(body: &Bytes) -> Result<WebhookSettings, ApiError> {
     let b: WebhookBody = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("webhook", other.describe()),
@@ -95,7 +96,7 @@ pub async fn create(
     principal.require(Scope::WebhooksWrite)?;
     let w = state
         .engine
-        .create_webhook(principal.tenant(), &settings(&body)?)
+        .create_webhook(principal.tenant(), &decode_webhook(&body)?)
         .await?;
     Ok((StatusCode::CREATED, Json(webhook_json(&w))))
 }
@@ -127,7 +128,7 @@ pub async fn update(
     let id = path_id(&id, "webhook")?;
     let w = state
         .engine
-        .update_webhook(principal.tenant(), id, &settings(&body)?)
+        .update_webhook(principal.tenant(), id, &decode_webhook(&body)?)
         .await?;
     Ok(Json(webhook_json(&w)))
 }
@@ -218,7 +219,7 @@ pub(crate) struct ReplayBody {
 }
 
 /// `POST /webhooks/{id}/replay`'s body: one event or a start time, not both.
-pub(crate) fn replay_request(body: &Bytes) -> ApiResult<ReplayBody> {
+pub(crate) fn decode_replay(body: &Bytes) -> ApiResult<ReplayBody> {
     let b: ReplayBody = crate::json::parse(body).map_err(|e| match e {
         BodyError::Malformed(m) => ApiError::BadRequest(m),
         other => ApiError::validation("replay", other.describe()),
@@ -240,7 +241,7 @@ pub async fn replay(
 ) -> ApiResult<Json<Value>> {
     principal.require(Scope::WebhooksWrite)?;
     let id = path_id(&id, "webhook")?;
-    let b = replay_request(&body)?;
+    let b = decode_replay(&body)?;
     let n = state
         .engine
         .replay_webhook(principal.tenant(), id, b.since, b.event_id)

@@ -8,6 +8,7 @@
 //! (`foreignID` `mx-nexus:<email>`); a pre-initiated Nexus micro-deposit is that account before
 //! a bank account is linked to it (`MIC-<accountID>`).
 
+mod bodies;
 mod error;
 mod nexus;
 mod platform;
@@ -31,10 +32,11 @@ use uuid::Uuid;
 
 use crate::basic::parse_basic;
 use crate::{AppState, Peer};
+pub(crate) use bodies::{decode_body, BODY_OPERATIONS};
 pub use error::{edge_error, Dialect};
 use error::{render, MxError, MxResult};
 use record::{bank_record, mic_guid, mx_time, Record};
-use wire::{Fields, Request};
+use wire::Request;
 
 /// The Nexus session header.
 pub const SESSION_HEADER: &str = "md-session-token";
@@ -338,15 +340,14 @@ async fn tenant_bank(
         .ok_or_else(|| MxError::not_found(format!("micro_deposit {raw} not found")))
 }
 
-/// Verifies with `deposit_amount_1`/`deposit_amount_2` (dollars, numbers or strings). A wrong
+/// Verifies with the amounts of `deposit_amount_1`/`deposit_amount_2` (in cents). A wrong
 /// pair is not an error: the record answers DENIED (retries left) or PREVENTED.
 async fn verify(
     state: &AppState,
     tenant: Tenant,
     b: &BankAccount,
-    fields: &Fields,
+    amounts: [i64; 2],
 ) -> MxResult<Record> {
-    let amounts = fields.amounts()?;
     match state
         .engine
         .complete_micro_deposits(&tenant.target_of(b), amounts)
@@ -362,43 +363,4 @@ async fn verify(
         Err(e) => return Err(e.into()),
     }
     record_of(state, tenant, b).await
-}
-
-/// The MX request bodies' decoders by operation, for `crate::fuzzing`.
-pub(crate) const BODY_OPERATIONS: &[&str] = &[
-    "POST /users",
-    "POST /users/{user_guid}/micro_deposits",
-    "PUT /micro_deposits/{guid}/verify",
-    "POST /micro_deposits (Nexus)",
-    "PUT /micro_deposits/{guid} (Nexus)",
-];
-
-/// Decodes `body` as operation `op`; a refusal is the status the handler answers.
-pub(crate) fn decode_body(
-    op: usize,
-    body: &axum::body::Bytes,
-) -> Result<(), axum::http::StatusCode> {
-    let decoded = match op {
-        0 => wire::UserBody::parse(body)
-            .and_then(|u| u.check())
-            .map(drop),
-        1 => wire::MicroDepositBody::parse(body, false)
-            .and_then(|f| f.request())
-            .and_then(|r| link_request(&r, None))
-            .map(drop),
-        2 => wire::MicroDepositBody::parse(body, false)
-            .and_then(|f| f.amounts())
-            .map(drop),
-        3 => wire::MicroDepositBody::parse(body, false)
-            .and_then(|f| f.request())
-            .map(drop),
-        _ => wire::MicroDepositBody::parse(body, true).and_then(|f| {
-            if f.has_amounts() {
-                f.amounts().map(drop)
-            } else {
-                f.request().map(drop)
-            }
-        }),
-    };
-    decoded.map_err(|e| e.http)
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::error::{render, Dialect, MxError, MxResult};
 use super::record::{nexus_json, nexus_one, preinitiated_record, profile_person, Record};
-use super::wire::{MicroDepositBody, Request};
+use super::wire::{Fields, MicroDepositBody, Request};
 use super::{
     account_records, link_request, micro_deposit_page, nexus_caller, pagination, parse_guid,
     record_of, start, verify, with_recovery, MAX_SCAN, NEXUS_FOREIGN_PREFIX,
@@ -156,8 +156,8 @@ async fn nexus_start(
     record_of(state, tenant, &b).await
 }
 
-/// Pre-initiation: first_name, last_name and email only.
-async fn preinitiate(state: &AppState, tenant: Tenant, request: &Request) -> MxResult<Record> {
+/// A pre-initiation's fields: first_name, last_name and email are required.
+fn check_preinitiation(request: &Request) -> MxResult<()> {
     let missing: Vec<&str> = [
         ("first_name", &request.first_name),
         ("last_name", &request.last_name),
@@ -172,7 +172,30 @@ async fn preinitiate(state: &AppState, tenant: Tenant, request: &Request) -> MxR
             missing.join(", ")
         )));
     }
-    let Holder::ForeignId { foreign_id, open } = nexus_holder(request)? else {
+    Ok(())
+}
+
+/// `POST /micro_deposits`' body: the request and its holder (the account of its email). A
+/// request without account details is a pre-initiation.
+pub(crate) fn decode_nexus_create(body: &Bytes) -> MxResult<(Request, Holder)> {
+    let request = MicroDepositBody::parse(body, false)?.request()?;
+    if !request.has_account_details() {
+        check_preinitiation(&request)?;
+    }
+    let holder = nexus_holder(&request)?;
+    Ok((request, holder))
+}
+
+/// `PUT /micro_deposits/{guid}`' body: the fields, wrapped or bare. What they must hold
+/// depends on the micro-deposit the guid names (amounts to verify a started one, account
+/// details to start a pre-initiated one), so the handler checks them once it has found it.
+pub(crate) fn decode_nexus_put(body: &Bytes) -> MxResult<Fields> {
+    MicroDepositBody::parse(body, true)
+}
+
+/// Pre-initiation: the holder's account, opened with the names and the email.
+async fn preinitiate(state: &AppState, tenant: Tenant, holder: Holder) -> MxResult<Record> {
+    let Holder::ForeignId { foreign_id, open } = holder else {
         return Err(MxError::internal("a Nexus holder is always a foreign ID"));
     };
     let account = state
@@ -198,9 +221,8 @@ pub(super) async fn nexus_create(
     let mut seen = None;
     let result = async {
         let tenant = nexus_caller(&state, &headers, peer).await?;
-        let request = MicroDepositBody::parse(&body, false)?.request()?;
+        let (request, holder) = decode_nexus_create(&body)?;
         let record = if request.has_account_details() {
-            let holder = nexus_holder(&request)?;
             // The names given when the email's account was opened stand in for absent ones.
             let known = match &holder {
                 Holder::ForeignId { foreign_id, .. } => state
@@ -212,7 +234,7 @@ pub(super) async fn nexus_create(
             };
             nexus_start(&state, tenant, &holder, &request, known, &mut seen).await?
         } else {
-            preinitiate(&state, tenant, &request).await?
+            preinitiate(&state, tenant, holder).await?
         };
         Ok(nexus_one(&record))
     }
@@ -233,12 +255,12 @@ pub(super) async fn nexus_put(
     let mut seen = None;
     let result = async {
         let tenant = nexus_caller(&state, &headers, peer).await?;
-        let fields = MicroDepositBody::parse(&body, true)?;
+        let fields = decode_nexus_put(&body)?;
         let target = nexus_target(&state, tenant, &guid).await?;
         let record = match target {
             NexusTarget::Bank(b) if fields.has_amounts() => {
                 seen = Some(tenant.target_of(&b));
-                verify(&state, tenant, &b, &fields).await?
+                verify(&state, tenant, &b, fields.amounts()?).await?
             }
             NexusTarget::Preinitiated(_) if fields.has_amounts() => {
                 return Err(MxError::conflict(

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pennydrop_core::model::{Account, BankAccount};
-use pennydrop_engine::{EngineError, Holder, NewAccount, Tenant};
+use pennydrop_engine::{EngineError, Holder, LinkRequest, NewAccount, Tenant};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -34,6 +34,25 @@ fn user_json(a: &Account) -> Value {
     })
 }
 
+/// `POST /users`' body: the account the engine opens for the user.
+pub(crate) fn decode_user(body: &Bytes) -> MxResult<NewAccount> {
+    let user = UserBody::parse(body)?.check()?;
+    let display = user
+        .id
+        .clone()
+        .or(user.email.clone())
+        .unwrap_or_else(|| "MX user".into());
+    let mut new = NewAccount::person(None, None, user.email.as_deref(), display)
+        .with_metadata(USER_MARK, "true");
+    if let Some(md) = &user.metadata {
+        new = new.with_metadata("mxMetadata", md);
+    }
+    if let Some(id) = user.id {
+        new = new.with_foreign_id(id);
+    }
+    Ok(new)
+}
+
 pub(super) async fn create_user(
     State(state): State<AppState>,
     peer: Peer,
@@ -42,20 +61,7 @@ pub(super) async fn create_user(
 ) -> Response {
     let result = async {
         let tenant = platform_caller(&state, &headers, peer).await?;
-        let user = UserBody::parse(&body)?.check()?;
-        let display = user
-            .id
-            .clone()
-            .or(user.email.clone())
-            .unwrap_or_else(|| "MX user".into());
-        let mut new = NewAccount::person(None, None, user.email.as_deref(), display)
-            .with_metadata(USER_MARK, "true");
-        if let Some(md) = &user.metadata {
-            new = new.with_metadata("mxMetadata", md);
-        }
-        if let Some(id) = user.id {
-            new = new.with_foreign_id(id);
-        }
+        let new = decode_user(&body)?;
         let account = state.engine.open_account(tenant, new).await?;
         Ok((StatusCode::OK, json!({"user": user_json(&account)})))
     }
@@ -143,6 +149,23 @@ pub(super) async fn platform_list(
     render(Dialect::Platform, &headers, result)
 }
 
+/// A Platform micro-deposit to start: the bank account to link, and the email the record shows.
+pub(crate) struct PlatformStart {
+    link: LinkRequest,
+    email: Option<String>,
+}
+
+/// `POST /users/{user}/micro_deposits`' body. `holder` (the user's display name) holds the
+/// bank account when the body names nobody.
+pub(crate) fn decode_platform_create(body: &Bytes, holder: &str) -> MxResult<PlatformStart> {
+    let request = MicroDepositBody::parse(body, false)?.request()?;
+    let link = link_request(&request, Some(holder.to_string()))?;
+    Ok(PlatformStart {
+        link,
+        email: request.email,
+    })
+}
+
 pub(super) async fn platform_create(
     State(state): State<AppState>,
     peer: Peer,
@@ -154,13 +177,12 @@ pub(super) async fn platform_create(
     let result = async {
         let tenant = platform_caller(&state, &headers, peer).await?;
         let account = find_user(&state, tenant, &user).await?;
-        let request = MicroDepositBody::parse(&body, false)?.request()?;
-        let link = link_request(&request, Some(account.display_name.clone()))?;
+        let PlatformStart { link, email } = decode_platform_create(&body, &account.display_name)?;
         let holder = Holder::Account(account.account_id);
         let b = start(&state, tenant, Dialect::Platform, &holder, &link, &mut seen).await?;
         let mut record = record_of(&state, tenant, &b).await?;
-        if request.email.is_some() {
-            record.email = request.email.clone();
+        if email.is_some() {
+            record.email = email;
         }
         Ok(platform_one(&record))
     }
@@ -232,6 +254,11 @@ pub(super) async fn platform_delete(
     render(Dialect::Platform, &headers, result)
 }
 
+/// `PUT /micro_deposits/{guid}/verify`'s body: the two amounts, in cents.
+pub(crate) fn decode_verify(body: &Bytes) -> MxResult<[i64; 2]> {
+    MicroDepositBody::parse(body, false)?.amounts()
+}
+
 pub(super) async fn platform_verify(
     State(state): State<AppState>,
     peer: Peer,
@@ -245,8 +272,8 @@ pub(super) async fn platform_verify(
         let id = parse_guid(&guid, "MIC-", "micro_deposit")?;
         let b = tenant_bank(&state, tenant, id, &guid).await?;
         seen = Some(tenant.target_of(&b));
-        let fields = MicroDepositBody::parse(&body, false)?;
-        let record = verify(&state, tenant, &b, &fields).await?;
+        let amounts = decode_verify(&body)?;
+        let record = verify(&state, tenant, &b, amounts).await?;
         Ok(platform_one(&record))
     }
     .await;
