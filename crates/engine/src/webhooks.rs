@@ -25,6 +25,9 @@ pub const RETRY_HORIZON: SignedDuration = SignedDuration::from_hours(72);
 /// The first retry waits this long; each next one twice as long, up to [`MAX_BACKOFF`].
 pub const FIRST_BACKOFF: SignedDuration = SignedDuration::from_secs(10);
 pub const MAX_BACKOFF: SignedDuration = SignedDuration::from_hours(1);
+/// Attempts a delivery gets even past [`RETRY_HORIZON`]: events queued while the server was
+/// down longer than the horizon still get their retries once it is back.
+pub const MIN_ATTEMPTS: i64 = 5;
 /// How long a worker holds the deliveries it claimed by default (another process takes them
 /// over after; `EngineConfig::webhook_lease`). Longer than the send timeout.
 pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
@@ -242,7 +245,8 @@ pub fn check_event_types(types: &[String]) -> Result<Vec<String>, WebhookProblem
 }
 
 /// When a failed delivery is tried next: exponential backoff with jitter (up to a quarter
-/// less), or None once the retry horizon has passed since the event.
+/// less), or None once the retry horizon has passed since the event and the delivery has had
+/// its [`MIN_ATTEMPTS`].
 pub fn next_attempt(
     attempts: i64,
     event_created: Timestamp,
@@ -261,7 +265,7 @@ pub fn next_attempt(
     let at = now
         .checked_add(SignedDuration::from_millis(millis as i64 - jitter))
         .ok()?;
-    (at.duration_since(event_created) <= RETRY_HORIZON).then_some(at)
+    (attempts < MIN_ATTEMPTS || at.duration_since(event_created) <= RETRY_HORIZON).then_some(at)
 }
 
 /// What a receiver answered.
@@ -813,5 +817,22 @@ mod tests {
             None,
             "past the horizon: failed"
         );
+    }
+
+    /// Found by the simulation (seed 747): an event whose first attempt came after the horizon
+    /// (the server was down, or its loop stalled, longer than 72 hours) failed at once on a
+    /// single 503, never retried.
+    #[test]
+    fn past_the_horizon_a_delivery_still_gets_its_minimum_attempts() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+        let late = t0 + RETRY_HORIZON * 2;
+        for attempts in 1..MIN_ATTEMPTS {
+            assert!(
+                next_attempt(attempts, t0, late, &mut rng).is_some(),
+                "attempt {attempts} of a late delivery is retried"
+            );
+        }
+        assert_eq!(next_attempt(MIN_ATTEMPTS, t0, late, &mut rng), None);
     }
 }
