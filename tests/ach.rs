@@ -851,6 +851,54 @@ async fn a_drop_directory_delivers_files_and_brings_returns_back() {
     app.stop().await;
 }
 
+/// A failed delivery waits its back-off on the injected clock (it used the machine's, so a
+/// simulated day passing did not make it due, and a retry's timing was not the seed's).
+#[tokio::test]
+async fn a_failed_delivery_is_retried_after_its_back_off_on_the_clock() {
+    let drop = tempfile::tempdir().unwrap();
+    let dir = drop.path().to_path_buf();
+    let app = TestApp::sqlite_with(|c| c.drop_dir = Some(dir)).await;
+    let key = app.tenant(Mode::Production).await;
+    let operator = app.operator().await;
+    let c = Caller {
+        app: &app,
+        key: &key,
+    };
+    let (account, bank) = c.account_with_bank("231380104", "55667789").await;
+    c.initiate_micro_deposits(&account, &bank).await;
+    // The bank's side refuses files: its outbound directory is a plain file.
+    let outbound = drop.path().join("outbound");
+    std::fs::remove_dir(&outbound).unwrap();
+    std::fs::write(&outbound, "").unwrap();
+    let body = cutoff(&app, &operator).await;
+    let id: uuid::Uuid = body["files"][0]["fileID"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let status = |app: &TestApp| {
+        let store = app.store.clone();
+        async move { store.ach_file(id).await.unwrap().unwrap() }
+    };
+    let file = status(&app).await;
+    assert_eq!(file.status, pennydrop_core::model::AchFileStatus::Written);
+    assert!(file.delivery_error.is_some(), "the failure is recorded");
+    std::fs::remove_file(&outbound).unwrap();
+    std::fs::create_dir(&outbound).unwrap();
+    app.ach.tick().await.unwrap();
+    assert_eq!(
+        status(&app).await.status,
+        pennydrop_core::model::AchFileStatus::Written,
+        "not retried before its 2 s back-off passed on the clock"
+    );
+    app.clock.advance(SignedDuration::from_secs(3));
+    app.ach.tick().await.unwrap();
+    let file = status(&app).await;
+    assert_eq!(file.status, pennydrop_core::model::AchFileStatus::Delivered);
+    assert!(outbound.join(&file.file_name).exists());
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn with_a_real_odfi_the_simulator_reads_nothing_back() {
     let app = TestApp::sqlite_with(|c| {

@@ -140,8 +140,7 @@ pub struct AchRail {
     /// an operator's cutoff reports everything it caused.
     work_lock: tokio::sync::Mutex<()>,
     /// Failed deliveries: when the next attempt is due, and the current back-off.
-    delivery_retries:
-        std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, Duration)>>,
+    delivery_retries: std::sync::Mutex<std::collections::HashMap<Uuid, (Timestamp, Duration)>>,
     /// Where a cutoff reports its stages (a terminal's progress bar for `ach cutoff`).
     progress: Arc<dyn Progress>,
 }
@@ -402,12 +401,13 @@ impl AchRail {
             .lock()
             .map(|m| {
                 m.get(&file_id)
-                    .is_none_or(|(due, _)| std::time::Instant::now() >= *due)
+                    .is_none_or(|(due, _)| self.clock.now() >= *due)
             })
             .unwrap_or(true)
     }
 
-    /// Records a failed delivery: the next attempt waits twice as long, from 2 s up to 5 min.
+    /// Records a failed delivery: the next attempt waits twice as long, from 2 s up to 5 min,
+    /// on the injected clock.
     fn delivery_failed(&self, file_id: Uuid) -> Duration {
         let Ok(mut retries) = self.delivery_retries.lock() else {
             return Duration::from_secs(2);
@@ -416,7 +416,11 @@ impl AchRail {
             .get(&file_id)
             .map(|(_, w)| (*w * 2).min(Duration::from_secs(300)))
             .unwrap_or(Duration::from_secs(2));
-        retries.insert(file_id, (std::time::Instant::now() + wait, wait));
+        let due = jiff::SignedDuration::try_from(wait)
+            .ok()
+            .and_then(|w| self.clock.now().checked_add(w).ok())
+            .unwrap_or_else(|| self.clock.now());
+        retries.insert(file_id, (due, wait));
         wait
     }
 
