@@ -61,6 +61,14 @@ pub struct AppConfig {
     pub webhook_worker: bool,
     /// Where cutoffs report their progress (the CLI's terminal; nobody in the server).
     pub progress: Arc<dyn pennydrop_core::progress::Progress>,
+    /// Wraps the store the app works through, once migrations ran; the simulation puts its
+    /// fault injection here (crates/sim). `serve` leaves it empty.
+    pub store_layer: Option<Arc<dyn StoreLayer>>,
+}
+
+/// Something put in front of the app's store (see [`AppConfig::store_layer`]).
+pub trait StoreLayer: Send + Sync + std::fmt::Debug {
+    fn wrap(&self, store: Arc<dyn Store>) -> Arc<dyn Store>;
 }
 
 impl AppConfig {
@@ -85,6 +93,7 @@ impl AppConfig {
             webhook_timeout: Duration::from_secs(10),
             webhook_worker: true,
             progress: Arc::new(pennydrop_core::progress::Silent),
+            store_layer: None,
         }
     }
 }
@@ -114,9 +123,14 @@ impl App {
     pub async fn build(config: AppConfig) -> anyhow::Result<Self> {
         let outbox_group = config.storage.ensure_data_dir()?;
         let url = config.storage.database_url();
-        let store = open_database(&url).await?;
+        let database = open_database(&url).await?;
         let vault = Arc::new(load_vault(&config.storage.data_dir)?);
-        let simulator = simulator_on(&config).then(|| simulated_bank(&config, &store, &vault));
+        // The simulated bank is another party: it keeps its books in the database directly.
+        let simulator = simulator_on(&config).then(|| simulated_bank(&config, &database, &vault));
+        let store = match &config.store_layer {
+            Some(layer) => layer.wrap(database),
+            None => database,
+        };
         let (instant, simulator_endpoint) = instant_rail(&config, &simulator).await?;
         let engine = Arc::new(
             Engine::new(
