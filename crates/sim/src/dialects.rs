@@ -55,9 +55,7 @@ impl Sim {
             .world
             .request(method.clone(), path, None, headers, body)
             .await?;
-        if reply.status >= 500 {
-            anyhow::bail!("{method} {path} answered {}: {}", reply.status, reply.body);
-        }
+        self.no_server_error(&method, path, &reply)?;
         Ok(reply)
     }
 

@@ -21,6 +21,7 @@
 //! same place on the same build.
 
 mod dialects;
+pub mod faults;
 pub mod invariants;
 pub mod receiver;
 pub mod world;
@@ -68,15 +69,30 @@ pub struct Outcome {
     pub returns: usize,
     /// Events the webhook endpoint was owed, each checked to have arrived.
     pub events: usize,
+    /// Store calls failed on purpose.
+    pub faults: usize,
     pub log: Vec<String>,
 }
 
 /// Steps per seed unless told otherwise.
 pub const DEFAULT_STEPS: usize = 150;
 
+/// What a run draws from beyond the default workload.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Options {
+    /// Store-fault storms ([`Sim::store_storm`]) join the steps. Off by default: seeds keep
+    /// the workload they had before storms existed (their draws are unchanged).
+    pub store_faults: bool,
+}
+
 /// Runs `steps` steps of the world `seed` makes; the first broken invariant ends it.
 pub async fn run(seed: u64, steps: usize) -> Result<Outcome, Failure> {
-    let mut sim = match Sim::new(seed).await {
+    run_with(seed, steps, Options::default()).await
+}
+
+/// [`run`] with [`Options`].
+pub async fn run_with(seed: u64, steps: usize, options: Options) -> Result<Outcome, Failure> {
+    let mut sim = match Sim::new(seed, options).await {
         Ok(sim) => sim,
         Err(e) => {
             return Err(Failure {
@@ -139,13 +155,20 @@ struct Sim {
     numbers: Vec<String>,
     log: Vec<String>,
     outcome: Outcome,
+    /// The store's faults are armed (a [`Sim::store_storm`] is under way).
+    storm: bool,
+    /// Bank accounts whose disconnect failed during the storm.
+    unsure: Vec<usize>,
+    options: Options,
+    /// Accounts opened (or tried), numbering their foreign IDs.
+    opened: usize,
 }
 
 /// Routing numbers of the simulated network: the first reaches the instant networks.
 const ROUTINGS: [&str; 2] = ["021000021", "231380104"];
 
 impl Sim {
-    async fn new(seed: u64) -> anyhow::Result<Self> {
+    async fn new(seed: u64, options: Options) -> anyhow::Result<Self> {
         let mut rng = StdRng::seed_from_u64(seed);
         // Any day in two years, at any minute: weekends, holidays and both DST changes fall
         // inside some seeds' runs.
@@ -182,6 +205,10 @@ impl Sim {
             numbers: Vec::new(),
             log: Vec::new(),
             outcome: Outcome::default(),
+            storm: false,
+            unsure: Vec::new(),
+            options,
+            opened: 0,
         })
     }
 
@@ -202,7 +229,15 @@ impl Sim {
 
     /// One step, drawn by weight.
     async fn step(&mut self) -> anyhow::Result<()> {
-        match self.rng.gen_range(0..100) {
+        let kinds = if self.options.store_faults { 104 } else { 100 };
+        match self.rng.gen_range(0..kinds) {
+            100.. => self.store_storm().await,
+            kind => self.step_of_kind(kind).await,
+        }
+    }
+
+    async fn step_of_kind(&mut self, kind: u32) -> anyhow::Result<()> {
+        match kind {
             0..=13 => self.link().await,
             14..=27 => self.start_micro_deposits().await,
             28..=37 => self.start_instant().await,
@@ -219,7 +254,36 @@ impl Sim {
         }
     }
 
-    /// A request; any 5xx is a bug.
+    /// The database fails while one step of work runs (a request or time passing with the
+    /// server's loops): each store call fails, before it reached the database or after it
+    /// committed, with the chance drawn here. Requests may answer 5xx then and the loops' work
+    /// may fail; once the database answers again the loops run, and every invariant must hold.
+    async fn store_storm(&mut self) -> anyhow::Result<()> {
+        let rate = [0.05, 0.2, 0.6][self.rng.gen_range(0..3)];
+        let kind = self.rng.gen_range(0..89);
+        self.world.faults.arm(rate, self.rng.gen());
+        self.storm = true;
+        let result = self.step_of_kind(kind).await;
+        self.storm = false;
+        let injected = self.world.faults.disarm();
+        self.note(format!(
+            "the database fails {:.0} % of calls during that step: {} faults ({})",
+            rate * 100.0,
+            injected.len(),
+            injected.join(", ")
+        ));
+        match result {
+            Err(e) if caused_by_fault(&e) => self.note(format!("the step failed: {e:#}")),
+            other => other?,
+        }
+        self.outcome.faults += injected.len();
+        for i in std::mem::take(&mut self.unsure) {
+            self.disconnect_again(i).await?;
+        }
+        self.background_work().await
+    }
+
+    /// A request; any 5xx is a bug, unless the database is failing ([`Faulted`]).
     async fn call(
         &mut self,
         method: Method,
@@ -234,10 +298,20 @@ impl Sim {
             .world
             .request(method.clone(), path, Some(key), headers, body)
             .await?;
-        if reply.status >= 500 {
-            anyhow::bail!("{method} {path} answered {}: {}", reply.status, reply.body);
-        }
+        self.no_server_error(&method, path, &reply)?;
         Ok(reply)
+    }
+
+    /// A 5xx is a bug, except while the store fails on purpose: then it is [`Faulted`].
+    fn no_server_error(&self, method: &Method, path: &str, reply: &Reply) -> anyhow::Result<()> {
+        if reply.status < 500 {
+            return Ok(());
+        }
+        let failure = format!("{method} {path} answered {}: {}", reply.status, reply.body);
+        if self.storm {
+            return Err(Faulted(failure).into());
+        }
+        Err(anyhow::anyhow!(failure))
     }
 
     fn account_number(&mut self) -> String {
@@ -264,7 +338,11 @@ impl Sim {
     async fn link(&mut self) -> anyhow::Result<()> {
         let tenant = self.rng.gen_range(0..self.tenants.len());
         let n = self.banks.len();
-        let body = serde_json::json!({"accountType": "individual", "foreignID": format!("u-{n}"),
+        // Unique per attempt: an account whose answer was lost still holds its foreign ID, and
+        // Finicity's customerId names the first account with it (docs/finicity.md).
+        self.opened += 1;
+        let customer = format!("u-{}", self.opened);
+        let body = serde_json::json!({"accountType": "individual", "foreignID": customer,
             "profile": {"individual": {"name": {"firstName": "Jane", "lastName": format!("Doe{}", n % 7)},
             "email": "jane@example.com"}}});
         let r = self
@@ -282,6 +360,8 @@ impl Sim {
         let body = serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
             "accountNumber": number, "bankAccountType": kind, "routingNumber": routing}});
         let path = format!("/accounts/{account}/bank-accounts");
+        // Remembered first: a request whose answer is lost may still have stored it.
+        self.numbers.push(number.clone());
         let r = self
             .call(Method::POST, &path, tenant, &[], &body.to_string())
             .await?;
@@ -290,12 +370,11 @@ impl Sim {
             last4(&number),
             r.status
         ));
-        self.numbers.push(number.clone());
         if r.status == 200 {
             self.banks.push(Bank {
                 tenant,
                 account,
-                customer: format!("u-{n}"),
+                customer,
                 bank: text(&r.body["bankAccountID"])?,
                 routing,
                 number,
@@ -479,8 +558,14 @@ impl Sim {
             "bank {i}: start micro-deposits twice with one idempotency key -> {} then {}",
             first.status, second.status
         ));
+        // When recording the first answer failed, the key stays reserved until it expires: the
+        // retry is told to come back later (docs/simulation.md), and still changes nothing.
+        let unrecorded = self.storm
+            && second.status == 409
+            && first != second
+            && self.world.faults.struck("finish_idempotency");
         anyhow::ensure!(
-            first == second,
+            first == second || unrecorded,
             "an idempotent retry answered differently: {first:?} then {second:?}"
         );
         anyhow::ensure!(before == after, "an idempotent retry changed the database");
@@ -512,13 +597,36 @@ impl Sim {
             return self.link().await;
         };
         let path = self.base(i);
-        let r = self
+        let r = match self
             .call(Method::DELETE, &path, self.banks[i].tenant, &[], "")
-            .await?;
+            .await
+        {
+            Err(e) if caused_by_fault(&e) => {
+                self.unsure.push(i);
+                return Err(e);
+            }
+            r => r?,
+        };
         if r.status == 204 {
             self.banks[i].disabled = true;
         }
         self.note(format!("bank {i}: disconnect -> {}", r.status));
+        Ok(())
+    }
+
+    /// A disconnect that failed during a storm may have happened (its answer was lost): the
+    /// platform sends it again once the database answers, and it is gone either way.
+    async fn disconnect_again(&mut self, i: usize) -> anyhow::Result<()> {
+        let path = self.base(i);
+        let r = self
+            .call(Method::DELETE, &path, self.banks[i].tenant, &[], "")
+            .await?;
+        self.note(format!("bank {i}: disconnect again -> {}", r.status));
+        anyhow::ensure!(
+            r.status == 204 || r.status == 404,
+            "disconnecting bank {i} again: {r:?}"
+        );
+        self.banks[i].disabled = true;
         Ok(())
     }
 
@@ -713,6 +821,18 @@ impl Sim {
         }
         Ok(())
     }
+}
+
+/// A request answered 5xx while the store was failing on purpose.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Faulted(String);
+
+/// Whether `e` is a request that failed during a storm or work that failed on an injected
+/// store fault, rather than a broken invariant.
+fn caused_by_fault(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.is::<Faulted>() || c.is::<faults::InjectedFault>())
 }
 
 fn text(v: &serde_json::Value) -> anyhow::Result<String> {

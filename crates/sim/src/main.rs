@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release -p pennydrop-sim -- --seeds 10000          # seeds 1..=10000
 //! cargo run --release -p pennydrop-sim -- --replay 4242          # one seed, with its step log
+//! cargo run --release -p pennydrop-sim -- --seeds 500 --store-faults  # with database faults
 //! ```
 
 use clap::Parser;
@@ -23,6 +24,9 @@ struct Args {
     /// Seeds run side by side, one thread (and one runtime) each.
     #[arg(long, default_value_t = 1)]
     jobs: u64,
+    /// Store-fault storms join the workload (docs/simulation.md).
+    #[arg(long)]
+    store_faults: bool,
     /// Runs this one seed and prints its step log.
     #[arg(long)]
     replay: Option<u64>,
@@ -30,11 +34,14 @@ struct Args {
 
 fn main() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
+    let options = pennydrop_sim::Options {
+        store_faults: args.store_faults,
+    };
     if let Some(seed) = args.replay {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        return Ok(runtime.block_on(replay(seed, args.steps)));
+        return Ok(runtime.block_on(replay(seed, args.steps, options)));
     }
     let started = std::time::Instant::now();
     let mut failed = Vec::new();
@@ -47,7 +54,7 @@ fn main() -> anyhow::Result<ExitCode> {
             let (first, count, steps) = (args.first, args.seeds, args.steps);
             std::thread::spawn(move || -> anyhow::Result<()> {
                 for seed in (first + j..first + count).step_by(usize::try_from(jobs)?) {
-                    let result = run_isolated(seed, steps)?;
+                    let result = run_isolated(seed, steps, options)?;
                     if tx.send((seed, result)).is_err() {
                         break;
                     }
@@ -67,6 +74,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 totals.verified += o.verified;
                 totals.returns += o.returns;
                 totals.events += o.events;
+                totals.faults += o.faults;
             }
             Err(f) => {
                 println!("FAILED {f}");
@@ -88,7 +96,7 @@ fn main() -> anyhow::Result<ExitCode> {
     }
     failed.sort_unstable();
     println!(
-        "{} seeds ({}..={}), {} steps each: {} failed; {} requests, {} crashes, {} files, {} verified, {} returned entries, {} events delivered; {:.1?}",
+        "{} seeds ({}..={}), {} steps each: {} failed; {} requests, {} crashes, {} files, {} verified, {} returned entries, {} events delivered, {} store faults; {:.1?}",
         args.seeds,
         args.first,
         args.first + args.seeds - 1,
@@ -100,6 +108,7 @@ fn main() -> anyhow::Result<ExitCode> {
         totals.verified,
         totals.returns,
         totals.events,
+        totals.faults,
         started.elapsed()
     );
     if !failed.is_empty() {
@@ -113,11 +122,14 @@ fn main() -> anyhow::Result<ExitCode> {
 fn run_isolated(
     seed: u64,
     steps: usize,
+    options: pennydrop_sim::Options,
 ) -> anyhow::Result<Result<pennydrop_sim::Outcome, pennydrop_sim::Failure>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let run = std::panic::AssertUnwindSafe(|| runtime.block_on(pennydrop_sim::run(seed, steps)));
+    let run = std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(pennydrop_sim::run_with(seed, steps, options))
+    });
     Ok(std::panic::catch_unwind(run).unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<String>()
@@ -133,8 +145,8 @@ fn run_isolated(
     }))
 }
 
-async fn replay(seed: u64, steps: usize) -> ExitCode {
-    match pennydrop_sim::run(seed, steps).await {
+async fn replay(seed: u64, steps: usize, options: pennydrop_sim::Options) -> ExitCode {
+    match pennydrop_sim::run_with(seed, steps, options).await {
         Ok(o) => {
             for line in &o.log {
                 println!("{line}");

@@ -3,6 +3,7 @@
 //! the background: the simulation calls the work the server's loops would do (the ACH rail's
 //! tick, instant-credit dispatch, the expiry sweep) when its seed says so.
 
+use crate::faults::{FaultLayer, StoreFaults};
 use anyhow::Context;
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -37,13 +38,16 @@ pub struct World {
     router: Option<axum::Router>,
     /// The invariant checker's read-only connection (crates/sim/src/invariants.rs).
     pub(crate) checker: tokio::sync::Mutex<Option<sqlx::SqliteConnection>>,
+    /// The store's faults, armed by the simulation for a step at a time.
+    pub faults: Arc<StoreFaults>,
 }
 
 impl World {
     pub async fn start(seed: u64, start: Timestamp) -> anyhow::Result<Self> {
         let data_dir = tempfile::tempdir().context("data directory")?;
         let clock = Arc::new(ManualClock::new(start));
-        let app = build(data_dir.path(), &clock, seed, 0).await?;
+        let faults = Arc::new(StoreFaults::default());
+        let app = build(data_dir.path(), &clock, &faults, seed, 0).await?;
         let router = pennydrop_api::router(app.state.clone());
         Ok(Self {
             data_dir,
@@ -53,6 +57,7 @@ impl World {
             app: Some(app),
             router: Some(router),
             checker: tokio::sync::Mutex::new(None),
+            faults,
         })
     }
 
@@ -70,6 +75,7 @@ impl World {
         let app = build(
             self.data_dir.path(),
             &self.clock,
+            &self.faults,
             self.seed,
             self.incarnation,
         )
@@ -129,6 +135,7 @@ impl World {
 async fn build(
     data_dir: &Path,
     clock: &Arc<ManualClock>,
+    faults: &Arc<StoreFaults>,
     seed: u64,
     incarnation: u64,
 ) -> anyhow::Result<App> {
@@ -141,6 +148,7 @@ async fn build(
     config.clock = clock.clone();
     let stream = seed ^ incarnation.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     config.random = Arc::new(SeededRandom::new(stream));
+    config.store_layer = Some(Arc::new(FaultLayer(faults.clone())));
     // The clock stands still between steps, so the per-second rate limits would only measure
     // the workload's density; they have tests of their own.
     config.engine.rate_limits.production_per_second = u32::MAX;

@@ -8,13 +8,30 @@ const STEPS: usize = 120;
 
 #[tokio::test(flavor = "current_thread")]
 async fn fixed_seeds_keep_every_invariant() {
+    run_seeds(SEEDS, pennydrop_sim::Options::default()).await;
+}
+
+/// A few seeds with store-fault storms: the database fails some calls while a step runs.
+#[tokio::test(flavor = "current_thread")]
+async fn fixed_seeds_keep_every_invariant_when_the_database_fails() {
+    let faults = run_seeds(STORM_SEEDS, pennydrop_sim::Options { store_faults: true }).await;
+    assert!(faults > 0, "the storms injected faults");
+}
+
+const STORM_SEEDS: std::ops::RangeInclusive<u64> = 1..=4;
+
+/// Runs the seeds and fails with every failing seed's message and step log; returns the store
+/// faults injected.
+async fn run_seeds(seeds: std::ops::RangeInclusive<u64>, options: pennydrop_sim::Options) -> usize {
     let mut failures = Vec::new();
+    let mut faults = 0;
     let mut files = 0;
     let mut crashes = 0;
     let mut events = 0;
-    for seed in SEEDS {
-        match pennydrop_sim::run(seed, STEPS).await {
+    for seed in seeds {
+        match pennydrop_sim::run_with(seed, STEPS, options).await {
             Ok(o) => {
+                faults += o.faults;
                 files += o.files;
                 crashes += o.crashes;
                 events += o.events;
@@ -39,4 +56,5 @@ async fn fixed_seeds_keep_every_invariant() {
         files > 0 && crashes > 0 && events > 0,
         "files {files}, crashes {crashes}, events {events}"
     );
+    faults
 }
