@@ -66,16 +66,7 @@ fn main() -> anyhow::Result<ExitCode> {
     drop(tx);
     for (done, (seed, result)) in rx.into_iter().enumerate() {
         match result {
-            Ok(o) => {
-                totals.steps += o.steps;
-                totals.requests += o.requests;
-                totals.crashes += o.crashes;
-                totals.files += o.files;
-                totals.verified += o.verified;
-                totals.returns += o.returns;
-                totals.events += o.events;
-                totals.faults += o.faults;
-            }
+            Ok(o) => add(&mut totals, &o),
             Err(f) => {
                 println!("FAILED {f}");
                 failed.push(seed);
@@ -116,6 +107,17 @@ fn main() -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn add(totals: &mut pennydrop_sim::Outcome, o: &pennydrop_sim::Outcome) {
+    totals.steps += o.steps;
+    totals.requests += o.requests;
+    totals.crashes += o.crashes;
+    totals.files += o.files;
+    totals.verified += o.verified;
+    totals.returns += o.returns;
+    totals.events += o.events;
+    totals.faults += o.faults;
 }
 
 /// One seed on a runtime of its own; a panic is that seed's failure, not the run's end.
