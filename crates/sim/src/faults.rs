@@ -45,8 +45,8 @@ struct FaultState {
     /// The chance that one call fails (half before, half after the call); 0 is disarmed.
     rate: f64,
     rng: StdRng,
-    /// The faults injected since the last arming, as `before op` / `after op`.
-    injected: Vec<String>,
+    /// The faults injected since the last arming: (when, op).
+    injected: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for FaultState {
@@ -72,15 +72,15 @@ impl StoreFaults {
     pub fn disarm(&self) -> Vec<String> {
         let mut s = self.lock();
         s.rate = 0.0;
-        std::mem::take(&mut s.injected)
+        s.injected
+            .drain(..)
+            .map(|(when, op)| format!("{when} {op}"))
+            .collect()
     }
 
     /// Whether a call to `op` has failed since [`arm`](Self::arm), before or after it ran.
     pub fn struck(&self, op: &str) -> bool {
-        self.lock()
-            .injected
-            .iter()
-            .any(|f| f.split_once(' ').is_some_and(|(_, o)| o == op))
+        self.lock().injected.iter().any(|&(_, o)| o == op)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
@@ -101,7 +101,7 @@ impl StoreFaults {
         if !s.rng.gen_bool(half) {
             return None;
         }
-        s.injected.push(format!("{when} {op}"));
+        s.injected.push((when, op));
         Some(StoreError::Database(Box::new(InjectedFault { op, when })))
     }
 
@@ -128,65 +128,70 @@ impl FaultyStore {
     pub fn wrap(inner: Arc<dyn Store>, faults: Arc<StoreFaults>) -> Arc<dyn Store> {
         Arc::new(Self { inner, faults })
     }
+
+    /// Runs the store call `op` (not started until the fault before it was drawn) between the
+    /// two chances to fail.
+    async fn guard<T>(
+        &self,
+        op: &'static str,
+        call: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.faults.before(op)?;
+        let done = call.await;
+        self.faults.after(op, done)
+    }
 }
 
 #[async_trait]
 impl KeyStore for FaultyStore {
     async fn create_tenant(&self, facilitator: &Account, key: &ApiKey) -> Result<(), StoreError> {
-        self.faults.before("create_tenant")?;
-        let done = self.inner.create_tenant(facilitator, key).await;
-        self.faults.after("create_tenant", done)
+        self.guard("create_tenant", self.inner.create_tenant(facilitator, key))
+            .await
     }
 
     async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        self.faults.before("insert_api_key")?;
-        let done = self.inner.insert_api_key(key).await;
-        self.faults.after("insert_api_key", done)
+        self.guard("insert_api_key", self.inner.insert_api_key(key))
+            .await
     }
 
     async fn api_key(&self, public_key: &str) -> Result<Option<ApiKey>, StoreError> {
-        self.faults.before("api_key")?;
-        let done = self.inner.api_key(public_key).await;
-        self.faults.after("api_key", done)
+        self.guard("api_key", self.inner.api_key(public_key)).await
     }
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-        self.faults.before("list_api_keys")?;
-        let done = self.inner.list_api_keys().await;
-        self.faults.after("list_api_keys", done)
+        self.guard("list_api_keys", self.inner.list_api_keys())
+            .await
     }
 
     async fn revoke_api_key(&self, public_key: &str, at: Timestamp) -> Result<bool, StoreError> {
-        self.faults.before("revoke_api_key")?;
-        let done = self.inner.revoke_api_key(public_key, at).await;
-        self.faults.after("revoke_api_key", done)
+        self.guard("revoke_api_key", self.inner.revoke_api_key(public_key, at))
+            .await
     }
 
     async fn count_api_keys(&self) -> Result<i64, StoreError> {
-        self.faults.before("count_api_keys")?;
-        let done = self.inner.count_api_keys().await;
-        self.faults.after("count_api_keys", done)
+        self.guard("count_api_keys", self.inner.count_api_keys())
+            .await
     }
 
     async fn set_operator(&self, public_key: &str, operator: bool) -> Result<bool, StoreError> {
-        self.faults.before("set_operator")?;
-        let done = self.inner.set_operator(public_key, operator).await;
-        self.faults.after("set_operator", done)
+        self.guard(
+            "set_operator",
+            self.inner.set_operator(public_key, operator),
+        )
+        .await
     }
 
     async fn insert_access_token(&self, token: &AccessToken) -> Result<(), StoreError> {
-        self.faults.before("insert_access_token")?;
-        let done = self.inner.insert_access_token(token).await;
-        self.faults.after("insert_access_token", done)
+        self.guard("insert_access_token", self.inner.insert_access_token(token))
+            .await
     }
 
     async fn access_token(
         &self,
         token_hash: &str,
     ) -> Result<Option<(AccessToken, ApiKey)>, StoreError> {
-        self.faults.before("access_token")?;
-        let done = self.inner.access_token(token_hash).await;
-        self.faults.after("access_token", done)
+        self.guard("access_token", self.inner.access_token(token_hash))
+            .await
     }
 
     async fn touch_access_token(
@@ -194,24 +199,24 @@ impl KeyStore for FaultyStore {
         token_hash: &str,
         expires_on: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("touch_access_token")?;
-        let done = self.inner.touch_access_token(token_hash, expires_on).await;
-        self.faults.after("touch_access_token", done)
+        self.guard(
+            "touch_access_token",
+            self.inner.touch_access_token(token_hash, expires_on),
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl AccountStore for FaultyStore {
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
-        self.faults.before("insert_account")?;
-        let done = self.inner.insert_account(account).await;
-        self.faults.after("insert_account", done)
+        self.guard("insert_account", self.inner.insert_account(account))
+            .await
     }
 
     async fn account(&self, tenant: Uuid, account_id: Uuid) -> Result<Option<Account>, StoreError> {
-        self.faults.before("account")?;
-        let done = self.inner.account(tenant, account_id).await;
-        self.faults.after("account", done)
+        self.guard("account", self.inner.account(tenant, account_id))
+            .await
     }
 
     async fn list_accounts(
@@ -221,9 +226,11 @@ impl AccountStore for FaultyStore {
         skip: i64,
         count: i64,
     ) -> Result<Vec<Account>, StoreError> {
-        self.faults.before("list_accounts")?;
-        let done = self.inner.list_accounts(tenant, filter, skip, count).await;
-        self.faults.after("list_accounts", done)
+        self.guard(
+            "list_accounts",
+            self.inner.list_accounts(tenant, filter, skip, count),
+        )
+        .await
     }
 
     async fn link_bank_account(
@@ -231,18 +238,15 @@ impl AccountStore for FaultyStore {
         bank_account: &BankAccount,
         created_event: &Event,
     ) -> Result<LinkOutcome, StoreError> {
-        self.faults.before("link_bank_account")?;
-        let done = self
-            .inner
-            .link_bank_account(bank_account, created_event)
-            .await;
-        self.faults.after("link_bank_account", done)
+        self.guard(
+            "link_bank_account",
+            self.inner.link_bank_account(bank_account, created_event),
+        )
+        .await
     }
 
     async fn enroll(&self, enrollment: &Enrollment) -> Result<(), StoreError> {
-        self.faults.before("enroll")?;
-        let done = self.inner.enroll(enrollment).await;
-        self.faults.after("enroll", done)
+        self.guard("enroll", self.inner.enroll(enrollment)).await
     }
 
     async fn bank_account(
@@ -251,12 +255,11 @@ impl AccountStore for FaultyStore {
         account_id: Uuid,
         bank_account_id: Uuid,
     ) -> Result<Option<BankAccount>, StoreError> {
-        self.faults.before("bank_account")?;
-        let done = self
-            .inner
-            .bank_account(tenant, account_id, bank_account_id)
-            .await;
-        self.faults.after("bank_account", done)
+        self.guard(
+            "bank_account",
+            self.inner.bank_account(tenant, account_id, bank_account_id),
+        )
+        .await
     }
 
     async fn bank_accounts_with_fingerprint(
@@ -264,12 +267,12 @@ impl AccountStore for FaultyStore {
         tenant: Uuid,
         fingerprint: &str,
     ) -> Result<Vec<BankAccount>, StoreError> {
-        self.faults.before("bank_accounts_with_fingerprint")?;
-        let done = self
-            .inner
-            .bank_accounts_with_fingerprint(tenant, fingerprint)
-            .await;
-        self.faults.after("bank_accounts_with_fingerprint", done)
+        self.guard(
+            "bank_accounts_with_fingerprint",
+            self.inner
+                .bank_accounts_with_fingerprint(tenant, fingerprint),
+        )
+        .await
     }
 
     async fn find_bank_accounts(
@@ -277,9 +280,11 @@ impl AccountStore for FaultyStore {
         lookup: &BankAccountLookup,
         limit: i64,
     ) -> Result<Vec<BankAccount>, StoreError> {
-        self.faults.before("find_bank_accounts")?;
-        let done = self.inner.find_bank_accounts(lookup, limit).await;
-        self.faults.after("find_bank_accounts", done)
+        self.guard(
+            "find_bank_accounts",
+            self.inner.find_bank_accounts(lookup, limit),
+        )
+        .await
     }
 
     async fn list_bank_accounts(
@@ -287,9 +292,11 @@ impl AccountStore for FaultyStore {
         tenant: Uuid,
         account_id: Uuid,
     ) -> Result<Vec<BankAccount>, StoreError> {
-        self.faults.before("list_bank_accounts")?;
-        let done = self.inner.list_bank_accounts(tenant, account_id).await;
-        self.faults.after("list_bank_accounts", done)
+        self.guard(
+            "list_bank_accounts",
+            self.inner.list_bank_accounts(tenant, account_id),
+        )
+        .await
     }
 
     async fn disable_bank_account(
@@ -300,12 +307,12 @@ impl AccountStore for FaultyStore {
         at: Timestamp,
         event: &Event,
     ) -> Result<Option<BankAccount>, StoreError> {
-        self.faults.before("disable_bank_account")?;
-        let done = self
-            .inner
-            .disable_bank_account(tenant, account_id, bank_account_id, at, event)
-            .await;
-        self.faults.after("disable_bank_account", done)
+        self.guard(
+            "disable_bank_account",
+            self.inner
+                .disable_bank_account(tenant, account_id, bank_account_id, at, event),
+        )
+        .await
     }
 
     async fn update_account(
@@ -313,12 +320,11 @@ impl AccountStore for FaultyStore {
         account: &Account,
         expected_updated_on: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("update_account")?;
-        let done = self
-            .inner
-            .update_account(account, expected_updated_on)
-            .await;
-        self.faults.after("update_account", done)
+        self.guard(
+            "update_account",
+            self.inner.update_account(account, expected_updated_on),
+        )
+        .await
     }
 
     async fn disconnect_account(
@@ -328,12 +334,12 @@ impl AccountStore for FaultyStore {
         at: Timestamp,
         deleted: &[(Uuid, Event)],
     ) -> Result<bool, StoreError> {
-        self.faults.before("disconnect_account")?;
-        let done = self
-            .inner
-            .disconnect_account(tenant, account_id, at, deleted)
-            .await;
-        self.faults.after("disconnect_account", done)
+        self.guard(
+            "disconnect_account",
+            self.inner
+                .disconnect_account(tenant, account_id, at, deleted),
+        )
+        .await
     }
 }
 
@@ -345,45 +351,40 @@ impl VerificationStore for FaultyStore {
         account_id: Uuid,
         bank_account_id: Uuid,
     ) -> Result<Option<Snapshot>, StoreError> {
-        self.faults.before("snapshot")?;
-        let done = self
-            .inner
-            .snapshot(tenant, account_id, bank_account_id)
-            .await;
-        self.faults.after("snapshot", done)
+        self.guard(
+            "snapshot",
+            self.inner.snapshot(tenant, account_id, bank_account_id),
+        )
+        .await
     }
 
     async fn snapshot_by_id(&self, bank_account_id: Uuid) -> Result<Option<Snapshot>, StoreError> {
-        self.faults.before("snapshot_by_id")?;
-        let done = self.inner.snapshot_by_id(bank_account_id).await;
-        self.faults.after("snapshot_by_id", done)
+        self.guard("snapshot_by_id", self.inner.snapshot_by_id(bank_account_id))
+            .await
     }
 
     async fn snapshots_by_ids(
         &self,
         bank_account_ids: &[Uuid],
     ) -> Result<Vec<Snapshot>, StoreError> {
-        self.faults.before("snapshots_by_ids")?;
-        let done = self.inner.snapshots_by_ids(bank_account_ids).await;
-        self.faults.after("snapshots_by_ids", done)
+        self.guard(
+            "snapshots_by_ids",
+            self.inner.snapshots_by_ids(bank_account_ids),
+        )
+        .await
     }
 
     async fn apply(&self, change: &Change) -> Result<(), StoreError> {
-        self.faults.before("apply")?;
-        let done = self.inner.apply(change).await;
-        self.faults.after("apply", done)
+        self.guard("apply", self.inner.apply(change)).await
     }
 
     async fn apply_all(&self, changes: &[Change]) -> Result<(), StoreError> {
-        self.faults.before("apply_all")?;
-        let done = self.inner.apply_all(changes).await;
-        self.faults.after("apply_all", done)
+        self.guard("apply_all", self.inner.apply_all(changes)).await
     }
 
     async fn due_expirations(&self, now: Timestamp, limit: i64) -> Result<Vec<Uuid>, StoreError> {
-        self.faults.before("due_expirations")?;
-        let done = self.inner.due_expirations(now, limit).await;
-        self.faults.after("due_expirations", done)
+        self.guard("due_expirations", self.inner.due_expirations(now, limit))
+            .await
     }
 
     async fn open_instant_credits(
@@ -391,9 +392,11 @@ impl VerificationStore for FaultyStore {
         stale_before: Timestamp,
         limit: i64,
     ) -> Result<Vec<InstantCredit>, StoreError> {
-        self.faults.before("open_instant_credits")?;
-        let done = self.inner.open_instant_credits(stale_before, limit).await;
-        self.faults.after("open_instant_credits", done)
+        self.guard(
+            "open_instant_credits",
+            self.inner.open_instant_credits(stale_before, limit),
+        )
+        .await
     }
 
     async fn claim_instant_credit(
@@ -402,27 +405,28 @@ impl VerificationStore for FaultyStore {
         now: Timestamp,
         stale_before: Timestamp,
     ) -> Result<Option<CreditClaim>, StoreError> {
-        self.faults.before("claim_instant_credit")?;
-        let done = self
-            .inner
-            .claim_instant_credit(credit_id, now, stale_before)
-            .await;
-        self.faults.after("claim_instant_credit", done)
+        self.guard(
+            "claim_instant_credit",
+            self.inner
+                .claim_instant_credit(credit_id, now, stale_before),
+        )
+        .await
     }
 
     async fn instant_credit(&self, credit_id: Uuid) -> Result<Option<InstantCredit>, StoreError> {
-        self.faults.before("instant_credit")?;
-        let done = self.inner.instant_credit(credit_id).await;
-        self.faults.after("instant_credit", done)
+        self.guard("instant_credit", self.inner.instant_credit(credit_id))
+            .await
     }
 }
 
 #[async_trait]
 impl AchStore for FaultyStore {
     async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError> {
-        self.faults.before("ach_entries_for")?;
-        let done = self.inner.ach_entries_for(bank_account_id).await;
-        self.faults.after("ach_entries_for", done)
+        self.guard(
+            "ach_entries_for",
+            self.inner.ach_entries_for(bank_account_id),
+        )
+        .await
     }
 
     async fn each_due_entry(
@@ -430,33 +434,28 @@ impl AchStore for FaultyStore {
         due_by: Timestamp,
         visit: &mut (dyn FnMut(FileEntry) -> ControlFlow<()> + Send),
     ) -> Result<(), StoreError> {
-        self.faults.before("each_due_entry")?;
-        let done = self.inner.each_due_entry(due_by, visit).await;
-        self.faults.after("each_due_entry", done)
+        self.guard("each_due_entry", self.inner.each_due_entry(due_by, visit))
+            .await
     }
 
     async fn held_entries(&self, limit: i64) -> Result<Vec<HeldEntry>, StoreError> {
-        self.faults.before("held_entries")?;
-        let done = self.inner.held_entries(limit).await;
-        self.faults.after("held_entries", done)
+        self.guard("held_entries", self.inner.held_entries(limit))
+            .await
     }
 
     async fn claim_cutoff(&self, claim: &CutoffClaim) -> Result<Option<AchFile>, StoreError> {
-        self.faults.before("claim_cutoff")?;
-        let done = self.inner.claim_cutoff(claim).await;
-        self.faults.after("claim_cutoff", done)
+        self.guard("claim_cutoff", self.inner.claim_cutoff(claim))
+            .await
     }
 
     async fn last_window_at(&self) -> Result<Option<Timestamp>, StoreError> {
-        self.faults.before("last_window_at")?;
-        let done = self.inner.last_window_at().await;
-        self.faults.after("last_window_at", done)
+        self.guard("last_window_at", self.inner.last_window_at())
+            .await
     }
 
     async fn file_entries(&self, file_id: Uuid) -> Result<Vec<FileEntry>, StoreError> {
-        self.faults.before("file_entries")?;
-        let done = self.inner.file_entries(file_id).await;
-        self.faults.after("file_entries", done)
+        self.guard("file_entries", self.inner.file_entries(file_id))
+            .await
     }
 
     async fn each_file_entry(
@@ -464,9 +463,11 @@ impl AchStore for FaultyStore {
         file_id: Uuid,
         visit: &mut (dyn FnMut(FileEntry) -> ControlFlow<()> + Send),
     ) -> Result<(), StoreError> {
-        self.faults.before("each_file_entry")?;
-        let done = self.inner.each_file_entry(file_id, visit).await;
-        self.faults.after("each_file_entry", done)
+        self.guard(
+            "each_file_entry",
+            self.inner.each_file_entry(file_id, visit),
+        )
+        .await
     }
 
     async fn store_file_content(
@@ -475,18 +476,16 @@ impl AchStore for FaultyStore {
         content: &str,
         totals: FileTotals,
     ) -> Result<bool, StoreError> {
-        self.faults.before("store_file_content")?;
-        let done = self
-            .inner
-            .store_file_content(file_id, content, totals)
-            .await;
-        self.faults.after("store_file_content", done)
+        self.guard(
+            "store_file_content",
+            self.inner.store_file_content(file_id, content, totals),
+        )
+        .await
     }
 
     async fn file_content(&self, file_id: Uuid) -> Result<Option<String>, StoreError> {
-        self.faults.before("file_content")?;
-        let done = self.inner.file_content(file_id).await;
-        self.faults.after("file_content", done)
+        self.guard("file_content", self.inner.file_content(file_id))
+            .await
     }
 
     async fn mark_file(
@@ -495,9 +494,8 @@ impl AchStore for FaultyStore {
         status: AchFileStatus,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.faults.before("mark_file")?;
-        let done = self.inner.mark_file(file_id, status, at).await;
-        self.faults.after("mark_file", done)
+        self.guard("mark_file", self.inner.mark_file(file_id, status, at))
+            .await
     }
 
     async fn take_file(
@@ -506,9 +504,11 @@ impl AchStore for FaultyStore {
         writer: &str,
         stale_before: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("take_file")?;
-        let done = self.inner.take_file(file_id, writer, stale_before).await;
-        self.faults.after("take_file", done)
+        self.guard(
+            "take_file",
+            self.inner.take_file(file_id, writer, stale_before),
+        )
+        .await
     }
 
     async fn set_delivery_error(
@@ -516,90 +516,77 @@ impl AchStore for FaultyStore {
         file_id: Uuid,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.faults.before("set_delivery_error")?;
-        let done = self.inner.set_delivery_error(file_id, error).await;
-        self.faults.after("set_delivery_error", done)
+        self.guard(
+            "set_delivery_error",
+            self.inner.set_delivery_error(file_id, error),
+        )
+        .await
     }
 
     async fn files_in_status(&self, status: AchFileStatus) -> Result<Vec<AchFile>, StoreError> {
-        self.faults.before("files_in_status")?;
-        let done = self.inner.files_in_status(status).await;
-        self.faults.after("files_in_status", done)
+        self.guard("files_in_status", self.inner.files_in_status(status))
+            .await
     }
 
     async fn list_files(&self, limit: i64) -> Result<Vec<AchFile>, StoreError> {
-        self.faults.before("list_files")?;
-        let done = self.inner.list_files(limit).await;
-        self.faults.after("list_files", done)
+        self.guard("list_files", self.inner.list_files(limit)).await
     }
 
     async fn ach_file(&self, file_id: Uuid) -> Result<Option<AchFile>, StoreError> {
-        self.faults.before("ach_file")?;
-        let done = self.inner.ach_file(file_id).await;
-        self.faults.after("ach_file", done)
+        self.guard("ach_file", self.inner.ach_file(file_id)).await
     }
 
     async fn entry_by_trace(&self, seq7: i64) -> Result<Option<(AchEntry, i64)>, StoreError> {
-        self.faults.before("entry_by_trace")?;
-        let done = self.inner.entry_by_trace(seq7).await;
-        self.faults.after("entry_by_trace", done)
+        self.guard("entry_by_trace", self.inner.entry_by_trace(seq7))
+            .await
     }
 
     async fn entries_by_traces(
         &self,
         seq7s: &[i64],
     ) -> Result<Vec<Option<TracedEntry>>, StoreError> {
-        self.faults.before("entries_by_traces")?;
-        let done = self.inner.entries_by_traces(seq7s).await;
-        self.faults.after("entries_by_traces", done)
+        self.guard("entries_by_traces", self.inner.entries_by_traces(seq7s))
+            .await
     }
 
     async fn inbound_seen(&self, sha256: &str) -> Result<bool, StoreError> {
-        self.faults.before("inbound_seen")?;
-        let done = self.inner.inbound_seen(sha256).await;
-        self.faults.after("inbound_seen", done)
+        self.guard("inbound_seen", self.inner.inbound_seen(sha256))
+            .await
     }
 
     async fn record_inbound(&self, file: &InboundFile) -> Result<(), StoreError> {
-        self.faults.before("record_inbound")?;
-        let done = self.inner.record_inbound(file).await;
-        self.faults.after("record_inbound", done)
+        self.guard("record_inbound", self.inner.record_inbound(file))
+            .await
     }
 
     async fn list_inbound(&self, limit: i64) -> Result<Vec<InboundFile>, StoreError> {
-        self.faults.before("list_inbound")?;
-        let done = self.inner.list_inbound(limit).await;
-        self.faults.after("list_inbound", done)
+        self.guard("list_inbound", self.inner.list_inbound(limit))
+            .await
     }
 
     async fn nocs_for(&self, bank_account_id: Uuid) -> Result<Vec<NocRecord>, StoreError> {
-        self.faults.before("nocs_for")?;
-        let done = self.inner.nocs_for(bank_account_id).await;
-        self.faults.after("nocs_for", done)
+        self.guard("nocs_for", self.inner.nocs_for(bank_account_id))
+            .await
     }
 
     async fn recent_nocs(&self, limit: i64) -> Result<Vec<NocRecord>, StoreError> {
-        self.faults.before("recent_nocs")?;
-        let done = self.inner.recent_nocs(limit).await;
-        self.faults.after("recent_nocs", done)
+        self.guard("recent_nocs", self.inner.recent_nocs(limit))
+            .await
     }
 
     async fn returned_entries(&self, limit: i64) -> Result<Vec<ReturnedEntry>, StoreError> {
-        self.faults.before("returned_entries")?;
-        let done = self.inner.returned_entries(limit).await;
-        self.faults.after("returned_entries", done)
+        self.guard("returned_entries", self.inner.returned_entries(limit))
+            .await
     }
 
     async fn micro_entry_counts(&self) -> Result<Vec<MicroEntryCounts>, StoreError> {
-        self.faults.before("micro_entry_counts")?;
-        let done = self.inner.micro_entry_counts().await;
-        self.faults.after("micro_entry_counts", done)
+        self.guard("micro_entry_counts", self.inner.micro_entry_counts())
+            .await
     }
 
     async fn operations_counts(&self) -> Result<OperationsCounts, StoreError> {
-        self.faults.before("operations_counts")?;
-        let done = self.inner.operations_counts().await;
-        self.faults.after("operations_counts", done)
+        self.guard("operations_counts", self.inner.operations_counts())
+            .await
     }
 }
 
@@ -611,33 +598,35 @@ impl EventStore for FaultyStore {
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, Event)>, StoreError> {
-        self.faults.before("events")?;
-        let done = self.inner.events(tenant, after, limit).await;
-        self.faults.after("events", done)
+        self.guard("events", self.inner.events(tenant, after, limit))
+            .await
     }
 }
 
 #[async_trait]
 impl SimulatorStore for FaultyStore {
     async fn simulator_post(&self, line: &StatementLine) -> Result<bool, StoreError> {
-        self.faults.before("simulator_post")?;
-        let done = self.inner.simulator_post(line).await;
-        self.faults.after("simulator_post", done)
+        self.guard("simulator_post", self.inner.simulator_post(line))
+            .await
     }
 
     async fn simulator_statement(
         &self,
         fingerprint: &str,
     ) -> Result<Vec<StatementLine>, StoreError> {
-        self.faults.before("simulator_statement")?;
-        let done = self.inner.simulator_statement(fingerprint).await;
-        self.faults.after("simulator_statement", done)
+        self.guard(
+            "simulator_statement",
+            self.inner.simulator_statement(fingerprint),
+        )
+        .await
     }
 
     async fn simulator_file_was_read(&self, file_name: &str) -> Result<bool, StoreError> {
-        self.faults.before("simulator_file_was_read")?;
-        let done = self.inner.simulator_file_was_read(file_name).await;
-        self.faults.after("simulator_file_was_read", done)
+        self.guard(
+            "simulator_file_was_read",
+            self.inner.simulator_file_was_read(file_name),
+        )
+        .await
     }
 
     async fn simulator_mark_file_read(
@@ -645,9 +634,11 @@ impl SimulatorStore for FaultyStore {
         file_name: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("simulator_mark_file_read")?;
-        let done = self.inner.simulator_mark_file_read(file_name, at).await;
-        self.faults.after("simulator_mark_file_read", done)
+        self.guard(
+            "simulator_mark_file_read",
+            self.inner.simulator_mark_file_read(file_name, at),
+        )
+        .await
     }
 }
 
@@ -657,9 +648,8 @@ impl IdempotencyStore for FaultyStore {
         &self,
         id: &KeyId,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.faults.before("idempotency_record")?;
-        let done = self.inner.idempotency_record(id).await;
-        self.faults.after("idempotency_record", done)
+        self.guard("idempotency_record", self.inner.idempotency_record(id))
+            .await
     }
 
     async fn reserve_idempotency(
@@ -667,9 +657,11 @@ impl IdempotencyStore for FaultyStore {
         record: &IdempotencyRecord,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("reserve_idempotency")?;
-        let done = self.inner.reserve_idempotency(record, now).await;
-        self.faults.after("reserve_idempotency", done)
+        self.guard(
+            "reserve_idempotency",
+            self.inner.reserve_idempotency(record, now),
+        )
+        .await
     }
 
     async fn take_over_idempotency(
@@ -677,54 +669,52 @@ impl IdempotencyStore for FaultyStore {
         record: &IdempotencyRecord,
         from: &str,
     ) -> Result<bool, StoreError> {
-        self.faults.before("take_over_idempotency")?;
-        let done = self.inner.take_over_idempotency(record, from).await;
-        self.faults.after("take_over_idempotency", done)
+        self.guard(
+            "take_over_idempotency",
+            self.inner.take_over_idempotency(record, from),
+        )
+        .await
     }
 
     async fn finish_idempotency(&self, claim: &Claim, sealed: &str) -> Result<bool, StoreError> {
-        self.faults.before("finish_idempotency")?;
-        let done = self.inner.finish_idempotency(claim, sealed).await;
-        self.faults.after("finish_idempotency", done)
+        self.guard(
+            "finish_idempotency",
+            self.inner.finish_idempotency(claim, sealed),
+        )
+        .await
     }
 
     async fn release_idempotency(&self, claim: &Claim) -> Result<(), StoreError> {
-        self.faults.before("release_idempotency")?;
-        let done = self.inner.release_idempotency(claim).await;
-        self.faults.after("release_idempotency", done)
+        self.guard("release_idempotency", self.inner.release_idempotency(claim))
+            .await
     }
 
     async fn purge_idempotency(&self, now: Timestamp) -> Result<u64, StoreError> {
-        self.faults.before("purge_idempotency")?;
-        let done = self.inner.purge_idempotency(now).await;
-        self.faults.after("purge_idempotency", done)
+        self.guard("purge_idempotency", self.inner.purge_idempotency(now))
+            .await
     }
 }
 
 #[async_trait]
 impl WebhookStore for FaultyStore {
     async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
-        self.faults.before("insert_webhook")?;
-        let done = self.inner.insert_webhook(webhook).await;
-        self.faults.after("insert_webhook", done)
+        self.guard("insert_webhook", self.inner.insert_webhook(webhook))
+            .await
     }
 
     async fn webhook(&self, tenant: Uuid, webhook_id: Uuid) -> Result<Option<Webhook>, StoreError> {
-        self.faults.before("webhook")?;
-        let done = self.inner.webhook(tenant, webhook_id).await;
-        self.faults.after("webhook", done)
+        self.guard("webhook", self.inner.webhook(tenant, webhook_id))
+            .await
     }
 
     async fn list_webhooks(&self, tenant: Uuid) -> Result<Vec<Webhook>, StoreError> {
-        self.faults.before("list_webhooks")?;
-        let done = self.inner.list_webhooks(tenant).await;
-        self.faults.after("list_webhooks", done)
+        self.guard("list_webhooks", self.inner.list_webhooks(tenant))
+            .await
     }
 
     async fn update_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
-        self.faults.before("update_webhook")?;
-        let done = self.inner.update_webhook(webhook).await;
-        self.faults.after("update_webhook", done)
+        self.guard("update_webhook", self.inner.update_webhook(webhook))
+            .await
     }
 
     async fn delete_webhook(
@@ -733,9 +723,11 @@ impl WebhookStore for FaultyStore {
         webhook_id: Uuid,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("delete_webhook")?;
-        let done = self.inner.delete_webhook(tenant, webhook_id, at).await;
-        self.faults.after("delete_webhook", done)
+        self.guard(
+            "delete_webhook",
+            self.inner.delete_webhook(tenant, webhook_id, at),
+        )
+        .await
     }
 
     async fn deliveries(
@@ -744,9 +736,11 @@ impl WebhookStore for FaultyStore {
         webhook_id: Uuid,
         limit: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
-        self.faults.before("deliveries")?;
-        let done = self.inner.deliveries(tenant, webhook_id, limit).await;
-        self.faults.after("deliveries", done)
+        self.guard(
+            "deliveries",
+            self.inner.deliveries(tenant, webhook_id, limit),
+        )
+        .await
     }
 
     async fn replay_deliveries(
@@ -756,12 +750,12 @@ impl WebhookStore for FaultyStore {
         event_id: Option<Uuid>,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
-        self.faults.before("replay_deliveries")?;
-        let done = self
-            .inner
-            .replay_deliveries(webhook_id, since, event_id, now)
-            .await;
-        self.faults.after("replay_deliveries", done)
+        self.guard(
+            "replay_deliveries",
+            self.inner
+                .replay_deliveries(webhook_id, since, event_id, now),
+        )
+        .await
     }
 
     async fn claim_deliveries(
@@ -771,12 +765,11 @@ impl WebhookStore for FaultyStore {
         owner: &str,
         limit: i64,
     ) -> Result<Vec<(Delivery, Webhook, Event)>, StoreError> {
-        self.faults.before("claim_deliveries")?;
-        let done = self
-            .inner
-            .claim_deliveries(now, lease_until, owner, limit)
-            .await;
-        self.faults.after("claim_deliveries", done)
+        self.guard(
+            "claim_deliveries",
+            self.inner.claim_deliveries(now, lease_until, owner, limit),
+        )
+        .await
     }
 
     async fn record_delivery(
@@ -786,18 +779,16 @@ impl WebhookStore for FaultyStore {
         disable: Option<&str>,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("record_delivery")?;
-        let done = self
-            .inner
-            .record_delivery(delivery, owner, disable, at)
-            .await;
-        self.faults.after("record_delivery", done)
+        self.guard(
+            "record_delivery",
+            self.inner.record_delivery(delivery, owner, disable, at),
+        )
+        .await
     }
 
     async fn webhook_backlog(&self) -> Result<WebhookBacklog, StoreError> {
-        self.faults.before("webhook_backlog")?;
-        let done = self.inner.webhook_backlog().await;
-        self.faults.after("webhook_backlog", done)
+        self.guard("webhook_backlog", self.inner.webhook_backlog())
+            .await
     }
 }
 
@@ -808,24 +799,24 @@ impl RiskStore for FaultyStore {
         decisions: &[RiskDecision],
         events: &[Event],
     ) -> Result<(), StoreError> {
-        self.faults.before("record_risk_decisions")?;
-        let done = self.inner.record_risk_decisions(decisions, events).await;
-        self.faults.after("record_risk_decisions", done)
+        self.guard(
+            "record_risk_decisions",
+            self.inner.record_risk_decisions(decisions, events),
+        )
+        .await
     }
 
     async fn risk_decisions(
         &self,
         filter: &DecisionFilter,
     ) -> Result<Vec<(i64, RiskDecision)>, StoreError> {
-        self.faults.before("risk_decisions")?;
-        let done = self.inner.risk_decisions(filter).await;
-        self.faults.after("risk_decisions", done)
+        self.guard("risk_decisions", self.inner.risk_decisions(filter))
+            .await
     }
 
     async fn risk_decision_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        self.faults.before("risk_decision_counts")?;
-        let done = self.inner.risk_decision_counts().await;
-        self.faults.after("risk_decision_counts", done)
+        self.guard("risk_decision_counts", self.inner.risk_decision_counts())
+            .await
     }
 
     async fn risk_decision_summary(
@@ -833,21 +824,20 @@ impl RiskStore for FaultyStore {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<DecisionCount>, StoreError> {
-        self.faults.before("risk_decision_summary")?;
-        let done = self.inner.risk_decision_summary(from, to).await;
-        self.faults.after("risk_decision_summary", done)
+        self.guard(
+            "risk_decision_summary",
+            self.inner.risk_decision_summary(from, to),
+        )
+        .await
     }
 
     async fn tenant_risk(&self, tenant: Uuid) -> Result<TenantRisk, StoreError> {
-        self.faults.before("tenant_risk")?;
-        let done = self.inner.tenant_risk(tenant).await;
-        self.faults.after("tenant_risk", done)
+        self.guard("tenant_risk", self.inner.tenant_risk(tenant))
+            .await
     }
 
     async fn tenants_risk(&self) -> Result<Vec<(Uuid, TenantRisk)>, StoreError> {
-        self.faults.before("tenants_risk")?;
-        let done = self.inner.tenants_risk().await;
-        self.faults.after("tenants_risk", done)
+        self.guard("tenants_risk", self.inner.tenants_risk()).await
     }
 
     async fn set_tenant_settings(
@@ -856,18 +846,16 @@ impl RiskStore for FaultyStore {
         settings: &serde_json::Value,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        self.faults.before("set_tenant_settings")?;
-        let done = self
-            .inner
-            .set_tenant_settings(tenant, settings, audit)
-            .await;
-        self.faults.after("set_tenant_settings", done)
+        self.guard(
+            "set_tenant_settings",
+            self.inner.set_tenant_settings(tenant, settings, audit),
+        )
+        .await
     }
 
     async fn pause_tenant(&self, pause: &Pause) -> Result<bool, StoreError> {
-        self.faults.before("pause_tenant")?;
-        let done = self.inner.pause_tenant(pause).await;
-        self.faults.after("pause_tenant", done)
+        self.guard("pause_tenant", self.inner.pause_tenant(pause))
+            .await
     }
 
     async fn resume_tenant(
@@ -876,15 +864,16 @@ impl RiskStore for FaultyStore {
         audit: &AuditEntry,
         events: &[Event],
     ) -> Result<bool, StoreError> {
-        self.faults.before("resume_tenant")?;
-        let done = self.inner.resume_tenant(tenant, audit, events).await;
-        self.faults.after("resume_tenant", done)
+        self.guard(
+            "resume_tenant",
+            self.inner.resume_tenant(tenant, audit, events),
+        )
+        .await
     }
 
     async fn add_block(&self, entry: &BlockEntry, audit: &AuditEntry) -> Result<bool, StoreError> {
-        self.faults.before("add_block")?;
-        let done = self.inner.add_block(entry, audit).await;
-        self.faults.after("add_block", done)
+        self.guard("add_block", self.inner.add_block(entry, audit))
+            .await
     }
 
     async fn remove_block(
@@ -893,15 +882,12 @@ impl RiskStore for FaultyStore {
         value: &str,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        self.faults.before("remove_block")?;
-        let done = self.inner.remove_block(kind, value, audit).await;
-        self.faults.after("remove_block", done)
+        self.guard("remove_block", self.inner.remove_block(kind, value, audit))
+            .await
     }
 
     async fn blocklist(&self) -> Result<Vec<BlockEntry>, StoreError> {
-        self.faults.before("blocklist")?;
-        let done = self.inner.blocklist().await;
-        self.faults.after("blocklist", done)
+        self.guard("blocklist", self.inner.blocklist()).await
     }
 
     async fn blocked(
@@ -909,15 +895,13 @@ impl RiskStore for FaultyStore {
         routing: &str,
         fingerprint: &str,
     ) -> Result<Option<BlockEntry>, StoreError> {
-        self.faults.before("blocked")?;
-        let done = self.inner.blocked(routing, fingerprint).await;
-        self.faults.after("blocked", done)
+        self.guard("blocked", self.inner.blocked(routing, fingerprint))
+            .await
     }
 
     async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError> {
-        self.faults.before("record_audit")?;
-        let done = self.inner.record_audit(audit).await;
-        self.faults.after("record_audit", done)
+        self.guard("record_audit", self.inner.record_audit(audit))
+            .await
     }
 
     async fn unlock_bank_account(
@@ -926,12 +910,11 @@ impl RiskStore for FaultyStore {
         unlocked_on: Timestamp,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        self.faults.before("unlock_bank_account")?;
-        let done = self
-            .inner
-            .unlock_bank_account(change, unlocked_on, audit)
-            .await;
-        self.faults.after("unlock_bank_account", done)
+        self.guard(
+            "unlock_bank_account",
+            self.inner.unlock_bank_account(change, unlocked_on, audit),
+        )
+        .await
     }
 
     async fn audit_trail(
@@ -939,15 +922,16 @@ impl RiskStore for FaultyStore {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<(i64, AuditEntry)>, StoreError> {
-        self.faults.before("audit_trail")?;
-        let done = self.inner.audit_trail(from, to).await;
-        self.faults.after("audit_trail", done)
+        self.guard("audit_trail", self.inner.audit_trail(from, to))
+            .await
     }
 
     async fn verifications_since(&self, tenant: Uuid, since: Timestamp) -> Result<i64, StoreError> {
-        self.faults.before("verifications_since")?;
-        let done = self.inner.verifications_since(tenant, since).await;
-        self.faults.after("verifications_since", done)
+        self.guard(
+            "verifications_since",
+            self.inner.verifications_since(tenant, since),
+        )
+        .await
     }
 
     async fn fingerprint_uses(
@@ -955,9 +939,11 @@ impl RiskStore for FaultyStore {
         fingerprint: &str,
         since: Timestamp,
     ) -> Result<Vec<FingerprintUse>, StoreError> {
-        self.faults.before("fingerprint_uses")?;
-        let done = self.inner.fingerprint_uses(fingerprint, since).await;
-        self.faults.after("fingerprint_uses", done)
+        self.guard(
+            "fingerprint_uses",
+            self.inner.fingerprint_uses(fingerprint, since),
+        )
+        .await
     }
 
     async fn return_volumes(
@@ -966,27 +952,30 @@ impl RiskStore for FaultyStore {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<(Uuid, ReturnVolumes)>, StoreError> {
-        self.faults.before("return_volumes")?;
-        let done = self.inner.return_volumes(tenant, from, to).await;
-        self.faults.after("return_volumes", done)
+        self.guard(
+            "return_volumes",
+            self.inner.return_volumes(tenant, from, to),
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl LinkStore for FaultyStore {
     async fn insert_link(&self, link: &VerificationLink) -> Result<(), StoreError> {
-        self.faults.before("insert_link")?;
-        let done = self.inner.insert_link(link).await;
-        self.faults.after("insert_link", done)
+        self.guard("insert_link", self.inner.insert_link(link))
+            .await
     }
 
     async fn link_by_token_hash(
         &self,
         token_hash: &str,
     ) -> Result<Option<VerificationLink>, StoreError> {
-        self.faults.before("link_by_token_hash")?;
-        let done = self.inner.link_by_token_hash(token_hash).await;
-        self.faults.after("link_by_token_hash", done)
+        self.guard(
+            "link_by_token_hash",
+            self.inner.link_by_token_hash(token_hash),
+        )
+        .await
     }
 
     async fn link(
@@ -994,9 +983,7 @@ impl LinkStore for FaultyStore {
         tenant: Uuid,
         link_id: Uuid,
     ) -> Result<Option<VerificationLink>, StoreError> {
-        self.faults.before("link")?;
-        let done = self.inner.link(tenant, link_id).await;
-        self.faults.after("link", done)
+        self.guard("link", self.inner.link(tenant, link_id)).await
     }
 
     async fn revoke_link(
@@ -1005,27 +992,22 @@ impl LinkStore for FaultyStore {
         link_id: Uuid,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.faults.before("revoke_link")?;
-        let done = self.inner.revoke_link(tenant, link_id, at).await;
-        self.faults.after("revoke_link", done)
+        self.guard("revoke_link", self.inner.revoke_link(tenant, link_id, at))
+            .await
     }
 
     async fn bind_link(&self, link_id: Uuid, bank_account_id: Uuid) -> Result<bool, StoreError> {
-        self.faults.before("bind_link")?;
-        let done = self.inner.bind_link(link_id, bank_account_id).await;
-        self.faults.after("bind_link", done)
+        self.guard("bind_link", self.inner.bind_link(link_id, bank_account_id))
+            .await
     }
 
     async fn put_branding(&self, branding: &Branding) -> Result<(), StoreError> {
-        self.faults.before("put_branding")?;
-        let done = self.inner.put_branding(branding).await;
-        self.faults.after("put_branding", done)
+        self.guard("put_branding", self.inner.put_branding(branding))
+            .await
     }
 
     async fn branding(&self, tenant: Uuid) -> Result<Option<Branding>, StoreError> {
-        self.faults.before("branding")?;
-        let done = self.inner.branding(tenant).await;
-        self.faults.after("branding", done)
+        self.guard("branding", self.inner.branding(tenant)).await
     }
 }
 
@@ -1036,21 +1018,16 @@ impl Store for FaultyStore {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        self.faults.before("migrate")?;
-        let done = self.inner.migrate().await;
-        self.faults.after("migrate", done)
+        self.guard("migrate", self.inner.migrate()).await
     }
 
     async fn health(&self) -> Result<(), StoreError> {
-        self.faults.before("health")?;
-        let done = self.inner.health().await;
-        self.faults.after("health", done)
+        self.guard("health", self.inner.health()).await
     }
 
     async fn check_writable(&self) -> Result<(), StoreError> {
-        self.faults.before("check_writable")?;
-        let done = self.inner.check_writable().await;
-        self.faults.after("check_writable", done)
+        self.guard("check_writable", self.inner.check_writable())
+            .await
     }
 }
 
