@@ -64,11 +64,20 @@ pub struct AppConfig {
     /// Wraps the store the app works through, once migrations ran; the simulation puts its
     /// fault injection here (crates/sim). `serve` leaves it empty.
     pub store_layer: Option<Arc<dyn StoreLayer>>,
+    /// Wraps the ACH rail's delivery transport, when one is configured; the simulation puts
+    /// its transport faults here. `serve` leaves it empty.
+    pub transport_layer: Option<Arc<dyn TransportLayer>>,
 }
 
 /// Something put in front of the app's store (see [`AppConfig::store_layer`]).
 pub trait StoreLayer: Send + Sync + std::fmt::Debug {
     fn wrap(&self, store: Arc<dyn Store>) -> Arc<dyn Store>;
+}
+
+/// Something put in front of the ACH rail's delivery transport (see
+/// [`AppConfig::transport_layer`]).
+pub trait TransportLayer: Send + Sync + std::fmt::Debug {
+    fn wrap(&self, transport: Arc<dyn FileTransport>) -> Arc<dyn FileTransport>;
 }
 
 impl AppConfig {
@@ -94,6 +103,7 @@ impl AppConfig {
             webhook_worker: true,
             progress: Arc::new(pennydrop_core::progress::Silent),
             store_layer: None,
+            transport_layer: None,
         }
     }
 }
@@ -272,7 +282,8 @@ fn simulator_on(config: &AppConfig) -> bool {
         (true, true, true) => {
             tracing::warn!(
                 "!!! --force-simulator: the SIMULATED bank runs beside a REAL bank: it reads the \
-                 outbox and its simulated returns and NOCs will change real verifications !!!"
+                 outbox (or the drop directory's outbound/) and its simulated returns and NOCs \
+                 will change real verifications !!!"
             );
             true
         }
@@ -330,11 +341,16 @@ fn simulated_bank(
     store: &Arc<dyn Store>,
     vault: &Arc<Vault>,
 ) -> Arc<SimulatedBank> {
-    Arc::new(SimulatedBank::new(
-        store.clone(),
-        vault.clone(),
-        config.clock.clone(),
-    ))
+    let bank = SimulatedBank::new(store.clone(), vault.clone(), config.clock.clone());
+    // Forced beside a drop directory, the simulated bank stands where the real one would: on
+    // the far side of it, reading what was delivered and answering into `inbound/`.
+    Arc::new(match &config.drop_dir {
+        Some(dir) => {
+            let (outbound, inbound) = DirectoryTransport::paths_under(dir);
+            bank.behind_drop_dir(outbound, inbound)
+        }
+        None => bank,
+    })
 }
 
 /// The bank connector to the configured bank, else to the simulated network's endpoint
@@ -414,18 +430,22 @@ fn delivery(
     config: &AppConfig,
     outbox_gid: Option<u32>,
 ) -> anyhow::Result<Option<Arc<dyn FileTransport>>> {
-    match (&config.sftp, &config.drop_dir) {
+    let transport: Arc<dyn FileTransport> = match (&config.sftp, &config.drop_dir) {
         (Some(_), Some(_)) => {
             anyhow::bail!("configure one delivery: SFTP or a drop directory, not both")
         }
-        (Some(sftp), None) => Ok(Some(Arc::new(SftpTransport::new(sftp.clone())))),
+        (Some(sftp), None) => Arc::new(SftpTransport::new(sftp.clone())),
         (None, Some(dir)) => {
             let t = DirectoryTransport::under(dir)
                 .with_context(|| format!("preparing the drop directory {}", dir.display()))?;
-            Ok(Some(Arc::new(t.with_group(outbox_gid))))
+            Arc::new(t.with_group(outbox_gid))
         }
-        (None, None) => Ok(None),
-    }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(match &config.transport_layer {
+        Some(layer) => layer.wrap(transport),
+        None => transport,
+    }))
 }
 
 /// Opens the database, applies migrations and checks that it takes writes, with errors that

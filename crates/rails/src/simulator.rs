@@ -12,6 +12,7 @@ use pennydrop_core::model::InstantNetwork;
 use pennydrop_core::model::StatementLine;
 use pennydrop_core::{AccountNumber, Clock, RoutingNumber};
 use pennydrop_engine::ports::{SimulatorStore, Statements, StoreError};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Account numbers the simulated banks reject on either instant network, with the ISO 20022
@@ -60,6 +61,9 @@ pub struct SimulatedBank {
     read_files: std::sync::Mutex<std::collections::HashSet<String>>,
     /// When each unread outbox file was first seen, for the settlement delay.
     seen_files: std::sync::Mutex<std::collections::HashMap<String, jiff::Timestamp>>,
+    /// The drop directory's (`outbound`, `inbound`) when the bank stands behind one; None
+    /// reads the ODFI's outbox and answers into its inbox directly.
+    far_side: Option<(PathBuf, PathBuf)>,
 }
 
 impl SimulatedBank {
@@ -70,7 +74,15 @@ impl SimulatedBank {
             clock,
             read_files: Default::default(),
             seen_files: Default::default(),
+            far_side: None,
         }
+    }
+
+    /// The bank reads the files delivered into `outbound` and answers into `inbound`, as a
+    /// bank behind a drop directory would, instead of the ODFI's own outbox and inbox.
+    pub fn behind_drop_dir(mut self, outbound: PathBuf, inbound: PathBuf) -> Self {
+        self.far_side = Some((outbound, inbound));
+        self
     }
 
     /// Posts one line to a simulated account's statement (idempotent on `reference`).
@@ -125,7 +137,13 @@ impl crate::ach::ReceivingBank for SimulatedBank {
         dirs: &crate::ach::AchDirs,
         settlement_delay: jiff::SignedDuration,
     ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(self.process_outbox(dirs, settlement_delay).await?)
+        let (reads, answers) = match &self.far_side {
+            Some((outbound, inbound)) => (outbound, inbound),
+            None => (&dirs.outbox, &dirs.inbox),
+        };
+        Ok(self
+            .process_outbox(reads, answers, settlement_delay)
+            .await?)
     }
 }
 
@@ -291,12 +309,13 @@ impl SimulatedBank {
     /// (postings are idempotent, so a crash halfway is repaired by reading it again).
     pub async fn process_outbox(
         &self,
-        dirs: &crate::ach::AchDirs,
+        outbox: &Path,
+        inbox: &Path,
         settlement_delay: jiff::SignedDuration,
     ) -> Result<usize, SimulatorError> {
         let now = self.clock.now();
         let mut read = 0;
-        for path in crate::ach::files::visible_files(&dirs.outbox)? {
+        for path in crate::ach::files::visible_files(outbox)? {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -306,7 +325,7 @@ impl SimulatedBank {
             }
             let text = std::fs::read_to_string(&path)?;
             match nacha::read_str(&text) {
-                Ok(file) => self.settle(&name, &file, dirs, now).await?,
+                Ok(file) => self.settle(&name, &file, inbox, now).await?,
                 // A real bank would reject the file; the simulator says so loudly.
                 Err(e) => {
                     tracing::error!(file = %name, error = %e, "simulated bank rejected an unreadable file")
@@ -343,7 +362,7 @@ impl SimulatedBank {
         &self,
         name: &str,
         file: &nacha::File,
-        dirs: &crate::ach::AchDirs,
+        inbox: &Path,
         now: jiff::Timestamp,
     ) -> Result<(), SimulatorError> {
         let mut returns: Vec<(nacha::Batch, nacha::Entry, String)> = Vec::new();
@@ -372,7 +391,7 @@ impl SimulatedBank {
             let reply = crate::ach::simulated_reply(file, &returns, &nocs, now)
                 .map_err(SimulatorError::Build)?;
             crate::ach::files::write_atomically(
-                &dirs.inbox,
+                inbox,
                 &format!("RETURNS-{name}"),
                 reply.as_bytes(),
             )?;

@@ -47,6 +47,8 @@ struct FaultState {
     rng: StdRng,
     /// The faults injected since the last arming: (when, op).
     injected: Vec<(&'static str, &'static str)>,
+    /// A call that fails the next time it is made, armed or not ([`StoreFaults::fail_next`]).
+    next: Option<&'static str>,
 }
 
 impl Default for FaultState {
@@ -55,6 +57,7 @@ impl Default for FaultState {
             rate: 0.0,
             rng: StdRng::seed_from_u64(0),
             injected: Vec::new(),
+            next: None,
         }
     }
 }
@@ -78,6 +81,12 @@ impl StoreFaults {
             .collect()
     }
 
+    /// The next call to `op` fails before it reaches the database (for tests that need one
+    /// fault in one place).
+    pub fn fail_next(&self, op: &'static str) {
+        self.lock().next = Some(op);
+    }
+
     /// Whether a call to `op` has failed since [`arm`](Self::arm), before or after it ran.
     pub fn struck(&self, op: &str) -> bool {
         self.lock().injected.iter().any(|&(_, o)| o == op)
@@ -94,11 +103,10 @@ impl StoreFaults {
     /// nothing and stays the run it was).
     fn strikes(&self, op: &'static str, when: &'static str) -> Option<StoreError> {
         let mut s = self.lock();
-        if s.rate <= 0.0 {
-            return None;
-        }
-        let half = s.rate / 2.0;
-        if !s.rng.gen_bool(half) {
+        let (chosen, half) = (when == "before" && s.next == Some(op), s.rate / 2.0);
+        if chosen {
+            s.next = None;
+        } else if half <= 0.0 || !s.rng.gen_bool(half) {
             return None;
         }
         s.injected.push((when, op));

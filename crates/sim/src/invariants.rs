@@ -4,6 +4,8 @@
 use crate::world::World;
 use anyhow::{ensure, Context};
 use pennydrop_engine::rules::{INSTANT_ATTEMPTS, MICRO_DEPOSIT_ATTEMPTS};
+use pennydrop_rails::ach::transport::DirectoryTransport;
+use pennydrop_rails::simulator;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, Row, SqliteConnection};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -436,3 +438,97 @@ fn no_account_number_in_clear(world: &World, numbers: &[String]) -> anyhow::Resu
 /// The shortest account number the workload makes up (and the shortest looked for inside
 /// longer runs of digits).
 pub const LONG_NUMBER: usize = 14;
+
+/// With a drop directory: every file the bank can see there is a file of the outbox, byte for
+/// byte (never a partial or a stray one), and every file the database calls delivered is there.
+pub async fn delivered_as_written(world: &World) -> anyhow::Result<()> {
+    let Some(dir) = &world.drop_dir else {
+        return Ok(());
+    };
+    let (outbound, _) = DirectoryTransport::paths_under(dir);
+    let outbox = &world.app()?.ach.dirs().outbox;
+    let delivered = visible_names(&outbound)?;
+    for name in &delivered {
+        let theirs = std::fs::read(outbound.join(name))?;
+        let ours = std::fs::read(outbox.join(name))
+            .with_context(|| format!("{name} reached the bank but is not in the outbox"))?;
+        ensure!(
+            theirs == ours,
+            "{name} reached the bank with other bytes than the outbox's"
+        );
+    }
+    let mut db = connect(world).await?;
+    for (id, (name, status)) in files(&mut db).await? {
+        ensure!(
+            status != "delivered" || delivered.contains(&name),
+            "file {name} ({id}) is delivered but the bank does not have it"
+        );
+    }
+    Ok(())
+}
+
+/// After the link to the bank was repaired and the rail ran: every file delivered, and every
+/// file the bank left fetched and acknowledged.
+pub async fn all_delivered(world: &World) -> anyhow::Result<()> {
+    let Some(dir) = &world.drop_dir else {
+        return Ok(());
+    };
+    delivered_as_written(world).await?;
+    let mut db = connect(world).await?;
+    for (id, (name, status)) in files(&mut db).await? {
+        ensure!(
+            status == "delivered",
+            "file {name} ({id}) is still {status} after the link was repaired"
+        );
+    }
+    let (_, inbound) = DirectoryTransport::paths_under(dir);
+    let left = visible_names(&inbound)?;
+    ensure!(
+        left.is_empty(),
+        "the bank's files {left:?} were never fetched and acknowledged"
+    );
+    Ok(())
+}
+
+/// The names in `dir` a reader on the other side would see (no temporary dot files).
+fn visible_names(dir: &std::path::Path) -> anyhow::Result<HashSet<String>> {
+    let mut names = HashSet::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') && entry.file_type()?.is_file() {
+            names.insert(name);
+        }
+    }
+    Ok(names)
+}
+
+/// Once every file reached the bank and its answers came back: each entry the simulated bank
+/// returns (its magic account numbers) carries that return in the database, so no answer was
+/// lost on the way.
+pub async fn every_return_applied(world: &World) -> anyhow::Result<()> {
+    let written = written_entries(world)?;
+    let mut db = connect(world).await?;
+    let rows =
+        sqlx::query("SELECT trace_seq, return_code FROM ach_entries WHERE trace_seq IS NOT NULL")
+            .fetch_all(&mut *db)
+            .await?;
+    let returned: HashMap<i64, Option<String>> = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<anyhow::Result<_>>()?;
+    for (seq, w) in &written {
+        let number = w.account.rsplit(' ').next().unwrap_or_default().trim();
+        let debit = !is_credit(&w.code);
+        let owed =
+            simulator::ach_return(number).or(simulator::ach_debit_return(number).filter(|_| debit));
+        let Some(code) = owed else { continue };
+        let got = returned.get(seq).cloned().flatten();
+        ensure!(
+            got.as_deref() == Some(code),
+            "the bank returned trace sequence {seq} of {} with {code}, but the database has {got:?}",
+            w.file
+        );
+    }
+    Ok(())
+}

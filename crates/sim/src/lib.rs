@@ -24,6 +24,7 @@ mod dialects;
 pub mod faults;
 pub mod invariants;
 pub mod receiver;
+pub mod transport;
 pub mod world;
 
 use axum::http::Method;
@@ -71,6 +72,9 @@ pub struct Outcome {
     pub events: usize,
     /// Store calls failed on purpose.
     pub faults: usize,
+    /// File-transport calls failed on purpose, and those made slow.
+    pub transport_faults: usize,
+    pub slow_transfers: usize,
     pub log: Vec<String>,
 }
 
@@ -83,6 +87,9 @@ pub struct Options {
     /// Store-fault storms ([`Sim::store_storm`]) join the steps. Off by default: seeds keep
     /// the workload they had before storms existed (their draws are unchanged).
     pub store_faults: bool,
+    /// Files travel to the simulated bank, and its answers back, through a drop directory
+    /// whose transport fails and runs slow at a rate the seed draws ([`transport`]).
+    pub transport_faults: bool,
 }
 
 /// Runs `steps` steps of the world `seed` makes; the first broken invariant ends it.
@@ -173,7 +180,12 @@ impl Sim {
         // Any day in two years, at any minute: weekends, holidays and both DST changes fall
         // inside some seeds' runs.
         let start = Timestamp::from_second(1_767_225_600 + rng.gen_range(0..730 * 86_400))?;
-        let world = World::start(seed, start).await?;
+        let world = World::start(seed, start, options.transport_faults).await?;
+        if options.transport_faults {
+            // From 10 to 60 % of calls fail, and one in ten is slow, for the whole run.
+            let rate = [0.1, 0.3, 0.6][rng.gen_range(0..3)];
+            world.transport_faults.arm(rate, 0.1, rng.gen());
+        }
         let engine = world.app()?.state.engine.clone();
         let mut tenants = Vec::new();
         for mode in [Mode::Production, Mode::Production, Mode::Sandbox] {
@@ -701,7 +713,7 @@ impl Sim {
                 }
             })
             .collect();
-        let inbox = self.world.app()?.ach.dirs().inbox.clone();
+        let inbox = self.world.bank_inbound()?;
         std::fs::write(inbox.join(format!("garbage-{}.ach", self.step_no)), junk)?;
         self.note(format!(
             "the bank drops {len} bytes of garbage into the inbox"
@@ -723,7 +735,9 @@ impl Sim {
         let from = sent[self.rng.gen_range(0..sent.len())].clone();
         std::fs::copy(
             &from,
-            dirs.inbox.join(format!("again-{}.ach", self.step_no)),
+            self.world
+                .bank_inbound()?
+                .join(format!("again-{}.ach", self.step_no)),
         )?;
         self.note(format!("the bank sends {} again", from.display()));
         self.background_work().await
@@ -732,6 +746,8 @@ impl Sim {
     /// After the last step: time for every file and answer to come back, then a last check.
     async fn settle(&mut self) -> anyhow::Result<()> {
         self.step_no += 1;
+        // The link to the bank is repaired: every file must get there, every answer back.
+        self.world.transport_faults.disarm();
         for _ in 0..4 {
             self.world.clock.advance(SignedDuration::from_hours(26));
             self.background_work().await?;
@@ -745,6 +761,8 @@ impl Sim {
         // and the last round's sweep ran at this very instant, so nothing new is written.
         self.note("settled: four banking days and three hours pass".into());
         self.check(true).await?;
+        invariants::all_delivered(&self.world).await?;
+        invariants::every_return_applied(&self.world).await?;
         // Then deliveries only, so what the last round wrote gets its retry too.
         let engine = self.world.app()?.state.engine.clone();
         for _ in 0..3 {
@@ -780,7 +798,10 @@ impl Sim {
     async fn check(&mut self, slow: bool) -> anyhow::Result<()> {
         let report = invariants::check(&self.world, slow, &self.numbers).await?;
         self.outcome.returns = report.returns;
+        (self.outcome.transport_faults, self.outcome.slow_transfers) =
+            self.world.transport_faults.counts();
         if slow {
+            invariants::delivered_as_written(&self.world).await?;
             for tenant in 0..self.tenants.len() {
                 self.same_truth_in_events(tenant).await?;
                 self.same_truth_in_dialects(tenant).await?;

@@ -4,6 +4,7 @@
 //! cargo run --release -p pennydrop-sim -- --seeds 10000          # seeds 1..=10000
 //! cargo run --release -p pennydrop-sim -- --replay 4242          # one seed, with its step log
 //! cargo run --release -p pennydrop-sim -- --seeds 500 --store-faults  # with database faults
+//! cargo run --release -p pennydrop-sim -- --seeds 500 --transport-faults  # files through a failing link
 //! ```
 
 use clap::Parser;
@@ -27,6 +28,9 @@ struct Args {
     /// Store-fault storms join the workload (docs/simulation.md).
     #[arg(long)]
     store_faults: bool,
+    /// Files travel through a drop directory whose transport fails and runs slow.
+    #[arg(long)]
+    transport_faults: bool,
     /// Runs this one seed and prints its step log.
     #[arg(long)]
     replay: Option<u64>,
@@ -36,6 +40,7 @@ fn main() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let options = pennydrop_sim::Options {
         store_faults: args.store_faults,
+        transport_faults: args.transport_faults,
     };
     if let Some(seed) = args.replay {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -87,7 +92,7 @@ fn main() -> anyhow::Result<ExitCode> {
     }
     failed.sort_unstable();
     println!(
-        "{} seeds ({}..={}), {} steps each: {} failed; {} requests, {} crashes, {} files, {} verified, {} returned entries, {} events delivered, {} store faults; {:.1?}",
+        "{} seeds ({}..={}), {} steps each: {} failed; {} requests, {} crashes, {} files, {} verified, {} returned entries, {} events delivered, {} store faults, {} transport faults, {} slow transfers; {:.1?}",
         args.seeds,
         args.first,
         args.first + args.seeds - 1,
@@ -100,6 +105,8 @@ fn main() -> anyhow::Result<ExitCode> {
         totals.returns,
         totals.events,
         totals.faults,
+        totals.transport_faults,
+        totals.slow_transfers,
         started.elapsed()
     );
     if !failed.is_empty() {
@@ -118,6 +125,8 @@ fn add(totals: &mut pennydrop_sim::Outcome, o: &pennydrop_sim::Outcome) {
     totals.returns += o.returns;
     totals.events += o.events;
     totals.faults += o.faults;
+    totals.transport_faults += o.transport_faults;
+    totals.slow_transfers += o.slow_transfers;
 }
 
 /// One seed on a runtime of its own; a panic is that seed's failure, not the run's end.

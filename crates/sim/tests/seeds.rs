@@ -14,17 +14,36 @@ async fn fixed_seeds_keep_every_invariant() {
 /// A few seeds with store-fault storms: the database fails some calls while a step runs.
 #[tokio::test(flavor = "current_thread")]
 async fn fixed_seeds_keep_every_invariant_when_the_database_fails() {
-    let faults = run_seeds(STORM_SEEDS, pennydrop_sim::Options { store_faults: true }).await;
+    let options = pennydrop_sim::Options {
+        store_faults: true,
+        ..Default::default()
+    };
+    let (faults, _) = run_seeds(STORM_SEEDS, options).await;
     assert!(faults > 0, "the storms injected faults");
+}
+
+/// A few seeds whose files reach the bank through a drop directory on a failing, slow link.
+#[tokio::test(flavor = "current_thread")]
+async fn fixed_seeds_keep_every_invariant_when_the_link_to_the_bank_fails() {
+    let options = pennydrop_sim::Options {
+        transport_faults: true,
+        ..Default::default()
+    };
+    let (_, transport) = run_seeds(STORM_SEEDS, options).await;
+    assert!(transport > 0, "the link failed some calls");
 }
 
 const STORM_SEEDS: std::ops::RangeInclusive<u64> = 1..=4;
 
 /// Runs the seeds and fails with every failing seed's message and step log; returns the store
-/// faults injected.
-async fn run_seeds(seeds: std::ops::RangeInclusive<u64>, options: pennydrop_sim::Options) -> usize {
+/// and the transport faults injected.
+async fn run_seeds(
+    seeds: std::ops::RangeInclusive<u64>,
+    options: pennydrop_sim::Options,
+) -> (usize, usize) {
     let mut failures = Vec::new();
     let mut faults = 0;
+    let mut transport = 0;
     let mut files = 0;
     let mut crashes = 0;
     let mut events = 0;
@@ -32,6 +51,7 @@ async fn run_seeds(seeds: std::ops::RangeInclusive<u64>, options: pennydrop_sim:
         match pennydrop_sim::run_with(seed, STEPS, options).await {
             Ok(o) => {
                 faults += o.faults;
+                transport += o.transport_faults;
                 files += o.files;
                 crashes += o.crashes;
                 events += o.events;
@@ -56,5 +76,5 @@ async fn run_seeds(seeds: std::ops::RangeInclusive<u64>, options: pennydrop_sim:
         files > 0 && crashes > 0 && events > 0,
         "files {files}, crashes {crashes}, events {events}"
     );
-    faults
+    (faults, transport)
 }

@@ -50,7 +50,14 @@ pub async fn process(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        inbox.file(name, &path, &mut report).await?;
+        if let Err(e) = inbox.file(name, &path, &mut report).await {
+            // Back into the inbox, visible, so the next round reads it again (applying is
+            // idempotent); left claimed it would wait for the next start of the process.
+            if let Err(back) = release_into(&path, &dirs.inbox) {
+                tracing::error!(file = %path.display(), error = %back, "could not put an inbound file back into the inbox");
+            }
+            return Err(e);
+        }
     }
     Ok(report)
 }

@@ -450,6 +450,22 @@ impl AchRail {
         Ok(done)
     }
 
+    /// What a start of the process does first: removes temporary files a crash left half
+    /// written, puts inbound files it left claimed back into the inbox (a data directory has
+    /// one process), and finishes files left behind. Returns how many files it finished.
+    pub async fn recover(&self) -> Result<usize, AchError> {
+        // Not beside a round of this process: its claimed files are in use.
+        let _one_round = self.work_lock.lock().await;
+        let cleaned = self.dirs.clean_temporaries()?;
+        if cleaned > 0 {
+            tracing::info!(
+                files = cleaned,
+                "cleaned up after a crash in the ACH directories"
+            );
+        }
+        self.finish_pending().await
+    }
+
     /// An operator's cutoff: the cutoff now, then the exchange with the bank (the simulated
     /// bank answers at once when its settlement delay is zero).
     pub async fn cutoff_and_exchange(
@@ -511,8 +527,8 @@ impl AchRail {
         every: Duration,
         shutdown: impl std::future::Future<Output = ()>,
     ) {
-        if let Err(e) = self.dirs.clean_temporaries() {
-            tracing::warn!(error = %e, "could not clean temporary ACH files");
+        if let Err(e) = self.recover().await {
+            tracing::warn!(error = %e, "could not recover the ACH directories and files; will retry");
         }
         tokio::pin!(shutdown);
         let mut tick = tokio::time::interval(every);

@@ -71,14 +71,21 @@ pub struct DirectoryTransport {
 impl DirectoryTransport {
     /// Uses `outbound/` and `inbound/` under `root`, creating them.
     pub fn under(root: &Path) -> std::io::Result<Self> {
+        let (outbound, inbound) = Self::paths_under(root);
         let t = Self {
-            outbound: root.join("outbound"),
-            inbound: root.join("inbound"),
+            outbound,
+            inbound,
             gid: None,
         };
         std::fs::create_dir_all(&t.outbound)?;
         std::fs::create_dir_all(&t.inbound)?;
         Ok(t)
+    }
+
+    /// (`outbound`, `inbound`) under `root`: where the bank's side finds delivered files and
+    /// leaves its own.
+    pub fn paths_under(root: &Path) -> (PathBuf, PathBuf) {
+        (root.join("outbound"), root.join("inbound"))
     }
 
     /// Delivered files belong to group `gid` and it may read them (0640), like the outbox's;

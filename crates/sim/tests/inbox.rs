@@ -1,0 +1,96 @@
+//! A store failure while the inbox reads a returns file: the file must be read again by the
+//! next round. It used to stay claimed (under a hidden name) until the process restarted, and
+//! its returns waited that long; the simulation's transport runs found it (seed 10).
+
+use axum::http::Method;
+use pennydrop_core::model::Mode;
+use pennydrop_sim::world::World;
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
+    // A Monday afternoon; a day later every cutoff window of that day has passed.
+    let start = "2026-03-02T15:00:00Z".parse().expect("a timestamp");
+    let world = World::start(7, start, false)
+        .await
+        .expect("the world starts");
+    let engine = world.app().expect("the app").state.engine.clone();
+    let key = engine
+        .create_tenant("platform", Mode::Production)
+        .await
+        .expect("a tenant");
+    let call = |method: Method, path: String, body: serde_json::Value| {
+        let (world, key) = (&world, &key);
+        async move {
+            let body = if body.is_null() {
+                String::new()
+            } else {
+                body.to_string()
+            };
+            let r = world
+                .request(method, &path, Some(key), &[], &body)
+                .await
+                .expect("an answer");
+            assert!(r.status < 300, "{path}: {r:?}");
+            r.body
+        }
+    };
+    let account = call(
+        Method::POST,
+        "/accounts".into(),
+        serde_json::json!({"accountType": "individual",
+            "profile": {"individual": {"name": {"firstName": "Jane", "lastName": "Doe"}}}}),
+    )
+    .await["accountID"]
+        .as_str()
+        .expect("an account ID")
+        .to_string();
+    // The simulated bank returns every entry to this number R04.
+    let bank = call(
+        Method::POST,
+        format!("/accounts/{account}/bank-accounts"),
+        serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
+            "accountNumber": "3000000004", "bankAccountType": "checking",
+            "routingNumber": "021000021"}}),
+    )
+    .await["bankAccountID"]
+        .as_str()
+        .expect("a bank account ID")
+        .to_string();
+    let path = format!("/accounts/{account}/bank-accounts/{bank}");
+    call(
+        Method::POST,
+        format!("{path}/micro-deposits"),
+        serde_json::Value::Null,
+    )
+    .await;
+    world.clock.advance(jiff::SignedDuration::from_hours(24));
+
+    let ach = world.app().expect("the app").ach.clone();
+    world.faults.fail_next("inbound_seen");
+    let failed = ach.tick().await;
+    assert!(failed.is_err(), "the round fails on the store: {failed:?}");
+    let waiting: Vec<String> = std::fs::read_dir(&ach.dirs().inbox)
+        .expect("the inbox")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert!(
+        waiting.len() == 1 && waiting[0].starts_with("RETURNS-"),
+        "the returns file is back in the inbox, visible: {waiting:?}"
+    );
+    assert_eq!(
+        call(Method::GET, path.clone(), serde_json::Value::Null).await["status"],
+        "pending"
+    );
+
+    ach.tick().await.expect("the next round");
+    let shown = call(Method::GET, path, serde_json::Value::Null).await;
+    assert_eq!(
+        shown["exceptionDetails"]["achReturnCode"], "R04",
+        "the return applied: {shown}"
+    );
+}
