@@ -532,3 +532,67 @@ pub async fn every_return_applied(world: &World) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Where a bank account may come from to reach a status and reason, as
+/// docs/verification-states.md (transitions) and docs/ach.md (return mapping) say; None: it is
+/// not a status the workload can reach.
+fn allowed_from(to: (&str, &str)) -> Option<&'static [&'static str]> {
+    const PENDING: &[&str] = &["pending"];
+    Some(match to {
+        ("pending", "verification-initiated") => &["new", "verificationFailed", "errored"],
+        ("verified", "verification-successful") => PENDING,
+        (
+            "verificationFailed",
+            "micro-deposit-attempts-exceeded"
+            | "verification-attempts-exceeded"
+            | "micro-deposit-expired"
+            | "verification-expired",
+        ) => PENDING,
+        (
+            "errored",
+            "max-verification-failures" | "rtp-credit-failure" | "fednow-credit-failure" | "other",
+        ) => PENDING,
+        // A credit's return: the round that sent it is open.
+        ("verificationFailed" | "errored", "micro-deposit-return" | "ach-credit-return") => PENDING,
+        // The recoup debit's: unusable once verified, or unauthorized whenever it comes.
+        ("errored", "ach-debit-return") => &["pending", "verified", "verificationFailed"],
+        _ => return None,
+    })
+}
+
+/// Every bank account's status changes, in its events, follow the documented tables: it is
+/// created `new`, and each later status is one the table lets it reach from the one before.
+pub fn transitions_follow_the_tables(
+    events: &[pennydrop_core::model::Event],
+) -> anyhow::Result<()> {
+    let mut current: HashMap<&str, &str> = HashMap::new();
+    let changes = events.iter().filter(|e| {
+        matches!(
+            e.event_type.as_str(),
+            "bankAccount.created" | "bankAccount.updated"
+        )
+    });
+    for e in changes {
+        let (Some(bank), Some(status)) = (
+            e.data["bankAccountID"].as_str(),
+            e.data.get("status").and_then(|s| s.as_str()),
+        ) else {
+            continue;
+        };
+        let reason = e.data["statusReason"].as_str().unwrap_or_default();
+        let from = current.insert(bank, status);
+        let fine = match from {
+            // `bankAccount.created` carries no reason (docs/webhooks.md).
+            None => status == "new" && e.event_type == "bankAccount.created",
+            Some(from) => allowed_from((status, reason)).is_some_and(|a| a.contains(&from)),
+        };
+        ensure!(
+            fine,
+            "bank account {bank} went from {from:?} to {status} / {reason} ({} at {}), which \
+             docs/verification-states.md does not allow",
+            e.event_type,
+            e.created_on
+        );
+    }
+    Ok(())
+}

@@ -824,6 +824,7 @@ impl Sim {
             shown.push((i, r.body["status"].as_str().map(str::to_string)));
         }
         let events = invariants::events(&self.world, self.tenants[tenant].key.account_id).await?;
+        invariants::transitions_follow_the_tables(&events)?;
         let latest = invariants::latest_statuses(&events);
         for (i, status) in shown {
             let bank = self.banks[i].bank.as_str();
