@@ -33,7 +33,106 @@ fn mx_names_for(finicity: &str) -> &'static [&'static str] {
     }
 }
 
+/// A holder about to link a bank account.
+pub struct Holder<'a> {
+    pub tenant: usize,
+    /// The platform's ID for the holder: Moov's foreignID, Finicity's customerId, MX's user id.
+    pub customer: &'a str,
+    pub routing: &'a str,
+    pub number: &'a str,
+    pub checking: bool,
+}
+
 impl Sim {
+    /// Links a bank account and starts micro-deposits in one go, as Finicity
+    /// (`POST /microentry/v1/customers/{customerId}`, the customer opened on first use) and MX
+    /// (`POST /users`, then `POST /users/{user}/micro_deposits`) do: the status of the request
+    /// that linked and, when it did, the (account, bank account) IDs.
+    pub(crate) async fn link_and_start_in(
+        &mut self,
+        dialect: Dialect,
+        h: &Holder<'_>,
+    ) -> anyhow::Result<(u16, Option<(String, String)>)> {
+        match dialect {
+            Dialect::Finicity => self.link_in_finicity(h).await,
+            Dialect::Mx => self.link_in_mx(h).await,
+            Dialect::Moov => anyhow::bail!("Moov links go through link_in_moov"),
+        }
+    }
+
+    async fn link_in_finicity(
+        &mut self,
+        h: &Holder<'_>,
+    ) -> anyhow::Result<(u16, Option<(String, String)>)> {
+        let (app_key, token) = self.finicity_credentials(h.tenant).await?;
+        let headers = [
+            ("Finicity-App-Key", app_key.as_str()),
+            ("Finicity-App-Token", &token),
+        ];
+        let kind = if h.checking {
+            "personalChecking"
+        } else {
+            "personalSavings"
+        };
+        let body = json!({"receiver": {"routingNumber": h.routing, "accountNumber": h.number,
+            "accountType": kind, "name": "Jane Doe"}});
+        let path = format!("/microentry/v1/customers/{}", h.customer);
+        let r = self
+            .call_unsigned(Method::POST, &path, &headers, &body.to_string())
+            .await?;
+        if !(200..300).contains(&r.status) {
+            return Ok((r.status, None));
+        }
+        let bank = text(&r.body["accountId"])?;
+        // The customer is a Pennydrop account whose foreignID is the customerId.
+        let path = format!("/accounts?foreignID={}", h.customer);
+        let found = self.call(Method::GET, &path, h.tenant, &[], "").await?;
+        let account = found
+            .body
+            .as_array()
+            .and_then(|a| a.first())
+            .map(|a| &a["accountID"]);
+        let account = text(account.unwrap_or(&serde_json::Value::Null)).map_err(|e| {
+            anyhow::anyhow!(
+                "the Finicity customer {} as a Moov account: {e}; {found:?}",
+                h.customer
+            )
+        })?;
+        Ok((r.status, Some((account, bank))))
+    }
+
+    async fn link_in_mx(
+        &mut self,
+        h: &Holder<'_>,
+    ) -> anyhow::Result<(u16, Option<(String, String)>)> {
+        let body = json!({"user": {"id": h.customer, "email": "jane@example.com"}});
+        let r = self
+            .call(Method::POST, "/users", h.tenant, &[], &body.to_string())
+            .await?;
+        anyhow::ensure!((200..300).contains(&r.status), "an MX user: {r:?}");
+        let user = text(&r.body["user"]["guid"])?;
+        let kind = if h.checking { "CHECKING" } else { "SAVINGS" };
+        let body = json!({"micro_deposit": {"account_number": h.number, "account_type": kind,
+            "routing_number": h.routing, "email": "jane@example.com", "first_name": "Jane",
+            "last_name": "Doe"}});
+        let path = format!("/users/{user}/micro_deposits");
+        let r = self
+            .call(Method::POST, &path, h.tenant, &[], &body.to_string())
+            .await?;
+        if !(200..300).contains(&r.status) {
+            return Ok((r.status, None));
+        }
+        let guid = |v: &serde_json::Value, prefix: &str| -> anyhow::Result<String> {
+            let g = text(v)?;
+            g.strip_prefix(prefix)
+                .map(str::to_string)
+                .ok_or_else(|| anyhow::anyhow!("{g} does not start with {prefix}"))
+        };
+        let account = guid(&r.body["micro_deposit"]["user_guid"], "USR-")?;
+        let bank = guid(&r.body["micro_deposit"]["guid"], "MIC-")?;
+        Ok((r.status, Some((account, bank))))
+    }
+
     pub(crate) fn pick_dialect(&mut self) -> Dialect {
         match self.rng.gen_range(0..10) {
             0..=5 => Dialect::Moov,

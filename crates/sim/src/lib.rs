@@ -4,8 +4,8 @@
 //! `DESIGN.md` are checked after every step. A failing seed replays with
 //! `cargo run --release -p pennydrop-sim -- --replay SEED`, which prints the step log.
 //!
-//! What one step can be (weights in [`Sim::step`]): open an account and link a bank account
-//! (numbers drawn from the simulated banks' magic numbers, so returns, NOCs, disputed debits
+//! What one step can be (weights in [`Sim::step`]): link a bank account through Moov, or
+//! link it and start micro-deposits through Finicity or MX (numbers drawn from the simulated banks' magic numbers, so returns, NOCs, disputed debits
 //! and instant rejections happen), start micro-deposits or an instant verification, answer
 //! them right or wrong, retry a request with its idempotency key, read another tenant's bank
 //! account (404), disconnect a bank account,
@@ -347,53 +347,77 @@ impl Sim {
         format!("{first}{rest}")
     }
 
+    /// A holder links a bank account: through Moov (open an account, link), or through
+    /// Finicity or MX, which link and start micro-deposits in one go.
     async fn link(&mut self) -> anyhow::Result<()> {
         let tenant = self.rng.gen_range(0..self.tenants.len());
-        let n = self.banks.len();
         // Unique per attempt: an account whose answer was lost still holds its foreign ID, and
         // Finicity's customerId names the first account with it (docs/finicity.md).
         self.opened += 1;
         let customer = format!("u-{}", self.opened);
-        let body = serde_json::json!({"accountType": "individual", "foreignID": customer,
-            "profile": {"individual": {"name": {"firstName": "Jane", "lastName": format!("Doe{}", n % 7)},
-            "email": "jane@example.com"}}});
-        let r = self
-            .call(Method::POST, "/accounts", tenant, &[], &body.to_string())
-            .await?;
-        anyhow::ensure!(r.status == 200, "opening an account: {r:?}");
-        let account = text(&r.body["accountID"])?;
         let routing = ROUTINGS[self.rng.gen_range(0..ROUTINGS.len())];
         let number = self.account_number();
-        let kind = if self.rng.gen_bool(0.8) {
-            "checking"
-        } else {
-            "savings"
-        };
-        let body = serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
-            "accountNumber": number, "bankAccountType": kind, "routingNumber": routing}});
-        let path = format!("/accounts/{account}/bank-accounts");
+        let checking = self.rng.gen_bool(0.8);
         // Remembered first: a request whose answer is lost may still have stored it.
         self.numbers.push(number.clone());
-        let r = self
-            .call(Method::POST, &path, tenant, &[], &body.to_string())
-            .await?;
+        let dialect = self.pick_dialect();
+        let holder = dialects::Holder {
+            tenant,
+            customer: &customer,
+            routing,
+            number: &number,
+            checking,
+        };
+        let (status, linked) = match dialect {
+            dialects::Dialect::Moov => self.link_in_moov(&holder).await?,
+            other => self.link_and_start_in(other, &holder).await?,
+        };
         self.note(format!(
-            "tenant {tenant} links {kind} ****{} at {routing} -> {}",
+            "tenant {tenant} links {} ****{} at {routing} through {dialect:?} -> {status}",
+            if checking { "checking" } else { "savings" },
             last4(&number),
-            r.status
         ));
-        if r.status == 200 {
+        if let Some((account, bank)) = linked {
             self.banks.push(Bank {
                 tenant,
                 account,
                 customer,
-                bank: text(&r.body["bankAccountID"])?,
+                bank,
                 routing,
                 number,
                 disabled: false,
             });
         }
         Ok(())
+    }
+
+    /// `POST /accounts`, then `POST /accounts/{id}/bank-accounts`: the status of the link and,
+    /// when it succeeded, the (account, bank account) IDs.
+    async fn link_in_moov(
+        &mut self,
+        h: &dialects::Holder<'_>,
+    ) -> anyhow::Result<(u16, Option<(String, String)>)> {
+        let body = serde_json::json!({"accountType": "individual", "foreignID": h.customer,
+            "profile": {"individual": {"name": {"firstName": "Jane",
+                "lastName": format!("Doe{}", self.banks.len() % 7)},
+            "email": "jane@example.com"}}});
+        let r = self
+            .call(Method::POST, "/accounts", h.tenant, &[], &body.to_string())
+            .await?;
+        anyhow::ensure!(r.status == 200, "opening an account: {r:?}");
+        let account = text(&r.body["accountID"])?;
+        let kind = if h.checking { "checking" } else { "savings" };
+        let body = serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
+            "accountNumber": h.number, "bankAccountType": kind, "routingNumber": h.routing}});
+        let path = format!("/accounts/{account}/bank-accounts");
+        let r = self
+            .call(Method::POST, &path, h.tenant, &[], &body.to_string())
+            .await?;
+        let linked = match r.status {
+            200 => Some((account, text(&r.body["bankAccountID"])?)),
+            _ => None,
+        };
+        Ok((r.status, linked))
     }
 
     fn pick_bank(&mut self) -> Option<usize> {
