@@ -122,14 +122,12 @@ pub fn ach_return(
     };
     let Some(status) = target else { return change };
     let d = details(code);
-    // The entry's round ends with the bank account: a debit the holder calls unauthorized
-    // (R10, ...) must not leave its micro-deposits open to be answered, verifying the account.
-    if let Some(v) = snap
-        .verifications
-        .iter()
-        .find(|v| v.verification_id == entry.verification_id)
-    {
-        if v.status.is_active() {
+    // The round in progress ends with the bank account: a debit the holder calls unauthorized
+    // (R10, ...) must not leave its micro-deposits open to be answered, verifying the account;
+    // nor may a late return of an earlier round's entry leave the next round open beside an
+    // account it made unusable (at most one round is in progress).
+    if let Some(v) = snap.verifications.iter().find(|v| v.status.is_active()) {
+        {
             let mut failed = v.clone();
             failed.status = VerificationStatus::Failed;
             failed.exception_details = Some(d.clone());

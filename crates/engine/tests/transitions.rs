@@ -964,6 +964,48 @@ fn codes_parse_in_every_documented_form() {
     }
 }
 
+/// A return of an earlier round's credit that arrives while a later round is in progress (the
+/// file reached the bank late) ends the round in progress with the bank account, as it would
+/// the entry's own round; found by the simulation's transport faults (seed 20188).
+#[test]
+fn a_late_return_of_an_earlier_round_ends_the_round_in_progress() {
+    let _seed = seeded();
+    use pennydrop_core::model::{AchEntry, EntryPurpose, EntryStatus};
+    let mut snap = with_round(VerificationKind::MicroDeposits, V::SentCredit, 0, 0);
+    let current = latest_id(&snap);
+    let mut earlier = snap.verifications[0].clone();
+    earlier.verification_id = Uuid::new_v4();
+    earlier.status = V::MaxAttemptsExceeded;
+    snap.verifications.push(earlier.clone());
+    let entry = AchEntry {
+        entry_id: Uuid::new_v4(),
+        tenant_id: snap.bank_account.tenant_id,
+        bank_account_id: snap.bank_account.bank_account_id,
+        verification_id: earlier.verification_id,
+        purpose: EntryPurpose::MicroDepositCredit,
+        amount_cents: 12,
+        sealed_amount: None,
+        is_credit: true,
+        addenda: None,
+        due_at: t0(),
+        status: EntryStatus::Batched,
+        created_on: t0(),
+    };
+    let change = pennydrop_engine::returns::ach_return(&snap, &entry, "R02", t0(), &mut rng());
+    assert_eq!(
+        change.status.as_ref().map(|s| (s.status, s.reason)),
+        Some((BA::Errored, R::MicroDepositReturn))
+    );
+    let failed = change
+        .update_verification
+        .expect("the round in progress ends");
+    assert_eq!(
+        (failed.verification_id, failed.status),
+        (current, V::Failed)
+    );
+    assert_eq!(change.cancel_pending_of, Some(current));
+}
+
 /// The return mapping of docs/ach.md, row by row.
 #[test]
 fn ach_returns_follow_the_documented_mapping() {
