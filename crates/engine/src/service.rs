@@ -820,12 +820,22 @@ impl Engine {
             snaps.insert(snap.bank_account.bank_account_id, self.opened(snap)?);
         }
         let mut changes = Vec::with_capacity(actions.len());
+        let mut of_disabled = Vec::new();
         for action in actions {
             let Some(snap) = snaps.get(&action.entry().bank_account_id) else {
-                continue; // disabled: nothing left to change
+                // Disabled: no bank account to decide on, but a return is still the entry's.
+                if let InboundAction::Return { entry, code } = action {
+                    of_disabled.push((entry.entry_id, code.clone()));
+                }
+                continue;
             };
             let change = self.inbound_change(snap, action, self.clock.now())?;
             changes.push(self.sealed_change(&change));
+        }
+        if !of_disabled.is_empty() {
+            self.store
+                .record_returns_of_disabled(&of_disabled, self.clock.now())
+                .await?;
         }
         match self.store.apply_all(&changes).await {
             Ok(()) => {

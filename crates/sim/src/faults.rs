@@ -429,6 +429,18 @@ impl VerificationStore for FaultyStore {
 
 #[async_trait]
 impl AchStore for FaultyStore {
+    async fn record_returns_of_disabled(
+        &self,
+        returns: &[(Uuid, String)],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.guard(
+            "record_returns_of_disabled",
+            self.inner.record_returns_of_disabled(returns, at),
+        )
+        .await
+    }
+
     async fn ach_entries_for(&self, bank_account_id: Uuid) -> Result<Vec<AchEntry>, StoreError> {
         self.guard(
             "ach_entries_for",

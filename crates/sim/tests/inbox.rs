@@ -1,11 +1,12 @@
-//! A store failure while the inbox reads a returns file: the file must be read again by the
-//! next round. It used to stay claimed (under a hidden name) until the process restarted, and
-//! its returns waited that long; the simulation's transport runs found it (seed 10).
+//! Returns the simulation's transport runs found lost, each a regression test here.
 
 use axum::http::Method;
 use pennydrop_core::model::Mode;
 use pennydrop_sim::world::World;
 
+/// A store failure while the inbox reads a returns file: the file must be read again by the
+/// next round. It used to stay claimed (under a hidden name) until the process restarted, and
+/// its returns waited that long (seed 10 of the first transport run).
 #[tokio::test(flavor = "current_thread")]
 async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
     // A Monday afternoon; a day later every cutoff window of that day has passed.
@@ -92,5 +93,104 @@ async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
     assert_eq!(
         shown["exceptionDetails"]["achReturnCode"], "R04",
         "the return applied: {shown}"
+    );
+}
+
+/// The holder disconnects the bank account after its micro-deposits left and before the bank
+/// returns them: the returns are still the entries' (they count toward the tenant's return
+/// rate). They used to be dropped (seeds 20148, 20156, 20263 and 20309 of a transport run, whose
+/// files reached the bank late).
+#[tokio::test(flavor = "current_thread")]
+async fn a_return_after_the_bank_account_was_disconnected_is_recorded() {
+    let start = "2026-03-02T15:00:00Z".parse().expect("a timestamp");
+    let world = World::start(8, start, false)
+        .await
+        .expect("the world starts");
+    let app = world.app().expect("the app");
+    let key = app
+        .state
+        .engine
+        .create_tenant("platform", Mode::Production)
+        .await
+        .expect("a tenant");
+    let call = |method: Method, path: String, body: serde_json::Value| {
+        let (world, key) = (&world, &key);
+        async move {
+            let body = if body.is_null() {
+                String::new()
+            } else {
+                body.to_string()
+            };
+            let r = world
+                .request(method, &path, Some(key), &[], &body)
+                .await
+                .expect("an answer");
+            assert!(r.status < 300, "{path}: {r:?}");
+            r.body
+        }
+    };
+    let account = call(
+        Method::POST,
+        "/accounts".into(),
+        serde_json::json!({"accountType": "individual",
+            "profile": {"individual": {"name": {"firstName": "Jane", "lastName": "Doe"}}}}),
+    )
+    .await["accountID"]
+        .as_str()
+        .expect("an account ID")
+        .to_string();
+    let bank = call(
+        Method::POST,
+        format!("/accounts/{account}/bank-accounts"),
+        serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
+            "accountNumber": "3000000004", "bankAccountType": "checking",
+            "routingNumber": "021000021"}}),
+    )
+    .await["bankAccountID"]
+        .as_str()
+        .expect("a bank account ID")
+        .to_string();
+    let path = format!("/accounts/{account}/bank-accounts/{bank}");
+    call(
+        Method::POST,
+        format!("{path}/micro-deposits"),
+        serde_json::Value::Null,
+    )
+    .await;
+    world.clock.advance(jiff::SignedDuration::from_hours(24));
+    let file = app
+        .ach
+        .cutoff_now()
+        .await
+        .expect("the cutoff")
+        .expect("a file");
+    call(Method::DELETE, path, serde_json::Value::Null).await;
+
+    let report = app
+        .ach
+        .exchange_with_bank()
+        .await
+        .expect("the bank answers");
+    assert_eq!(report.returns, 3, "both credits and the debit come back");
+    let seqs: Vec<i64> = app
+        .store
+        .file_entries(file.file_id)
+        .await
+        .expect("the file's entries")
+        .iter()
+        .map(|e| e.trace_seq % 10_000_000)
+        .collect();
+    let codes: Vec<Option<String>> = app
+        .store
+        .entries_by_traces(&seqs)
+        .await
+        .expect("the entries")
+        .into_iter()
+        .map(|t| t.and_then(|t| t.return_code))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![Some("R04".to_string()); 3],
+        "each entry is returned"
     );
 }

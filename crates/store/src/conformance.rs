@@ -136,6 +136,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     audit_trail_is_in_order_within_its_range(s).await;
     risk_counts_read_verifications_and_fingerprints(s).await;
     return_volumes_count_forward_by_file_and_returns_by_day(s).await;
+    returns_of_a_disabled_bank_account_are_recorded_once(s).await;
     unlock_writes_unlocked_on_with_its_audit_entry_or_nothing(s).await;
     links_are_found_by_token_hash_revoked_once_and_bound_once(s).await;
     branding_is_written_and_replaced_per_tenant(s).await;
@@ -2432,6 +2433,56 @@ async fn record_return(
     let mut change = Change::new(&snap, when);
     change.entry_returns = vec![(entry_id, code.into())];
     s.apply(&change).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A return of an entry whose bank account was disabled after its file left is still the
+/// entry's; a second return of it keeps the first.
+pub async fn returns_of_a_disabled_bank_account_are_recorded_once(s: &dyn Store) {
+    let vault = Vault::new(SecretKey::generate(), vec![], None);
+    // Later than every cutoff of the other checks, so this file holds only this round.
+    let w = at("2026-12-21T15:00:00Z");
+    let (ba, _) = queue_micro_deposits(s, &vault, "73737373", w).await;
+    let file = s
+        .claim_cutoff(&claim(w, Some(w)))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("file at w");
+    let credit = entry_of(s, file.file_id, &ba, true).await;
+    s.disable_bank_account(
+        ba.tenant_id,
+        ba.account_id,
+        ba.bank_account_id,
+        w,
+        &deleted_event(&ba),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .expect("disabled");
+    let day = SignedDuration::from_hours(24);
+    for code in ["R04", "R02"] {
+        s.record_returns_of_disabled(&[(credit, code.to_string())], w + day)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let traced = s
+        .file_entries(file.file_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|e| e.entry.entry_id == credit)
+        .expect("in its file");
+    let by_trace = s
+        .entries_by_traces(&[traced.trace_seq % 10_000_000])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        by_trace[0]
+            .as_ref()
+            .and_then(|t| t.return_code.clone())
+            .as_deref(),
+        Some("R04"),
+        "the first return is recorded and kept"
+    );
 }
 
 // A long scenario on purpose: two cutoffs and three returns, read through several periods.

@@ -1933,6 +1933,23 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn record_returns_of_disabled(&self, returns: &[(Uuid, String)], at: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.writer.begin().await.db()?;
+                for (entry_id, code) in returns {
+                    sqlx::query(
+                        "UPDATE ach_entries SET return_code = $1, returned_on = $2 \
+                         WHERE entry_id = $3 AND return_code IS NULL",
+                    )
+                    .bind(code)
+                    .bind(to_micros(at))
+                    .bind(entry_id.to_string())
+                    .execute(&mut *tx)
+                    .await.db()?;
+                }
+                tx.commit().await.db()?;
+                Ok(())
+            }
+
             async fn set_delivery_error(&self, file_id: Uuid, error: Option<&str>) -> Result<(), StoreError> {
                 sqlx::query("UPDATE ach_files SET delivery_error = $1 WHERE file_id = $2")
                     .bind(error)

@@ -363,6 +363,16 @@ pub trait AchStore: Send + Sync + std::fmt::Debug {
         seq7s: &[i64],
     ) -> Result<Vec<Option<TracedEntry>>, StoreError>;
 
+    /// Records returns, `(entry ID, code)`, on entries whose bank account was disabled after
+    /// they left: nothing else changes (there is no bank account to decide on), but the entry
+    /// is returned and counts toward its tenant's return rate. An entry that already has a
+    /// return keeps it.
+    async fn record_returns_of_disabled(
+        &self,
+        returns: &[(Uuid, String)],
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
     async fn inbound_seen(&self, sha256: &str) -> Result<bool, StoreError>;
 
     async fn record_inbound(&self, file: &InboundFile) -> Result<(), StoreError>;
