@@ -855,10 +855,19 @@ impl Engine {
     }
 
     async fn apply_inbound_one(&self, action: &InboundAction) -> Result<bool, EngineError> {
-        self.decide_by_id(action.entry().bank_account_id, |snap, now| {
-            self.inbound_change(snap, action, now).map(Some)
-        })
-        .await
+        let applied = self
+            .decide_by_id(action.entry().bank_account_id, |snap, now| {
+                self.inbound_change(snap, action, now).map(Some)
+            })
+            .await?;
+        // Not applied only when the bank account is gone (the decision always changes
+        // something): disconnected since the layer read it, and the return is still the entry's.
+        if let (false, InboundAction::Return { entry, code }) = (applied, action) {
+            self.store
+                .record_returns_of_disabled(&[(entry.entry_id, code.clone())], self.clock.now())
+                .await?;
+        }
+        Ok(applied)
     }
 
     /// The decision for one return (`returns::ach_return`) or NOC (`returns::noc`, with the
