@@ -2,16 +2,31 @@
 
 use axum::http::Method;
 use pennydrop_core::model::Mode;
+use pennydrop_engine::access::CreatedKey;
 use pennydrop_sim::world::World;
+use serde_json::{json, Value};
 
-/// A store failure while the inbox reads a returns file: the file must be read again by the
-/// next round. It used to stay claimed (under a hidden name) until the process restarted, and
-/// its returns waited that long (seed 10 of the first transport run).
-#[tokio::test(flavor = "current_thread")]
-async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
-    // A Monday afternoon; a day later every cutoff window of that day has passed.
+/// A platform's request, which must succeed; its answer's body.
+async fn call(world: &World, key: &CreatedKey, method: Method, path: &str, body: Value) -> Value {
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let r = world
+        .request(method, path, Some(key), &[], &body)
+        .await
+        .expect("an answer");
+    assert!(r.status < 300, "{path}: {r:?}");
+    r.body
+}
+
+/// A world starting on a Monday afternoon whose one platform linked the number the simulated
+/// bank returns R04 and started micro-deposits, then a day passed (every cutoff window of that
+/// day with it): the world, the platform's key and the bank account's path.
+async fn micro_deposits_to_a_returned_number(seed: u64) -> (World, CreatedKey, String) {
     let start = "2026-03-02T15:00:00Z".parse().expect("a timestamp");
-    let world = World::start(7, start, false)
+    let world = World::start(seed, start, false)
         .await
         .expect("the world starts");
     let engine = world.app().expect("the app").state.engine.clone();
@@ -19,52 +34,43 @@ async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
         .create_tenant("platform", Mode::Production)
         .await
         .expect("a tenant");
-    let call = |method: Method, path: String, body: serde_json::Value| {
-        let (world, key) = (&world, &key);
-        async move {
-            let body = if body.is_null() {
-                String::new()
-            } else {
-                body.to_string()
-            };
-            let r = world
-                .request(method, &path, Some(key), &[], &body)
-                .await
-                .expect("an answer");
-            assert!(r.status < 300, "{path}: {r:?}");
-            r.body
-        }
-    };
-    let account = call(
-        Method::POST,
-        "/accounts".into(),
-        serde_json::json!({"accountType": "individual",
-            "profile": {"individual": {"name": {"firstName": "Jane", "lastName": "Doe"}}}}),
-    )
-    .await["accountID"]
+    let opened = json!({"accountType": "individual",
+        "profile": {"individual": {"name": {"firstName": "Jane", "lastName": "Doe"}}}});
+    let account = call(&world, &key, Method::POST, "/accounts", opened).await["accountID"]
         .as_str()
         .expect("an account ID")
         .to_string();
-    // The simulated bank returns every entry to this number R04.
+    let linked = json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
+        "accountNumber": "3000000004", "bankAccountType": "checking",
+        "routingNumber": "021000021"}});
     let bank = call(
+        &world,
+        &key,
         Method::POST,
-        format!("/accounts/{account}/bank-accounts"),
-        serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
-            "accountNumber": "3000000004", "bankAccountType": "checking",
-            "routingNumber": "021000021"}}),
+        &format!("/accounts/{account}/bank-accounts"),
+        linked,
     )
     .await["bankAccountID"]
         .as_str()
         .expect("a bank account ID")
         .to_string();
     let path = format!("/accounts/{account}/bank-accounts/{bank}");
-    call(
-        Method::POST,
-        format!("{path}/micro-deposits"),
-        serde_json::Value::Null,
-    )
-    .await;
+    let start = format!("{path}/micro-deposits");
+    call(&world, &key, Method::POST, &start, Value::Null).await;
     world.clock.advance(jiff::SignedDuration::from_hours(24));
+    (world, key, path)
+}
+
+/// A store failure while the inbox reads a returns file: the file must be read again by the
+/// next round. It used to stay claimed (under a hidden name) until the process restarted, and
+/// its returns waited that long (seed 10 of the first transport run).
+#[tokio::test(flavor = "current_thread")]
+async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
+    let (world, key, path) = micro_deposits_to_a_returned_number(7).await;
+    let call = |method: Method, path: String, body: Value| {
+        let (world, key) = (&world, &key);
+        async move { call(world, key, method, &path, body).await }
+    };
 
     let ach = world.app().expect("the app").ach.clone();
     world.faults.fail_next("inbound_seen");
@@ -84,12 +90,12 @@ async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
         "the returns file is back in the inbox, visible: {waiting:?}"
     );
     assert_eq!(
-        call(Method::GET, path.clone(), serde_json::Value::Null).await["status"],
+        call(Method::GET, path.clone(), Value::Null).await["status"],
         "pending"
     );
 
     ach.tick().await.expect("the next round");
-    let shown = call(Method::GET, path, serde_json::Value::Null).await;
+    let shown = call(Method::GET, path, Value::Null).await;
     assert_eq!(
         shown["exceptionDetails"]["achReturnCode"], "R04",
         "the return applied: {shown}"
@@ -102,69 +108,15 @@ async fn a_returns_file_whose_reading_failed_is_read_again_by_the_next_round() {
 /// files reached the bank late).
 #[tokio::test(flavor = "current_thread")]
 async fn a_return_after_the_bank_account_was_disconnected_is_recorded() {
-    let start = "2026-03-02T15:00:00Z".parse().expect("a timestamp");
-    let world = World::start(8, start, false)
-        .await
-        .expect("the world starts");
+    let (world, key, path) = micro_deposits_to_a_returned_number(8).await;
     let app = world.app().expect("the app");
-    let key = app
-        .state
-        .engine
-        .create_tenant("platform", Mode::Production)
-        .await
-        .expect("a tenant");
-    let call = |method: Method, path: String, body: serde_json::Value| {
-        let (world, key) = (&world, &key);
-        async move {
-            let body = if body.is_null() {
-                String::new()
-            } else {
-                body.to_string()
-            };
-            let r = world
-                .request(method, &path, Some(key), &[], &body)
-                .await
-                .expect("an answer");
-            assert!(r.status < 300, "{path}: {r:?}");
-            r.body
-        }
-    };
-    let account = call(
-        Method::POST,
-        "/accounts".into(),
-        serde_json::json!({"accountType": "individual",
-            "profile": {"individual": {"name": {"firstName": "Jane", "lastName": "Doe"}}}}),
-    )
-    .await["accountID"]
-        .as_str()
-        .expect("an account ID")
-        .to_string();
-    let bank = call(
-        Method::POST,
-        format!("/accounts/{account}/bank-accounts"),
-        serde_json::json!({"account": {"holderName": "Jane Doe", "holderType": "individual",
-            "accountNumber": "3000000004", "bankAccountType": "checking",
-            "routingNumber": "021000021"}}),
-    )
-    .await["bankAccountID"]
-        .as_str()
-        .expect("a bank account ID")
-        .to_string();
-    let path = format!("/accounts/{account}/bank-accounts/{bank}");
-    call(
-        Method::POST,
-        format!("{path}/micro-deposits"),
-        serde_json::Value::Null,
-    )
-    .await;
-    world.clock.advance(jiff::SignedDuration::from_hours(24));
     let file = app
         .ach
         .cutoff_now()
         .await
         .expect("the cutoff")
         .expect("a file");
-    call(Method::DELETE, path, serde_json::Value::Null).await;
+    call(&world, &key, Method::DELETE, &path, Value::Null).await;
 
     let report = app
         .ach
