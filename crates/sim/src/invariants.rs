@@ -492,15 +492,12 @@ pub async fn all_delivered(world: &World) -> anyhow::Result<()> {
 
 /// The names in `dir` a reader on the other side would see (no temporary dot files).
 fn visible_names(dir: &std::path::Path) -> anyhow::Result<HashSet<String>> {
-    let mut names = HashSet::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') && entry.file_type()?.is_file() {
-            names.insert(name);
-        }
-    }
-    Ok(names)
+    let files = pennydrop_rails::ach::files::visible_files(dir)
+        .with_context(|| format!("listing {}", dir.display()))?;
+    Ok(files
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect())
 }
 
 /// Once every file reached the bank and its answers came back: each entry the simulated bank
